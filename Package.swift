@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Schakel: a referral broker. See README.md and Protocols/SRP1.md.
+///
+/// Layers, bottom up: the C libraries (CZMQ, CSQLite) behind thin safe wrappers
+/// (ZeroMQ, Storage); the pure domain (SchakelProtocol, SocialMap); the broker
+/// (event loop, persistence, outbox); and two thin executables.
+let package = Package(
+    name: "Schakel",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "schakeld", targets: ["schakeld"]),
+        .executable(name: "schakelctl", targets: ["schakelctl"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
+        .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "SchakelProtocol"),
+        .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
+        .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]),
+        .executableTarget(name: "schakeld", dependencies: ["Broker"]),
+        .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
+        .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"]),
+        .testTarget(
+            name: "SchakeldTests",
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

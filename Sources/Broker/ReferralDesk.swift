@@ -1,0 +1,449 @@
+import Foundation
+import SchakelProtocol
+import SocialMap
+import Storage
+
+/// The referral state machine over the database: it turns one authenticated request into
+/// database changes, outbox messages and the reply.
+///
+/// It runs on the event-loop thread inside the transaction the loop opened for a batch, so
+/// every change it makes, outbox included, commits or vanishes together. It sends nothing
+/// itself: the loop sends replies after the commit and delivers the outbox.
+final class ReferralDesk {
+    let db: Database
+    private(set) var map: SocialMap
+    private(set) var matcher: Matcher
+    private(set) var validator: ReferralValidator
+    let clock: any BrokerClock
+    let logger: Logger
+    /// Principals whose outbox got new messages since the loop last asked.
+    private(set) var touchedPrincipals: Set<String> = []
+
+    init(db: Database, map: SocialMap, clock: any BrokerClock, logger: Logger) {
+        self.db = db
+        self.map = map
+        self.matcher = Matcher(map: map)
+        self.validator = ReferralValidator(knownDomains: map.domains)
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Returns and forgets the principals with new outbox messages.
+    func takeTouchedPrincipals() -> Set<String> {
+        defer { touchedPrincipals = [] }
+        return touchedPrincipals
+    }
+
+    private var now: String { RFC3339.format(clock.now()) }
+
+    // MARK: SUBMIT
+
+    func submit(from organisation: String, referral: Referral, canonicalBody: String) throws -> WireMessage {
+        guard organisation.hasPrefix("org:") else {
+            throw Rejection(
+                .forbidden, "only organisations submit referrals; \(organisation) is a contact person",
+                externalID: referral.externalID)
+        }
+        if let existing = try db.queryOne(
+            "SELECT referral_id, body FROM referrals WHERE organisation = ? AND external_id = ?",
+            [.text(organisation), .text(referral.externalID)])
+        {
+            let referralID = existing.string("referral_id") ?? ""
+            guard existing.string("body") == canonicalBody else {
+                throw Rejection(
+                    .conflict,
+                    "external_id \(referral.externalID) was already submitted as \(referralID) with a different body; use a new external_id for a new referral",
+                    field: "referral.external_id", externalID: referral.externalID)
+            }
+            return WireMessage(
+                .accepted, encoding: Accepted(externalID: referral.externalID, referralID: referralID, duplicate: true))
+        }
+        let referralID = Identifier.make("ref")
+        let at = now
+        try db.run(
+            """
+            INSERT INTO referrals (referral_id, organisation, external_id, urgency, municipality, body, state,
+                                   created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)
+            """,
+            [
+                .text(referralID), .text(organisation), .text(referral.externalID), .text(referral.urgency.rawValue),
+                .text(referral.citizen.municipality), .text(canonicalBody), .text(at), .text(at),
+            ])
+        try appendEvent(referralID, "submitted", at: at)
+        var leadTaken = false
+        for index in referral.needs.indices {
+            let routed = try route(
+                referralID: referralID, organisation: organisation, referral: referral, needIndex: index,
+                lead: !leadTaken, excluding: [])
+            if routed { leadTaken = true }
+        }
+        try updateReferralState(referralID)
+        logger.info("referral.accepted", ["referral": referralID, "organisation": organisation, "needs": "\(referral.needs.count)"])
+        return WireMessage(
+            .accepted, encoding: Accepted(externalID: referral.externalID, referralID: referralID, duplicate: false))
+    }
+
+    /// Offers need `needIndex` to the best candidate not in `excluding`, or records it as
+    /// unroutable; tells the referrer either way. Returns whether a contact was found.
+    @discardableResult
+    private func route(
+        referralID: String, organisation: String, referral: Referral, needIndex: Int, lead: Bool,
+        excluding: Set<String>
+    ) throws -> Bool {
+        let need = referral.needs[needIndex]
+        let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
+        var load: [String: Int] = [:]
+        for contact in pool where !excluding.contains(contact.id) {
+            load[contact.id] = try openHandoverCount(contact.id)
+        }
+        let chosen = matcher.choose(
+            domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
+            excluding: excluding, openHandovers: load)
+        let handoverID = Identifier.make("ho")
+        let at = now
+        let needRef = NeedRef(index: needIndex, domain: need.domain)
+        try db.run(
+            """
+            INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                   created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(handoverID), .text(referralID), .integer(Int64(needIndex)), .text(need.domain),
+                chosen.map { .text($0.id) } ?? .null, .text(chosen == nil ? "unroutable" : "offered"),
+                .integer(chosen != nil && lead ? 1 : 0), .text(at), .text(at),
+            ])
+        guard let contact = chosen else {
+            try appendEvent(referralID, "unroutable", at: at, handoverID: handoverID)
+            try enqueue(
+                to: organisation, referralID: referralID, handoverID: nil,
+                Notice(
+                    messageID: "", referralID: referralID, externalID: referral.externalID, event: .unroutable,
+                    handoverID: handoverID, need: needRef, at: at))
+            logger.info("need.unroutable", ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
+            return false
+        }
+        try appendEvent(referralID, "offered", at: at, handoverID: handoverID, contact: contact.id)
+        let offer = HandoverOffer(
+            messageID: "", handoverID: handoverID, referralID: referralID,
+            need: NeedRef(index: needIndex, domain: need.domain, summary: need.summary), urgency: referral.urgency,
+            lifeEvent: referral.lifeEvent, citizen: referral.citizen.offerView,
+            referrer: ReferrerView(organisation: organisation, organisationName: organisationName(organisation)),
+            lead: lead, offeredAt: at)
+        try enqueue(to: contact.id, referralID: referralID, handoverID: handoverID, offer)
+        try enqueue(
+            to: organisation, referralID: referralID, handoverID: nil,
+            Notice(
+                messageID: "", referralID: referralID, externalID: referral.externalID, event: .offered,
+                handoverID: handoverID, need: needRef, contact: card(contact).withoutDirectLine, at: at))
+        logger.info("handover.offered", ["referral": referralID, "handover": handoverID, "contact": contact.id])
+        return true
+    }
+
+    // MARK: ACK and DECLINE
+
+    func ack(from principal: String, handoverID: String) throws -> WireMessage {
+        let handover = try ownHandover(handoverID, principal: principal, command: "ACK")
+        switch handover.state {
+        case .accepted:
+            break  // acknowledged before: answer again, change nothing
+        case .declined:
+            throw Rejection(.conflict, "you declined handover \(handoverID); it has gone to someone else")
+        case .offered:
+            let at = now
+            try db.run(
+                "UPDATE handovers SET state = 'accepted', updated_at = ? WHERE handover_id = ?",
+                [.text(at), .text(handoverID)])
+            try confirmOffer(handoverID, at: at)
+            try appendEvent(handover.referralID, "acknowledged", at: at, handoverID: handoverID, contact: principal)
+            let contact = map.contacts[principal]
+            let fallbackCard = ContactCard(id: principal, name: principal, organisation: "", organisationName: "")
+            try enqueue(
+                to: handover.organisation, referralID: handover.referralID, handoverID: nil,
+                Notice(
+                    messageID: "", referralID: handover.referralID, externalID: handover.externalID,
+                    event: .acknowledged, handoverID: handoverID,
+                    need: NeedRef(index: handover.needIndex, domain: handover.domain),
+                    contact: contact.map(card) ?? fallbackCard, at: at))
+            try updateReferralState(handover.referralID)
+            logger.info("handover.acknowledged", ["referral": handover.referralID, "handover": handoverID])
+        case .unroutable:
+            throw Rejection(.notFound, "no handover \(handoverID)")
+        }
+        let referral = try storedReferral(handover.referralID)
+        let need = referral.needs[handover.needIndex]
+        let acknowledgedAt =
+            try db.queryOne(
+                "SELECT updated_at FROM handovers WHERE handover_id = ?", [.text(handoverID)])?.string("updated_at") ?? now
+        return WireMessage(
+            .acked,
+            encoding: Acked(
+                handoverID: handoverID, referralID: handover.referralID,
+                need: NeedRef(index: handover.needIndex, domain: need.domain, summary: need.summary),
+                urgency: referral.urgency, lifeEvent: referral.lifeEvent, lead: handover.isLead,
+                citizen: referral.citizen,
+                referrer: ReferrerView(
+                    organisation: handover.organisation, organisationName: organisationName(handover.organisation),
+                    name: referral.referrer.name, phone: referral.referrer.phone, email: referral.referrer.email,
+                    role: referral.referrer.role),
+                note: referral.note, acknowledgedAt: acknowledgedAt))
+    }
+
+    func decline(from principal: String, handoverID: String, reason: DeclineReason) throws -> WireMessage {
+        let handover = try ownHandover(handoverID, principal: principal, command: "DECLINE")
+        switch handover.state {
+        case .declined:
+            break  // declined before: answer again
+        case .accepted:
+            throw Rejection(.conflict, "handover \(handoverID) is already acknowledged; it cannot be declined now")
+        case .unroutable:
+            throw Rejection(.notFound, "no handover \(handoverID)")
+        case .offered:
+            let at = now
+            try db.run(
+                "UPDATE handovers SET state = 'declined', decline_reason = ?, updated_at = ? WHERE handover_id = ?",
+                [.text(reason.rawValue), .text(at), .text(handoverID)])
+            try confirmOffer(handoverID, at: at)
+            try appendEvent(handover.referralID, "declined", at: at, handoverID: handoverID, contact: principal)
+            if let contact = map.contacts[principal] {
+                try enqueue(
+                    to: handover.organisation, referralID: handover.referralID, handoverID: nil,
+                    Notice(
+                        messageID: "", referralID: handover.referralID, externalID: handover.externalID,
+                        event: .declined, handoverID: handoverID,
+                        need: NeedRef(index: handover.needIndex, domain: handover.domain),
+                        contact: card(contact).withoutDirectLine, reason: reason, at: at))
+            }
+            let decliners = try db.query(
+                "SELECT contact FROM handovers WHERE referral_id = ? AND need_index = ? AND state = 'declined'",
+                [.text(handover.referralID), .integer(Int64(handover.needIndex))]
+            ).compactMap { $0.string("contact") }
+            let referral = try storedReferral(handover.referralID)
+            try route(
+                referralID: handover.referralID, organisation: handover.organisation, referral: referral,
+                needIndex: handover.needIndex, lead: handover.isLead, excluding: Set(decliners))
+            try updateReferralState(handover.referralID)
+            logger.info("handover.declined", ["referral": handover.referralID, "handover": handoverID, "reason": reason.rawValue])
+        }
+        return WireMessage(.declined, encoding: Declined(handoverID: handoverID, reason: handover.declineReason ?? reason))
+    }
+
+    // MARK: RECEIVED
+
+    func confirm(from principal: String, messageIDs: [String]) throws {
+        let at = now
+        for id in messageIDs {
+            try db.run(
+                "UPDATE outbox SET confirmed_at = ? WHERE message_id = ? AND principal = ? AND confirmed_at IS NULL",
+                [.text(at), .text(id), .text(principal)])
+        }
+    }
+
+    // MARK: STATUS
+
+    func status(from principal: String, query: StatusQuery) throws -> WireMessage {
+        let row: Row?
+        switch query {
+        case .referralID(let id):
+            row = try db.queryOne("SELECT * FROM referrals WHERE referral_id = ?", [.text(id)])
+        case .externalID(let id):
+            guard principal.hasPrefix("org:") else {
+                throw Rejection(
+                    .notFound, "an external_id is known only to the organisation that chose it; ask by referral_id",
+                    field: "external_id")
+            }
+            row = try db.queryOne(
+                "SELECT * FROM referrals WHERE organisation = ? AND external_id = ?", [.text(principal), .text(id)])
+        }
+        guard let row, let referralID = row.string("referral_id") else {
+            throw Rejection(.notFound, "no referral with that id")
+        }
+        let handoverRows = try db.query(
+            "SELECT * FROM handovers WHERE referral_id = ? ORDER BY need_index, created_at, rowid", [.text(referralID)])
+        let isReferrer = row.string("organisation") == principal
+        let holdsHandover = handoverRows.contains {
+            $0.string("contact") == principal && ($0.string("state") == "offered" || $0.string("state") == "accepted")
+        }
+        guard isReferrer || holdsHandover else {
+            throw Rejection(
+                .forbidden, "only the referring organisation and contacts holding one of its handovers may see \(referralID)")
+        }
+        let handovers = handoverRows.map { h -> HandoverSummary in
+            let state = HandoverState(rawValue: h.string("state") ?? "") ?? .unroutable
+            let contact = h.string("contact").flatMap { map.contacts[$0] }.map(card)
+            return HandoverSummary(
+                handoverID: h.string("handover_id") ?? "",
+                need: NeedRef(index: h.int("need_index") ?? 0, domain: h.string("domain") ?? ""),
+                contact: state == .accepted ? contact : contact?.withoutDirectLine, state: state,
+                lead: h.bool("is_lead") ?? false)
+        }
+        let timeline = try db.query(
+            "SELECT at, event, handover_id, contact FROM events WHERE referral_id = ? ORDER BY seq", [.text(referralID)]
+        ).map {
+            TimelineEntry(
+                at: $0.string("at") ?? "", event: $0.string("event") ?? "", handoverID: $0.string("handover_id"),
+                contact: $0.string("contact"))
+        }
+        return WireMessage(
+            .referral,
+            encoding: ReferralStatus(
+                referralID: referralID, externalID: row.string("external_id") ?? "",
+                state: ReferralState(rawValue: row.string("state") ?? "") ?? .open,
+                urgency: Urgency(rawValue: row.string("urgency") ?? "") ?? .normal, handovers: handovers,
+                timeline: timeline))
+    }
+
+    // MARK: Outbox
+
+    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`.
+    func pendingOutbox(for principal: String, afterSeq: Int64 = 0) throws -> [OutboxMessage] {
+        try db.query(
+            """
+            SELECT seq, message_id, command, body FROM outbox
+            WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq
+            """, [.text(principal), .integer(afterSeq)]
+        ).compactMap { row in
+            guard let body = row.string("body"), let json = try? JSONValue.parse(Data(body.utf8)) else { return nil }
+            return OutboxMessage(
+                seq: row.int64("seq") ?? 0, messageID: row.string("message_id") ?? "", principal: principal,
+                message: WireMessage(command: row.string("command") ?? "", body: json))
+        }
+    }
+
+    func pendingCount(for principal: String) throws -> Int {
+        try db.queryOne(
+            "SELECT COUNT(*) AS n FROM outbox WHERE principal = ? AND confirmed_at IS NULL", [.text(principal)]
+        )?.int("n") ?? 0
+    }
+
+    private func enqueue<Body: Encodable & MessageIdentified>(
+        to principal: String, referralID: String?, handoverID: String?, _ body: Body
+    ) throws {
+        var body = body
+        let messageID = Identifier.make("msg")
+        body.messageID = messageID
+        let message = WireMessage(Body.command, encoding: body)
+        try db.run(
+            """
+            INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(messageID), .text(principal), .text(message.command), .text(message.body.canonicalString()),
+                referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(now),
+            ])
+        touchedPrincipals.insert(principal)
+    }
+
+    /// An ACK or DECLINE answers the offer: it is never sent again.
+    private func confirmOffer(_ handoverID: String, at: String) throws {
+        try db.run(
+            "UPDATE outbox SET confirmed_at = ? WHERE handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL",
+            [.text(at), .text(handoverID)])
+    }
+
+    // MARK: Helpers
+
+    private struct StoredHandover {
+        var referralID: String
+        var externalID: String
+        var organisation: String
+        var needIndex: Int
+        var domain: String
+        var state: HandoverState
+        var isLead: Bool
+        var declineReason: DeclineReason?
+    }
+
+    /// The handover `id` held by `principal`, or the rejection that says why not.
+    private func ownHandover(_ id: String, principal: String, command: String) throws -> StoredHandover {
+        guard principal.hasPrefix("contact:") else {
+            throw Rejection(.forbidden, "only contact persons answer handovers with \(command)")
+        }
+        guard
+            let row = try db.queryOne(
+                """
+                SELECT h.*, r.organisation, r.external_id FROM handovers h
+                JOIN referrals r ON r.referral_id = h.referral_id WHERE h.handover_id = ?
+                """, [.text(id)])
+        else {
+            throw Rejection(.notFound, "no handover \(id)", field: "handover_id")
+        }
+        guard row.string("contact") == principal else {
+            throw Rejection(.forbidden, "handover \(id) was not offered to \(principal)", field: "handover_id")
+        }
+        return StoredHandover(
+            referralID: row.string("referral_id") ?? "", externalID: row.string("external_id") ?? "",
+            organisation: row.string("organisation") ?? "", needIndex: row.int("need_index") ?? 0,
+            domain: row.string("domain") ?? "", state: HandoverState(rawValue: row.string("state") ?? "") ?? .offered,
+            isLead: row.bool("is_lead") ?? false,
+            declineReason: row.string("decline_reason").flatMap(DeclineReason.init(rawValue:)))
+    }
+
+    private func storedReferral(_ referralID: String) throws -> Referral {
+        guard let body = try db.queryOne("SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])?
+            .string("body")
+        else {
+            throw Rejection(.notFound, "no referral \(referralID)")
+        }
+        return try SRPCoding.decoder.decode(Referral.self, from: Data(body.utf8))
+    }
+
+    private func openHandoverCount(_ contact: String) throws -> Int {
+        try db.queryOne(
+            "SELECT COUNT(*) AS n FROM handovers WHERE contact = ? AND state IN ('offered', 'accepted')",
+            [.text(contact)]
+        )?.int("n") ?? 0
+    }
+
+    /// Recomputes the referral's state from the newest handover of each need.
+    private func updateReferralState(_ referralID: String) throws {
+        let rows = try db.query(
+            """
+            SELECT state FROM handovers h WHERE referral_id = ?
+              AND rowid = (SELECT MAX(rowid) FROM handovers WHERE referral_id = h.referral_id AND need_index = h.need_index)
+            ORDER BY need_index
+            """, [.text(referralID)])
+        let state = ReferralState.derive(from: rows.compactMap { HandoverState(rawValue: $0.string("state") ?? "") })
+        try db.run(
+            "UPDATE referrals SET state = ?, updated_at = ? WHERE referral_id = ?",
+            [.text(state.rawValue), .text(now), .text(referralID)])
+    }
+
+    private func appendEvent(
+        _ referralID: String, _ event: String, at: String, handoverID: String? = nil, contact: String? = nil
+    ) throws {
+        try db.run(
+            "INSERT INTO events (referral_id, at, event, handover_id, contact) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(referralID), .text(at), .text(event), handoverID.map { .text($0) } ?? .null,
+                contact.map { .text($0) } ?? .null,
+            ])
+    }
+
+    private func organisationName(_ id: String) -> String {
+        map.organizations[id]?.name ?? id
+    }
+
+    private func card(_ contact: ContactPerson) -> ContactCard {
+        ContactCard(
+            id: contact.id, name: contact.name, organisation: contact.organization,
+            organisationName: organisationName(contact.organization), role: contact.role, phone: contact.phone,
+            email: contact.email)
+    }
+}
+
+/// Outbox bodies carry their own message id, which the desk fills in when it enqueues them.
+protocol MessageIdentified {
+    static var command: Command { get }
+    var messageID: String { get set }
+}
+
+extension HandoverOffer: MessageIdentified {
+    static var command: Command { .handover }
+}
+
+extension Notice: MessageIdentified {
+    static var command: Command { .notice }
+}

@@ -1,0 +1,72 @@
+import Storage
+
+/// The database schema, one migration per `user_version`. Never edit a shipped migration:
+/// add the next one.
+enum Schema {
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            sql: """
+                CREATE TABLE referrals (
+                    referral_id  TEXT PRIMARY KEY,
+                    organisation TEXT NOT NULL,
+                    external_id  TEXT NOT NULL,
+                    urgency      TEXT NOT NULL,
+                    municipality TEXT NOT NULL,
+                    body         TEXT NOT NULL,   -- canonical JSON of the referral: personal data
+                    state        TEXT NOT NULL,
+                    created_at   TEXT NOT NULL,
+                    updated_at   TEXT NOT NULL,
+                    UNIQUE (organisation, external_id)  -- the idempotency key
+                );
+
+                CREATE TABLE handovers (
+                    handover_id    TEXT PRIMARY KEY,
+                    referral_id    TEXT NOT NULL REFERENCES referrals(referral_id),
+                    need_index     INTEGER NOT NULL,
+                    domain         TEXT NOT NULL,
+                    contact        TEXT,           -- NULL when the need is unroutable
+                    state          TEXT NOT NULL
+                        CHECK (state IN ('offered', 'accepted', 'declined', 'unroutable')),
+                    is_lead        INTEGER NOT NULL DEFAULT 0,
+                    decline_reason TEXT,
+                    created_at     TEXT NOT NULL,
+                    updated_at     TEXT NOT NULL,
+                    CHECK ((contact IS NULL) = (state = 'unroutable'))
+                );
+                CREATE INDEX handovers_by_referral ON handovers(referral_id, need_index);
+                CREATE INDEX handovers_by_contact ON handovers(contact, state);
+
+                -- The audit trail and the STATUS timeline: ids and states, never personal data.
+                CREATE TABLE events (
+                    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                    referral_id TEXT NOT NULL REFERENCES referrals(referral_id),
+                    at          TEXT NOT NULL,
+                    event       TEXT NOT NULL,
+                    handover_id TEXT,
+                    contact     TEXT
+                );
+                CREATE INDEX events_by_referral ON events(referral_id, seq);
+                CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+                -- Everything the broker owes a principal, written in the same transaction as the
+                -- change that caused it; confirmed_at is set when the peer confirms it.
+                CREATE TABLE outbox (
+                    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_id   TEXT NOT NULL UNIQUE,
+                    principal    TEXT NOT NULL,
+                    command      TEXT NOT NULL,
+                    body         TEXT NOT NULL,
+                    referral_id  TEXT,
+                    handover_id  TEXT,
+                    created_at   TEXT NOT NULL,
+                    confirmed_at TEXT
+                );
+                CREATE INDEX outbox_pending ON outbox(principal, seq) WHERE confirmed_at IS NULL;
+                CREATE INDEX outbox_by_handover ON outbox(handover_id) WHERE handover_id IS NOT NULL;
+                """),
+    ]
+}

@@ -1,0 +1,320 @@
+/// The bodies the broker sends. Value types, encoded with `SRPCoding`; their JSON forms are
+/// specified in Protocols/SRP1.md and Protocols/schemas/.
+
+/// `WELCOME`: the session is open for `principal`.
+public struct Welcome: Sendable, Equatable, Codable {
+    public var principal: String
+    public var server: String
+    /// How many unconfirmed outbox messages follow right after this one.
+    public var pending: Int
+
+    public init(principal: String, server: String, pending: Int) {
+        self.principal = principal
+        self.server = server
+        self.pending = pending
+    }
+}
+
+/// `ACCEPTED`: the referral is durably committed.
+public struct Accepted: Sendable, Equatable, Codable {
+    public var externalID: String
+    public var referralID: String
+    public var duplicate: Bool
+
+    public init(externalID: String, referralID: String, duplicate: Bool) {
+        self.externalID = externalID
+        self.referralID = referralID
+        self.duplicate = duplicate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case duplicate
+        case externalID = "external_id"
+        case referralID = "referral_id"
+    }
+}
+
+/// Which need of a referral a handover is about. `summary` appears only in offers and their
+/// acknowledgement, to the contact who must judge the need; STATUS carries index and domain.
+public struct NeedRef: Sendable, Equatable, Codable {
+    public var index: Int
+    public var domain: String
+    public var summary: String?
+
+    public init(index: Int, domain: String, summary: String? = nil) {
+        self.index = index
+        self.domain = domain
+        self.summary = summary
+    }
+}
+
+/// The referring organisation as an offer shows it, and in full once acknowledged.
+public struct ReferrerView: Sendable, Equatable, Codable {
+    public var organisation: String
+    public var organisationName: String
+    public var name: String?
+    public var phone: String?
+    public var email: String?
+    public var role: String?
+
+    public init(
+        organisation: String, organisationName: String, name: String? = nil, phone: String? = nil,
+        email: String? = nil, role: String? = nil
+    ) {
+        self.organisation = organisation
+        self.organisationName = organisationName
+        self.name = name
+        self.phone = phone
+        self.email = email
+        self.role = role
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case organisation, name, phone, email, role
+        case organisationName = "organisation_name"
+    }
+}
+
+/// A contact person as other parties see them: their direct line appears once they took the handover.
+public struct ContactCard: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var organisation: String
+    public var organisationName: String
+    public var role: String?
+    public var phone: String?
+    public var email: String?
+
+    public init(
+        id: String, name: String, organisation: String, organisationName: String, role: String? = nil,
+        phone: String? = nil, email: String? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.organisation = organisation
+        self.organisationName = organisationName
+        self.role = role
+        self.phone = phone
+        self.email = email
+    }
+
+    /// The same card without the direct line.
+    public var withoutDirectLine: ContactCard {
+        var card = self
+        card.phone = nil
+        card.email = nil
+        return card
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, organisation, role, phone, email
+        case organisationName = "organisation_name"
+    }
+}
+
+/// `HANDOVER`: an offer to a contact person. It reveals no identity: who the citizen is
+/// comes only with `ACKED`.
+public struct HandoverOffer: Sendable, Equatable, Codable {
+    public var messageID: String
+    public var handoverID: String
+    public var referralID: String
+    public var need: NeedRef
+    public var urgency: Urgency
+    public var lifeEvent: String?
+    public var citizen: CitizenOfferView
+    public var referrer: ReferrerView
+    public var lead: Bool
+    public var offeredAt: String
+
+    public init(
+        messageID: String, handoverID: String, referralID: String, need: NeedRef, urgency: Urgency,
+        lifeEvent: String?, citizen: CitizenOfferView, referrer: ReferrerView, lead: Bool, offeredAt: String
+    ) {
+        self.messageID = messageID
+        self.handoverID = handoverID
+        self.referralID = referralID
+        self.need = need
+        self.urgency = urgency
+        self.lifeEvent = lifeEvent
+        self.citizen = citizen
+        self.referrer = referrer
+        self.lead = lead
+        self.offeredAt = offeredAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case need, urgency, citizen, referrer, lead
+        case messageID = "message_id"
+        case handoverID = "handover_id"
+        case referralID = "referral_id"
+        case lifeEvent = "life_event"
+        case offeredAt = "offered_at"
+    }
+}
+
+/// `ACKED`: the contact took the handover, and now learns who the citizen is and who referred them.
+public struct Acked: Sendable, Equatable, Codable {
+    public var handoverID: String
+    public var referralID: String
+    public var need: NeedRef
+    public var urgency: Urgency
+    public var lifeEvent: String?
+    public var lead: Bool
+    public var citizen: Citizen
+    public var referrer: ReferrerView
+    public var note: String?
+    public var acknowledgedAt: String
+
+    public init(
+        handoverID: String, referralID: String, need: NeedRef, urgency: Urgency, lifeEvent: String?, lead: Bool,
+        citizen: Citizen, referrer: ReferrerView, note: String?, acknowledgedAt: String
+    ) {
+        self.handoverID = handoverID
+        self.referralID = referralID
+        self.need = need
+        self.urgency = urgency
+        self.lifeEvent = lifeEvent
+        self.lead = lead
+        self.citizen = citizen
+        self.referrer = referrer
+        self.note = note
+        self.acknowledgedAt = acknowledgedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case need, urgency, lead, citizen, referrer, note
+        case handoverID = "handover_id"
+        case referralID = "referral_id"
+        case lifeEvent = "life_event"
+        case acknowledgedAt = "acknowledged_at"
+    }
+}
+
+/// `DECLINED`: the decline is recorded and the need moves on.
+public struct Declined: Sendable, Equatable, Codable {
+    public var handoverID: String
+    public var reason: DeclineReason
+
+    public init(handoverID: String, reason: DeclineReason) {
+        self.handoverID = handoverID
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason
+        case handoverID = "handover_id"
+    }
+}
+
+/// What happened to a referral, as a NOTICE tells the referrer.
+public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
+    case offered, acknowledged, declined, unroutable
+}
+
+/// `NOTICE`: the referrer hears about every step, so the loop is closed.
+public struct Notice: Sendable, Equatable, Codable {
+    public var messageID: String
+    public var referralID: String
+    public var externalID: String
+    public var event: NoticeEvent
+    public var handoverID: String?
+    public var need: NeedRef?
+    /// On `acknowledged`: the contact's direct phone and e-mail, the warm handover.
+    public var contact: ContactCard?
+    /// On `declined`: the reason the contact gave.
+    public var reason: DeclineReason?
+    public var at: String
+
+    public init(
+        messageID: String, referralID: String, externalID: String, event: NoticeEvent, handoverID: String? = nil,
+        need: NeedRef? = nil, contact: ContactCard? = nil, reason: DeclineReason? = nil, at: String
+    ) {
+        self.messageID = messageID
+        self.referralID = referralID
+        self.externalID = externalID
+        self.event = event
+        self.handoverID = handoverID
+        self.need = need
+        self.contact = contact
+        self.reason = reason
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, need, contact, reason, at
+        case messageID = "message_id"
+        case referralID = "referral_id"
+        case externalID = "external_id"
+        case handoverID = "handover_id"
+    }
+}
+
+/// `REFERRAL`: the answer to STATUS.
+public struct ReferralStatus: Sendable, Equatable, Codable {
+    public var referralID: String
+    public var externalID: String
+    public var state: ReferralState
+    public var urgency: Urgency
+    public var handovers: [HandoverSummary]
+    public var timeline: [TimelineEntry]
+
+    public init(
+        referralID: String, externalID: String, state: ReferralState, urgency: Urgency, handovers: [HandoverSummary],
+        timeline: [TimelineEntry]
+    ) {
+        self.referralID = referralID
+        self.externalID = externalID
+        self.state = state
+        self.urgency = urgency
+        self.handovers = handovers
+        self.timeline = timeline
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, urgency, handovers, timeline
+        case referralID = "referral_id"
+        case externalID = "external_id"
+    }
+}
+
+/// One handover in a STATUS answer.
+public struct HandoverSummary: Sendable, Equatable, Codable {
+    public var handoverID: String
+    public var need: NeedRef
+    public var contact: ContactCard?
+    public var state: HandoverState
+    public var lead: Bool
+
+    public init(handoverID: String, need: NeedRef, contact: ContactCard?, state: HandoverState, lead: Bool) {
+        self.handoverID = handoverID
+        self.need = need
+        self.contact = contact
+        self.state = state
+        self.lead = lead
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case need, contact, state, lead
+        case handoverID = "handover_id"
+    }
+}
+
+/// One line of the timeline: the append-only event log of the referral, without personal data.
+public struct TimelineEntry: Sendable, Equatable, Codable {
+    public var at: String
+    public var event: String
+    public var handoverID: String?
+    public var contact: String?
+
+    public init(at: String, event: String, handoverID: String? = nil, contact: String? = nil) {
+        self.at = at
+        self.event = event
+        self.handoverID = handoverID
+        self.contact = contact
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case at, event, contact
+        case handoverID = "handover_id"
+    }
+}

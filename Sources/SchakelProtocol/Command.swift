@@ -1,0 +1,24 @@
+/// The command names of SRP/1, the second frame of every message.
+public enum Command: String, Sendable, CaseIterable, Codable {
+    // peer → broker
+    case hello = "HELLO"
+    case ping = "PING"
+    case submit = "SUBMIT"
+    case ack = "ACK"
+    case decline = "DECLINE"
+    case received = "RECEIVED"
+    case status = "STATUS"
+    // broker → peer
+    case welcome = "WELCOME"
+    case pong = "PONG"
+    case accepted = "ACCEPTED"
+    case rejected = "REJECTED"
+    case handover = "HANDOVER"
+    case acked = "ACKED"
+    case declined = "DECLINED"
+    case notice = "NOTICE"
+    case referral = "REFERRAL"
+
+    /// Commands a peer may send; anything else from a peer is `unknown_command`.
+    public static let fromPeer: Set<Command> = [.hello, .ping, .submit, .ack, .decline, .received, .status]
+}

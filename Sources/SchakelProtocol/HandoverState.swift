@@ -1,0 +1,30 @@
+/// The life cycle of one handover, after FHIR Task where it fits.
+///
+/// `offered` → `accepted` (ACK) or `declined` (DECLINE, and a new handover goes to the next
+/// candidate). A need nobody can take is recorded as one `unroutable` handover without a contact.
+public enum HandoverState: String, Sendable, Codable, CaseIterable {
+    case offered, accepted, declined, unroutable
+
+    /// Counts against the contact's load.
+    public var isOpen: Bool { self == .offered || self == .accepted }
+}
+
+/// The state of a whole referral, derived from its handovers.
+public enum ReferralState: String, Sendable, Codable, CaseIterable {
+    /// At least one need still waits for a contact to take it.
+    case open
+    /// Every need has been taken.
+    case accepted
+    /// Some needs were taken, the others nobody can take.
+    case partial
+    /// No need could be routed to anyone.
+    case unroutable
+
+    /// The referral's state given the current handover of each need.
+    public static func derive(from needStates: [HandoverState]) -> ReferralState {
+        if needStates.contains(.offered) { return .open }
+        let accepted = needStates.filter { $0 == .accepted }.count
+        if accepted == needStates.count { return .accepted }
+        return accepted == 0 ? .unroutable : .partial
+    }
+}

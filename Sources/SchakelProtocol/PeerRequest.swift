@@ -1,0 +1,99 @@
+/// A command a peer sent, checked against SRP/1 and reduced to what the broker acts on.
+public enum PeerRequest: Sendable, Equatable {
+    case hello(principal: String, client: String?)
+    case ping
+    case submit(Referral, canonicalBody: String)
+    case ack(handoverID: String)
+    case decline(handoverID: String, reason: DeclineReason)
+    case received(messageIDs: [String])
+    case status(StatusQuery)
+
+    /// The principal syntax of HELLO: `org:<id>` or `contact:<id>`.
+    public static let principalPattern = "(org|contact):[a-z0-9][a-z0-9-]{0,99}"
+    static let idLength = 1...100
+
+    /// Parses a well-formed message. Throws `unknown_command` for a command SRP/1 does not
+    /// define for peers and `invalid` (with the field path) for a body that breaks the schema.
+    public static func parse(_ message: WireMessage, referrals: ReferralValidator) throws(Rejection) -> PeerRequest {
+        do {
+            return try parseBody(message, referrals: referrals)
+        } catch {
+            var rejection = error
+            rejection.command = message.command
+            throw rejection
+        }
+    }
+
+    private static func parseBody(_ message: WireMessage, referrals: ReferralValidator) throws(Rejection) -> PeerRequest {
+        guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
+            throw Rejection(
+                .unknownCommand,
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS")
+        }
+        let r = FieldReader(body: message.body)
+        switch command {
+        case .hello:
+            try r.only(["as", "client"])
+            let principal = try r.string(
+                "as", length: 5...110, matching: principalPattern,
+                described: "a principal such as org:gemeente-utrecht or contact:wonen-bram") ?? ""
+            return .hello(principal: principal, client: try r.string("client", required: false, length: 1...100))
+        case .ping:
+            return .ping
+        case .submit:
+            try r.only(["referral"])
+            guard let value = r.fields["referral"], value != .null else {
+                throw Rejection(.invalid, "referral is required", field: "referral")
+            }
+            let referral = try referrals.validate(value)
+            return .submit(referral, canonicalBody: value.canonicalString())
+        case .ack:
+            try r.only(["handover_id"])
+            return .ack(handoverID: try r.requiredString("handover_id", length: idLength))
+        case .decline:
+            try r.only(["handover_id", "reason"])
+            let id = try r.requiredString("handover_id", length: idLength)
+            return .decline(handoverID: id, reason: try r.enumeration("reason", DeclineReason.self) ?? .other)
+        case .received:
+            try r.only(["message_ids"])
+            var ids: [String] = []
+            for (path, item) in try r.array("message_ids", count: 1...1_000) ?? [] {
+                guard let id = item.stringValue, idLength.contains(id.count) else {
+                    throw Rejection(.invalid, "\(path) must be a message id string", field: path)
+                }
+                ids.append(id)
+            }
+            return .received(messageIDs: ids)
+        case .status:
+            try r.only(["referral_id", "external_id"])
+            let referralID = try r.string("referral_id", required: false, length: idLength)
+            let externalID = try r.string("external_id", required: false, length: 1...128)
+            switch (referralID, externalID) {
+            case (let id?, nil): return .status(.referralID(id))
+            case (nil, let id?): return .status(.externalID(id))
+            default:
+                throw Rejection(.invalid, "STATUS needs exactly one of referral_id and external_id", field: "referral_id")
+            }
+        default:
+            throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
+        }
+    }
+}
+
+/// How STATUS names a referral.
+public enum StatusQuery: Sendable, Equatable {
+    case referralID(String)
+    /// Only meaningful for the organisation that chose the external id.
+    case externalID(String)
+}
+
+/// Why a contact declines a handover; the next candidate gets it either way.
+public enum DeclineReason: String, Sendable, Codable, CaseIterable {
+    case capacity
+    case notEligible = "not_eligible"
+    case outsideServiceArea = "outside_service_area"
+    case notOurService = "not_our_service"
+    case wrongContact = "wrong_contact"
+    case conflictOfInterest = "conflict_of_interest"
+    case other
+}

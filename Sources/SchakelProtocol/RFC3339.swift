@@ -1,0 +1,61 @@
+import Foundation
+
+/// RFC 3339 timestamps, the only date format on the wire.
+///
+/// Written out by hand because the Foundation formatters are either not `Sendable` or do not
+/// accept both fractional seconds and numeric offsets.
+public enum RFC3339 {
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.
+    public static func parse(_ text: String) -> Date? {
+        let pattern = #"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"#
+        guard let match = text.range(of: pattern, options: .regularExpression), match == text.startIndex..<text.endIndex
+        else { return nil }
+        let chars = Array(text)
+        func number(_ from: Int, _ length: Int) -> Int { Int(String(chars[from..<from + length])) ?? -1 }
+        let (year, month, day) = (number(0, 4), number(5, 2), number(8, 2))
+        let (hour, minute, second) = (number(11, 2), number(14, 2), number(17, 2))
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < chars.count, chars[index] == "." {
+            var digits = ""
+            index += 1
+            while index < chars.count, chars[index].isNumber {
+                digits.append(chars[index])
+                index += 1
+            }
+            fraction = Double("0." + digits) ?? 0
+        }
+        var offsetSeconds = 0
+        if chars[index] != "Z", chars[index] != "z" {
+            let sign = chars[index] == "-" ? -1 : 1
+            let oh = number(index + 1, 2)
+            let om = number(index + 4, 2)
+            guard oh < 24, om < 60 else { return nil }
+            offsetSeconds = sign * (oh * 3600 + om * 60)
+        }
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        components.hour = hour
+        components.minute = minute
+        components.second = second
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == day else {
+            return nil
+        }
+        return date.addingTimeInterval(fraction - Double(offsetSeconds))
+    }
+
+    /// Formats in UTC with second precision, `2026-11-23T09:30:00Z`.
+    public static func format(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
+            c.second ?? 0)
+    }
+}

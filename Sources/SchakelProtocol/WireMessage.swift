@@ -1,0 +1,85 @@
+import Foundation
+
+/// One SRP/1 message as it travels: `SRP1`, a command name, a JSON object.
+///
+/// The broker's ROUTER adds the routing id in front and a REQ peer adds an empty
+/// delimiter; `Envelope` deals with those, this type only with the three protocol frames.
+public struct WireMessage: Sendable, Equatable {
+    /// The first frame of every SRP/1 message.
+    public static let signature = Data("SRP1".utf8)
+
+    public var command: String
+    public var body: JSONValue
+
+    public init(command: String, body: JSONValue) {
+        self.command = command
+        self.body = body
+    }
+
+    public init(_ command: Command, _ body: JSONValue = .object([:])) {
+        self.init(command: command.rawValue, body: body)
+    }
+
+    /// Encodes any `Encodable` body (one of the message structs) with its command.
+    public init<Body: Encodable>(_ command: Command, encoding body: Body) {
+        let data = (try? SRPCoding.encoder.encode(body)) ?? Data("{}".utf8)
+        let value = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .object([:])
+        self.init(command: command.rawValue, body: value)
+    }
+
+    /// The three frames to send.
+    public func frames() -> [Data] {
+        [Self.signature, Data(command.utf8), body.canonicalData()]
+    }
+
+    /// Parses the three protocol frames, checking everything SRP/1 says about their shape.
+    ///
+    /// - Parameter maxBodyBytes: bodies above this are `too_large` (checked before parsing JSON).
+    public static func parse(_ frames: [Data], maxBodyBytes: Int) throws(Rejection) -> WireMessage {
+        guard frames.count == 3 else {
+            throw Rejection(.malformed, "expected 3 frames (SRP1, command, JSON body), got \(frames.count)")
+        }
+        guard frames[0] == signature else {
+            throw Rejection(.malformed, "the first frame must be the protocol signature SRP1")
+        }
+        let commandBytes = frames[1]
+        guard (1...32).contains(commandBytes.count),
+            commandBytes.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: "_") })
+        else {
+            throw Rejection(.malformed, "the command frame must be 1 to 32 capital letters")
+        }
+        let command = String(decoding: commandBytes, as: UTF8.self)
+        guard frames[2].count <= maxBodyBytes else {
+            throw Rejection(
+                .tooLarge, "the body is \(frames[2].count) bytes; the limit is \(maxBodyBytes) bytes", command: command)
+        }
+        let body: JSONValue
+        do {
+            body = try JSONValue.parse(frames[2])
+        } catch {
+            var rejection = error
+            rejection.command = command
+            throw rejection
+        }
+        guard case .object = body else {
+            throw Rejection(.malformed, "the body must be a JSON object, not \(body.typeName)", command: command)
+        }
+        return WireMessage(command: command, body: body)
+    }
+
+    /// The body decoded as one of the message structs.
+    public func decode<Body: Decodable>(_ type: Body.Type) throws -> Body {
+        try SRPCoding.decoder.decode(type, from: body.canonicalData())
+    }
+}
+
+/// The JSON coders used for every SRP/1 body, so that field names and dates agree everywhere.
+public enum SRPCoding {
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static var decoder: JSONDecoder { JSONDecoder() }
+}

@@ -1,0 +1,67 @@
+extension Database {
+    /// When a transaction takes its locks; see <https://sqlite.org/lang_transaction.html>.
+    public enum TransactionKind: String, Sendable {
+        /// Locks are taken on first read or write; a later write can then fail with `SQLITE_BUSY`.
+        case deferred = "DEFERRED"
+        /// The write lock is taken at `BEGIN`, so a busy database is reported before any work is done.
+        case immediate = "IMMEDIATE"
+        /// Like immediate; in WAL mode the two are the same.
+        case exclusive = "EXCLUSIVE"
+    }
+
+    /// Runs `body` in a transaction: `BEGIN kind`, `body`, `COMMIT`.
+    ///
+    /// Any error thrown by `body` or by `COMMIT` rolls everything back and is rethrown, so either all of
+    /// `body`'s changes are stored or none. If the rollback itself fails, that failure is thrown instead
+    /// (the connection's state is then in doubt), with the original error in its message.
+    /// Transactions do not nest; use ``savepoint(_:)`` inside one.
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind.rawValue) TRANSACTION")
+        do {
+            let result = try body()
+            try execute("COMMIT TRANSACTION")
+            return result
+        } catch {
+            if isInTransaction {
+                // SQLite may already have rolled back by itself (e.g. on SQLITE_FULL); only roll back what is open.
+                try undo("ROLLBACK TRANSACTION", after: error)
+            }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint: on success its changes join the enclosing transaction; on error
+    /// they alone are undone (`ROLLBACK TO` + `RELEASE`) and the error is rethrown.
+    ///
+    /// This lets one failing item of a batch be dropped without losing the others. Outside a transaction,
+    /// the savepoint behaves as a deferred transaction of its own.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        defer { savepointDepth -= 1 }
+        let name = "storage_savepoint_\(savepointDepth)"
+        try execute("SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try execute("RELEASE SAVEPOINT \(name)")
+            return result
+        } catch {
+            if isInTransaction {
+                try undo("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)", after: error)
+            }
+            throw error
+        }
+    }
+
+    /// Runs the rollback `sql`; if that fails too, throws its error annotated with the one that caused it.
+    private func undo(_ sql: String, after cause: any Error) throws {
+        do {
+            try execute(sql)
+        } catch let failure as SQLiteError {
+            throw SQLiteError(
+                extendedCode: failure.extendedCode,
+                message: "\(failure.message) (while undoing after: \(cause))",
+                operation: failure.operation
+            )
+        }
+    }
+}

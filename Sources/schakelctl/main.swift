@@ -1,0 +1,158 @@
+import Foundation
+import SchakelProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// schakelctl: a command-line client of the real protocol, for demos, scripts and operators.
+
+let usage = """
+    Usage: schakelctl COMMAND [OPTIONS]
+
+    Commands:
+      submit FILE.json --as org:ID      submit a referral; print the receipt, then NOTICEs as they come
+      inbox --as contact:ID [--ack]     print the offers waiting for a contact; --ack takes each one
+      decline HANDOVER_ID --as contact:ID [--reason REASON]
+                                        decline an offer so it goes to the next candidate
+      status ID --as PRINCIPAL          print a referral's state, handovers and timeline
+                                        (ID is a referral_id ref-…, or your own external_id)
+
+    Common options:
+      --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
+      --wait SECONDS      how long to wait for more messages once quiet (submit: 5, inbox: 2; 0 = forever)
+      --help              this text; `schakelctl COMMAND --help` for one command
+    """
+
+let commandUsage: [String: String] = [
+    "submit": """
+        Usage: schakelctl submit FILE.json --as org:ID [--broker ENDPOINT] [--wait SECONDS]
+
+        Sends the referral in FILE.json (the referral object itself, or {"referral": {...}}).
+        Prints the ACCEPTED or REJECTED receipt, then every NOTICE for your organisation until
+        no NOTICE came for --wait seconds (default 5; 0 waits until Ctrl-C). Each NOTICE is
+        confirmed with RECEIVED, so it is not sent again. Exit code 0 on ACCEPTED, 1 on REJECTED.
+        """,
+    "inbox": """
+        Usage: schakelctl inbox --as contact:ID [--ack] [--broker ENDPOINT] [--wait SECONDS]
+
+        Prints the handover offers waiting for the contact person (no identity: that is revealed
+        only on acknowledgement). Without --ack the offers stay pending and come again next time.
+        With --ack each offer is acknowledged and the details (citizen, referrer) are printed.
+        Stops when nothing new came for --wait seconds (default 2; 0 waits until Ctrl-C).
+        """,
+    "decline": """
+        Usage: schakelctl decline HANDOVER_ID --as contact:ID [--reason REASON] [--broker ENDPOINT]
+
+        Declines an offer; the need goes to the next candidate. REASON is one of
+        \(DeclineReason.allCases.map(\.rawValue).joined(separator: ", ")) (default other).
+        """,
+    "status": """
+        Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
+
+        Prints the referral's state, its handovers and its timeline. ID is a referral_id
+        (ref-…) or, for the referring organisation, its own external_id.
+        """,
+]
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("schakelctl: \(message)\n".utf8))
+    exit(1)
+}
+
+func show(_ message: WireMessage) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let text = (try? encoder.encode(message.body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    // Written straight to the file descriptor so that a pipe sees each message at once.
+    FileHandle.standardOutput.write(Data("\(message.command) \(text)\n".utf8))
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first, command != "--help", command != "-h" else {
+    print(usage)
+    exit(arguments.isEmpty ? 2 : 0)
+}
+arguments.removeFirst()
+guard let help = commandUsage[command] else { fail("unknown command \(command)\n\n\(usage)") }
+
+var positional: [String] = []
+var options: [String: String] = [:]
+var flags: Set<String> = []
+while !arguments.isEmpty {
+    let argument = arguments.removeFirst()
+    switch argument {
+    case "--help", "-h":
+        print(help)
+        exit(0)
+    case "--ack":
+        flags.insert(argument)
+    case "--as", "--broker", "--wait", "--reason":
+        guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
+        options[argument] = arguments.removeFirst()
+    default:
+        guard !argument.hasPrefix("--") else { fail("unknown option \(argument)\n\n\(help)") }
+        positional.append(argument)
+    }
+}
+guard let principal = options["--as"] else { fail("--as PRINCIPAL is required\n\n\(help)") }
+let endpoint = options["--broker"] ?? ProcessInfo.processInfo.environment["SCHAKEL_BROKER"] ?? "tcp://127.0.0.1:5710"
+let quiet = TimeInterval(options["--wait"] ?? (command == "submit" ? "5" : "2")) ?? 5
+let wait = quiet == 0 ? TimeInterval(Int32.max) : quiet
+
+do {
+    let client = try BrokerClient(endpoint: endpoint)
+    defer { client.close() }
+    _ = try client.hello(as: principal)
+    switch command {
+    case "submit":
+        guard positional.count == 1 else { fail("submit needs exactly one FILE.json\n\n\(help)") }
+        let data = try Data(contentsOf: URL(fileURLWithPath: positional[0]))
+        let json = try JSONValue.parse(data)
+        let referral = json["referral"] ?? json
+        var notices: [WireMessage] = []
+        try client.send(WireMessage(.submit, .object(["referral": referral])))
+        let receipt = try client.awaitReply([.accepted, .rejected], timeout: 10) { notices.append($0) }
+        show(receipt)
+        guard receipt.command == Command.accepted.rawValue else { exit(1) }
+        func confirm(_ message: WireMessage) throws {
+            show(message)
+            if let id = message.body["message_id"]?.stringValue {
+                try client.send(WireMessage(.received, .object(["message_ids": .array([.string(id)])])))
+            }
+        }
+        for notice in notices { try confirm(notice) }
+        while let message = try client.receive(timeout: wait) { try confirm(message) }
+    case "inbox":
+        while let message = try client.receive(timeout: wait) {
+            guard message.command == Command.handover.rawValue else {
+                show(message)
+                continue
+            }
+            show(message)
+            guard flags.contains("--ack"), let id = message.body["handover_id"]?.stringValue else { continue }
+            try client.send(WireMessage(.ack, .object(["handover_id": .string(id)])))
+            show(try client.awaitReply([.acked, .rejected], timeout: 10) { show($0) })
+        }
+    case "decline":
+        guard positional.count == 1 else { fail("decline needs exactly one HANDOVER_ID\n\n\(help)") }
+        let reason = options["--reason"] ?? "other"
+        try client.send(
+            WireMessage(.decline, .object(["handover_id": .string(positional[0]), "reason": .string(reason)])))
+        let answer = try client.awaitReply([.declined, .rejected], timeout: 10)
+        show(answer)
+        if answer.command != Command.declined.rawValue { exit(1) }
+    case "status":
+        guard positional.count == 1 else { fail("status needs exactly one ID\n\n\(help)") }
+        let id = positional[0]
+        let key = id.hasPrefix("ref-") ? "referral_id" : "external_id"
+        try client.send(WireMessage(.status, .object([key: .string(id)])))
+        let answer = try client.awaitReply([.referral, .rejected], timeout: 10)
+        show(answer)
+        if answer.command != Command.referral.rawValue { exit(1) }
+    default:
+        fail("unknown command \(command)")
+    }
+} catch {
+    fail("\(error)")
+}

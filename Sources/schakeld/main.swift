@@ -1,0 +1,83 @@
+import Broker
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// schakeld: argument parsing and wiring only; the work happens in `BrokerServer`.
+
+let usage = """
+    Usage: schakeld --config FILE [--state-dir DIR] [--broker ENDPOINT] [--log-level LEVEL] [--check-config]
+
+    Runs the Schakel referral broker until SIGTERM or SIGINT.
+
+      --config FILE        the daemon config (JSON), e.g. Config/schakeld.dev.json
+      --state-dir DIR      where the SQLite database lives; overrides state_dir
+      --broker ENDPOINT    the ROUTER endpoint peers connect to; overrides broker
+      --log-level LEVEL    error, warning, notice, info or debug; overrides log_level
+      --check-config       check the config and the social map, print the verdict, exit
+      --version            print the version and exit
+    """
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("<3>level=error event=daemon.refused reason=\"\(message)\"\n".utf8))
+    FileHandle.standardError.write(Data("schakeld: \(message)\n".utf8))
+    exit(code)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var options: [String: String] = [:]
+var checkOnly = false
+while !arguments.isEmpty {
+    let argument = arguments.removeFirst()
+    switch argument {
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    case "--version":
+        print(BrokerServer.serverName)
+        exit(0)
+    case "--check-config":
+        checkOnly = true
+    case "--config", "--state-dir", "--broker", "--log-level":
+        guard !arguments.isEmpty else { fail("\(argument) needs a value\n\(usage)") }
+        options[argument] = arguments.removeFirst()
+    default:
+        fail("unknown argument \(argument)\n\(usage)")
+    }
+}
+guard let configPath = options["--config"] else { fail("--config FILE is required\n\(usage)") }
+
+signal(SIGPIPE, SIG_IGN)
+var config: BrokerConfig
+do {
+    config = try BrokerConfig(contentsOf: URL(fileURLWithPath: configPath))
+    if let dir = options["--state-dir"] { config.stateDirectory = URL(fileURLWithPath: dir).standardizedFileURL }
+    if let broker = options["--broker"] { config.broker = broker }
+    if let level = options["--log-level"] {
+        guard let parsed = LogLevel(name: level) else { fail("unknown log level \(level)") }
+        config.logLevel = parsed
+    }
+    try config.check()
+} catch {
+    fail("\(error)")
+}
+if checkOnly {
+    do {
+        try BrokerServer.checkSocialMap(config)
+        print("config ok: \(configPath)")
+        exit(0)
+    } catch {
+        fail("\(error)")
+    }
+}
+
+let logger = Logger(level: config.logLevel)
+do {
+    let server = try BrokerServer(config: config, logger: logger)
+    try server.run()
+    exit(0)
+} catch {
+    fail("\(error)", code: 1)
+}
