@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -21,6 +21,9 @@ public struct BrokerConfig: Sendable {
     /// How often unconfirmed outbox messages are sent again to connected peers.
     public var outboxRetryInterval: ISODuration
     public var synchronousFull: Bool
+    /// A hard cap on the database size in pages (`PRAGMA max_page_count`), nil for none.
+    /// When it is reached, writes fail and peers get `unavailable` instead of a silent loss.
+    public var maxDatabasePages: Int?
     public var logLevel: LogLevel
 
     public static let defaultMaxBodyBytes = 256 * 1024
@@ -81,6 +84,9 @@ public struct BrokerConfig: Sendable {
             throw ConfigError("database.synchronous must be \"full\" or \"normal\", not \(sync)")
         }
         synchronousFull = sync == "full"
+        if let pages = fields["database"]?["max_pages"] {
+            maxDatabasePages = try int(pages, "database.max_pages", default: 0)
+        }
         let level = try string(fields["log_level"], "log_level", default: "info")
         guard let parsed = LogLevel(name: level) else {
             throw ConfigError("log_level must be one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))")

@@ -38,6 +38,9 @@ public final class BrokerServer {
         options.synchronous = config.synchronousFull ? .full : .normal
         db = try Database(path: config.databasePath, options: options)
         try db.migrate(Schema.migrations)
+        if let pages = config.maxDatabasePages {
+            _ = try db.query("PRAGMA max_page_count = \(pages)")
+        }
         desk = ReferralDesk(db: db, map: map, clock: clock, logger: logger)
         shutdown = try ShutdownSignal()
         context = try ZMQContext()

@@ -22,9 +22,9 @@ public struct ReferralValidator: Sendable {
     /// Validates the referral object found at `path` (normally `referral`).
     public func validate(_ value: JSONValue, path: String = "referral") throws(Rejection) -> Referral {
         let r = try FieldReader.object(at: path, value)
-        try r.only(["external_id", "referrer", "citizen", "needs", "life_event", "urgency", "consent", "note"])
         let externalID = try r.requiredString("external_id", length: 1...128)
         do {
+            try r.only(["external_id", "referrer", "citizen", "needs", "life_event", "urgency", "consent", "note"])
             return try validateBody(r, externalID: externalID)
         } catch {
             var rejection = error

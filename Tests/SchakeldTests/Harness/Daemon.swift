@@ -1,0 +1,119 @@
+import Foundation
+import SchakelProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real `schakeld` process on a fresh state directory and an `ipc://` endpoint.
+///
+/// Each test gets its own, so tests run in parallel without sharing state. The state
+/// directory survives `kill9()` and `restart()`, which is what the durability tests need.
+final class Daemon {
+    let directory: URL
+    let stateDirectory: URL
+    let endpoint: String
+    let configURL: URL
+    let logURL: URL
+    private(set) var process: Process?
+    private var runs = 0
+
+    /// - Parameter settings: extra top-level config settings merged over the defaults.
+    init(settings: [String: JSONValue] = [:]) throws {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        directory = URL(fileURLWithPath: "/tmp/schakel-test-\(id)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        stateDirectory = directory.appendingPathComponent("state")
+        endpoint = "ipc://\(directory.path)/broker.sock"
+        configURL = directory.appendingPathComponent("schakeld.json")
+        logURL = directory.appendingPathComponent("schakeld.log")
+        var config: [String: JSONValue] = [
+            "insecure_dev": .bool(true),
+            "broker": .string(endpoint),
+            "state_dir": .string(stateDirectory.path),
+            "social_map": .string(Paths.demoMap.path),
+            "log_level": .string("debug"),
+        ]
+        config.merge(settings) { $1 }
+        try JSONValue.object(config).canonicalData().write(to: configURL)
+    }
+
+    /// Starts the daemon and waits until it answers PING.
+    func start() throws {
+        let process = Process()
+        process.executableURL = Paths.executable("schakeld")
+        process.arguments = ["--config", configURL.path]
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        self.process = process
+        runs += 1
+        try waitUntilReady()
+    }
+
+    private func waitUntilReady() throws {
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            guard process?.isRunning == true else {
+                throw TestError("schakeld exited during start-up:\n\(log())")
+            }
+            let peer = try Peer(endpoint)
+            try peer.send(.ping)
+            if (try? peer.next(.pong, timeout: 0.2)) != nil { return }
+        }
+        throw TestError("schakeld did not answer PING within 15 s:\n\(log())")
+    }
+
+    /// SIGKILL: no chance to finish anything, like a power cut for the process.
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// SIGTERM and wait; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let process else { return 0 }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// Everything the daemon wrote to stderr so far.
+    func log() -> String {
+        (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+    }
+
+    /// A new peer connected to this daemon.
+    func peer() throws -> Peer {
+        try Peer(endpoint)
+    }
+
+    /// A new peer that said HELLO as `principal` and got WELCOME.
+    func connect(as principal: String) throws -> Peer {
+        let peer = try Peer(endpoint)
+        try peer.hello(as: principal)
+        return peer
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import SchakelProtocol
+import ZeroMQ
+
+/// A test's own connection to the daemon: a DEALER (or REQ) socket speaking SRP/1.
+///
+/// Every message it receives is checked against the JSON Schemas in Protocols/, so each
+/// integration test also proves that the daemon's real output matches the spec.
+final class Peer {
+    let context: ZMQContext
+    let socket: ZMQSocket
+    /// Messages received while waiting for another command, kept in arrival order.
+    private(set) var buffered: [WireMessage] = []
+    /// Schema violations found in received messages; tests expect it empty.
+    private(set) var violations: [String] = []
+
+    init(_ endpoint: String, type: ZMQSocketType = .dealer) throws {
+        context = try ZMQContext()
+        socket = try context.socket(type)
+        try socket.setLinger(milliseconds: 0)
+        try socket.connect(endpoint)
+    }
+
+    deinit {
+        socket.close()
+        context.close()
+    }
+
+    func send(_ command: Command, _ body: JSONValue = .object([:])) throws {
+        try sendRaw(WireMessage(command: command.rawValue, body: body).frames())
+    }
+
+    func send(command: String, _ body: JSONValue = .object([:])) throws {
+        try sendRaw(WireMessage(command: command, body: body).frames())
+    }
+
+    func sendRaw(_ frames: [Data]) throws {
+        guard try socket.send(frames) == .sent else { throw TestError("could not send to the daemon") }
+    }
+
+    /// The next message from the socket, or nil after `timeout` seconds.
+    func receiveRaw(timeout: TimeInterval) throws -> [Data]? {
+        var poller = ZMQPoller()
+        poller.add(socket)
+        let ready = try poller.poll(timeoutMilliseconds: Int(timeout * 1_000))
+        guard ready[0].contains(.readable) else { return nil }
+        return try socket.receive(dontWait: true)?.frames
+    }
+
+    private func receiveMessage(timeout: TimeInterval) throws -> WireMessage? {
+        guard let frames = try receiveRaw(timeout: timeout) else { return nil }
+        let message = try WireMessage.parse(frames, maxBodyBytes: Int.max)
+        violations += ProtocolSpec.validate(message).map { "\(message.command): \($0)" }
+        return message
+    }
+
+    /// The first message with `command`, from the buffer or the socket; other messages are
+    /// buffered for later calls. Throws when none comes within `timeout`.
+    @discardableResult
+    func next(_ command: Command, timeout: TimeInterval = 5) throws -> WireMessage {
+        if let index = buffered.firstIndex(where: { $0.command == command.rawValue }) {
+            return buffered.remove(at: index)
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        while case let left = deadline.timeIntervalSinceNow, left > 0 {
+            guard let message = try receiveMessage(timeout: left) else { break }
+            if message.command == command.rawValue { return message }
+            buffered.append(message)
+        }
+        throw TestError(
+            "no \(command.rawValue) within \(timeout) s; got instead: \(buffered.map { "\($0.command) \($0.body.canonicalString())" })"
+        )
+    }
+
+    /// Waits for the answer to a request: `expected` or REJECTED, whichever comes first.
+    func reply(_ expected: Command, timeout: TimeInterval = 5) throws -> WireMessage {
+        let deadline = Date().addingTimeInterval(timeout)
+        if let index = buffered.firstIndex(where: { $0.command == expected.rawValue || $0.command == "REJECTED" }) {
+            return buffered.remove(at: index)
+        }
+        while case let left = deadline.timeIntervalSinceNow, left > 0 {
+            guard let message = try receiveMessage(timeout: left) else { break }
+            if message.command == expected.rawValue || message.command == "REJECTED" { return message }
+            buffered.append(message)
+        }
+        throw TestError("no \(expected.rawValue) or REJECTED within \(timeout) s")
+    }
+
+    /// Everything that arrives within `timeout` seconds (for "nothing more comes" checks).
+    func drain(timeout: TimeInterval) throws -> [WireMessage] {
+        var all = buffered
+        buffered = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while case let left = deadline.timeIntervalSinceNow, left > 0, let message = try receiveMessage(timeout: left) {
+            all.append(message)
+        }
+        return all
+    }
+
+    /// Sends a request and waits for its answer.
+    func request(_ command: Command, _ body: JSONValue, expect: Command) throws -> WireMessage {
+        try send(command, body)
+        return try reply(expect)
+    }
+
+    @discardableResult
+    func hello(as principal: String) throws -> WireMessage {
+        let answer = try request(.hello, ["as": .string(principal), "client": "tests/1"], expect: .welcome)
+        guard answer.command == "WELCOME" else { throw TestError("HELLO as \(principal) refused: \(answer.body)") }
+        return answer
+    }
+
+    func submit(_ referral: JSONValue) throws -> WireMessage {
+        try request(.submit, ["referral": referral], expect: .accepted)
+    }
+
+    func confirm(_ message: WireMessage) throws {
+        guard let id = message.body["message_id"]?.stringValue else { throw TestError("no message_id in \(message)") }
+        try send(.received, ["message_ids": .array([.string(id)])])
+    }
+}

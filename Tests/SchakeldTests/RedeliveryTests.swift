@@ -1,0 +1,68 @@
+import Foundation
+import SchakelProtocol
+import Testing
+
+/// The outbox: what the broker owes a peer comes again until the peer confirms it.
+@Suite struct RedeliveryTests {
+    @Test func unconfirmedOfferComesAgainOnReconnectUntilAcknowledged() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+
+        // Anna's client gets the offer and drops the connection without a word.
+        var anna: Peer? = try daemon.connect(as: "contact:schuldhulp-anna")
+        let first = try anna!.next(.handover)
+        anna = nil
+
+        let annaAgain = try daemon.connect(as: "contact:schuldhulp-anna")
+        let second = try annaAgain.next(.handover)
+        #expect(second.body["message_id"] == first.body["message_id"])  // same message: the peer can de-duplicate
+        #expect(second.body["handover_id"] == first.body["handover_id"])
+        _ = try annaAgain.request(.ack, ["handover_id": second.body["handover_id"]!], expect: .acked)
+
+        // Once acknowledged, never again.
+        let third = try daemon.peer()
+        let welcome = try third.hello(as: "contact:schuldhulp-anna")
+        #expect(welcome.body["pending"] == .number(0))
+        #expect(try third.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }.isEmpty)
+    }
+
+    @Test func receivedConfirmsANoticeForGood() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["education"]))
+        let notice = try gp.next(.notice)
+        try gp.confirm(notice)
+        // A PING round trip guarantees the RECEIVED was handled before we reconnect.
+        _ = try gp.request(.ping, [:], expect: .pong)
+        let again = try daemon.peer()
+        #expect(try again.hello(as: "org:huisarts-de-brug").body["pending"] == .number(0))
+        #expect(try again.drain(timeout: 0.3).isEmpty)
+    }
+
+    @Test func unconfirmedMessagesAreResentOnTheRetryInterval() throws {
+        let daemon = try Daemon(settings: ["outbox": ["retry_interval": "PT0.5S"]])
+        try daemon.start()
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        let first = try anna.next(.handover)
+        let again = try anna.next(.handover, timeout: 3)
+        #expect(again.body["message_id"] == first.body["message_id"])
+    }
+
+    @Test func reqPeerGetsItsDelimiterEchoed() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let req = try Peer(daemon.endpoint, type: .req)
+        // REQ adds the empty delimiter itself; the reply must carry it back or REQ drops it.
+        let pong = try req.request(.ping, [:], expect: .pong)
+        #expect(pong.command == "PONG")
+        let welcome = try req.request(.hello, ["as": "org:huisarts-de-brug"], expect: .welcome)
+        #expect(welcome.command == "WELCOME")
+        let accepted = try req.request(.submit, ["referral": try Referrals.make(needs: ["debt"])], expect: .accepted)
+        #expect(accepted.command == "ACCEPTED")
+    }
+}
