@@ -53,7 +53,8 @@ public struct BrokerConfig: Sendable {
         if let extra = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigError("unknown setting \"\(extra)\" in \(url.path)")
         }
-        func string(_ value: JSONValue?, _ name: String, default fallback: String? = nil) throws(ConfigError) -> String {
+        func string(_ value: JSONValue?, _ name: String, default fallback: String? = nil) throws(ConfigError) -> String
+        {
             if let text = value?.stringValue, !text.isEmpty { return text }
             if value == nil, let fallback { return fallback }
             throw ConfigError("\(name) must be a non-empty string")
@@ -110,7 +111,8 @@ public struct BrokerConfig: Sendable {
         }
         guard Self.isLocal(broker) else {
             throw ConfigError(
-                "insecure_dev is allowed only on loopback or ipc endpoints; \(broker) would expose unauthenticated access")
+                "insecure_dev is allowed only on loopback or ipc endpoints; \(broker) would expose unauthenticated access"
+            )
         }
     }
 

@@ -51,7 +51,8 @@ public final class BrokerServer {
         try router.setMaxMessageSize(config.maxMessageBytes)
         try router.setSendHighWaterMark(100_000)
         try router.setReceiveHighWaterMark(100_000)
-        try router.setHeartbeat(intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
+        try router.setHeartbeat(
+            intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
         try router.bind(config.broker)
         logger.info(
             "daemon.started",

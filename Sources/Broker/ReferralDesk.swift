@@ -79,7 +79,9 @@ final class ReferralDesk {
             if routed { leadTaken = true }
         }
         try updateReferralState(referralID)
-        logger.info("referral.accepted", ["referral": referralID, "organisation": organisation, "needs": "\(referral.needs.count)"])
+        logger.info(
+            "referral.accepted",
+            ["referral": referralID, "organisation": organisation, "needs": "\(referral.needs.count)"])
         return WireMessage(
             .accepted, encoding: Accepted(externalID: referral.externalID, referralID: referralID, duplicate: false))
     }
@@ -175,7 +177,8 @@ final class ReferralDesk {
         let need = referral.needs[handover.needIndex]
         let acknowledgedAt =
             try db.queryOne(
-                "SELECT updated_at FROM handovers WHERE handover_id = ?", [.text(handoverID)])?.string("updated_at") ?? now
+                "SELECT updated_at FROM handovers WHERE handover_id = ?", [.text(handoverID)])?.string("updated_at")
+            ?? now
         return WireMessage(
             .acked,
             encoding: Acked(
@@ -224,9 +227,12 @@ final class ReferralDesk {
                 referralID: handover.referralID, organisation: handover.organisation, referral: referral,
                 needIndex: handover.needIndex, lead: handover.isLead, excluding: Set(decliners))
             try updateReferralState(handover.referralID)
-            logger.info("handover.declined", ["referral": handover.referralID, "handover": handoverID, "reason": reason.rawValue])
+            logger.info(
+                "handover.declined",
+                ["referral": handover.referralID, "handover": handoverID, "reason": reason.rawValue])
         }
-        return WireMessage(.declined, encoding: Declined(handoverID: handoverID, reason: handover.declineReason ?? reason))
+        return WireMessage(
+            .declined, encoding: Declined(handoverID: handoverID, reason: handover.declineReason ?? reason))
     }
 
     // MARK: RECEIVED
@@ -267,7 +273,8 @@ final class ReferralDesk {
         }
         guard isReferrer || holdsHandover else {
             throw Rejection(
-                .forbidden, "only the referring organisation and contacts holding one of its handovers may see \(referralID)")
+                .forbidden,
+                "only the referring organisation and contacts holding one of its handovers may see \(referralID)")
         }
         let handovers = handoverRows.map { h -> HandoverSummary in
             let state = HandoverState(rawValue: h.string("state") ?? "") ?? .unroutable
@@ -382,8 +389,9 @@ final class ReferralDesk {
     }
 
     private func storedReferral(_ referralID: String) throws -> Referral {
-        guard let body = try db.queryOne("SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])?
-            .string("body")
+        guard
+            let body = try db.queryOne("SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])?
+                .string("body")
         else {
             throw Rejection(.notFound, "no referral \(referralID)")
         }

@@ -67,6 +67,6 @@ enum Schema {
                 );
                 CREATE INDEX outbox_pending ON outbox(principal, seq) WHERE confirmed_at IS NULL;
                 CREATE INDEX outbox_by_handover ON outbox(handover_id) WHERE handover_id IS NOT NULL;
-                """),
+                """)
     ]
 }

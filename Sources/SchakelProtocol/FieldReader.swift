@@ -48,7 +48,9 @@ public struct FieldReader: Sendable {
             throw Rejection(.invalid, "\(pathOf(key)) must be a string, not \(value.typeName)", field: pathOf(key))
         }
         guard length.contains(text.count) else {
-            let bound = length.lowerBound == length.upperBound ? "\(length.lowerBound)" : "\(length.lowerBound) to \(length.upperBound)"
+            let bound =
+                length.lowerBound == length.upperBound
+                ? "\(length.lowerBound)" : "\(length.lowerBound) to \(length.upperBound)"
             throw Rejection(
                 .invalid, "\(pathOf(key)) must be \(bound) characters long, not \(text.count)", field: pathOf(key))
         }
@@ -119,7 +121,8 @@ public struct FieldReader: Sendable {
         }
         guard count.contains(items.count) else {
             throw Rejection(
-                .invalid, "\(pathOf(key)) must have \(count.lowerBound) to \(count.upperBound) items, not \(items.count)",
+                .invalid,
+                "\(pathOf(key)) must have \(count.lowerBound) to \(count.upperBound) items, not \(items.count)",
                 field: pathOf(key))
         }
         return items.enumerated().map { ("\(pathOf(key))[\($0.offset)]", $0.element) }

@@ -24,19 +24,22 @@ public enum PeerRequest: Sendable, Equatable {
         }
     }
 
-    private static func parseBody(_ message: WireMessage, referrals: ReferralValidator) throws(Rejection) -> PeerRequest {
+    private static func parseBody(_ message: WireMessage, referrals: ReferralValidator) throws(Rejection) -> PeerRequest
+    {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS")
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS"
+            )
         }
         let r = FieldReader(body: message.body)
         switch command {
         case .hello:
             try r.only(["as", "client"])
-            let principal = try r.string(
-                "as", length: 5...110, matching: principalPattern,
-                described: "a principal such as org:gemeente-utrecht or contact:wonen-bram") ?? ""
+            let principal =
+                try r.string(
+                    "as", length: 5...110, matching: principalPattern,
+                    described: "a principal such as org:gemeente-utrecht or contact:wonen-bram") ?? ""
             return .hello(principal: principal, client: try r.string("client", required: false, length: 1...100))
         case .ping:
             return .ping
@@ -72,7 +75,8 @@ public enum PeerRequest: Sendable, Equatable {
             case (let id?, nil): return .status(.referralID(id))
             case (nil, let id?): return .status(.externalID(id))
             default:
-                throw Rejection(.invalid, "STATUS needs exactly one of referral_id and external_id", field: "referral_id")
+                throw Rejection(
+                    .invalid, "STATUS needs exactly one of referral_id and external_id", field: "referral_id")
             }
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")

@@ -179,7 +179,8 @@ public enum ShareScope: Sendable, Equatable, Hashable, Codable {
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let scope = ShareScope(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad scope \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "bad scope \(text)"))
         }
         self = scope
     }

@@ -30,7 +30,8 @@ public struct SocialMap: Sendable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw SocialMapError(path: Self.path(context.codingPath + [key]), message: "required field is missing")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw SocialMapError(path: Self.path(context.codingPath), message: "wrong type: \(context.debugDescription)")
+            throw SocialMapError(
+                path: Self.path(context.codingPath), message: "wrong type: \(context.debugDescription)")
         } catch let DecodingError.valueNotFound(_, context) {
             throw SocialMapError(path: Self.path(context.codingPath), message: "value is missing")
         } catch {
@@ -81,7 +82,8 @@ public struct SocialMap: Sendable {
         for (i, org) in document.organizations.enumerated() {
             if let coordinator = org.coordinator, contacts[coordinator]?.organization != org.id {
                 throw SocialMapError(
-                    path: "organizations[\(i)].coordinator", message: "\"\(coordinator)\" is not a contact of \(org.id)")
+                    path: "organizations[\(i)].coordinator", message: "\"\(coordinator)\" is not a contact of \(org.id)"
+                )
             }
         }
         var byDomain: [String: [ContactPerson]] = [:]
@@ -102,7 +104,9 @@ public struct SocialMap: Sendable {
 
     /// Every contact who serves `domain` in `municipality`, in stable id order.
     public func contacts(serving domain: String, in municipality: String) -> [ContactPerson] {
-        (contactsByDomain[domain] ?? []).filter { organizations[$0.organization]?.serves(municipality: municipality) == true }
+        (contactsByDomain[domain] ?? []).filter {
+            organizations[$0.organization]?.serves(municipality: municipality) == true
+        }
     }
 
     private static func path(_ keys: [CodingKey]) -> String {

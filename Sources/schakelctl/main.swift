@@ -26,33 +26,33 @@ let usage = """
 
 let commandUsage: [String: String] = [
     "submit": """
-        Usage: schakelctl submit FILE.json --as org:ID [--broker ENDPOINT] [--wait SECONDS]
+    Usage: schakelctl submit FILE.json --as org:ID [--broker ENDPOINT] [--wait SECONDS]
 
-        Sends the referral in FILE.json (the referral object itself, or {"referral": {...}}).
-        Prints the ACCEPTED or REJECTED receipt, then every NOTICE for your organisation until
-        no NOTICE came for --wait seconds (default 5; 0 waits until Ctrl-C). Each NOTICE is
-        confirmed with RECEIVED, so it is not sent again. Exit code 0 on ACCEPTED, 1 on REJECTED.
-        """,
+    Sends the referral in FILE.json (the referral object itself, or {"referral": {...}}).
+    Prints the ACCEPTED or REJECTED receipt, then every NOTICE for your organisation until
+    no NOTICE came for --wait seconds (default 5; 0 waits until Ctrl-C). Each NOTICE is
+    confirmed with RECEIVED, so it is not sent again. Exit code 0 on ACCEPTED, 1 on REJECTED.
+    """,
     "inbox": """
-        Usage: schakelctl inbox --as contact:ID [--ack] [--broker ENDPOINT] [--wait SECONDS]
+    Usage: schakelctl inbox --as contact:ID [--ack] [--broker ENDPOINT] [--wait SECONDS]
 
-        Prints the handover offers waiting for the contact person (no identity: that is revealed
-        only on acknowledgement). Without --ack the offers stay pending and come again next time.
-        With --ack each offer is acknowledged and the details (citizen, referrer) are printed.
-        Stops when nothing new came for --wait seconds (default 2; 0 waits until Ctrl-C).
-        """,
+    Prints the handover offers waiting for the contact person (no identity: that is revealed
+    only on acknowledgement). Without --ack the offers stay pending and come again next time.
+    With --ack each offer is acknowledged and the details (citizen, referrer) are printed.
+    Stops when nothing new came for --wait seconds (default 2; 0 waits until Ctrl-C).
+    """,
     "decline": """
-        Usage: schakelctl decline HANDOVER_ID --as contact:ID [--reason REASON] [--broker ENDPOINT]
+    Usage: schakelctl decline HANDOVER_ID --as contact:ID [--reason REASON] [--broker ENDPOINT]
 
-        Declines an offer; the need goes to the next candidate. REASON is one of
-        \(DeclineReason.allCases.map(\.rawValue).joined(separator: ", ")) (default other).
-        """,
+    Declines an offer; the need goes to the next candidate. REASON is one of
+    \(DeclineReason.allCases.map(\.rawValue).joined(separator: ", ")) (default other).
+    """,
     "status": """
-        Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
+    Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
 
-        Prints the referral's state, its handovers and its timeline. ID is a referral_id
-        (ref-…) or, for the referring organisation, its own external_id.
-        """,
+    Prints the referral's state, its handovers and its timeline. ID is a referral_id
+    (ref-…) or, for the referring organisation, its own external_id.
+    """,
 ]
 
 func fail(_ message: String) -> Never {

@@ -23,7 +23,10 @@ import Testing
         #expect(offer.body["need"]?["domain"] == "debt")
         #expect(offer.body["lead"] == true)
         #expect(offer.body["urgency"] == "urgent")
-        #expect(Set(offer.body["citizen"]?.objectValue?.keys ?? [:].keys) == ["municipality", "language", "preferred_channel"])
+        #expect(
+            Set(offer.body["citizen"]?.objectValue?.keys ?? [:].keys) == [
+                "municipality", "language", "preferred_channel",
+            ])
         #expect(offer.body["referrer"]?["organisation"] == "org:huisarts-de-brug")
         #expect(offer.body["referrer"]?["phone"] == nil)
         let offerText = offer.body.canonicalString()
@@ -32,7 +35,10 @@ import Testing
         // The referrer hears where each need went: debt to Anna, housing to Bram (stable order).
         let offered = [try gp.next(.notice), try gp.next(.notice)]
         #expect(offered.map { $0.body["event"] } == ["offered", "offered"])
-        #expect(Set(offered.compactMap { $0.body["contact"]?["id"]?.stringValue }) == ["contact:schuldhulp-anna", "contact:wonen-bram"])
+        #expect(
+            Set(offered.compactMap { $0.body["contact"]?["id"]?.stringValue }) == [
+                "contact:schuldhulp-anna", "contact:wonen-bram",
+            ])
         #expect(offered.allSatisfy { $0.body["contact"]?["phone"] == nil })
 
         // Acknowledging reveals the citizen and the referrer's direct line.
@@ -115,7 +121,8 @@ import Testing
         let firstID = try #require(first.body["handover_id"]?.stringValue)
         #expect(try gp.next(.notice).body["contact"]?["id"] == "contact:wonen-bram")
 
-        let declined = try bram.request(.decline, ["handover_id": .string(firstID), "reason": "capacity"], expect: .declined)
+        let declined = try bram.request(
+            .decline, ["handover_id": .string(firstID), "reason": "capacity"], expect: .declined)
         #expect(declined.command == "DECLINED")
         #expect(declined.body["handover_id"]?.stringValue == firstID)
 
@@ -135,7 +142,8 @@ import Testing
         #expect(reoffered.body["contact"]?["id"] == "contact:wonen-carla")
 
         // Carla declines too: nobody is left, and it never goes back to Bram.
-        _ = try carla.request(.decline, ["handover_id": .string(secondID), "reason": "not_our_service"], expect: .declined)
+        _ = try carla.request(
+            .decline, ["handover_id": .string(secondID), "reason": "not_our_service"], expect: .declined)
         #expect(try gp.next(.notice).body["event"] == "declined")
         let unroutable = try gp.next(.notice)
         #expect(unroutable.body["event"] == "unroutable")
@@ -147,7 +155,8 @@ import Testing
         #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["declined", "declined", "unroutable"])
 
         // Declining again is answered the same way; acknowledging a declined offer is a conflict.
-        let again = try bram.request(.decline, ["handover_id": .string(firstID), "reason": "capacity"], expect: .declined)
+        let again = try bram.request(
+            .decline, ["handover_id": .string(firstID), "reason": "capacity"], expect: .declined)
         #expect(again.command == "DECLINED")
         let late = try bram.request(.ack, ["handover_id": .string(firstID)], expect: .acked)
         #expect(late.body["code"] == "conflict")
@@ -160,7 +169,9 @@ import Testing
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         _ = try gp.submit(try Referrals.make(needs: ["housing"]))
         _ = try gp.submit(try Referrals.make(needs: ["housing"]))
-        let contacts = [try gp.next(.notice), try gp.next(.notice)].compactMap { $0.body["contact"]?["id"]?.stringValue }
+        let contacts = [try gp.next(.notice), try gp.next(.notice)].compactMap {
+            $0.body["contact"]?["id"]?.stringValue
+        }
         #expect(contacts == ["contact:wonen-bram", "contact:wonen-carla"])
     }
 

@@ -5,7 +5,8 @@ import Testing
 /// Bad input gets a precise REJECTED with a code, and the daemon keeps going.
 @Suite struct RejectionTests {
     static func expectRejected(
-        _ message: WireMessage, _ code: RejectionCode, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+        _ message: WireMessage, _ code: RejectionCode, field: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
         #expect(message.command == "REJECTED", sourceLocation: sourceLocation)
         #expect(message.body["code"]?.stringValue == code.rawValue, "\(message.body)", sourceLocation: sourceLocation)
@@ -68,9 +69,11 @@ import Testing
         let daemon = try Daemon()
         try daemon.start()
         let stranger = try daemon.peer()
-        Self.expectRejected(try stranger.request(.submit, ["referral": try Referrals.make()], expect: .accepted), .helloRequired)
+        Self.expectRejected(
+            try stranger.request(.submit, ["referral": try Referrals.make()], expect: .accepted), .helloRequired)
         Self.expectRejected(try stranger.request(.status, ["referral_id": "ref-x"], expect: .referral), .helloRequired)
-        Self.expectRejected(try stranger.request(.hello, ["as": "org:nobody-here"], expect: .welcome), .unknownPrincipal, field: "as")
+        Self.expectRejected(
+            try stranger.request(.hello, ["as": "org:nobody-here"], expect: .welcome), .unknownPrincipal, field: "as")
         try stranger.send(command: "TELEPORT", [:])
         Self.expectRejected(try stranger.reply(.pong), .unknownCommand)
         try stranger.send(command: "WELCOME", [:])  // a broker command sent to the broker
@@ -92,7 +95,8 @@ import Testing
         let handoverID = try anna.next(.handover).body["handover_id"]!
 
         // A contact cannot submit; an organisation cannot acknowledge; Bram cannot take Anna's offer.
-        Self.expectRejected(try anna.request(.submit, ["referral": try Referrals.make()], expect: .accepted), .forbidden)
+        Self.expectRejected(
+            try anna.request(.submit, ["referral": try Referrals.make()], expect: .accepted), .forbidden)
         Self.expectRejected(try gp.request(.ack, ["handover_id": handoverID], expect: .acked), .forbidden)
         Self.expectRejected(try bram.request(.ack, ["handover_id": handoverID], expect: .acked), .forbidden)
         Self.expectRejected(
@@ -112,7 +116,8 @@ import Testing
         let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
         #expect(status.body["urgency"] == "urgent")
 
-        Self.expectRejected(try gp.request(.status, ["referral_id": "ref-does-not-exist"], expect: .referral), .notFound)
+        Self.expectRejected(
+            try gp.request(.status, ["referral_id": "ref-does-not-exist"], expect: .referral), .notFound)
         Self.expectRejected(try anna.request(.ack, ["handover_id": "ho-does-not-exist"], expect: .acked), .notFound)
         // Acknowledged, then declined: a conflict.
         _ = try anna.request(.ack, ["handover_id": handoverID], expect: .acked)
@@ -144,7 +149,8 @@ import Testing
         var accepted: [WireMessage] = []
         var unavailable: WireMessage?
         for i in 0..<200 {
-            let answer = try gp.request(.submit, ["referral": try Referrals.make(externalID: "FULL-\(i)")], expect: .accepted)
+            let answer = try gp.request(
+                .submit, ["referral": try Referrals.make(externalID: "FULL-\(i)")], expect: .accepted)
             if answer.command == "ACCEPTED" {
                 accepted.append(answer)
             } else {
@@ -173,7 +179,10 @@ import Testing
         for i in 0..<1_000 {
             var frames: [Data]
             switch i % 5 {
-            case 0: frames = [Data((0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })]
+            case 0:
+                frames = [
+                    Data((0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+                ]
             case 1: frames = [Data("SRP1".utf8), Data("SUBMIT".utf8), Data("{\"referral\":".utf8)]
             case 2: frames = [Data("SRP1".utf8), Data("SUBMIT".utf8), Data("{\"referral\":{}}".utf8)]
             case 3: frames = [Data("SRP1".utf8), Data("ÅÄÖ".utf8), Data("{}".utf8)]

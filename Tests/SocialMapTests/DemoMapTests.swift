@@ -17,7 +17,9 @@ import Testing
         #expect(map.organizations.count >= 8)
         #expect(map.contacts.count >= 20)
         #expect(map.domains.count >= 8)
-        for domain in ["debt", "income", "benefits", "housing", "care", "youth", "legal", "work", "health", "education"] {
+        for domain in [
+            "debt", "income", "benefits", "housing", "care", "youth", "legal", "work", "health", "education",
+        ] {
             #expect(map.domains.contains(domain), "vocabulary lacks \(domain)")
         }
     }
@@ -26,7 +28,8 @@ import Testing
         #expect(map.organizations["org:huisarts-de-brug"]?.serves(municipality: "GM0344") == true)
         #expect(map.organizations["org:gemeente-utrecht"]?.serves(municipality: "GM0344") == true)
         #expect(map.contacts(serving: "debt", in: "GM0344").map(\.id) == ["contact:schuldhulp-anna"])
-        #expect(map.contacts(serving: "housing", in: "GM0344").map(\.id) == ["contact:wonen-bram", "contact:wonen-carla"])
+        #expect(
+            map.contacts(serving: "housing", in: "GM0344").map(\.id) == ["contact:wonen-bram", "contact:wonen-carla"])
         for m in map.document.municipalities {
             #expect(map.contacts(serving: "education", in: m.code).isEmpty)
         }
