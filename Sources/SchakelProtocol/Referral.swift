@@ -99,6 +99,12 @@ public struct CitizenOfferView: Sendable, Equatable, Codable {
     public var language: String?
     public var preferredChannel: Channel?
 
+    public init(municipality: String, language: String?, preferredChannel: Channel?) {
+        self.municipality = municipality
+        self.language = language
+        self.preferredChannel = preferredChannel
+    }
+
     enum CodingKeys: String, CodingKey {
         case municipality, language
         case preferredChannel = "preferred_channel"

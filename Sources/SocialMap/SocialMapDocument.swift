@@ -6,6 +6,12 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
         public var labelNL: String
         public var labelEN: String
 
+        public init(id: String, labelNL: String, labelEN: String) {
+            self.id = id
+            self.labelNL = labelNL
+            self.labelEN = labelEN
+        }
+
         enum CodingKeys: String, CodingKey {
             case id
             case labelNL = "label_nl"
@@ -17,6 +23,11 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
     public struct Municipality: Sendable, Equatable, Codable {
         public var code: String
         public var name: String
+
+        public init(code: String, name: String) {
+            self.code = code
+            self.name = name
+        }
     }
 
     public var version: Int
@@ -26,4 +37,17 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
     public var municipalities: [Municipality]
     public var organizations: [Organization]
     public var contacts: [ContactPerson]
+
+    public init(
+        version: Int, name: String, description: String?, domains: [Domain], municipalities: [Municipality],
+        organizations: [Organization], contacts: [ContactPerson]
+    ) {
+        self.version = version
+        self.name = name
+        self.description = description
+        self.domains = domains
+        self.municipalities = municipalities
+        self.organizations = organizations
+        self.contacts = contacts
+    }
 }

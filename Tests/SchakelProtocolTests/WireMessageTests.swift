@@ -1,0 +1,81 @@
+import Foundation
+import SchakelProtocol
+import Testing
+
+@Suite struct WireMessageTests {
+    func frames(_ command: String, _ body: String) -> [Data] {
+        [Data("SRP1".utf8), Data(command.utf8), Data(body.utf8)]
+    }
+
+    @Test func wellFormedMessageRoundTrips() throws {
+        let message = WireMessage(.ping, ["a": "b"])
+        let parsed = try WireMessage.parse(message.frames(), maxBodyBytes: 1_000)
+        #expect(parsed == message)
+    }
+
+    @Test func shapeErrorsAreMalformedAndSizeIsTooLarge() {
+        func code(_ f: [Data], max: Int = 100) -> RejectionCode? {
+            do {
+                _ = try WireMessage.parse(f, maxBodyBytes: max)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(code(frames("PING", "{}")) == nil)
+        #expect(code(Array(frames("PING", "{}").prefix(2))) == .malformed)
+        #expect(code(frames("PING", "\"text\"")) == .malformed)
+        #expect(code(frames("PING!", "{}")) == .malformed)
+        #expect(code(frames(String(repeating: "A", count: 33), "{}")) == .malformed)
+        #expect(code(frames("PING", "{\"x\": \"" + String(repeating: "y", count: 200) + "\"}")) == .tooLarge)
+    }
+
+    @Test func unknownCommandsAndBrokerCommandsAreRefused() {
+        let validator = ReferralValidator(knownDomains: ["debt"])
+        for command in ["FOO", "WELCOME", "ACCEPTED"] {
+            #expect(throws: Rejection.self) {
+                try PeerRequest.parse(WireMessage(command: command, body: [:]), referrals: validator)
+            }
+        }
+    }
+
+    @Test func envelopeRecognisesTheReqDelimiter() {
+        let id = Data([0, 1, 2])
+        let req = Envelope(routerFrames: [id, Data()] + frames("PING", "{}"))
+        #expect(req?.hasDelimiter == true)
+        #expect(req?.frames.count == 3)
+        #expect(req?.reply(WireMessage(.pong)).count == 5)
+        let dealer = Envelope(routerFrames: [id] + frames("PING", "{}"))
+        #expect(dealer?.hasDelimiter == false)
+        #expect(dealer?.reply(WireMessage(.pong)).count == 4)
+    }
+
+    @Test func statusNeedsExactlyOneId() {
+        let validator = ReferralValidator(knownDomains: [])
+        #expect(throws: Rejection.self) {
+            try PeerRequest.parse(WireMessage(.status, [:]), referrals: validator)
+        }
+        #expect(throws: Rejection.self) {
+            try PeerRequest.parse(WireMessage(.status, ["referral_id": "a", "external_id": "b"]), referrals: validator)
+        }
+        #expect(
+            (try? PeerRequest.parse(WireMessage(.status, ["external_id": "b"]), referrals: validator))
+                == .status(.externalID("b")))
+    }
+
+    @Test func rfc3339AcceptsOffsetsAndFractionsOnly() {
+        #expect(RFC3339.parse("2026-11-23T09:30:00+01:00") == RFC3339.parse("2026-11-23T08:30:00Z"))
+        #expect(RFC3339.parse("2026-11-23T08:30:00.250Z")! > RFC3339.parse("2026-11-23T08:30:00Z")!)
+        for bad in ["2026-11-23", "2026-02-30T00:00:00Z", "2026-11-23T25:00:00Z", "2026-11-23 08:30:00Z", "yesterday"] {
+            #expect(RFC3339.parse(bad) == nil, "\(bad)")
+        }
+        #expect(RFC3339.format(RFC3339.parse("2026-11-23T09:30:00+01:00")!) == "2026-11-23T08:30:00Z")
+    }
+
+    @Test func referralStateFollowsItsNeeds() {
+        #expect(ReferralState.derive(from: [.offered, .accepted]) == .open)
+        #expect(ReferralState.derive(from: [.accepted, .accepted]) == .accepted)
+        #expect(ReferralState.derive(from: [.accepted, .unroutable]) == .partial)
+        #expect(ReferralState.derive(from: [.unroutable]) == .unroutable)
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import SchakelProtocol
+import Testing
+
+/// schakelctl and schakeld as an operator or a demo uses them.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = Paths.executable(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errors: String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test func schakelctlWalksThroughTheReadme() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let env = ["SCHAKEL_BROKER": daemon.endpoint]
+        let path = Paths.exampleReferral.path
+
+        let submit = try Self.run(
+            "schakelctl", ["submit", path, "--as", "org:huisarts-de-brug", "--wait", "0.5"], environment: env)
+        #expect(submit.status == 0, "\(submit.errors)")
+        #expect(submit.output.hasPrefix("ACCEPTED"))
+        #expect(submit.output.contains("\"duplicate\" : false"))
+        #expect(submit.output.components(separatedBy: "NOTICE").count - 1 == 2)
+
+        let peek = try Self.run(
+            "schakelctl", ["inbox", "--as", "contact:schuldhulp-anna", "--wait", "0.5"], environment: env)
+        #expect(peek.status == 0)
+        #expect(peek.output.contains("HANDOVER"))
+        #expect(!peek.output.contains(Referrals.citizenName))
+
+        let ack = try Self.run(
+            "schakelctl", ["inbox", "--as", "contact:schuldhulp-anna", "--ack", "--wait", "0.5"], environment: env)
+        #expect(ack.status == 0)
+        #expect(ack.output.contains("ACKED"))
+        #expect(ack.output.contains(Referrals.citizenName))
+
+        let bram = try Self.run(
+            "schakelctl", ["inbox", "--as", "contact:wonen-bram", "--wait", "0.5"], environment: env)
+        let handoverID = try #require(
+            bram.output.split(separator: "\"").first { $0.hasPrefix("ho-") }.map(String.init))
+        let decline = try Self.run(
+            "schakelctl", ["decline", handoverID, "--as", "contact:wonen-bram", "--reason", "capacity"],
+            environment: env)
+        #expect(decline.status == 0)
+        #expect(decline.output.hasPrefix("DECLINED"))
+
+        let again = try Self.run(
+            "schakelctl", ["submit", path, "--as", "org:huisarts-de-brug", "--wait", "0.5"], environment: env)
+        #expect(again.output.contains("\"duplicate\" : true"))
+        #expect(again.output.contains("\"event\" : \"acknowledged\""))
+        #expect(again.output.contains("+31 30 000 1001"))
+
+        let status = try Self.run(
+            "schakelctl", ["status", "HDB-2026-0042", "--as", "org:huisarts-de-brug"], environment: env)
+        #expect(status.status == 0)
+        #expect(status.output.hasPrefix("REFERRAL"))
+        #expect(status.output.contains("contact:wonen-carla"))
+
+        let refused = try Self.run("schakelctl", ["status", "HDB-2026-0042", "--as", "org:nobody"], environment: env)
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("not on the social map"))
+    }
+
+    @Test func everySchakelctlCommandHasHelp() throws {
+        for command in ["submit", "inbox", "decline", "status"] {
+            let help = try Self.run("schakelctl", [command, "--help"])
+            #expect(help.status == 0)
+            #expect(help.output.contains("Usage: schakelctl \(command)"))
+        }
+        #expect(try Self.run("schakelctl", ["--help"]).output.contains("Commands:"))
+        #expect(try Self.run("schakeld", ["--help"]).output.contains("--state-dir"))
+    }
+
+    @Test func devConfigAndDemoMapPassTheCheck() throws {
+        let check = try Self.run("schakeld", ["--config", Paths.devConfig.path, "--check-config"])
+        #expect(check.status == 0, "\(check.errors)")
+        #expect(check.output.contains("config ok"))
+    }
+
+    @Test func plainModeRefusesToListenBeyondLoopback() throws {
+        let check = try Self.run(
+            "schakeld", ["--config", Paths.devConfig.path, "--broker", "tcp://0.0.0.0:5710", "--check-config"])
+        #expect(check.status != 0)
+        #expect(check.errors.contains("insecure_dev is allowed only on loopback or ipc"))
+    }
+
+    @Test func aBrokenConfigIsRefusedWithTheReason() throws {
+        let daemon = try Daemon(settings: ["outbox": ["retry_interval": "soon"]])
+        let run = try Self.run("schakeld", ["--config", daemon.configURL.path])
+        #expect(run.status != 0)
+        #expect(run.errors.contains("outbox.retry_interval must be an ISO 8601 duration"))
+    }
+
+    @Test func stateDirAndBrokerOverridesAreHonoured() throws {
+        let daemon = try Daemon()
+        let other = daemon.directory.appendingPathComponent("elsewhere")
+        let endpoint = "ipc://\(daemon.directory.path)/other.sock"
+        let process = Process()
+        process.executableURL = Paths.executable("schakeld")
+        process.arguments = ["--config", daemon.configURL.path, "--state-dir", other.path, "--broker", endpoint]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        var answered = false
+        while !answered, Date() < deadline {
+            let peer = try Peer(endpoint)
+            try peer.send(.ping)
+            answered = (try? peer.next(.pong, timeout: 0.2)) != nil
+        }
+        #expect(answered)
+        #expect(FileManager.default.fileExists(atPath: other.appendingPathComponent("schakel.sqlite").path))
+    }
+}
