@@ -154,15 +154,23 @@ public final class BrokerServer {
             logger.debug("request.rejected", ["code": rejection.code.rawValue, "command": rejection.command ?? "-"])
             reply(WireMessage(.rejected, encoding: rejection))
         }
+        let principal = sessionsByRoutingID[envelope.routingID]
         let request: PeerRequest
-        do {
+        do throws(Rejection) {
             let message = try WireMessage.parse(envelope.frames, maxBodyBytes: config.maxBodyBytes)
+            // Without a session nothing but HELLO and PING is read, not even to validate it:
+            // a stranger learns nothing from the broker's rules (such as the domain vocabulary).
+            if principal == nil, let command = Command(rawValue: message.command),
+                Command.fromPeer.contains(command), command != .hello, command != .ping
+            {
+                throw Rejection(
+                    .helloRequired, "say HELLO with your principal before anything else", command: message.command)
+            }
             request = try PeerRequest.parse(message, referrals: desk.validator)
         } catch {
             reject(error)
             return
         }
-        let principal = sessionsByRoutingID[envelope.routingID]
         switch request {
         case .ping:
             reply(WireMessage(.pong))

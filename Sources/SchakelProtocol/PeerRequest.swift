@@ -42,6 +42,7 @@ public enum PeerRequest: Sendable, Equatable {
                     described: "a principal such as org:gemeente-utrecht or contact:wonen-bram") ?? ""
             return .hello(principal: principal, client: try r.string("client", required: false, length: 1...100))
         case .ping:
+            try r.only([])
             return .ping
         case .submit:
             try r.only(["referral"])
@@ -49,7 +50,7 @@ public enum PeerRequest: Sendable, Equatable {
                 throw Rejection(.invalid, "referral is required", field: "referral")
             }
             let referral = try referrals.validate(value)
-            return .submit(referral, canonicalBody: value.canonicalString())
+            return .submit(referral, canonicalBody: referral.canonicalString())
         case .ack:
             try r.only(["handover_id"])
             return .ack(handoverID: try r.requiredString("handover_id", length: idLength))

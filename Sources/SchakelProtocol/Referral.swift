@@ -1,3 +1,5 @@
+import Foundation
+
 /// A referral as an organisation submits it: one citizen, one to ten needs, the citizen's consent.
 ///
 /// This is the full record, personal data included. Only the contact who acknowledged a
@@ -24,6 +26,13 @@ public struct Referral: Sendable, Equatable, Codable {
         self.urgency = urgency
         self.consent = consent
         self.note = note
+    }
+
+    /// The referral's canonical JSON: what is stored, and what a resubmission is compared with.
+    /// Built from the validated value, so `"note": null` and no note at all are the same referral.
+    public func canonicalString() -> String {
+        let data = (try? SRPCoding.encoder.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -28,6 +28,18 @@ import Testing
         #expect(try anna.drain(timeout: 0.3).filter { $0.command == "HANDOVER" }.isEmpty)
     }
 
+    @Test func resubmissionWithNullFieldsIsTheSameReferral() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referral = Referrals.setting("note", to: nil, in: try Referrals.make(needs: ["debt"]))
+        let first = try gp.submit(referral)
+        let again = try gp.submit(Referrals.setting("note", to: .null, in: referral))
+        #expect(again.command == "ACCEPTED")
+        #expect(again.body["duplicate"] == true)
+        #expect(again.body["referral_id"] == first.body["referral_id"])
+    }
+
     @Test func manySubmitsInFlightAllSurviveAKill() throws {
         let daemon = try Daemon()
         try daemon.start()

@@ -72,6 +72,12 @@ import Testing
         Self.expectRejected(
             try stranger.request(.submit, ["referral": try Referrals.make()], expect: .accepted), .helloRequired)
         Self.expectRejected(try stranger.request(.status, ["referral_id": "ref-x"], expect: .referral), .helloRequired)
+        // Before HELLO the body is not even read: a stranger learns nothing of the rules.
+        Self.expectRejected(
+            try stranger.request(.submit, ["referral": ["needs": [["domain": "astrology"]]]], expect: .accepted),
+            .helloRequired)
+        Self.expectRejected(try stranger.request(.ack, ["bogus": true], expect: .acked), .helloRequired)
+        Self.expectRejected(try stranger.request(.ping, ["extra": true], expect: .pong), .invalid, field: "extra")
         Self.expectRejected(
             try stranger.request(.hello, ["as": "org:nobody-here"], expect: .welcome), .unknownPrincipal, field: "as")
         try stranger.send(command: "TELEPORT", [:])
