@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "SchakelProtocol"),
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
+        .target(name: "Deadlines", dependencies: ["SchakelProtocol"]),
         .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"]),
+        .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(
             name: "SchakeldTests",
             dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]

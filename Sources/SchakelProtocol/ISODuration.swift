@@ -1,17 +1,34 @@
 /// An ISO 8601 duration (`PT30S`, `PT2H`, `P3D`, `P8W`) as the configuration writes them.
 ///
-/// Years and months have no fixed length and are refused; the policies that need calendar
-/// arithmetic work in days and weeks.
+/// The parts are kept apart, not only summed into seconds, because a business-calendar
+/// deadline treats them differently: `P3D` is three working days, `PT8H` eight working hours.
+/// Years and months have no fixed length and are refused; the policies work in days and weeks.
 public struct ISODuration: Sendable, Equatable, Hashable, CustomStringConvertible {
     public let text: String
-    public let seconds: Double
+    public let weeks: Int
+    public let days: Int
+    public let hours: Int
+    public let minutes: Int
+    /// The seconds part alone (`PT1M30S` → 30).
+    public let secondsPart: Double
+
+    /// The whole duration in seconds of wall-clock time (a day counted as 86,400 s).
+    public var seconds: Double {
+        Double(weeks * 7 + days) * 86_400 + timeSeconds
+    }
+
+    /// The days part including weeks, for calendar arithmetic.
+    public var totalDays: Int { weeks * 7 + days }
+
+    /// The time part (hours, minutes, seconds) in seconds.
+    public var timeSeconds: Double { Double(hours) * 3_600 + Double(minutes) * 60 + secondsPart }
 
     public init?(_ text: String) {
         let pattern = #"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"#
         guard text.range(of: pattern, options: .regularExpression) != nil, text != "P", !text.hasSuffix("T") else {
             return nil
         }
-        var total = 0.0
+        var parts: [Character: Double] = [:]
         var number = ""
         var inTime = false
         for ch in text.dropFirst() {
@@ -20,20 +37,18 @@ public struct ISODuration: Sendable, Equatable, Hashable, CustomStringConvertibl
             } else if ch.isNumber || ch == "." {
                 number.append(ch)
             } else {
-                let value = Double(number) ?? 0
+                // W and D only before T, H only after it; M after T means minutes.
+                guard (inTime && "HMS".contains(ch)) || (!inTime && "WD".contains(ch)) else { return nil }
+                parts[ch] = Double(number) ?? 0
                 number = ""
-                switch (ch, inTime) {
-                case ("W", false): total += value * 7 * 86_400
-                case ("D", false): total += value * 86_400
-                case ("H", true): total += value * 3_600
-                case ("M", true): total += value * 60
-                case ("S", true): total += value
-                default: return nil
-                }
             }
         }
         self.text = text
-        self.seconds = total
+        self.weeks = Int(parts["W"] ?? 0)
+        self.days = Int(parts["D"] ?? 0)
+        self.hours = Int(parts["H"] ?? 0)
+        self.minutes = Int(parts["M"] ?? 0)
+        self.secondsPart = parts["S"] ?? 0
     }
 
     public var description: String { text }

@@ -16,3 +16,13 @@ import Testing
         }
     }
 }
+
+@Suite struct ISODurationPartsTests {
+    @Test func keepsThePartsApartForCalendarArithmetic() throws {
+        let d = try #require(ISODuration("P1W2DT3H4M5S"))
+        #expect(d.weeks == 1 && d.days == 2 && d.hours == 3 && d.minutes == 4 && d.secondsPart == 5)
+        #expect(d.totalDays == 9)
+        #expect(d.timeSeconds == 3 * 3_600 + 4 * 60 + 5)
+        #expect(ISODuration("PT5M")?.minutes == 5)
+    }
+}

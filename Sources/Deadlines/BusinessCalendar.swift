@@ -1,0 +1,122 @@
+import Foundation
+import SchakelProtocol
+
+/// Working days and hours in Europe/Amsterdam, and deadline arithmetic on them.
+///
+/// A business deadline of `P3D` is three working days later at the same time of day; `PT8H`
+/// is eight working hours, skipping evenings, weekends and closing days. A wall-clock deadline
+/// (crisis) ignores all that. The calendar never reads the clock: callers pass `from`.
+public struct BusinessCalendar: Sendable {
+    public var timeZone: TimeZone
+    /// ISO weekdays that are working days (1 = Monday … 7 = Sunday).
+    public var workingDays: Set<Int>
+    /// Opening and closing time in minutes after local midnight.
+    public var opens: Int
+    public var closes: Int
+    public var liberationDay: DutchHolidays.LiberationDay
+    /// Extra closing days from the config (a bridge day, a staff day).
+    public var extraClosingDays: Set<LocalDate>
+
+    /// Monday to Friday, 09:00 to 17:00, Europe/Amsterdam, Liberation Day in lustrum years.
+    public static let standard = BusinessCalendar(
+        timeZone: TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3_600)!,
+        workingDays: [1, 2, 3, 4, 5], opens: 9 * 60, closes: 17 * 60, liberationDay: .lustrum, extraClosingDays: [])
+
+    public init(
+        timeZone: TimeZone, workingDays: Set<Int>, opens: Int, closes: Int,
+        liberationDay: DutchHolidays.LiberationDay, extraClosingDays: Set<LocalDate>
+    ) {
+        self.timeZone = timeZone
+        self.workingDays = workingDays
+        self.opens = opens
+        self.closes = closes
+        self.liberationDay = liberationDay
+        self.extraClosingDays = extraClosingDays
+    }
+
+    /// How a deadline counts time.
+    public enum Clock: String, Sendable, Codable {
+        case business
+        case wall
+    }
+
+    public func isWorkingDay(_ date: LocalDate) -> Bool {
+        guard workingDays.contains(date.weekday), !extraClosingDays.contains(date) else { return false }
+        return !DutchHolidays.holidays(date.year, liberationDay: liberationDay).contains { $0.date == date }
+    }
+
+    /// The moment `duration` after `start`, on the business calendar or the wall clock.
+    public func deadline(from start: Date, adding duration: ISODuration, clock: Clock) -> Date {
+        switch clock {
+        case .wall:
+            let afterDays = calendar.date(byAdding: .day, value: duration.totalDays, to: start) ?? start
+            return afterDays.addingTimeInterval(duration.timeSeconds)
+        case .business:
+            return addBusiness(duration, to: start)
+        }
+    }
+
+    // MARK: Business arithmetic
+
+    private var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+
+    func localDate(of moment: Date) -> LocalDate {
+        let c = calendar.dateComponents([.year, .month, .day], from: moment)
+        return LocalDate(c.year ?? 1970, c.month ?? 1, c.day ?? 1)
+    }
+
+    /// Local midnight plus `minutes` (fractional allowed) on `date`, honouring DST.
+    func moment(_ date: LocalDate, minutes: Double) -> Date {
+        var c = DateComponents()
+        c.year = date.year
+        c.month = date.month
+        c.day = date.day
+        c.hour = Int(minutes) / 60
+        c.minute = Int(minutes) % 60
+        let whole = calendar.date(from: c) ?? Date(timeIntervalSince1970: 0)
+        return whole.addingTimeInterval((minutes - minutes.rounded(.down)) * 60)
+    }
+
+    /// Minutes after local midnight of `moment`, with fractions.
+    func minutesOfDay(_ moment: Date) -> Double {
+        let c = calendar.dateComponents([.hour, .minute, .second, .nanosecond], from: moment)
+        return Double((c.hour ?? 0) * 60 + (c.minute ?? 0)) + Double(c.second ?? 0) / 60
+            + Double(c.nanosecond ?? 0) / 60e9
+    }
+
+    func nextWorkingDay(after date: LocalDate) -> LocalDate {
+        var next = date.adding(days: 1)
+        // A year has at most a couple of dozen closing days in a row; 400 bounds a broken config.
+        for _ in 0..<400 where !isWorkingDay(next) { next = next.adding(days: 1) }
+        return next
+    }
+
+    /// `start` if it lies within working hours, otherwise the next opening.
+    func clampToWorkingTime(_ start: Date) -> (date: LocalDate, minutes: Double) {
+        let date = localDate(of: start)
+        let minutes = minutesOfDay(start)
+        if isWorkingDay(date) {
+            if minutes < Double(opens) { return (date, Double(opens)) }
+            if minutes < Double(closes) { return (date, minutes) }
+        }
+        return (nextWorkingDay(after: date), Double(opens))
+    }
+
+    private func addBusiness(_ duration: ISODuration, to start: Date) -> Date {
+        var (date, minutes) = clampToWorkingTime(start)
+        for _ in 0..<duration.totalDays { date = nextWorkingDay(after: date) }
+        var remaining = duration.timeSeconds / 60
+        while remaining > 0 {
+            let available = Double(closes) - minutes
+            if remaining <= available { return moment(date, minutes: minutes + remaining) }
+            remaining -= available
+            date = nextWorkingDay(after: date)
+            minutes = Double(opens)
+        }
+        return moment(date, minutes: minutes)
+    }
+}
