@@ -1,0 +1,100 @@
+import Foundation
+
+/// Pending timers in due order: an indexed binary heap.
+///
+/// Insert, cancel and reschedule are O(log n) because every timer's heap position is kept in a
+/// dictionary; popping what is due is O(log n) per timer. Timers due at the same moment fire
+/// in the order they were scheduled, so a replay after a restart fires them in the same order.
+/// A value type owned by the event loop; the durable copy of each timer is a database row.
+public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
+    struct Entry: Sendable {
+        var id: ID
+        var due: Date
+        var sequence: UInt64
+    }
+
+    private var heap: [Entry] = []
+    private var positions: [ID: Int] = [:]
+    private var nextSequence: UInt64 = 0
+
+    public init() {}
+
+    public var count: Int { heap.count }
+    public var isEmpty: Bool { heap.isEmpty }
+
+    /// When the earliest timer is due, nil when there is none: the event loop's poll timeout.
+    public var nextDue: Date? { heap.first?.due }
+
+    public func due(of id: ID) -> Date? { positions[id].map { heap[$0].due } }
+
+    /// Schedules `id` at `due`, replacing an earlier schedule of the same id.
+    public mutating func schedule(_ id: ID, at due: Date) {
+        cancel(id)
+        let entry = Entry(id: id, due: due, sequence: nextSequence)
+        nextSequence += 1
+        heap.append(entry)
+        positions[id] = heap.count - 1
+        siftUp(heap.count - 1)
+    }
+
+    /// Removes `id`; returns whether it was pending.
+    @discardableResult
+    public mutating func cancel(_ id: ID) -> Bool {
+        guard let index = positions.removeValue(forKey: id) else { return false }
+        let last = heap.count - 1
+        if index != last {
+            heap.swapAt(index, last)
+            positions[heap[index].id] = index
+        }
+        heap.removeLast()
+        if index < heap.count {
+            siftDown(index)
+            siftUp(index)
+        }
+        return true
+    }
+
+    /// Removes and returns every timer due at or before `now`, earliest first.
+    public mutating func popDue(asOf now: Date) -> [(id: ID, due: Date)] {
+        var fired: [(id: ID, due: Date)] = []
+        while let first = heap.first, first.due <= now {
+            cancel(first.id)
+            fired.append((first.id, first.due))
+        }
+        return fired
+    }
+
+    private func ordered(_ a: Entry, _ b: Entry) -> Bool {
+        a.due != b.due ? a.due < b.due : a.sequence < b.sequence
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard ordered(heap[child], heap[parent]) else { return }
+            swapEntries(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count, ordered(heap[left], heap[smallest]) { smallest = left }
+            if right < heap.count, ordered(heap[right], heap[smallest]) { smallest = right }
+            guard smallest != parent else { return }
+            swapEntries(parent, smallest)
+            parent = smallest
+        }
+    }
+
+    private mutating func swapEntries(_ i: Int, _ j: Int) {
+        heap.swapAt(i, j)
+        positions[heap[i].id] = i
+        positions[heap[j].id] = j
+    }
+}

@@ -1,0 +1,54 @@
+import Deadlines
+import Foundation
+import Testing
+
+@Suite struct TimerQueueTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func firesInDueOrderAndSameMomentsInScheduleOrder() {
+        var queue = TimerQueue<String>()
+        queue.schedule("c", at: t0.addingTimeInterval(30))
+        queue.schedule("a", at: t0.addingTimeInterval(10))
+        queue.schedule("b1", at: t0.addingTimeInterval(20))
+        queue.schedule("b2", at: t0.addingTimeInterval(20))
+        #expect(queue.nextDue == t0.addingTimeInterval(10))
+        #expect(queue.popDue(asOf: t0.addingTimeInterval(20)).map(\.id) == ["a", "b1", "b2"])
+        #expect(queue.popDue(asOf: t0.addingTimeInterval(25)).isEmpty)
+        #expect(queue.popDue(asOf: t0.addingTimeInterval(30)).map(\.id) == ["c"])
+        #expect(queue.isEmpty && queue.nextDue == nil)
+    }
+
+    @Test func cancelAndRescheduleKeepTheHeapConsistent() {
+        var queue = TimerQueue<Int>()
+        var reference: [Int: Date] = [:]
+        var rng = SeededGenerator(seed: 42)
+        for step in 0..<20_000 {
+            let id = Int.random(in: 0..<2_000, using: &rng)
+            if step % 3 == 0 {
+                #expect(queue.cancel(id) == (reference.removeValue(forKey: id) != nil))
+            } else {
+                let due = t0.addingTimeInterval(Double(Int.random(in: 0..<10_000, using: &rng)))
+                queue.schedule(id, at: due)
+                reference[id] = due
+            }
+        }
+        #expect(queue.count == reference.count)
+        let fired = queue.popDue(asOf: t0.addingTimeInterval(20_000))
+        #expect(fired.count == reference.count)
+        #expect(zip(fired, fired.dropFirst()).allSatisfy { $0.due <= $1.due })
+        #expect(Dictionary(uniqueKeysWithValues: fired.map { ($0.id, $0.due) }) == reference)
+    }
+}
+
+/// A deterministic generator (SplitMix64) so a failing sequence can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
