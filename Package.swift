@@ -8,7 +8,7 @@ import PackageDescription
 /// (event loop, persistence, outbox); and two thin executables.
 let package = Package(
     name: "Schakel",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "schakeld", targets: ["schakeld"]),
         .executable(name: "schakelctl", targets: ["schakelctl"]),
@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "SchakelProtocol"),
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
         .target(name: "Deadlines", dependencies: ["SchakelProtocol"]),
-        .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]),
+        .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

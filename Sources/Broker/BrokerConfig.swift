@@ -25,6 +25,10 @@ public struct BrokerConfig: Sendable {
     /// When it is reached, writes fail and peers get `unavailable` instead of a silent loss.
     public var maxDatabasePages: Int?
     public var logLevel: LogLevel
+    /// The deadline policy file (Config/policy.json); nil means the built-in defaults.
+    public var policyPath: URL?
+    /// Set in the `manual` clock mode: the moment the daemon's clock starts at. Nil: the wall clock.
+    public var manualClockStart: Date?
 
     public static let defaultMaxBodyBytes = 256 * 1024
 
@@ -49,6 +53,7 @@ public struct BrokerConfig: Sendable {
         let base = url.deletingLastPathComponent()
         let known: Set<String> = [
             "broker", "state_dir", "social_map", "insecure_dev", "limits", "outbox", "database", "log_level", "comment",
+            "policy", "clock",
         ]
         if let extra = fields.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigError("unknown setting \"\(extra)\" in \(url.path)")
@@ -93,6 +98,24 @@ public struct BrokerConfig: Sendable {
             throw ConfigError("log_level must be one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
         }
         logLevel = parsed
+        if let policy = fields["policy"] {
+            policyPath = Self.resolve(try string(policy, "policy"), against: base)
+        }
+        if let clock = fields["clock"] {
+            let mode = try string(clock["mode"], "clock.mode")
+            switch mode {
+            case "system":
+                manualClockStart = nil
+            case "manual":
+                let start = try string(clock["start"], "clock.start", default: "2026-01-05T09:00:00+01:00")
+                guard let date = RFC3339.parse(start) else {
+                    throw ConfigError("clock.start must be an RFC 3339 time such as 2026-01-05T09:00:00+01:00")
+                }
+                manualClockStart = date
+            default:
+                throw ConfigError("clock.mode must be \"system\" or \"manual\", not \(mode)")
+            }
+        }
         try check()
     }
 

@@ -1,3 +1,4 @@
+import Deadlines
 import Foundation
 import SchakelProtocol
 import SocialMap
@@ -21,17 +22,23 @@ public final class BrokerServer {
     let context: ZMQContext
     let router: ZMQSocket
     let shutdown: ShutdownSignal
+    /// Set in the manual clock mode; the admin socket advances it.
+    let manualClock: ManualClock?
+    /// Every pending deadline, mirrored from the timers table after each commit.
+    private var timers = TimerQueue<String>()
     private var sessionsByRoutingID: [Data: String] = [:]
     private var sessions: [String: Session] = [:]
     private var closed = false
 
     /// Opens the state, loads the social map and binds the broker endpoint. Throws with a
     /// message an operator can act on when any of it fails.
-    public init(config: BrokerConfig, clock: any BrokerClock = SystemClock(), logger: Logger) throws {
+    public init(config: BrokerConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        self.clock = clock
+        manualClock = config.manualClockStart.map { ManualClock(start: $0) }
+        clock = manualClock ?? SystemClock()
         let map = try SocialMap(contentsOf: config.socialMapPath)
+        let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var options = Database.Options()
@@ -41,7 +48,10 @@ public final class BrokerServer {
         if let pages = config.maxDatabasePages {
             _ = try db.query("PRAGMA max_page_count = \(pages)")
         }
-        desk = ReferralDesk(db: db, map: map, clock: clock, logger: logger)
+        desk = ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
+        for timer in try desk.pendingTimers() {
+            timers.schedule(timer.id, at: timer.due)
+        }
         shutdown = try ShutdownSignal()
         context = try ZMQContext()
         router = try context.socket(.router)
@@ -60,6 +70,7 @@ public final class BrokerServer {
                 "version": Self.version, "broker": config.broker, "state_dir": config.stateDirectory.path,
                 "social_map": config.socialMapPath.path, "organisations": "\(map.organizations.count)",
                 "contacts": "\(map.contacts.count)", "mode": config.insecureDev ? "insecure_dev" : "curve",
+                "clock": manualClock == nil ? "system" : "manual", "timers": "\(timers.count)",
             ])
     }
 
@@ -71,8 +82,13 @@ public final class BrokerServer {
         let retryInterval = config.outboxRetryInterval.seconds
         var lastRetry = Date()
         while true {
+            fireDueTimers()
             let sinceRetry = Date().timeIntervalSince(lastRetry)
-            let timeout = max(0, Int((retryInterval - sinceRetry) * 1_000))
+            var timeout = max(0, Int((retryInterval - sinceRetry) * 1_000))
+            if manualClock == nil, let due = timers.nextDue {
+                // Wake for the next deadline; the manual clock only moves on an admin command.
+                timeout = min(timeout, max(0, Int((due.timeIntervalSince(clock.now()) * 1_000).rounded(.up))))
+            }
             let ready = try poller.poll(timeoutMilliseconds: timeout)
             if ready[signalItem].contains(.readable) {
                 let signals = shutdown.drain()
@@ -127,10 +143,12 @@ public final class BrokerServer {
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
             _ = desk.takeTouchedPrincipals()
+            _ = desk.takeTimerChanges()
             for i in outgoing.indices {
                 if let failure = outgoing[i].ifCommitFails { outgoing[i].message = failure }
             }
         }
+        applyTimerChanges()
         for reply in outgoing {
             send(reply.message, to: reply.routingID, delimiter: reply.delimiter)
         }
@@ -244,6 +262,57 @@ public final class BrokerServer {
         case .decline: "DECLINE"
         case .received: "RECEIVED"
         case .status: "STATUS"
+        }
+    }
+
+    // MARK: Deadlines
+
+    private static func loadPolicy(_ config: BrokerConfig) throws -> Policy {
+        guard let path = config.policyPath else { return .standard }
+        do {
+            return try Policy(data: Data(contentsOf: path))
+        } catch let error as PolicyError {
+            throw ConfigError("\(path.path): \(error)")
+        }
+    }
+
+    private func applyTimerChanges() {
+        for change in desk.takeTimerChanges() {
+            switch change {
+            case .schedule(let id, let due): timers.schedule(id, at: due)
+            case .cancel(let id): timers.cancel(id)
+            }
+        }
+    }
+
+    /// Fires every timer that is due, in due order, in one transaction with their effects.
+    private func fireDueTimers() {
+        let due = timers.popDue(asOf: clock.now())
+        guard !due.isEmpty else { return }
+        var failed: [(id: String, due: Date)] = []
+        do {
+            try db.transaction {
+                for timer in due {
+                    do {
+                        try db.savepoint { try desk.fire(timerID: timer.id) }
+                    } catch {
+                        // Its row is still there; try again in a minute rather than spin on it.
+                        logger.error("timer.failed", ["timer": timer.id, "error": "\(error)"])
+                        failed.append(timer)
+                    }
+                }
+            }
+        } catch {
+            logger.error("storage.commit_failed", ["error": "\(error)", "timers": "\(due.count)"])
+            _ = desk.takeTouchedPrincipals()
+            _ = desk.takeTimerChanges()
+            for timer in due { timers.schedule(timer.id, at: timer.due) }  // they stay pending
+            return
+        }
+        applyTimerChanges()
+        for timer in failed { timers.schedule(timer.id, at: clock.now().addingTimeInterval(60)) }
+        for principal in desk.takeTouchedPrincipals() {
+            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
         }
     }
 

@@ -1,3 +1,4 @@
+import Deadlines
 import Foundation
 import SchakelProtocol
 import SocialMap
@@ -16,16 +17,27 @@ final class ReferralDesk {
     private(set) var validator: ReferralValidator
     let clock: any BrokerClock
     let logger: Logger
+    let policy: Policy
     /// Principals whose outbox got new messages since the loop last asked.
     private(set) var touchedPrincipals: Set<String> = []
+    /// Timer rows written or deleted since the loop last asked; applied to the in-memory queue
+    /// only after the commit, so the queue never holds a timer the database does not.
+    var timerChanges: [TimerChange] = []
 
-    init(db: Database, map: SocialMap, clock: any BrokerClock, logger: Logger) {
+    init(db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger) {
         self.db = db
         self.map = map
         self.matcher = Matcher(map: map)
         self.validator = ReferralValidator(knownDomains: map.domains)
+        self.policy = policy
         self.clock = clock
         self.logger = logger
+    }
+
+    /// Returns and forgets the timer changes of the work done since the last call.
+    func takeTimerChanges() -> [TimerChange] {
+        defer { timerChanges = [] }
+        return timerChanges
     }
 
     /// Returns and forgets the principals with new outbox messages.
@@ -34,7 +46,7 @@ final class ReferralDesk {
         return touchedPrincipals
     }
 
-    private var now: String { RFC3339.format(clock.now()) }
+    var now: String { RFC3339.format(clock.now()) }
 
     // MARK: SUBMIT
 
@@ -89,9 +101,9 @@ final class ReferralDesk {
     /// Offers need `needIndex` to the best candidate not in `excluding`, or records it as
     /// unroutable; tells the referrer either way. Returns whether a contact was found.
     @discardableResult
-    private func route(
+    func route(
         referralID: String, organisation: String, referral: Referral, needIndex: Int, lead: Bool,
-        excluding: Set<String>
+        excluding: Set<String>, event: NoticeEvent = .offered
     ) throws -> Bool {
         let need = referral.needs[needIndex]
         let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
@@ -117,27 +129,38 @@ final class ReferralDesk {
                 .integer(chosen != nil && lead ? 1 : 0), .text(at), .text(at),
             ])
         guard let contact = chosen else {
-            try appendEvent(referralID, "unroutable", at: at, handoverID: handoverID)
+            // After offers went unanswered nobody owns the need; before any offer nobody could take it.
+            let unowned = event == .rerouted
+            if unowned {
+                try db.run(
+                    "UPDATE handovers SET state = 'unowned' WHERE handover_id = ?", [.text(handoverID)])
+            }
+            try appendEvent(referralID, unowned ? "unowned" : "unroutable", at: at, handoverID: handoverID)
             try enqueue(
                 to: organisation, referralID: referralID, handoverID: nil,
                 Notice(
-                    messageID: "", referralID: referralID, externalID: referral.externalID, event: .unroutable,
-                    handoverID: handoverID, need: needRef, at: at))
-            logger.info("need.unroutable", ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
+                    messageID: "", referralID: referralID, externalID: referral.externalID,
+                    event: unowned ? .unowned : .unroutable, handoverID: handoverID, need: needRef, at: at))
+            logger.info(
+                unowned ? "need.unowned" : "need.unroutable",
+                ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
             return false
         }
         try appendEvent(referralID, "offered", at: at, handoverID: handoverID, contact: contact.id)
+        let ackBy = try scheduleOfferDeadlines(
+            handoverID: handoverID, referralID: referralID, urgency: referral.urgency,
+            organisation: contact.organization)
         let offer = HandoverOffer(
             messageID: "", handoverID: handoverID, referralID: referralID,
             need: NeedRef(index: needIndex, domain: need.domain, summary: need.summary), urgency: referral.urgency,
             lifeEvent: referral.lifeEvent, citizen: referral.citizen.offerView,
             referrer: ReferrerView(organisation: organisation, organisationName: organisationName(organisation)),
-            lead: lead, offeredAt: at)
+            lead: lead, offeredAt: at, ackBy: ackBy)
         try enqueue(to: contact.id, referralID: referralID, handoverID: handoverID, offer)
         try enqueue(
             to: organisation, referralID: referralID, handoverID: nil,
             Notice(
-                messageID: "", referralID: referralID, externalID: referral.externalID, event: .offered,
+                messageID: "", referralID: referralID, externalID: referral.externalID, event: event,
                 handoverID: handoverID, need: needRef, contact: card(contact).withoutDirectLine, at: at))
         logger.info("handover.offered", ["referral": referralID, "handover": handoverID, "contact": contact.id])
         return true
@@ -155,9 +178,10 @@ final class ReferralDesk {
         case .offered:
             let at = now
             try db.run(
-                "UPDATE handovers SET state = 'accepted', updated_at = ? WHERE handover_id = ?",
+                "UPDATE handovers SET state = 'accepted', ack_by = NULL, updated_at = ? WHERE handover_id = ?",
                 [.text(at), .text(handoverID)])
             try confirmOffer(handoverID, at: at)
+            try cancelTimers(forHandover: handoverID)
             try appendEvent(handover.referralID, "acknowledged", at: at, handoverID: handoverID, contact: principal)
             let contact = map.contacts[principal]
             let fallbackCard = ContactCard(id: principal, name: principal, organisation: "", organisationName: "")
@@ -170,7 +194,10 @@ final class ReferralDesk {
                     contact: contact.map(card) ?? fallbackCard, at: at))
             try updateReferralState(handover.referralID)
             logger.info("handover.acknowledged", ["referral": handover.referralID, "handover": handoverID])
-        case .unroutable:
+        case .expired:
+            throw Rejection(
+                .conflict, "handover \(handoverID) expired before it was answered and has gone to someone else")
+        case .unroutable, .unowned:
             throw Rejection(.notFound, "no handover \(handoverID)")
         }
         let referral = try storedReferral(handover.referralID)
@@ -200,14 +227,21 @@ final class ReferralDesk {
             break  // declined before: answer again
         case .accepted:
             throw Rejection(.conflict, "handover \(handoverID) is already acknowledged; it cannot be declined now")
-        case .unroutable:
+        case .expired:
+            throw Rejection(
+                .conflict, "handover \(handoverID) expired before it was answered and has gone to someone else")
+        case .unroutable, .unowned:
             throw Rejection(.notFound, "no handover \(handoverID)")
         case .offered:
             let at = now
             try db.run(
-                "UPDATE handovers SET state = 'declined', decline_reason = ?, updated_at = ? WHERE handover_id = ?",
+                """
+                UPDATE handovers SET state = 'declined', decline_reason = ?, ack_by = NULL, updated_at = ?
+                WHERE handover_id = ?
+                """,
                 [.text(reason.rawValue), .text(at), .text(handoverID)])
             try confirmOffer(handoverID, at: at)
+            try cancelTimers(forHandover: handoverID)
             try appendEvent(handover.referralID, "declined", at: at, handoverID: handoverID, contact: principal)
             if let contact = map.contacts[principal] {
                 try enqueue(
@@ -218,14 +252,11 @@ final class ReferralDesk {
                         need: NeedRef(index: handover.needIndex, domain: handover.domain),
                         contact: card(contact).withoutDirectLine, reason: reason, at: at))
             }
-            let decliners = try db.query(
-                "SELECT contact FROM handovers WHERE referral_id = ? AND need_index = ? AND state = 'declined'",
-                [.text(handover.referralID), .integer(Int64(handover.needIndex))]
-            ).compactMap { $0.string("contact") }
             let referral = try storedReferral(handover.referralID)
             try route(
                 referralID: handover.referralID, organisation: handover.organisation, referral: referral,
-                needIndex: handover.needIndex, lead: handover.isLead, excluding: Set(decliners))
+                needIndex: handover.needIndex, lead: handover.isLead,
+                excluding: try previousHolders(referralID: handover.referralID, needIndex: handover.needIndex))
             try updateReferralState(handover.referralID)
             logger.info(
                 "handover.declined",
@@ -283,7 +314,7 @@ final class ReferralDesk {
                 handoverID: h.string("handover_id") ?? "",
                 need: NeedRef(index: h.int("need_index") ?? 0, domain: h.string("domain") ?? ""),
                 contact: state == .accepted ? contact : contact?.withoutDirectLine, state: state,
-                lead: h.bool("is_lead") ?? false)
+                lead: h.bool("is_lead") ?? false, ackBy: state == .offered ? h.string("ack_by") : nil)
         }
         let timeline = try db.query(
             "SELECT at, event, handover_id, contact FROM events WHERE referral_id = ? ORDER BY seq", [.text(referralID)]
@@ -324,7 +355,7 @@ final class ReferralDesk {
         )?.int("n") ?? 0
     }
 
-    private func enqueue<Body: Encodable & MessageIdentified>(
+    func enqueue<Body: Encodable & MessageIdentified>(
         to principal: String, referralID: String?, handoverID: String?, _ body: Body
     ) throws {
         var body = body
@@ -344,7 +375,7 @@ final class ReferralDesk {
     }
 
     /// An ACK or DECLINE answers the offer: it is never sent again.
-    private func confirmOffer(_ handoverID: String, at: String) throws {
+    func confirmOffer(_ handoverID: String, at: String) throws {
         try db.run(
             "UPDATE outbox SET confirmed_at = ? WHERE handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL",
             [.text(at), .text(handoverID)])
@@ -352,7 +383,7 @@ final class ReferralDesk {
 
     // MARK: Helpers
 
-    private struct StoredHandover {
+    struct StoredHandover {
         var referralID: String
         var externalID: String
         var organisation: String
@@ -364,7 +395,7 @@ final class ReferralDesk {
     }
 
     /// The handover `id` held by `principal`, or the rejection that says why not.
-    private func ownHandover(_ id: String, principal: String, command: String) throws -> StoredHandover {
+    func ownHandover(_ id: String, principal: String, command: String) throws -> StoredHandover {
         guard principal.hasPrefix("contact:") else {
             throw Rejection(.forbidden, "only contact persons answer handovers with \(command)")
         }
@@ -388,7 +419,7 @@ final class ReferralDesk {
             declineReason: row.string("decline_reason").flatMap(DeclineReason.init(rawValue:)))
     }
 
-    private func storedReferral(_ referralID: String) throws -> Referral {
+    func storedReferral(_ referralID: String) throws -> Referral {
         guard
             let body = try db.queryOne("SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])?
                 .string("body")
@@ -406,7 +437,7 @@ final class ReferralDesk {
     }
 
     /// Recomputes the referral's state from the newest handover of each need.
-    private func updateReferralState(_ referralID: String) throws {
+    func updateReferralState(_ referralID: String) throws {
         let rows = try db.query(
             """
             SELECT state FROM handovers h WHERE referral_id = ?
@@ -419,7 +450,7 @@ final class ReferralDesk {
             [.text(state.rawValue), .text(now), .text(referralID)])
     }
 
-    private func appendEvent(
+    func appendEvent(
         _ referralID: String, _ event: String, at: String, handoverID: String? = nil, contact: String? = nil
     ) throws {
         try db.run(
@@ -430,11 +461,11 @@ final class ReferralDesk {
             ])
     }
 
-    private func organisationName(_ id: String) -> String {
+    func organisationName(_ id: String) -> String {
         map.organizations[id]?.name ?? id
     }
 
-    private func card(_ contact: ContactPerson) -> ContactCard {
+    func card(_ contact: ContactPerson) -> ContactCard {
         ContactCard(
             id: contact.id, name: contact.name, organisation: contact.organization,
             organisationName: organisationName(contact.organization), role: contact.role, phone: contact.phone,

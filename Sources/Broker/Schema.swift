@@ -67,6 +67,43 @@ enum Schema {
                 );
                 CREATE INDEX outbox_pending ON outbox(principal, seq) WHERE confirmed_at IS NULL;
                 CREATE INDEX outbox_by_handover ON outbox(handover_id) WHERE handover_id IS NOT NULL;
-                """)
+                """),
+        Migration(
+            version: 2,
+            sql: """
+                -- Deadlines (issue 4): offers can expire, a need can end up with nobody (unowned),
+                -- and every pending deadline is a row committed with the change that set it.
+                CREATE TABLE handovers_v2 (
+                    handover_id    TEXT PRIMARY KEY,
+                    referral_id    TEXT NOT NULL REFERENCES referrals(referral_id),
+                    need_index     INTEGER NOT NULL,
+                    domain         TEXT NOT NULL,
+                    contact        TEXT,           -- NULL when the need is unroutable or unowned
+                    state          TEXT NOT NULL
+                        CHECK (state IN ('offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned')),
+                    is_lead        INTEGER NOT NULL DEFAULT 0,
+                    decline_reason TEXT,
+                    ack_by         TEXT,           -- RFC 3339, while offered
+                    created_at     TEXT NOT NULL,
+                    updated_at     TEXT NOT NULL,
+                    CHECK ((contact IS NULL) = (state IN ('unroutable', 'unowned')))
+                );
+                INSERT INTO handovers_v2 (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                          decline_reason, created_at, updated_at)
+                    SELECT handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                           decline_reason, created_at, updated_at FROM handovers ORDER BY rowid;
+                DROP TABLE handovers;
+                ALTER TABLE handovers_v2 RENAME TO handovers;
+                CREATE INDEX handovers_by_referral ON handovers(referral_id, need_index);
+                CREATE INDEX handovers_by_contact ON handovers(contact, state);
+
+                CREATE TABLE timers (
+                    timer_id    TEXT PRIMARY KEY,  -- kind:handover_id
+                    kind        TEXT NOT NULL,
+                    referral_id TEXT NOT NULL REFERENCES referrals(referral_id),
+                    handover_id TEXT,
+                    due_at      REAL NOT NULL      -- seconds since 1970; ties fire in rowid order
+                );
+                """),
     ]
 }

@@ -125,11 +125,15 @@ public struct HandoverOffer: Sendable, Equatable, Codable {
     public var referrer: ReferrerView
     public var lead: Bool
     public var offeredAt: String
+    /// Answer (ACK or DECLINE) by then, or the offer is withdrawn and goes to the next candidate.
+    public var ackBy: String?
 
     public init(
         messageID: String, handoverID: String, referralID: String, need: NeedRef, urgency: Urgency,
-        lifeEvent: String?, citizen: CitizenOfferView, referrer: ReferrerView, lead: Bool, offeredAt: String
+        lifeEvent: String?, citizen: CitizenOfferView, referrer: ReferrerView, lead: Bool, offeredAt: String,
+        ackBy: String? = nil
     ) {
+        self.ackBy = ackBy
         self.messageID = messageID
         self.handoverID = handoverID
         self.referralID = referralID
@@ -149,6 +153,7 @@ public struct HandoverOffer: Sendable, Equatable, Codable {
         case referralID = "referral_id"
         case lifeEvent = "life_event"
         case offeredAt = "offered_at"
+        case ackBy = "ack_by"
     }
 }
 
@@ -209,6 +214,12 @@ public struct Declined: Sendable, Equatable, Codable {
 /// What happened to a referral, as a NOTICE tells the referrer.
 public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
     case offered, acknowledged, declined, unroutable
+    /// Nobody answered by the deadline: withdrawn from that contact and offered to the next.
+    case rerouted
+    /// Re-routed too often, or a crisis: the receiving organisation's coordinator is alerted.
+    case escalated
+    /// Offers went unanswered and no candidate is left: someone must take it by hand.
+    case unowned
 }
 
 /// `NOTICE`: the referrer hears about every step, so the loop is closed.
@@ -284,18 +295,25 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
     public var contact: ContactCard?
     public var state: HandoverState
     public var lead: Bool
+    /// While offered: the moment the contact must have answered by.
+    public var ackBy: String?
 
-    public init(handoverID: String, need: NeedRef, contact: ContactCard?, state: HandoverState, lead: Bool) {
+    public init(
+        handoverID: String, need: NeedRef, contact: ContactCard?, state: HandoverState, lead: Bool,
+        ackBy: String? = nil
+    ) {
         self.handoverID = handoverID
         self.need = need
         self.contact = contact
         self.state = state
         self.lead = lead
+        self.ackBy = ackBy
     }
 
     enum CodingKeys: String, CodingKey {
         case need, contact, state, lead
         case handoverID = "handover_id"
+        case ackBy = "ack_by"
     }
 }
 

@@ -18,6 +18,9 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case declined = "DECLINED"
     case notice = "NOTICE"
     case referral = "REFERRAL"
+    case reminder = "REMINDER"
+    case cancelled = "CANCELLED"
+    case escalation = "ESCALATION"
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
     public static let fromPeer: Set<Command> = [.hello, .ping, .submit, .ack, .decline, .received, .status]

@@ -1,9 +1,11 @@
 /// The life cycle of one handover, after FHIR Task where it fits.
 ///
 /// `offered` → `accepted` (ACK) or `declined` (DECLINE, and a new handover goes to the next
-/// candidate). A need nobody can take is recorded as one `unroutable` handover without a contact.
+/// candidate) or `expired` (nobody answered by the deadline: withdrawn and re-routed). A need nobody
+/// can take is recorded as one `unroutable` handover without a contact; one that ran out of
+/// candidates after offers went unanswered is `unowned` until someone takes it.
 public enum HandoverState: String, Sendable, Codable, CaseIterable {
-    case offered, accepted, declined, unroutable
+    case offered, accepted, declined, unroutable, expired, unowned
 
     /// Counts against the contact's load.
     public var isOpen: Bool { self == .offered || self == .accepted }
@@ -22,7 +24,7 @@ public enum ReferralState: String, Sendable, Codable, CaseIterable {
 
     /// The referral's state given the current handover of each need.
     public static func derive(from needStates: [HandoverState]) -> ReferralState {
-        if needStates.contains(.offered) { return .open }
+        if needStates.contains(.offered) || needStates.contains(.unowned) { return .open }
         let accepted = needStates.filter { $0 == .accepted }.count
         if accepted == needStates.count { return .accepted }
         return accepted == 0 ? .unroutable : .partial

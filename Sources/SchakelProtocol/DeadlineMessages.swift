@@ -1,0 +1,106 @@
+/// The messages of the deadline chain (issue 4), all delivered through the outbox.
+
+/// What a REMINDER is about.
+public enum ReminderKind: String, Sendable, Codable, CaseIterable {
+    /// An offer still waits for ACK or DECLINE.
+    case acknowledge
+}
+
+/// `REMINDER` (broker → contact): a deadline is near.
+public struct Reminder: Sendable, Equatable, Codable {
+    public var messageID: String
+    public var handoverID: String
+    public var referralID: String
+    public var about: ReminderKind
+    public var need: NeedRef
+    public var due: String
+
+    public init(messageID: String, handoverID: String, referralID: String, about: ReminderKind, need: NeedRef, due: String) {
+        self.messageID = messageID
+        self.handoverID = handoverID
+        self.referralID = referralID
+        self.about = about
+        self.need = need
+        self.due = due
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case about, need, due
+        case messageID = "message_id"
+        case handoverID = "handover_id"
+        case referralID = "referral_id"
+    }
+}
+
+/// Why a handover was taken back from its holder.
+public enum CancelReason: String, Sendable, Codable, CaseIterable {
+    /// Not answered by the acknowledgement deadline.
+    case expired
+}
+
+/// `CANCELLED` (broker → contact): the handover is no longer theirs; ACK or DECLINE it no more.
+public struct Cancelled: Sendable, Equatable, Codable {
+    public var messageID: String
+    public var handoverID: String
+    public var referralID: String
+    public var reason: CancelReason
+
+    public init(messageID: String, handoverID: String, referralID: String, reason: CancelReason) {
+        self.messageID = messageID
+        self.handoverID = handoverID
+        self.referralID = referralID
+        self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason
+        case messageID = "message_id"
+        case handoverID = "handover_id"
+        case referralID = "referral_id"
+    }
+}
+
+/// Why a coordinator is alerted.
+public enum EscalationReason: String, Sendable, Codable, CaseIterable {
+    /// A contact of the coordinator's organisation let an offer expire, past the re-route limit or in a crisis.
+    case notAcknowledged = "not_acknowledged"
+    /// Nobody is left to offer the need to.
+    case unowned
+}
+
+/// `ESCALATION` (broker → an organisation's coordinator): a need is slipping; no identity, as in an offer.
+public struct Escalation: Sendable, Equatable, Codable {
+    public var messageID: String
+    public var referralID: String
+    /// The handover that expired.
+    public var handoverID: String
+    public var need: NeedRef
+    public var urgency: Urgency
+    public var reason: EscalationReason
+    /// The contact who let the offer expire.
+    public var contact: String?
+    public var referrer: ReferrerView
+    public var at: String
+
+    public init(
+        messageID: String, referralID: String, handoverID: String, need: NeedRef, urgency: Urgency,
+        reason: EscalationReason, contact: String?, referrer: ReferrerView, at: String
+    ) {
+        self.messageID = messageID
+        self.referralID = referralID
+        self.handoverID = handoverID
+        self.need = need
+        self.urgency = urgency
+        self.reason = reason
+        self.contact = contact
+        self.referrer = referrer
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case need, urgency, reason, contact, referrer, at
+        case messageID = "message_id"
+        case referralID = "referral_id"
+        case handoverID = "handover_id"
+    }
+}
