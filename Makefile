@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test lint format clean fuzz fuzz-run crash-test sanitize
+.PHONY: deps build run test bench lint format clean fuzz fuzz-run crash-test sanitize
 
 ## deps: install libzmq, SQLite and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -29,6 +29,11 @@ run: build
 test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build
+
+## bench: release build, then the full benchmark against the release schakeld (BENCHMARKS.md)
+bench: deps
+	swift build -c release $(SWIFT_FLAGS)
+	.build/release/schakel-bench
 
 ## lint: the formatting rules of .swift-format
 lint:
