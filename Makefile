@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test lint format clean
+.PHONY: deps build run test bench lint format clean fuzz fuzz-run crash-test sanitize
 
 ## deps: install libzmq, SQLite and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -30,6 +30,11 @@ test: deps
 	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build
 
+## bench: release build, then the full benchmark against the release schakeld (BENCHMARKS.md)
+bench: deps
+	swift build -c release $(SWIFT_FLAGS)
+	.build/release/schakel-bench
+
 ## lint: the formatting rules of .swift-format
 lint:
 	swift format lint --strict -r Sources Tests Package.swift
@@ -39,3 +44,30 @@ format:
 
 clean:
 	rm -rf .build state
+
+## fuzz: build the libFuzzer targets of Tests/Fuzz (frame/JSON decoder, referral validator,
+## social-map loader) with AddressSanitizer into .build/fuzz, and seed their corpora
+FUZZ_DIR := .build/fuzz
+FUZZ_FLAGS := -O -g -sanitize=fuzzer,address -parse-as-library
+FUZZ_TARGETS := WireMessage ReferralValidator SocialMap
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	@mkdir -p $(FUZZ_DIR)
+	cd $(FUZZ_DIR) && swiftc $(FUZZ_FLAGS) -wmo -emit-library -static -emit-module -module-name SchakelProtocol \
+		$(CURDIR)/Sources/SchakelProtocol/*.swift -o libSchakelProtocol.a
+	cd $(FUZZ_DIR) && swiftc $(FUZZ_FLAGS) -wmo -emit-library -static -emit-module -module-name SocialMap -I . \
+		$(CURDIR)/Sources/SocialMap/*.swift -o libSocialMap.a
+	cd $(FUZZ_DIR) && for t in $(FUZZ_TARGETS); do \
+		swiftc $(FUZZ_FLAGS) -I . -L . -lSocialMap -lSchakelProtocol $(CURDIR)/Tests/Fuzz/Fuzz$$t.swift \
+			-o fuzz-$$t 2>&1 | grep -v "Cannot export local symbol" || true; \
+		test -x fuzz-$$t || exit 1; \
+		mkdir -p corpus-$$t; done
+	cp Protocols/examples/*.json Protocols/examples/invalid/*.json $(FUZZ_DIR)/corpus-WireMessage/
+	cp Protocols/examples/*.json Protocols/examples/invalid/*.json $(FUZZ_DIR)/corpus-ReferralValidator/
+	cp Config/*.json $(FUZZ_DIR)/corpus-SocialMap/
+	@echo "fuzz targets in $(FUZZ_DIR); run one with make fuzz-run TARGET=WireMessage FUZZ_SECONDS=600"
+
+## fuzz-run: run one fuzz target (TARGET=...) for FUZZ_SECONDS on its corpus; findings land in $(FUZZ_DIR)
+fuzz-run: fuzz
+	cd $(FUZZ_DIR) && ./fuzz-$(TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=finding-$(TARGET)- corpus-$(TARGET)

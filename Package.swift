@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
+        .executableTarget(name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),

@@ -47,6 +47,14 @@ public struct FieldReader: Sendable {
         guard case .string(let text) = value else {
             throw Rejection(.invalid, "\(pathOf(key)) must be a string, not \(value.typeName)", field: pathOf(key))
         }
+        // JSON may escape any control character (`\u0000`); no field of a referral needs one but
+        // tab, line feed and carriage return, and the others break logs, terminals and exports.
+        if let bad = text.unicodeScalars.first(where: Self.isForbiddenControl) {
+            throw Rejection(
+                .invalid,
+                "\(pathOf(key)) must not contain the control character U+\(String(format: "%04X", bad.value))",
+                field: pathOf(key))
+        }
         guard length.contains(text.count) else {
             let bound =
                 length.lowerBound == length.upperBound
@@ -55,6 +63,15 @@ public struct FieldReader: Sendable {
                 .invalid, "\(pathOf(key)) must be \(bound) characters long, not \(text.count)", field: pathOf(key))
         }
         return text
+    }
+
+    /// C0 controls other than tab, line feed and carriage return; DEL; the C1 controls.
+    static func isForbiddenControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D: false
+        case 0x00...0x1F, 0x7F...0x9F: true
+        default: false
+        }
     }
 
     /// A required string field.

@@ -97,16 +97,10 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses UTF-8 JSON text. Throws `Rejection.malformed` for anything that is not JSON.
+    /// Parses UTF-8 JSON text strictly (see `JSONParser`): nesting is bounded, duplicate keys,
+    /// invalid UTF-8 and numbers beyond `Double` are refused. Throws `Rejection.malformed`.
     public static func parse(_ data: Data) throws(Rejection) -> JSONValue {
-        guard String(data: data, encoding: .utf8) != nil else {
-            throw Rejection(.malformed, "the body frame is not valid UTF-8")
-        }
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw Rejection(.malformed, "the body frame is not valid JSON")
-        }
+        try JSONParser.parse(data)
     }
 
     /// Canonical text: keys sorted, no insignificant whitespace. Two equal values give equal

@@ -1,4 +1,5 @@
 import Foundation
+import SchakelProtocol
 
 /// The registry of organisations and contact persons, indexed for matching.
 ///
@@ -25,6 +26,13 @@ public struct SocialMap: Sendable {
     /// Parses and checks a social map document.
     public init(data: Data) throws {
         let document: SocialMapDocument
+        // The strict parser first: JSONDecoder alone would overflow the stack on a deeply
+        // nested file and keep the last of two equal keys without a word.
+        do {
+            _ = try JSONValue.parse(data)
+        } catch {
+            throw SocialMapError(path: "", message: error.message)
+        }
         do {
             document = try JSONDecoder().decode(SocialMapDocument.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {

@@ -1,0 +1,214 @@
+import Foundation
+import SchakelProtocol
+import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// schakel-bench: starts a real schakeld and measures it against this machine's own ceilings.
+/// See BENCHMARKS.md for what each row means and a recorded run.
+
+let usage = """
+    Usage: schakel-bench [--smoke] [--daemon PATH] [--log-level LEVEL] [--keep]
+
+      --smoke            tiny sizes, a few seconds: proves the bench still runs (make test)
+      --daemon PATH      the schakeld to measure; default: the one beside this executable
+      --log-level LEVEL  the daemon's log level (default info, as in the dev config)
+      --keep             keep the temporary directory (state, map, config, daemon log)
+    """
+
+var smoke = false
+var keep = false
+var logLevel = "info"
+var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("schakeld")
+var arguments = Array(CommandLine.arguments.dropFirst())
+while !arguments.isEmpty {
+    let argument = arguments.removeFirst()
+    switch argument {
+    case "--smoke": smoke = true
+    case "--keep": keep = true
+    case "--daemon" where !arguments.isEmpty: daemonPath = URL(fileURLWithPath: arguments.removeFirst())
+    case "--log-level" where !arguments.isEmpty: logLevel = arguments.removeFirst()
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    default:
+        FileHandle.standardError.write(Data("schakel-bench: unknown argument \(argument)\n\(usage)\n".utf8))
+        exit(2)
+    }
+}
+signal(SIGPIPE, SIG_IGN)
+
+func progress(_ text: String) {
+    FileHandle.standardError.write(Data("schakel-bench: \(text)\n".utf8))
+}
+
+/// Sizes: the full run takes about a minute and a half; the smoke run a few seconds.
+struct Sizes {
+    var ceilingSeconds: Double
+    var intakeSeconds: Double
+    var window: Int
+    var pacedSeconds: Double
+    var ackSamples: Int
+    var memoryReferrals: Int
+}
+let sizes =
+    smoke
+    ? Sizes(ceilingSeconds: 0.2, intakeSeconds: 0.3, window: 8, pacedSeconds: 0.5, ackSamples: 5, memoryReferrals: 100)
+    : Sizes(
+        ceilingSeconds: 2, intakeSeconds: 5, window: 32, pacedSeconds: 5, ackSamples: 200, memoryReferrals: 20_000)
+
+@MainActor func runBench() throws -> Table {
+    var table = Table()
+    let directory = URL(fileURLWithPath: NSTemporaryDirectory())
+        .appendingPathComponent("schakel-bench-\(UUID().uuidString.prefix(8).lowercased())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer {
+        if keep { progress("kept \(directory.path)") } else { try? FileManager.default.removeItem(at: directory) }
+    }
+    let map = BenchMap(adapterCount: 64)
+    let mapURL = directory.appendingPathComponent("bench-map.json")
+    try map.document().canonicalData().write(to: mapURL)
+    let endpoint = "ipc://\(directory.path)/broker.sock"
+    let configURL = directory.appendingPathComponent("schakeld.json")
+    try BenchMap.config(
+        endpoint: endpoint, stateDirectory: directory.appendingPathComponent("state").path, mapPath: mapURL.path,
+        logLevel: logLevel
+    ).canonicalData().write(to: configURL)
+
+    // Ceilings first, while the daemon is not running.
+    let sample = SubmitFactory.body(externalID: "HDB-2026-0042", municipality: "GM0344")
+    let frames = [WireMessage.signature, Data("SUBMIT".utf8), sample]
+    progress("ceilings: libzmq round trips with a \(sample.count)-byte SUBMIT body")
+    let ipc1 = try Ceilings.zmqRoundTrips(
+        endpoint: "ipc://\(directory.path)/echo.sock", frames: frames, window: 1, seconds: sizes.ceilingSeconds)
+    let ipcW = try Ceilings.zmqRoundTrips(
+        endpoint: "ipc://\(directory.path)/echo2.sock", frames: frames, window: 64, seconds: sizes.ceilingSeconds)
+    let tcp1 = try Ceilings.zmqRoundTrips(
+        endpoint: "tcp://127.0.0.1:\(57_000 + Int(getpid() % 1_000))", frames: frames, window: 1,
+        seconds: sizes.ceilingSeconds)
+    let tcpW = try Ceilings.zmqRoundTrips(
+        endpoint: "tcp://127.0.0.1:\(58_000 + Int(getpid() % 1_000))", frames: frames, window: 64,
+        seconds: sizes.ceilingSeconds)
+    table.add("ceiling: DEALER↔ROUTER round trips, ipc, 1 in flight", ipc1, "msg/s")
+    table.add("ceiling: DEALER↔ROUTER round trips, ipc, 64 in flight", ipcW, "msg/s")
+    table.add("ceiling: DEALER↔ROUTER round trips, tcp loopback, 1 in flight", tcp1, "msg/s")
+    table.add("ceiling: DEALER↔ROUTER round trips, tcp loopback, 64 in flight", tcpW, "msg/s")
+    progress("ceilings: SQLite durable commits (WAL, synchronous FULL) in \(directory.path)")
+    let row = String(decoding: sample, as: UTF8.self)
+    let sqlite1 = try Ceilings.sqliteRowsPerSecond(
+        directory: directory, rowsPerCommit: 1, row: row, seconds: sizes.ceilingSeconds)
+    let sqlite100 = try Ceilings.sqliteRowsPerSecond(
+        directory: directory, rowsPerCommit: 100, row: row, seconds: sizes.ceilingSeconds)
+    table.add("ceiling: SQLite durable commits, 1 referral row each", sqlite1, "commits/s")
+    table.add("ceiling: SQLite durable rows, 100 per commit", sqlite100, "rows/s")
+
+    progress("starting \(daemonPath.path)")
+    let daemon = try DaemonProcess(
+        executable: daemonPath, config: configURL, endpoint: endpoint,
+        log: directory.appendingPathComponent("schakeld.log"))
+    defer { _ = daemon.stop() }
+    let context = try ZMQContext()
+    defer { context.close() }
+    try daemon.waitUntilReady(context: context)
+    let contacts = try map.contacts.map { try BenchPeer(context: context, endpoint: endpoint, principal: $0) }
+    let adapters = try map.adapters.map { try BenchPeer(context: context, endpoint: endpoint, principal: $0) }
+    defer { for peer in contacts + adapters { peer.socket.close() } }
+    for peer in contacts + adapters { try peer.hello() }
+    let driver = Driver(adapters: adapters, contacts: contacts, run: "B\(getpid())")
+
+    // Warm-up, not reported: page cache, statement cache, allocator.
+    _ = try driver.closedLoop(adapterCount: 8, window: sizes.window, seconds: sizes.intakeSeconds / 5)
+
+    var best = 0.0
+    for count in [1, 8, 64] {
+        progress("intake: \(count) adapters × \(sizes.window) in flight")
+        let cpuBefore = daemon.cpuSeconds()
+        let started = Clock.nanoseconds()
+        let rate = try driver.closedLoop(adapterCount: count, window: sizes.window, seconds: sizes.intakeSeconds)
+        let cpu = (daemon.cpuSeconds() - cpuBefore) / (Double(Clock.nanoseconds() - started) / 1e9)
+        best = max(best, rate)
+        table.add(
+            "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight", rate,
+            "referrals/s", ceiling: sqlite100, note: "daemon CPU \(Int(cpu * 100))%; target ≥ 20,000/s and ≥ 50%")
+    }
+    if driver.rejected > 0 { throw BenchError("the daemon rejected submits: \(driver.firstRejection ?? "")") }
+
+    let pacedRate = best / 2
+    progress("latency: \(Int(pacedRate)) submits/s (50% of the best intake) from 8 adapters")
+    driver.resetMeasurements()
+    try driver.pacedLoop(adapterCount: 8, rate: pacedRate, seconds: sizes.pacedSeconds)
+    let accept = Percentiles(driver.acceptLatencies)
+    let offer = Percentiles(driver.offerLatencies)
+    let oneRoundTrip = 1e3 / ipc1
+    for (name, value) in [("p50", accept.p50), ("p99", accept.p99), ("p99.9", accept.p999)] {
+        table.add(
+            "SUBMIT→ACCEPTED \(name) at \(Int(pacedRate))/s", value, "ms", ceiling: oneRoundTrip,
+            note: name == "p99" ? "target < 5 ms" : "", ratioIsTime: true)
+    }
+    for (name, value) in [("p50", offer.p50), ("p99", offer.p99), ("p99.9", offer.p999)] {
+        table.add(
+            "SUBMIT→offer at contact \(name) at \(Int(pacedRate))/s", value, "ms", ceiling: oneRoundTrip,
+            note: name == "p99" ? "target < 10 ms" : "", ratioIsTime: true)
+    }
+
+    progress("ACK→ACKED→NOTICE: \(sizes.ackSamples) handovers, one at a time")
+    driver.resetMeasurements()
+    driver.tracking = true
+    var ackedLatencies: [UInt64] = []
+    var noticeLatencies: [UInt64] = []
+    for _ in 0..<sizes.ackSamples {
+        try driver.submit(from: 0)
+        let before = driver.offers
+        guard
+            try driver.pump(until: { driver.offers >= before + 2 && driver.lastAcceptedReferral != nil }, seconds: 10),
+            let referralID = driver.lastAcceptedReferral,
+            try driver.pump(until: { driver.offersByReferral[referralID] != nil }, seconds: 10),
+            let (contact, handoverID) = driver.offersByReferral[referralID]
+        else { throw BenchError("no offer to acknowledge") }
+        let sent = Clock.nanoseconds()
+        try contacts[contact].send("ACK", ["handover_id": .string(handoverID)])
+        guard
+            try driver.pump(
+                until: { driver.ackedAt[handoverID] != nil && driver.acknowledgedNoticeAt[handoverID] != nil },
+                seconds: 10),
+            let acked = driver.ackedAt[handoverID], let notice = driver.acknowledgedNoticeAt[handoverID]
+        else { throw BenchError("no ACKED and NOTICE for \(handoverID)") }
+        ackedLatencies.append(acked - sent)
+        noticeLatencies.append(notice - sent)
+    }
+    driver.tracking = false
+    let ackedP = Percentiles(ackedLatencies)
+    let noticeP = Percentiles(noticeLatencies)
+    table.add("ACK→ACKED p50", ackedP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add("ACK→ACKED p99", ackedP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add("ACK→NOTICE acknowledged at referrer p50", noticeP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add("ACK→NOTICE acknowledged at referrer p99", noticeP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+
+    progress("memory: \(sizes.memoryReferrals) more open referrals")
+    let rssBefore = daemon.residentBytes()
+    _ = try driver.closedLoop(
+        adapterCount: 8, window: sizes.window, seconds: 600, limit: sizes.memoryReferrals)
+    let rssAfter = daemon.residentBytes()
+    table.add("daemon resident memory (VmRSS) after the run", Double(rssAfter) / 1_048_576, "MiB")
+    table.add(
+        "resident memory per open referral", Double(rssAfter - rssBefore) / Double(sizes.memoryReferrals), "bytes",
+        note: "VmRSS delta over \(sizes.memoryReferrals) referrals")
+
+    table.unavailable("matching latency p50/p99, national map (100,000 contacts)", "n/a: needs issue 3")
+    table.unavailable("timers: 1,000,000 pending: schedule, cancel rate, memory", "n/a: needs issue 4")
+    table.unavailable("restart recovery with 1,000,000 open referrals", "n/a: needs issue 4")
+    let status = daemon.stop()
+    if status != 0 { throw BenchError("schakeld exited with status \(status) on SIGTERM") }
+    return table
+}
+
+do {
+    let table = try runBench()
+    print(table.render(title: smoke ? "schakel-bench --smoke (tiny sizes: not a measurement)" : "schakel-bench"))
+} catch {
+    progress("failed: \(error)")
+    exit(1)
+}
