@@ -140,8 +140,9 @@ extension ReferralDesk {
             )?.int("n") ?? 1
         let rules = policy.policy(for: referral.urgency, organisation: organisation)
         if referral.urgency == .crisis || expired > rules.maxReroutes {
-            try escalate(handover, expiredHandoverID: handoverID, contact: contact, organisation: organisation,
-                         urgency: referral.urgency, reason: .notAcknowledged)
+            try escalate(
+                handover, expiredHandoverID: handoverID, contact: contact, organisation: organisation,
+                urgency: referral.urgency, reason: .notAcknowledged)
         }
         let routed = try route(
             referralID: handover.referralID, organisation: handover.organisation, referral: referral,
@@ -149,8 +150,9 @@ extension ReferralDesk {
             excluding: try previousHolders(referralID: handover.referralID, needIndex: handover.needIndex),
             event: .rerouted)
         if !routed {
-            try escalate(handover, expiredHandoverID: handoverID, contact: contact, organisation: organisation,
-                         urgency: referral.urgency, reason: .unowned)
+            try escalate(
+                handover, expiredHandoverID: handoverID, contact: contact, organisation: organisation,
+                urgency: referral.urgency, reason: .unowned)
         }
         try updateReferralState(handover.referralID)
     }
@@ -164,7 +166,8 @@ extension ReferralDesk {
         guard let coordinatorID = map.organizations[organisation]?.coordinator,
             let coordinator = map.contacts[coordinatorID]
         else {
-            logger.warning("escalation.no_coordinator", ["referral": handover.referralID, "organisation": organisation])
+            logger.warning(
+                "escalation.no_coordinator", ["referral": handover.referralID, "organisation": organisation])
             return
         }
         let need = NeedRef(index: handover.needIndex, domain: handover.domain)
@@ -185,7 +188,8 @@ extension ReferralDesk {
                     handoverID: expiredHandoverID, need: need, contact: card(coordinator), at: at))
         }
         logger.info(
-            "handover.escalated", ["referral": handover.referralID, "coordinator": coordinatorID, "reason": reason.rawValue])
+            "handover.escalated",
+            ["referral": handover.referralID, "coordinator": coordinatorID, "reason": reason.rawValue])
     }
 }
 

@@ -15,7 +15,9 @@ public struct Reminder: Sendable, Equatable, Codable {
     public var need: NeedRef
     public var due: String
 
-    public init(messageID: String, handoverID: String, referralID: String, about: ReminderKind, need: NeedRef, due: String) {
+    public init(
+        messageID: String, handoverID: String, referralID: String, about: ReminderKind, need: NeedRef, due: String
+    ) {
         self.messageID = messageID
         self.handoverID = handoverID
         self.referralID = referralID

@@ -333,6 +333,9 @@ enum ContractFiles {
         case .declined: return WireMessage(command, encoding: try message.decode(Declined.self))
         case .notice: return WireMessage(command, encoding: try message.decode(Notice.self))
         case .referral: return WireMessage(command, encoding: try message.decode(ReferralStatus.self))
+        case .reminder: return WireMessage(command, encoding: try message.decode(Reminder.self))
+        case .cancelled: return WireMessage(command, encoding: try message.decode(Cancelled.self))
+        case .escalation: return WireMessage(command, encoding: try message.decode(Escalation.self))
         case .hello, .ping, .submit, .ack, .decline, .received, .status:
             throw SchemaLoadError("\(command.rawValue) is sent by peers, not by the broker")
         }
