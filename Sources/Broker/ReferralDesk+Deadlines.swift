@@ -30,7 +30,8 @@ extension ReferralDesk {
         let start = clock.now()
         let rules = policy.policy(for: urgency, organisation: organisation)
         let due = policy.calendar.deadline(from: start, adding: rules.acknowledgeWithin, clock: rules.acknowledgeClock)
-        let remindAt = start.addingTimeInterval(due.timeIntervalSince(start) * rules.reminderAt)
+        let remindAt = policy.calendar.point(
+            rules.reminderAt, of: rules.acknowledgeWithin, from: start, clock: rules.acknowledgeClock)
         try insertTimer(.ackReminder, referralID: referralID, handoverID: handoverID, due: remindAt)
         try insertTimer(.ackExpiry, referralID: referralID, handoverID: handoverID, due: due)
         let ackBy = RFC3339.format(due)

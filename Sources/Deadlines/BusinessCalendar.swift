@@ -40,6 +40,20 @@ public struct BusinessCalendar: Sendable {
         case wall
     }
 
+    /// The point `fraction` of the way to the deadline `duration` after `start`, measured on the
+    /// same clock: halfway through three working days is twelve working hours in, not 36 wall hours.
+    public func point(_ fraction: Double, of duration: ISODuration, from start: Date, clock: Clock) -> Date {
+        switch clock {
+        case .wall:
+            let end = deadline(from: start, adding: duration, clock: .wall)
+            return start.addingTimeInterval(end.timeIntervalSince(start) * fraction)
+        case .business:
+            let workingDay = Double((closes - opens) * 60)
+            let total = Double(duration.totalDays) * workingDay + duration.timeSeconds
+            return deadline(from: start, adding: ISODuration(seconds: Int(total * fraction)), clock: .business)
+        }
+    }
+
     public func isWorkingDay(_ date: LocalDate) -> Bool {
         guard workingDays.contains(date.weekday), !extraClosingDays.contains(date) else { return false }
         return !DutchHolidays.holidays(date.year, liberationDay: liberationDay).contains { $0.date == date }

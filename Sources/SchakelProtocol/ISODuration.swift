@@ -51,5 +51,11 @@ public struct ISODuration: Sendable, Equatable, Hashable, CustomStringConvertibl
         self.secondsPart = parts["S"] ?? 0
     }
 
+    /// A duration of whole seconds, written as `PT<n>S`.
+    public init(seconds: Int) {
+        // "PT<n>S" always parses.
+        self = ISODuration("PT\(max(0, seconds))S")!
+    }
+
     public var description: String { text }
 }

@@ -140,3 +140,19 @@ import Testing
         #expect(error("{}") == nil)
     }
 }
+
+@Suite struct DeadlinePointTests {
+    let calendar = BusinessCalendar.standard
+
+    @Test func halfwayIsMeasuredOnTheDeadlinesOwnClock() {
+        let monday10 = RFC3339.parse("2026-11-23T10:00:00+01:00")!
+        // Eight working hours from Monday 10:00 end Tuesday 10:00; halfway is Monday 14:00.
+        let half = calendar.point(0.5, of: ISODuration("PT8H")!, from: monday10, clock: .business)
+        #expect(RFC3339.format(half) == "2026-11-23T13:00:00Z")
+        // Three working days are 24 working hours; halfway is Tuesday 14:00.
+        let halfDays = calendar.point(0.5, of: ISODuration("P3D")!, from: monday10, clock: .business)
+        #expect(RFC3339.format(halfDays) == "2026-11-24T13:00:00Z")
+        let wall = calendar.point(0.5, of: ISODuration("PT2H")!, from: monday10, clock: .wall)
+        #expect(wall.timeIntervalSince(monday10) == 3_600)
+    }
+}

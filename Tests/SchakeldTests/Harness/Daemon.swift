@@ -35,6 +35,15 @@ final class Daemon {
             "log_level": .string("debug"),
         ]
         config.merge(settings) { $1 }
+        self.config = config
+        try JSONValue.object(config).canonicalData().write(to: configURL)
+    }
+
+    private var config: [String: JSONValue]
+
+    /// Changes settings for the next start (the running daemon is not affected).
+    func reconfigure(_ settings: [String: JSONValue]) throws {
+        config.merge(settings) { $1 }
         try JSONValue.object(config).canonicalData().write(to: configURL)
     }
 

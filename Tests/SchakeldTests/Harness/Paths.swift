@@ -7,6 +7,7 @@ enum Paths {
 
     static let demoMap = packageRoot.appendingPathComponent("Config/social-map.demo.json")
     static let devConfig = packageRoot.appendingPathComponent("Config/schakeld.dev.json")
+    static let policy = packageRoot.appendingPathComponent("Config/policy.json")
     static let exampleReferral = packageRoot.appendingPathComponent("Protocols/examples/referral.json")
 
     /// A built executable: `$SCHAKEL_BIN_DIR/name`, else beside the test bundle, else `.build/debug/name`.
