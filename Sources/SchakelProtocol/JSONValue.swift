@@ -106,14 +106,12 @@ extension JSONValue {
     /// Canonical text: keys sorted, no insignificant whitespace. Two equal values give equal
     /// bytes, which is what idempotent resubmission compares.
     public func canonicalData() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON primitive.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        // Written by hand (JSONValue+Serialization.swift): JSONEncoder was a quarter of the daemon's time.
+        canonicalBytes().map { Data($0) } ?? Data("null".utf8)
     }
 
     public func canonicalString() -> String {
-        String(decoding: canonicalData(), as: UTF8.self)
+        canonicalBytes().map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }
 

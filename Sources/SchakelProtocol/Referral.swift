@@ -31,8 +31,7 @@ public struct Referral: Sendable, Equatable, Codable {
     /// The referral's canonical JSON: what is stored, and what a resubmission is compared with.
     /// Built from the validated value, so `"note": null` and no note at all are the same referral.
     public func canonicalString() -> String {
-        let data = (try? SRPCoding.encoder.encode(self)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        (try? JSONValueEncoder.encode(self))?.canonicalString() ?? ""
     }
 
     enum CodingKeys: String, CodingKey {

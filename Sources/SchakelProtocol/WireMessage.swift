@@ -22,9 +22,7 @@ public struct WireMessage: Sendable, Equatable {
 
     /// Encodes any `Encodable` body (one of the message structs) with its command.
     public init<Body: Encodable>(_ command: Command, encoding body: Body) {
-        let data = (try? SRPCoding.encoder.encode(body)) ?? Data("{}".utf8)
-        let value = (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .object([:])
-        self.init(command: command.rawValue, body: value)
+        self.init(command: command.rawValue, body: (try? JSONValueEncoder.encode(body)) ?? .object([:]))
     }
 
     /// The three frames to send.
