@@ -43,7 +43,7 @@ format:
 	swift format format -i -r Sources Tests Package.swift
 
 clean:
-	rm -rf .build state
+	rm -rf .build .build-asan .build-tsan state
 
 ## fuzz: build the libFuzzer targets of Tests/Fuzz (frame/JSON decoder, referral validator,
 ## social-map loader) with AddressSanitizer into .build/fuzz, and seed their corpora
@@ -71,3 +71,16 @@ fuzz: deps
 fuzz-run: fuzz
 	cd $(FUZZ_DIR) && ./fuzz-$(TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 		-artifact_prefix=finding-$(TARGET)- corpus-$(TARGET)
+
+## crash-test: the crash loop with 200 SIGKILLs (minutes); make test runs it with 10
+CRASH_KILLS ?= 200
+crash-test: deps
+	swift build --build-tests $(SWIFT_FLAGS)
+	SCHAKEL_CRASH_KILLS=$(CRASH_KILLS) swift test --skip-build --filter CrashLoopTests
+
+## sanitize: every test under AddressSanitizer, then under ThreadSanitizer (own build dirs)
+sanitize: deps
+	swift build --build-tests --sanitize=address --scratch-path .build-asan $(SWIFT_FLAGS)
+	SCHAKEL_BIN_DIR=$(CURDIR)/.build-asan/debug swift test --skip-build --sanitize=address --scratch-path .build-asan
+	swift build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFT_FLAGS)
+	SCHAKEL_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --sanitize=thread --scratch-path .build-tsan
