@@ -248,6 +248,12 @@ public final class BrokerServer {
             return nil
         case .status(let query):
             return try desk.status(from: principal, query: query)
+        case .contacted(let id, let at, let channel):
+            return try desk.contacted(from: principal, handoverID: id, at: at, channel: channel)
+        case .outcome(let id, let result, let note):
+            return try desk.outcome(from: principal, handoverID: id, result: result, note: note)
+        case .reopen(let id, let reason):
+            return try desk.reopen(from: principal, referralID: id, reason: reason)
         case .hello, .ping:
             return nil  // handled before authentication
         }
@@ -262,6 +268,9 @@ public final class BrokerServer {
         case .decline: "DECLINE"
         case .received: "RECEIVED"
         case .status: "STATUS"
+        case .contacted: "CONTACTED"
+        case .outcome: "OUTCOME"
+        case .reopen: "REOPEN"
         }
     }
 

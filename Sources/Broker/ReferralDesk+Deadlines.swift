@@ -16,6 +16,16 @@ enum TimerKind: String, Sendable {
     case ackReminder = "ack_reminder"
     /// The offer was not answered in time: withdraw and re-route it.
     case ackExpiry = "ack_expiry"
+    /// The citizen should have been reached by now (after ACK, until CONTACTED).
+    case contactDue = "contact_due"
+    /// Time to ask what came of it.
+    case nazorg
+    /// The nazorg question is unanswered at its deadline: remind once.
+    case nazorgAnswer = "nazorg_answer"
+    /// Still unanswered after the reminder: record no_answer.
+    case nazorgFinal = "nazorg_final"
+
+    static let all: [TimerKind] = [.ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal]
 }
 
 /// The deadline chain of issue 4: offers carry an acknowledgement deadline, a reminder goes out
@@ -41,7 +51,7 @@ extension ReferralDesk {
 
     /// Drops every pending timer of a handover that was answered or withdrawn.
     func cancelTimers(forHandover handoverID: String) throws {
-        for kind in [TimerKind.ackReminder, .ackExpiry] {
+        for kind in TimerKind.all {
             let id = "\(kind.rawValue):\(handoverID)"
             try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
             if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
@@ -78,10 +88,14 @@ extension ReferralDesk {
         switch kind {
         case .ackReminder: try remindToAcknowledge(handoverID)
         case .ackExpiry: try expireOffer(handoverID)
+        case .contactDue: try remindFirstContact(handoverID)
+        case .nazorg: try askNazorg(handoverID)
+        case .nazorgAnswer: try remindNazorg(handoverID)
+        case .nazorgFinal: try recordNoAnswer(handoverID)
         }
     }
 
-    private func insertTimer(_ kind: TimerKind, referralID: String, handoverID: String, due: Date) throws {
+    func insertTimer(_ kind: TimerKind, referralID: String, handoverID: String, due: Date) throws {
         let id = "\(kind.rawValue):\(handoverID)"
         try db.run(
             "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)",

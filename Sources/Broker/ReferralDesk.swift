@@ -171,7 +171,7 @@ final class ReferralDesk {
     func ack(from principal: String, handoverID: String) throws -> WireMessage {
         let handover = try ownHandover(handoverID, principal: principal, command: "ACK")
         switch handover.state {
-        case .accepted:
+        case .accepted, .contacted, .completed:
             break  // acknowledged before: answer again, change nothing
         case .declined:
             throw Rejection(.conflict, "you declined handover \(handoverID); it has gone to someone else")
@@ -182,6 +182,8 @@ final class ReferralDesk {
                 [.text(at), .text(handoverID)])
             try confirmOffer(handoverID, at: at)
             try cancelTimers(forHandover: handoverID)
+            try scheduleAfterAcknowledgement(
+                handoverID: handoverID, referralID: handover.referralID, organisation: map.contacts[principal]?.organization ?? "")
             try appendEvent(handover.referralID, "acknowledged", at: at, handoverID: handoverID, contact: principal)
             let contact = map.contacts[principal]
             let fallbackCard = ContactCard(id: principal, name: principal, organisation: "", organisationName: "")
@@ -225,7 +227,7 @@ final class ReferralDesk {
         switch handover.state {
         case .declined:
             break  // declined before: answer again
-        case .accepted:
+        case .accepted, .contacted, .completed:
             throw Rejection(.conflict, "handover \(handoverID) is already acknowledged; it cannot be declined now")
         case .expired:
             throw Rejection(
@@ -300,7 +302,8 @@ final class ReferralDesk {
             "SELECT * FROM handovers WHERE referral_id = ? ORDER BY need_index, created_at, rowid", [.text(referralID)])
         let isReferrer = row.string("organisation") == principal
         let holdsHandover = handoverRows.contains {
-            $0.string("contact") == principal && ($0.string("state") == "offered" || $0.string("state") == "accepted")
+            $0.string("contact") == principal
+                && (HandoverState(rawValue: $0.string("state") ?? "").map { $0 == .offered || $0.isTaken } ?? false)
         }
         guard isReferrer || holdsHandover else {
             throw Rejection(
@@ -310,11 +313,14 @@ final class ReferralDesk {
         let handovers = handoverRows.map { h -> HandoverSummary in
             let state = HandoverState(rawValue: h.string("state") ?? "") ?? .unroutable
             let contact = h.string("contact").flatMap { map.contacts[$0] }.map(card)
+            let taken = state.isTaken
             return HandoverSummary(
                 handoverID: h.string("handover_id") ?? "",
                 need: NeedRef(index: h.int("need_index") ?? 0, domain: h.string("domain") ?? ""),
-                contact: state == .accepted ? contact : contact?.withoutDirectLine, state: state,
-                lead: h.bool("is_lead") ?? false, ackBy: state == .offered ? h.string("ack_by") : nil)
+                contact: taken ? contact : contact?.withoutDirectLine, state: state,
+                lead: h.bool("is_lead") ?? false, ackBy: state == .offered ? h.string("ack_by") : nil,
+                contactBy: h.string("contact_by"), nazorgAt: h.string("nazorg_at"), answerBy: h.string("answer_by"),
+                outcome: h.string("outcome").flatMap(OutcomeResult.init(rawValue:)))
         }
         let timeline = try db.query(
             "SELECT at, event, handover_id, contact FROM events WHERE referral_id = ? ORDER BY seq", [.text(referralID)]
@@ -431,7 +437,7 @@ final class ReferralDesk {
 
     private func openHandoverCount(_ contact: String) throws -> Int {
         try db.queryOne(
-            "SELECT COUNT(*) AS n FROM handovers WHERE contact = ? AND state IN ('offered', 'accepted')",
+            "SELECT COUNT(*) AS n FROM handovers WHERE contact = ? AND state IN ('offered', 'accepted', 'contacted')",
             [.text(contact)]
         )?.int("n") ?? 0
     }
@@ -445,9 +451,21 @@ final class ReferralDesk {
             ORDER BY need_index
             """, [.text(referralID)])
         let state = ReferralState.derive(from: rows.compactMap { HandoverState(rawValue: $0.string("state") ?? "") })
+        let previous = try db.queryOne(
+            "SELECT state, organisation, external_id FROM referrals WHERE referral_id = ?", [.text(referralID)])
         try db.run(
             "UPDATE referrals SET state = ?, updated_at = ? WHERE referral_id = ?",
             [.text(state.rawValue), .text(now), .text(referralID)])
+        // Closing the loop is news for the referrer too.
+        if state == .closed, let previous, previous.string("state") != ReferralState.closed.rawValue {
+            let at = now
+            try appendEvent(referralID, "closed", at: at)
+            try enqueue(
+                to: previous.string("organisation") ?? "", referralID: referralID, handoverID: nil,
+                Notice(
+                    messageID: "", referralID: referralID, externalID: previous.string("external_id") ?? "",
+                    event: .closed, at: at))
+        }
     }
 
     func appendEvent(

@@ -105,5 +105,43 @@ enum Schema {
                     due_at      REAL NOT NULL      -- seconds since 1970; ties fire in rowid order
                 );
                 """),
+        Migration(
+            version: 3,
+            sql: """
+                -- After the acknowledgement (issue 4): first contact, nazorg and its outcome.
+                CREATE TABLE handovers_v3 (
+                    handover_id      TEXT PRIMARY KEY,
+                    referral_id      TEXT NOT NULL REFERENCES referrals(referral_id),
+                    need_index       INTEGER NOT NULL,
+                    domain           TEXT NOT NULL,
+                    contact          TEXT,
+                    state            TEXT NOT NULL CHECK (state IN (
+                        'offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned',
+                        'contacted', 'completed')),
+                    is_lead          INTEGER NOT NULL DEFAULT 0,
+                    decline_reason   TEXT,
+                    ack_by           TEXT,   -- RFC 3339 deadlines, each set while it is pending
+                    contact_by       TEXT,
+                    nazorg_at        TEXT,
+                    answer_by        TEXT,
+                    contacted_at     TEXT,
+                    contact_channel  TEXT,
+                    outcome          TEXT,   -- the first result recorded
+                    outcome_referrer TEXT,   -- each party's own answer
+                    outcome_contact  TEXT,
+                    outcome_note     TEXT,   -- free text: may hold personal data, never logged
+                    created_at       TEXT NOT NULL,
+                    updated_at       TEXT NOT NULL,
+                    CHECK ((contact IS NULL) = (state IN ('unroutable', 'unowned')))
+                );
+                INSERT INTO handovers_v3 (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                          decline_reason, ack_by, created_at, updated_at)
+                    SELECT handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                           decline_reason, ack_by, created_at, updated_at FROM handovers ORDER BY rowid;
+                DROP TABLE handovers;
+                ALTER TABLE handovers_v3 RENAME TO handovers;
+                CREATE INDEX handovers_by_referral ON handovers(referral_id, need_index);
+                CREATE INDEX handovers_by_contact ON handovers(contact, state);
+                """),
     ]
 }

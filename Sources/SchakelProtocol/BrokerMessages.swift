@@ -220,6 +220,18 @@ public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
     case escalated
     /// Offers went unanswered and no candidate is left: someone must take it by hand.
     case unowned
+    /// The contact reached the citizen.
+    case contacted
+    /// The contact has not reached the citizen by the first-contact deadline.
+    case contactOverdue = "contact_overdue"
+    /// Nazorg recorded an outcome for the need.
+    case outcome
+    /// The outcome was not_resolved or no_answer: the referrer may REOPEN.
+    case nazorgUnresolved = "nazorg_unresolved"
+    /// Every need has its outcome: the referral is closed.
+    case closed
+    /// The referrer reopened the referral; its open needs are routed again.
+    case reopened
 }
 
 /// `NOTICE`: the referrer hears about every step, so the loop is closed.
@@ -234,12 +246,16 @@ public struct Notice: Sendable, Equatable, Codable {
     public var contact: ContactCard?
     /// On `declined`: the reason the contact gave.
     public var reason: DeclineReason?
+    /// On `outcome` and `nazorg_unresolved`: the recorded result.
+    public var result: OutcomeResult?
     public var at: String
 
     public init(
         messageID: String, referralID: String, externalID: String, event: NoticeEvent, handoverID: String? = nil,
-        need: NeedRef? = nil, contact: ContactCard? = nil, reason: DeclineReason? = nil, at: String
+        need: NeedRef? = nil, contact: ContactCard? = nil, reason: DeclineReason? = nil,
+        result: OutcomeResult? = nil, at: String
     ) {
+        self.result = result
         self.messageID = messageID
         self.referralID = referralID
         self.externalID = externalID
@@ -252,7 +268,7 @@ public struct Notice: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case event, need, contact, reason, at
+        case event, need, contact, reason, result, at
         case messageID = "message_id"
         case referralID = "referral_id"
         case externalID = "external_id"
@@ -297,10 +313,19 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
     public var lead: Bool
     /// While offered: the moment the contact must have answered by.
     public var ackBy: String?
+    /// While acknowledged and the citizen not yet reached: the first-contact deadline.
+    public var contactBy: String?
+    /// Until the nazorg question goes out: when it will.
+    public var nazorgAt: String?
+    /// While the nazorg question waits for an answer: its deadline.
+    public var answerBy: String?
+    /// Once nazorg answered: the result.
+    public var outcome: OutcomeResult?
 
     public init(
         handoverID: String, need: NeedRef, contact: ContactCard?, state: HandoverState, lead: Bool,
-        ackBy: String? = nil
+        ackBy: String? = nil, contactBy: String? = nil, nazorgAt: String? = nil, answerBy: String? = nil,
+        outcome: OutcomeResult? = nil
     ) {
         self.handoverID = handoverID
         self.need = need
@@ -308,12 +333,19 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
         self.state = state
         self.lead = lead
         self.ackBy = ackBy
+        self.contactBy = contactBy
+        self.nazorgAt = nazorgAt
+        self.answerBy = answerBy
+        self.outcome = outcome
     }
 
     enum CodingKeys: String, CodingKey {
-        case need, contact, state, lead
+        case need, contact, state, lead, outcome
         case handoverID = "handover_id"
         case ackBy = "ack_by"
+        case contactBy = "contact_by"
+        case nazorgAt = "nazorg_at"
+        case answerBy = "answer_by"
     }
 }
 

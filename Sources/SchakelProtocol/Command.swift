@@ -8,6 +8,9 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case decline = "DECLINE"
     case received = "RECEIVED"
     case status = "STATUS"
+    case contacted = "CONTACTED"
+    case outcome = "OUTCOME"
+    case reopen = "REOPEN"
     // broker → peer
     case welcome = "WELCOME"
     case pong = "PONG"
@@ -21,7 +24,11 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case reminder = "REMINDER"
     case cancelled = "CANCELLED"
     case escalation = "ESCALATION"
+    case nazorg = "NAZORG"
+    case noted = "NOTED"
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
-    public static let fromPeer: Set<Command> = [.hello, .ping, .submit, .ack, .decline, .received, .status]
+    public static let fromPeer: Set<Command> = [
+        .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen,
+    ]
 }

@@ -4,6 +4,10 @@
 public enum ReminderKind: String, Sendable, Codable, CaseIterable {
     /// An offer still waits for ACK or DECLINE.
     case acknowledge
+    /// An acknowledged handover still waits for CONTACTED: the citizen has not been reached.
+    case firstContact = "first_contact"
+    /// A NAZORG question still waits for its OUTCOME.
+    case nazorg
 }
 
 /// `REMINDER` (broker → contact): a deadline is near.

@@ -6,9 +6,16 @@
 /// candidates after offers went unanswered is `unowned` until someone takes it.
 public enum HandoverState: String, Sendable, Codable, CaseIterable {
     case offered, accepted, declined, unroutable, expired, unowned
+    /// After ACK: the contact reached the citizen (CONTACTED).
+    case contacted
+    /// Nazorg recorded an outcome.
+    case completed
 
     /// Counts against the contact's load.
-    public var isOpen: Bool { self == .offered || self == .accepted }
+    public var isOpen: Bool { self == .offered || self == .accepted || self == .contacted }
+
+    /// Taken by a contact, whatever happened since.
+    public var isTaken: Bool { self == .accepted || self == .contacted || self == .completed }
 }
 
 /// The state of a whole referral, derived from its handovers.
@@ -21,11 +28,16 @@ public enum ReferralState: String, Sendable, Codable, CaseIterable {
     case partial
     /// No need could be routed to anyone.
     case unroutable
+    /// Every need that was taken has its nazorg outcome: the loop is closed.
+    case closed
 
     /// The referral's state given the current handover of each need.
     public static func derive(from needStates: [HandoverState]) -> ReferralState {
         if needStates.contains(.offered) || needStates.contains(.unowned) { return .open }
-        let accepted = needStates.filter { $0 == .accepted }.count
+        if needStates.contains(.completed), needStates.allSatisfy({ $0 == .completed || $0 == .unroutable }) {
+            return .closed
+        }
+        let accepted = needStates.filter(\.isTaken).count
         if accepted == needStates.count { return .accepted }
         return accepted == 0 ? .unroutable : .partial
     }

@@ -7,6 +7,9 @@ public enum PeerRequest: Sendable, Equatable {
     case decline(handoverID: String, reason: DeclineReason)
     case received(messageIDs: [String])
     case status(StatusQuery)
+    case contacted(handoverID: String, at: String?, channel: Channel?)
+    case outcome(handoverID: String, result: OutcomeResult, note: String?)
+    case reopen(referralID: String, reason: String)
 
     /// The principal syntax of HELLO: `org:<id>` or `contact:<id>`.
     public static let principalPattern = "(org|contact):[a-z0-9][a-z0-9-]{0,99}"
@@ -29,7 +32,7 @@ public enum PeerRequest: Sendable, Equatable {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS"
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN"
             )
         }
         let r = FieldReader(body: message.body)
@@ -79,6 +82,25 @@ public enum PeerRequest: Sendable, Equatable {
                 throw Rejection(
                     .invalid, "STATUS needs exactly one of referral_id and external_id", field: "referral_id")
             }
+        case .contacted:
+            try r.only(["handover_id", "at", "channel"])
+            return .contacted(
+                handoverID: try r.requiredString("handover_id", length: idLength),
+                at: try r.timestamp("at", required: false),
+                channel: try r.enumeration("channel", Channel.self, required: false))
+        case .outcome:
+            try r.only(["handover_id", "result", "note"])
+            let id = try r.requiredString("handover_id", length: idLength)
+            guard let result = try r.enumeration("result", OutcomeResult.self), result != .noAnswer else {
+                throw Rejection(.invalid, "result no_answer is recorded by the broker, not sent", field: "result")
+            }
+            return .outcome(
+                handoverID: id, result: result, note: try r.string("note", required: false, length: 1...2_000))
+        case .reopen:
+            try r.only(["referral_id", "reason"])
+            return .reopen(
+                referralID: try r.requiredString("referral_id", length: idLength),
+                reason: try r.requiredString("reason", length: 1...500))
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
         }
