@@ -41,13 +41,7 @@ public final class BrokerServer {
         let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var options = Database.Options()
-        options.synchronous = config.synchronousFull ? .full : .normal
-        db = try Database(path: config.databasePath, options: options)
-        try db.migrate(Schema.migrations)
-        if let pages = config.maxDatabasePages {
-            _ = try db.query("PRAGMA max_page_count = \(pages)")
-        }
+        db = try Self.openDatabase(config)
         desk = ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
         for timer in try desk.pendingTimers() {
             timers.schedule(timer.id, at: timer.due)
@@ -389,6 +383,39 @@ public final class BrokerServer {
 }
 
 extension BrokerServer {
+    /// Opens, migrates and write-probes the database, so that a file that is locked by another
+    /// process, unreadable or not a database stops the start with a message that says which and
+    /// where, instead of a daemon that runs and answers every SUBMIT with `unavailable`.
+    static func openDatabase(_ config: BrokerConfig) throws -> Database {
+        let path = config.databasePath
+        var options = Database.Options()
+        options.synchronous = config.synchronousFull ? .full : .normal
+        let db: Database
+        do {
+            db = try Database(path: path, options: options)
+        } catch {
+            throw StartupError("cannot open the database \(path): \(error)")
+        }
+        do {
+            try db.migrate(Schema.migrations)
+            if let pages = config.maxDatabasePages {
+                _ = try db.query("PRAGMA max_page_count = \(pages)")
+            }
+            // Take the write lock once: another process holding it (a second schakeld on the
+            // same state dir, a backup tool) shows here, after the busy timeout, not at the
+            // first SUBMIT.
+            try db.execute("BEGIN IMMEDIATE; COMMIT")
+        } catch let error as SQLiteError where error.isBusy {
+            try? db.close()
+            throw StartupError(
+                "the database \(path) is locked by another process (another schakeld on this state dir?): \(error)")
+        } catch {
+            try? db.close()
+            throw StartupError("cannot use the database \(path) (unreadable, or not a Schakel database?): \(error)")
+        }
+        return db
+    }
+
     /// Loads the social map the config names, so `--check-config` catches a broken map too.
     public static func checkSocialMap(_ config: BrokerConfig) throws {
         _ = try SocialMap(contentsOf: config.socialMapPath)

@@ -80,12 +80,14 @@ extension ReferralDesk {
             throw Rejection(
                 .conflict, "handover \(handoverID) is \(handover.state.rawValue); CONTACTED follows an ACK")
         }
-        return WireMessage(.noted, encoding: Noted(event: .contacted, referralID: handover.referralID, handoverID: handoverID))
+        return WireMessage(
+            .noted, encoding: Noted(event: .contacted, referralID: handover.referralID, handoverID: handoverID))
     }
 
     // MARK: OUTCOME
 
-    func outcome(from principal: String, handoverID: String, result: OutcomeResult, note: String?) throws -> WireMessage {
+    func outcome(from principal: String, handoverID: String, result: OutcomeResult, note: String?) throws -> WireMessage
+    {
         guard let handover = try takenHandover(handoverID) else {
             throw Rejection(.notFound, "no handover \(handoverID)", field: "handover_id")
         }
@@ -96,7 +98,8 @@ extension ReferralDesk {
         }
         guard handover.state.isTaken else {
             throw Rejection(
-                .conflict, "handover \(handoverID) is \(handover.state.rawValue); an outcome follows an acknowledgement")
+                .conflict, "handover \(handoverID) is \(handover.state.rawValue); an outcome follows an acknowledgement"
+            )
         }
         let now = self.now
         try db.run(
@@ -105,7 +108,8 @@ extension ReferralDesk {
         if let note {
             try db.run("UPDATE handovers SET outcome_note = ? WHERE handover_id = ?", [.text(note), .text(handoverID)])
         }
-        try appendEvent(handover.referralID, "outcome", at: now, handoverID: handoverID, contact: isReferrer ? nil : principal)
+        try appendEvent(
+            handover.referralID, "outcome", at: now, handoverID: handoverID, contact: isReferrer ? nil : principal)
         if handover.state != .completed {
             try complete(handover, result: result, at: now)
         } else if result.isUnresolved {
@@ -115,7 +119,8 @@ extension ReferralDesk {
             try notifyReferrer(handover, .outcome, result: result, at: now)
         }
         try updateReferralState(handover.referralID)
-        return WireMessage(.noted, encoding: Noted(event: .outcome, referralID: handover.referralID, handoverID: handoverID))
+        return WireMessage(
+            .noted, encoding: Noted(event: .outcome, referralID: handover.referralID, handoverID: handoverID))
     }
 
     /// The first outcome completes the handover and ends its deadlines.
@@ -198,7 +203,8 @@ extension ReferralDesk {
     func remindFirstContact(_ handoverID: String) throws {
         guard let handover = try takenHandover(handoverID), handover.state == .accepted else { return }
         let at = now
-        try appendEvent(handover.referralID, "contact_overdue", at: at, handoverID: handoverID, contact: handover.contact)
+        try appendEvent(
+            handover.referralID, "contact_overdue", at: at, handoverID: handoverID, contact: handover.contact)
         try enqueue(
             to: handover.contact, referralID: handover.referralID, handoverID: nil,
             Reminder(
@@ -211,7 +217,8 @@ extension ReferralDesk {
     func askNazorg(_ handoverID: String) throws {
         guard let handover = try takenHandover(handoverID), handover.state == .accepted || handover.state == .contacted
         else { return }
-        let rules = policy.policy(for: handover.urgency, organisation: map.contacts[handover.contact]?.organization ?? "")
+        let rules = policy.policy(
+            for: handover.urgency, organisation: map.contacts[handover.contact]?.organization ?? "")
         let start = clock.now()
         let answerBy = policy.calendar.deadline(from: start, adding: rules.nazorgAnswerWithin, clock: .wall)
         try setAnswerDeadline(handover, kind: .nazorgAnswer, due: answerBy)
@@ -233,7 +240,8 @@ extension ReferralDesk {
     /// One reminder to both parties, with a last deadline half the answer time later.
     func remindNazorg(_ handoverID: String) throws {
         guard let handover = try takenHandover(handoverID), handover.state != .completed else { return }
-        let rules = policy.policy(for: handover.urgency, organisation: map.contacts[handover.contact]?.organization ?? "")
+        let rules = policy.policy(
+            for: handover.urgency, organisation: map.contacts[handover.contact]?.organization ?? "")
         let last = policy.calendar.point(0.5, of: rules.nazorgAnswerWithin, from: clock.now(), clock: .wall)
         try setAnswerDeadline(handover, kind: .nazorgFinal, due: last)
         let at = now
@@ -260,7 +268,8 @@ extension ReferralDesk {
     private func setAnswerDeadline(_ handover: TakenHandover, kind: TimerKind, due: Date) throws {
         try insertTimer(kind, referralID: handover.referralID, handoverID: handover.id, due: due)
         try db.run(
-            "UPDATE handovers SET answer_by = ? WHERE handover_id = ?", [.text(RFC3339.format(due)), .text(handover.id)])
+            "UPDATE handovers SET answer_by = ? WHERE handover_id = ?",
+            [.text(RFC3339.format(due)), .text(handover.id)])
     }
 
     private func deleteTimer(_ kind: TimerKind, _ handoverID: String) throws {

@@ -183,7 +183,8 @@ final class ReferralDesk {
             try confirmOffer(handoverID, at: at)
             try cancelTimers(forHandover: handoverID)
             try scheduleAfterAcknowledgement(
-                handoverID: handoverID, referralID: handover.referralID, organisation: map.contacts[principal]?.organization ?? "")
+                handoverID: handoverID, referralID: handover.referralID,
+                organisation: map.contacts[principal]?.organization ?? "")
             try appendEvent(handover.referralID, "acknowledged", at: at, handoverID: handoverID, contact: principal)
             let contact = map.contacts[principal]
             let fallbackCard = ContactCard(id: principal, name: principal, organisation: "", organisationName: "")

@@ -36,12 +36,12 @@ struct CrashLoop {
         var declined = 0
         var invariantChecks = 0
         var timerChecks = 0
+        var deadlinesFired = 0
 
         var description: String {
             "\(kills) kills, \(referrals) referrals accepted, \(duplicatesConfirmed) duplicate submits recognised, "
                 + "\(inDoubtResubmitted) in-doubt submits resent, \(acknowledged) handovers acknowledged, "
-                + "\(declined) declined, \(invariantChecks) invariant checks passed (timer checks: \(timerChecks); "
-                + "no timers exist yet, issue 4)"
+                + "\(declined) declined, \(invariantChecks) invariant checks passed, of which \(timerChecks) on timers; \(deadlinesFired) deadlines fired"
         }
     }
 
@@ -72,6 +72,16 @@ struct CrashLoop {
     init() throws {
         // A short retry interval, so that offers lost with a kill come again quickly.
         daemon = try Daemon(settings: ["outbox": ["retry_interval": "PT1S"], "log_level": "notice"])
+        // Deadlines of seconds on the wall clock, so reminders, expiries, re-routes, escalations and
+        // nazorg fire all through the loop and get killed at every point of their firing too.
+        let policy = daemon.directory.appendingPathComponent("policy.json")
+        let quick: JSONValue = [
+            "acknowledge_within": "PT3S", "acknowledge_clock": "wall", "max_reroutes": .number(1),
+            "nazorg_after": "PT6S", "nazorg_answer_within": "PT4S",
+        ]
+        try JSONValue.object(["urgency": ["urgent": quick, "normal": quick, "crisis": quick]]).canonicalData()
+            .write(to: policy)
+        try daemon.reconfigure(["policy": .string(policy.path)])
     }
 
     mutating func run(kills: Int) throws {
@@ -212,7 +222,6 @@ struct CrashLoop {
     mutating func check(everything: Bool = false) throws {
         try checkOverTheProtocol(everything: everything)
         try checkTheDatabase()
-        report.timerChecks += checkTimers()
     }
 
     /// Every ACCEPTED referral answers STATUS with its referral_id, and a resubmission keeps it.
@@ -260,13 +269,14 @@ struct CrashLoop {
             "handover in a state outside the life cycle, or its contact disagreeing with it",
             """
             SELECT handover_id FROM handovers
-            WHERE state NOT IN ('offered', 'accepted', 'declined', 'unroutable')
-               OR (contact IS NULL) != (state = 'unroutable')
+            WHERE state NOT IN ('offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned',
+                                'contacted', 'completed')
+               OR (contact IS NULL) != (state IN ('unroutable', 'unowned'))
             """)
         try expectNone(
             "need held by two contacts at once (two offered/accepted handovers)",
             """
-            SELECT referral_id, need_index FROM handovers WHERE state IN ('offered', 'accepted')
+            SELECT referral_id, need_index FROM handovers WHERE state IN ('offered', 'accepted', 'contacted')
             GROUP BY referral_id, need_index HAVING COUNT(*) > 1
             """)
         try expectNone(
@@ -274,7 +284,8 @@ struct CrashLoop {
             """
             SELECT h.handover_id FROM handovers h
             LEFT JOIN events e ON e.handover_id = h.handover_id AND e.event = 'acknowledged'
-            GROUP BY h.handover_id HAVING COUNT(e.seq) != (CASE WHEN h.state = 'accepted' THEN 1 ELSE 0 END)
+            GROUP BY h.handover_id
+            HAVING COUNT(e.seq) != (CASE WHEN h.state IN ('accepted', 'contacted', 'completed') THEN 1 ELSE 0 END)
             """)
         try expectNone(
             "handover declined twice, or declined in the log but not in its state",
@@ -288,7 +299,7 @@ struct CrashLoop {
             """
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'
-            WHERE h.state != 'unroutable'
+            WHERE h.state NOT IN ('unroutable', 'unowned')
             GROUP BY h.handover_id HAVING COUNT(o.seq) != 1
             """)
         try expectNone(
@@ -296,7 +307,7 @@ struct CrashLoop {
             """
             SELECT h.handover_id FROM handovers h JOIN outbox o ON o.handover_id = h.handover_id
             WHERE o.command = 'HANDOVER'
-              AND ((h.state IN ('accepted', 'declined') AND o.confirmed_at IS NULL) OR o.principal != h.contact)
+              AND ((h.state != 'offered' AND o.confirmed_at IS NULL) OR o.principal != h.contact)
             """)
         try expectNone(
             "outbox message neither pending nor confirmed properly, or owed to nobody",
@@ -304,7 +315,7 @@ struct CrashLoop {
             SELECT seq FROM outbox
             WHERE principal = '' OR body = ''
                OR (confirmed_at IS NOT NULL AND confirmed_at < created_at)
-               OR command NOT IN ('HANDOVER', 'NOTICE')
+               OR command NOT IN ('HANDOVER', 'NOTICE', 'REMINDER', 'CANCELLED', 'ESCALATION', 'NAZORG')
             """)
         try expectNone(
             "external_id with two referrals for one organisation",
@@ -338,19 +349,63 @@ struct CrashLoop {
         for row in try db.query("SELECT handover_id, state FROM handovers") {
             states[row.string("handover_id") ?? ""] = row.string("state")
         }
-        for id in ackedHandovers where states[id] != "accepted" {
+        for id in ackedHandovers where !["accepted", "contacted", "completed"].contains(states[id] ?? "") {
             violations.append("ACKED \(id) is \(states[id] ?? "missing") on disk")
         }
         for id in declinedHandovers where states[id] != "declined" {
             violations.append("DECLINED \(id) is \(states[id] ?? "missing") on disk")
         }
         report.invariantChecks += ackedHandovers.count + declinedHandovers.count
+        report.timerChecks += try checkTimers(db)
     }
 
-    /// The timer invariant of issue 8 ("every timer that existed still exists or has fired
-    /// exactly once") goes here when timers exist (issue 4). Until then there are no timers, the
-    /// invariant holds vacuously, and this returns 0 checks made.
-    func checkTimers() -> Int {
-        0
+    /// The timer invariant of issue 8: every deadline that existed still exists or has fired
+    /// exactly once. Timers are rows, so "still exists" means every pending deadline of a handover
+    /// has its row (and no row outlives its reason), and "fired exactly once" means no handover
+    /// was reminded or expired twice.
+    mutating func checkTimers(_ db: Database) throws -> Int {
+        var checks = 0
+        report.deadlinesFired =
+            try db.queryOne(
+                """
+                SELECT COUNT(*) AS n FROM events
+                WHERE event IN ('reminded', 'expired', 'contact_overdue', 'nazorg.asked', 'nazorg.reminded')
+                """)?.int("n") ?? 0
+        func expectNone(_ what: String, _ sql: String) throws {
+            let rows = try db.query(sql)
+            checks += 1
+            if !rows.isEmpty { violations.append("\(what): \(rows.count) rows, e.g. \(rows[0])") }
+        }
+        try expectNone(
+            "offered handover without its acknowledgement deadline",
+            """
+            SELECT h.handover_id FROM handovers h
+            WHERE h.state = 'offered'
+              AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.timer_id = 'ack_expiry:' || h.handover_id)
+            """)
+        try expectNone(
+            "acknowledged handover without a nazorg deadline",
+            """
+            SELECT h.handover_id FROM handovers h
+            WHERE h.state IN ('accepted', 'contacted')
+              AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.handover_id = h.handover_id
+                              AND t.kind IN ('nazorg', 'nazorg_answer', 'nazorg_final'))
+            """)
+        try expectNone(
+            "timer whose handover is gone or in a state it does not belong to",
+            """
+            SELECT t.timer_id FROM timers t LEFT JOIN handovers h ON h.handover_id = t.handover_id
+            WHERE h.handover_id IS NULL
+               OR (t.kind IN ('ack_reminder', 'ack_expiry') AND h.state != 'offered')
+               OR (t.kind = 'contact_due' AND h.state != 'accepted')
+               OR (t.kind IN ('nazorg', 'nazorg_answer', 'nazorg_final') AND h.state NOT IN ('accepted', 'contacted'))
+            """)
+        try expectNone(
+            "deadline that fired twice (a handover reminded or expired more than once)",
+            """
+            SELECT handover_id, event FROM events WHERE event IN ('reminded', 'expired', 'contact_overdue', 'nazorg.asked')
+            GROUP BY handover_id, event HAVING COUNT(*) > 1
+            """)
+        return checks
     }
 }

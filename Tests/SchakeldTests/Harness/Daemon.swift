@@ -65,6 +65,30 @@ final class Daemon {
         try waitUntilReady()
     }
 
+    /// Starts the daemon expecting it to refuse: waits up to `timeout` for it to exit and returns
+    /// its exit status; throws when it is still running then (it is killed first).
+    func startExpectingExit(timeout: TimeInterval = 20) throws -> Int32 {
+        let process = Process()
+        process.executableURL = Paths.executable("schakeld")
+        process.arguments = ["--config", configURL.path]
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw TestError("schakeld was expected to refuse to start but still ran after \(timeout) s:\n\(self.log())")
+        }
+        return process.terminationStatus
+    }
+
     private func waitUntilReady() throws {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
