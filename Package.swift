@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "SchakelProtocol"),
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
-        .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]),
+        .target(name: "Systemd"),
+        .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -37,7 +38,7 @@ let package = Package(
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,12 @@ import Foundation
 import SchakelProtocol
 import SocialMap
 import Storage
+import Systemd
 import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The daemon's event loop: one thread owns the ROUTER socket, the database and the sessions.
 ///
@@ -13,24 +18,44 @@ public final class BrokerServer {
     public static let version = "0.1.0"
     public static var serverName: String { "schakeld/\(version)" }
 
-    let config: BrokerConfig
-    let logger: Logger
+    var config: BrokerConfig
+    var logger: Logger
     let clock: any BrokerClock
     let db: Database
     let desk: ReferralDesk
     let context: ZMQContext
     let router: ZMQSocket
+    /// The REP socket of Protocols/ADMIN.md, on `ipc://` in the state directory, mode 0600.
+    let admin: ZMQSocket
+    var adminCommands = AdminCommands()
+    /// HTTP `/metrics` and `/healthz`, when the config names an endpoint.
+    let metrics: MetricsEndpoint?
     let shutdown: ShutdownSignal
+    let notifier: SystemdNotifier
+    /// Reads the config again for SIGHUP (the file plus the command-line overrides); nil keeps the running one.
+    let configLoader: (() throws -> BrokerConfig)?
+    let startedAt = ContinuousClock.now
+    var commitLatency = LatencyWindow()
+    var mapReloads = 0
+    var mapReloadFailures = 0
     private var sessionsByRoutingID: [Data: String] = [:]
-    private var sessions: [String: Session] = [:]
+    private(set) var sessions: [String: Session] = [:]
     private var closed = false
 
-    /// Opens the state, loads the social map and binds the broker endpoint. Throws with a
-    /// message an operator can act on when any of it fails.
-    public init(config: BrokerConfig, clock: any BrokerClock = SystemClock(), logger: Logger) throws {
+    /// How often `STATUS=` is refreshed for `systemctl status`.
+    static let statusInterval: Duration = .seconds(30)
+
+    /// Opens the state, loads the social map and binds the broker, admin and metrics endpoints. Throws with a
+    /// message an operator can act on when any of it fails. Nothing is served until ``run()``.
+    public init(
+        config: BrokerConfig, clock: any BrokerClock = SystemClock(), logger: Logger,
+        notifier: SystemdNotifier = SystemdNotifier(), configLoader: (() throws -> BrokerConfig)? = nil
+    ) throws {
         self.config = config
         self.logger = logger
         self.clock = clock
+        self.notifier = notifier
+        self.configLoader = configLoader
         let map = try SocialMap(contentsOf: config.socialMapPath)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -42,8 +67,9 @@ public final class BrokerServer {
             _ = try db.query("PRAGMA max_page_count = \(pages)")
         }
         desk = ReferralDesk(db: db, map: map, clock: clock, logger: logger)
-        shutdown = try ShutdownSignal()
-        context = try ZMQContext()
+        shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
+        let context = try ZMQContext()
+        self.context = context
         router = try context.socket(.router)
         try router.setLinger(milliseconds: 1_000)
         try router.setRouterMandatory(true)
@@ -54,46 +80,110 @@ public final class BrokerServer {
         try router.setHeartbeat(
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
         try router.bind(config.broker)
+        admin = try context.socket(.rep)
+        try admin.setLinger(milliseconds: 0)
+        try admin.setMaxMessageSize(64 * 1024)
+        try Self.bindPrivately(admin, config.adminEndpoint)
+        metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
+        registerAdminCommands()
         logger.info(
             "daemon.started",
             [
-                "version": Self.version, "broker": config.broker, "state_dir": config.stateDirectory.path,
-                "social_map": config.socialMapPath.path, "organisations": "\(map.organizations.count)",
-                "contacts": "\(map.contacts.count)", "mode": config.insecureDev ? "insecure_dev" : "curve",
+                "version": Self.version, "config": config.sourceURL.path, "broker": config.broker,
+                "admin": config.adminEndpoint, "metrics": metrics?.endpoint ?? "-",
+                "state_dir": config.stateDirectory.path, "social_map": config.socialMapPath.path,
+                "organisations": "\(map.organizations.count)", "contacts": "\(map.contacts.count)",
+                "mode": config.insecureDev ? "insecure_dev" : "curve",
+                "watchdog": notifier.watchdogInterval.map { "\($0)" } ?? "off",
             ])
     }
 
-    /// Runs until SIGTERM or SIGINT; returns after closing the socket and the database.
+    /// Binds an `ipc://` endpoint so that only this user can connect: the socket file is created under a umask of
+    /// 077 and then set to 0600 explicitly.
+    private static func bindPrivately(_ socket: ZMQSocket, _ endpoint: String) throws {
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        try socket.bind(endpoint)
+        let path = String(endpoint.dropFirst("ipc://".count))
+        guard chmod(path, 0o600) == 0 else {
+            throw ConfigError("cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns after closing the sockets and the database.
+    ///
+    /// Tells systemd `READY=1` first (every socket is bound and the state loaded by now), then `WATCHDOG=1` from
+    /// this loop at half of `WATCHDOG_USEC`: the poll never waits longer than the next ping is due, so a loop that
+    /// stops turning stops pinging, and systemd restarts it.
     public func run() throws {
         var poller = ZMQPoller()
         let routerItem = poller.add(router)
+        let adminItem = poller.add(admin)
+        let metricsItem = metrics.map { poller.add($0.socket) }
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
-        let retryInterval = config.outboxRetryInterval.seconds
-        var lastRetry = Date()
+        let loopClock = ContinuousClock()
+        var lastRetry = loopClock.now
+        var nextWatchdog = loopClock.now
+        var nextStatus = loopClock.now + Self.statusInterval
+        notifier.ready(status: statusLine())
+        logger.info("daemon.ready", ["notify": notifier.isActive ? "on" : "off"])
         while true {
-            let sinceRetry = Date().timeIntervalSince(lastRetry)
-            let timeout = max(0, Int((retryInterval - sinceRetry) * 1_000))
-            let ready = try poller.poll(timeoutMilliseconds: timeout)
+            let now = loopClock.now
+            if let every = notifier.watchdogInterval, now >= nextWatchdog {
+                notifier.watchdog()
+                nextWatchdog = now + every
+            }
+            if now >= nextStatus {
+                notifier.status(statusLine())
+                nextStatus = now + Self.statusInterval
+            }
+            let retryInterval = Duration.milliseconds(Int(config.outboxRetryInterval.seconds * 1_000))
+            var wake = min(lastRetry + retryInterval, nextStatus)
+            if notifier.watchdogInterval != nil { wake = min(wake, nextWatchdog) }
+            let ready = try poller.poll(timeoutMilliseconds: Self.milliseconds(now.duration(to: wake)))
             if ready[signalItem].contains(.readable) {
                 let signals = shutdown.drain()
-                logger.info("daemon.stopping", ["signal": signals.map(String.init).joined(separator: ",")])
-                break
+                if signals.contains(SIGTERM) || signals.contains(SIGINT) {
+                    // Stop taking new work: the batch before this turn is committed and its replies are sent;
+                    // whatever is still queued unread was never acknowledged, so its senders will retry.
+                    notifier.stopping()
+                    logger.info("daemon.stopping", ["signal": signals.map(String.init).joined(separator: ",")])
+                    break
+                }
+                if signals.contains(SIGHUP) { reload() }
             }
             if ready[routerItem].contains(.readable) {
                 try processBatch()
             }
-            if Date().timeIntervalSince(lastRetry) >= retryInterval {
-                lastRetry = Date()
+            if ready[adminItem].contains(.readable) {
+                try serveAdmin()
+            }
+            if let metricsItem, let metrics, ready[metricsItem].contains(.readable) {
+                try metrics.serve(route)
+            }
+            if loopClock.now >= lastRetry + retryInterval {
+                lastRetry = loopClock.now
                 resendUnconfirmed()
             }
         }
         try close()
     }
 
-    /// Closes the socket (bounded linger) and the database. Idempotent.
+    /// A duration as a poll timeout, rounded up so that a wait never ends just before its deadline.
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let perMillisecond: Int64 = 1_000_000_000_000_000
+        return Int(seconds * 1_000 + (attoseconds + perMillisecond - 1) / perMillisecond)
+    }
+
+    /// Closes the sockets (the ROUTER with a bounded linger, so replies already queued still leave) and the
+    /// database. Idempotent.
     public func close() throws {
         guard !closed else { return }
         closed = true
+        metrics?.close()
+        admin.close()
         router.close()
         context.close()
         try db.close()
@@ -119,11 +209,14 @@ public final class BrokerServer {
         var outgoing: [Outgoing] = []
         var greeted: Set<String> = []
         do {
+            let started = ContinuousClock.now
             try db.transaction {
                 for message in incoming {
                     handle(message, into: &outgoing, greeted: &greeted)
                 }
             }
+            let elapsed = started.duration(to: .now).components
+            commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
             _ = desk.takeTouchedPrincipals()
@@ -311,8 +404,9 @@ public final class BrokerServer {
 }
 
 extension BrokerServer {
-    /// Loads the social map the config names, so `--check-config` catches a broken map too.
-    public static func checkSocialMap(_ config: BrokerConfig) throws {
-        _ = try SocialMap(contentsOf: config.socialMapPath)
+    /// Every problem in the social map the config names, each with its JSON path, so `--check-config` catches
+    /// a broken map too; empty when it loads.
+    public static func socialMapProblems(_ config: BrokerConfig) -> [String] {
+        SocialMap.problems(contentsOf: config.socialMapPath).map { "social_map \(config.socialMapPath.path): \($0)" }
     }
 }
