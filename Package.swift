@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "SchakelProtocol"),
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
         .target(name: "Deadlines", dependencies: ["SchakelProtocol"]),
-        .target(name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
+        .target(name: "Systemd"),
+        .target(
+            name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
         .executableTarget(name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol"]),
@@ -40,7 +42,7 @@ let package = Package(
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd"]
         ),
     ],
     swiftLanguageModes: [.v6]

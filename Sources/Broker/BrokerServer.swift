@@ -3,7 +3,12 @@ import Foundation
 import SchakelProtocol
 import SocialMap
 import Storage
+import Systemd
 import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The daemon's event loop: one thread owns the ROUTER socket, the database and the sessions.
 ///
@@ -14,29 +19,49 @@ public final class BrokerServer {
     public static let version = "0.1.0"
     public static var serverName: String { "schakeld/\(version)" }
 
-    let config: BrokerConfig
-    let logger: Logger
+    var config: BrokerConfig
+    var logger: Logger
     let clock: any BrokerClock
     let db: Database
     let desk: ReferralDesk
     let context: ZMQContext
     let router: ZMQSocket
+    /// The REP socket of Protocols/ADMIN.md, on `ipc://` in the state directory, mode 0600.
+    let admin: ZMQSocket
+    var adminCommands = AdminCommands()
+    /// HTTP `/metrics` and `/healthz`, when the config names an endpoint.
+    let metrics: MetricsEndpoint?
     let shutdown: ShutdownSignal
     /// Set in the manual clock mode; the admin socket advances it.
     let manualClock: ManualClock?
     /// Every pending deadline, mirrored from the timers table after each commit.
-    private var timers = TimerQueue<String>()
+    private(set) var timers = TimerQueue<String>()
+    let notifier: SystemdNotifier
+    /// Reads the config again for SIGHUP (the file plus the command-line overrides); nil keeps the running one.
+    let configLoader: (() throws -> BrokerConfig)?
+    let startedAt = ContinuousClock.now
+    var commitLatency = LatencyWindow()
+    var mapReloads = 0
+    var mapReloadFailures = 0
     private var sessionsByRoutingID: [Data: String] = [:]
-    private var sessions: [String: Session] = [:]
+    private(set) var sessions: [String: Session] = [:]
     private var closed = false
 
-    /// Opens the state, loads the social map and binds the broker endpoint. Throws with a
-    /// message an operator can act on when any of it fails.
-    public init(config: BrokerConfig, logger: Logger) throws {
+    /// How often `STATUS=` is refreshed for `systemctl status`.
+    static let statusInterval: Duration = .seconds(30)
+
+    /// Opens the state, loads the social map and binds the broker, admin and metrics endpoints. Throws with a
+    /// message an operator can act on when any of it fails. Nothing is served until ``run()``.
+    public init(
+        config: BrokerConfig, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+        configLoader: (() throws -> BrokerConfig)? = nil
+    ) throws {
         self.config = config
         self.logger = logger
         manualClock = config.manualClockStart.map { ManualClock(start: $0) }
         clock = manualClock ?? SystemClock()
+        self.notifier = notifier
+        self.configLoader = configLoader
         let map = try SocialMap(contentsOf: config.socialMapPath)
         let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
@@ -46,8 +71,9 @@ public final class BrokerServer {
         for timer in try desk.pendingTimers() {
             timers.schedule(timer.id, at: timer.due)
         }
-        shutdown = try ShutdownSignal()
-        context = try ZMQContext()
+        shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
+        let context = try ZMQContext()
+        self.context = context
         router = try context.socket(.router)
         try router.setLinger(milliseconds: 1_000)
         try router.setRouterMandatory(true)
@@ -58,52 +84,116 @@ public final class BrokerServer {
         try router.setHeartbeat(
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
         try router.bind(config.broker)
+        admin = try context.socket(.rep)
+        try admin.setLinger(milliseconds: 0)
+        try admin.setMaxMessageSize(64 * 1024)
+        try Self.bindPrivately(admin, config.adminEndpoint)
+        metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
+        registerAdminCommands()
         logger.info(
             "daemon.started",
             [
-                "version": Self.version, "broker": config.broker, "state_dir": config.stateDirectory.path,
-                "social_map": config.socialMapPath.path, "organisations": "\(map.organizations.count)",
-                "contacts": "\(map.contacts.count)", "mode": config.insecureDev ? "insecure_dev" : "curve",
+                "version": Self.version, "config": config.sourceURL.path, "broker": config.broker,
+                "admin": config.adminEndpoint, "metrics": metrics?.endpoint ?? "-",
+                "state_dir": config.stateDirectory.path, "social_map": config.socialMapPath.path,
+                "organisations": "\(map.organizations.count)", "contacts": "\(map.contacts.count)",
+                "mode": config.insecureDev ? "insecure_dev" : "curve",
+                "watchdog": notifier.watchdogInterval.map { "\($0)" } ?? "off",
                 "clock": manualClock == nil ? "system" : "manual", "timers": "\(timers.count)",
             ])
     }
 
-    /// Runs until SIGTERM or SIGINT; returns after closing the socket and the database.
+    /// Binds an `ipc://` endpoint so that only this user can connect: the socket file is created under a umask of
+    /// 077 and then set to 0600 explicitly.
+    private static func bindPrivately(_ socket: ZMQSocket, _ endpoint: String) throws {
+        let previous = umask(0o077)
+        defer { umask(previous) }
+        try socket.bind(endpoint)
+        let path = String(endpoint.dropFirst("ipc://".count))
+        guard chmod(path, 0o600) == 0 else {
+            throw ConfigError("cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns after closing the sockets and the database.
+    ///
+    /// Tells systemd `READY=1` first (every socket is bound and the state loaded by now), then `WATCHDOG=1` from
+    /// this loop at half of `WATCHDOG_USEC`: the poll never waits longer than the next ping is due, so a loop that
+    /// stops turning stops pinging, and systemd restarts it.
     public func run() throws {
         var poller = ZMQPoller()
         let routerItem = poller.add(router)
+        let adminItem = poller.add(admin)
+        let metricsItem = metrics.map { poller.add($0.socket) }
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
-        let retryInterval = config.outboxRetryInterval.seconds
-        var lastRetry = Date()
+        let loopClock = ContinuousClock()
+        var lastRetry = loopClock.now
+        var nextWatchdog = loopClock.now
+        var nextStatus = loopClock.now + Self.statusInterval
+        notifier.ready(status: statusLine())
+        logger.info("daemon.ready", ["notify": notifier.isActive ? "on" : "off"])
         while true {
             fireDueTimers()
-            let sinceRetry = Date().timeIntervalSince(lastRetry)
-            var timeout = max(0, Int((retryInterval - sinceRetry) * 1_000))
+            let now = loopClock.now
+            if let every = notifier.watchdogInterval, now >= nextWatchdog {
+                notifier.watchdog()
+                nextWatchdog = now + every
+            }
+            if now >= nextStatus {
+                notifier.status(statusLine())
+                nextStatus = now + Self.statusInterval
+            }
+            let retryInterval = Duration.milliseconds(Int(config.outboxRetryInterval.seconds * 1_000))
+            var wake = min(lastRetry + retryInterval, nextStatus)
+            if notifier.watchdogInterval != nil { wake = min(wake, nextWatchdog) }
             if manualClock == nil, let due = timers.nextDue {
                 // Wake for the next deadline; the manual clock only moves on an admin command.
-                timeout = min(timeout, max(0, Int((due.timeIntervalSince(clock.now()) * 1_000).rounded(.up))))
+                wake = min(wake, now + .milliseconds(Int((due.timeIntervalSince(clock.now()) * 1_000).rounded(.up))))
             }
-            let ready = try poller.poll(timeoutMilliseconds: timeout)
+            let ready = try poller.poll(timeoutMilliseconds: Self.milliseconds(now.duration(to: wake)))
             if ready[signalItem].contains(.readable) {
                 let signals = shutdown.drain()
-                logger.info("daemon.stopping", ["signal": signals.map(String.init).joined(separator: ",")])
-                break
+                if signals.contains(SIGTERM) || signals.contains(SIGINT) {
+                    // Stop taking new work: the batch before this turn is committed and its replies are sent;
+                    // whatever is still queued unread was never acknowledged, so its senders will retry.
+                    notifier.stopping()
+                    logger.info("daemon.stopping", ["signal": signals.map(String.init).joined(separator: ",")])
+                    break
+                }
+                if signals.contains(SIGHUP) { reload() }
             }
             if ready[routerItem].contains(.readable) {
                 try processBatch()
             }
-            if Date().timeIntervalSince(lastRetry) >= retryInterval {
-                lastRetry = Date()
+            if ready[adminItem].contains(.readable) {
+                try serveAdmin()
+            }
+            if let metricsItem, let metrics, ready[metricsItem].contains(.readable) {
+                try metrics.serve(route)
+            }
+            if loopClock.now >= lastRetry + retryInterval {
+                lastRetry = loopClock.now
                 resendUnconfirmed()
             }
         }
         try close()
     }
 
-    /// Closes the socket (bounded linger) and the database. Idempotent.
+    /// A duration as a poll timeout, rounded up so that a wait never ends just before its deadline.
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        let perMillisecond: Int64 = 1_000_000_000_000_000
+        return Int(seconds * 1_000 + (attoseconds + perMillisecond - 1) / perMillisecond)
+    }
+
+    /// Closes the sockets (the ROUTER with a bounded linger, so replies already queued still leave) and the
+    /// database. Idempotent.
     public func close() throws {
         guard !closed else { return }
         closed = true
+        metrics?.close()
+        admin.close()
         router.close()
         context.close()
         try db.close()
@@ -129,11 +219,14 @@ public final class BrokerServer {
         var outgoing: [Outgoing] = []
         var greeted: Set<String> = []
         do {
+            let started = ContinuousClock.now
             try db.transaction {
                 for message in incoming {
                     handle(message, into: &outgoing, greeted: &greeted)
                 }
             }
+            let elapsed = started.duration(to: .now).components
+            commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
             _ = desk.takeTouchedPrincipals()
@@ -288,10 +381,12 @@ public final class BrokerServer {
         }
     }
 
-    /// Fires every timer that is due, in due order, in one transaction with their effects.
-    private func fireDueTimers() {
+    /// Fires every timer that is due, in due order, in one transaction with their effects;
+    /// returns how many fired.
+    @discardableResult
+    func fireDueTimers() -> Int {
         let due = timers.popDue(asOf: clock.now())
-        guard !due.isEmpty else { return }
+        guard !due.isEmpty else { return 0 }
         var failed: [(id: String, due: Date)] = []
         do {
             try db.transaction {
@@ -310,13 +405,14 @@ public final class BrokerServer {
             _ = desk.takeTouchedPrincipals()
             _ = desk.takeTimerChanges()
             for timer in due { timers.schedule(timer.id, at: timer.due) }  // they stay pending
-            return
+            return 0
         }
         applyTimerChanges()
         for timer in failed { timers.schedule(timer.id, at: clock.now().addingTimeInterval(60)) }
         for principal in desk.takeTouchedPrincipals() {
             deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
         }
+        return due.count - failed.count
     }
 
     // MARK: Sessions and delivery
@@ -416,8 +512,9 @@ extension BrokerServer {
         return db
     }
 
-    /// Loads the social map the config names, so `--check-config` catches a broken map too.
-    public static func checkSocialMap(_ config: BrokerConfig) throws {
-        _ = try SocialMap(contentsOf: config.socialMapPath)
+    /// Every problem in the social map the config names, each with its JSON path, so `--check-config` catches
+    /// a broken map too; empty when it loads.
+    public static func socialMapProblems(_ config: BrokerConfig) -> [String] {
+        SocialMap.problems(contentsOf: config.socialMapPath).map { "social_map \(config.socialMapPath.path): \($0)" }
     }
 }

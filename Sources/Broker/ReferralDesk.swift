@@ -16,7 +16,7 @@ final class ReferralDesk {
     private(set) var matcher: Matcher
     private(set) var validator: ReferralValidator
     let clock: any BrokerClock
-    let logger: Logger
+    var logger: Logger
     let policy: Policy
     /// Principals whose outbox got new messages since the loop last asked.
     private(set) var touchedPrincipals: Set<String> = []
@@ -38,6 +38,13 @@ final class ReferralDesk {
     func takeTimerChanges() -> [TimerChange] {
         defer { timerChanges = [] }
         return timerChanges
+    }
+
+    /// Matches with `newMap` from the next request on. Handovers already offered stay with their contact.
+    func replaceMap(_ newMap: SocialMap) {
+        map = newMap
+        matcher = Matcher(map: newMap)
+        validator = ReferralValidator(knownDomains: newMap.domains)
     }
 
     /// Returns and forgets the principals with new outbox messages.

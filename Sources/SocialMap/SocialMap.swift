@@ -48,20 +48,72 @@ public struct SocialMap: Sendable {
         try self.init(document: document)
     }
 
-    /// Checks the cross-references of a document and builds the indexes.
+    /// Checks the cross-references of a document and builds the indexes; throws the first problem found
+    /// (``problems(in:)`` lists them all).
     public init(document: SocialMapDocument) throws {
+        let checked = Self.check(document)
+        if let first = checked.problems.first { throw first }
+        var byDomain: [String: [ContactPerson]] = [:]
+        for contact in document.contacts.sorted(by: { $0.id < $1.id }) {
+            for d in contact.domains { byDomain[d, default: []].append(contact) }
+        }
+        self.document = document
+        self.domains = Set(document.domains.map(\.id))
+        self.organizations = checked.organizations
+        self.contacts = checked.contacts
+        self.contactsByDomain = byDomain
+    }
+
+    /// Every problem in a social map file, each with its JSON path; empty when the file loads. A file that is not
+    /// valid JSON, or not shaped like a social map, yields that one problem.
+    public static func problems(contentsOf url: URL) -> [SocialMapError] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            return [
+                SocialMapError(path: url.path, message: "cannot read the social map: \(error.localizedDescription)")
+            ]
+        }
+        do {
+            let document = try JSONDecoder().decode(SocialMapDocument.self, from: data)
+            return problems(in: document)
+        } catch {
+            do {
+                _ = try SocialMap(data: data)
+            } catch let problem as SocialMapError {
+                return [problem]
+            } catch {
+                return [SocialMapError(path: "", message: "\(error)")]
+            }
+            return []
+        }
+    }
+
+    /// Every cross-reference problem in a document, in file order.
+    public static func problems(in document: SocialMapDocument) -> [SocialMapError] {
+        check(document).problems
+    }
+
+    private static func check(
+        _ document: SocialMapDocument
+    ) -> (problems: [SocialMapError], organizations: [String: Organization], contacts: [String: ContactPerson]) {
+        var problems: [SocialMapError] = []
         let domains = Set(document.domains.map(\.id))
         var organizations: [String: Organization] = [:]
         for (i, org) in document.organizations.enumerated() {
             let path = "organizations[\(i)]"
             guard org.id.hasPrefix("org:") else {
-                throw SocialMapError(path: "\(path).id", message: "\"\(org.id)\" must start with org:")
+                problems.append(SocialMapError(path: "\(path).id", message: "\"\(org.id)\" must start with org:"))
+                continue
             }
             guard organizations[org.id] == nil else {
-                throw SocialMapError(path: "\(path).id", message: "\"\(org.id)\" appears twice")
+                problems.append(SocialMapError(path: "\(path).id", message: "\"\(org.id)\" appears twice"))
+                continue
             }
             for d in org.domains where !domains.contains(d) {
-                throw SocialMapError(path: "\(path).domains", message: "\"\(d)\" is not in the domain vocabulary")
+                problems.append(
+                    SocialMapError(path: "\(path).domains", message: "\"\(d)\" is not in the domain vocabulary"))
             }
             organizations[org.id] = org
         }
@@ -69,40 +121,40 @@ public struct SocialMap: Sendable {
         for (i, contact) in document.contacts.enumerated() {
             let path = "contacts[\(i)]"
             guard contact.id.hasPrefix("contact:") else {
-                throw SocialMapError(path: "\(path).id", message: "\"\(contact.id)\" must start with contact:")
+                problems.append(
+                    SocialMapError(path: "\(path).id", message: "\"\(contact.id)\" must start with contact:"))
+                continue
             }
             guard contacts[contact.id] == nil else {
-                throw SocialMapError(path: "\(path).id", message: "\"\(contact.id)\" appears twice")
+                problems.append(SocialMapError(path: "\(path).id", message: "\"\(contact.id)\" appears twice"))
+                continue
             }
-            guard let org = organizations[contact.organization] else {
-                throw SocialMapError(
-                    path: "\(path).organization", message: "no organisation \"\(contact.organization)\" on the map")
+            if let org = organizations[contact.organization] {
+                for d in contact.domains where !org.domains.contains(d) {
+                    problems.append(
+                        SocialMapError(
+                            path: "\(path).domains", message: "\"\(d)\" is not among the domains of \(org.id)"))
+                }
+            } else {
+                problems.append(
+                    SocialMapError(
+                        path: "\(path).organization", message: "no organisation \"\(contact.organization)\" on the map")
+                )
             }
-            for d in contact.domains where !org.domains.contains(d) {
-                throw SocialMapError(
-                    path: "\(path).domains", message: "\"\(d)\" is not among the domains of \(org.id)")
-            }
-            guard contact.capacity > 0 else {
-                throw SocialMapError(path: "\(path).capacity", message: "must be at least 1")
+            if contact.capacity <= 0 {
+                problems.append(SocialMapError(path: "\(path).capacity", message: "must be at least 1"))
             }
             contacts[contact.id] = contact
         }
         for (i, org) in document.organizations.enumerated() {
             if let coordinator = org.coordinator, contacts[coordinator]?.organization != org.id {
-                throw SocialMapError(
-                    path: "organizations[\(i)].coordinator", message: "\"\(coordinator)\" is not a contact of \(org.id)"
-                )
+                problems.append(
+                    SocialMapError(
+                        path: "organizations[\(i)].coordinator",
+                        message: "\"\(coordinator)\" is not a contact of \(org.id)"))
             }
         }
-        var byDomain: [String: [ContactPerson]] = [:]
-        for contact in document.contacts.sorted(by: { $0.id < $1.id }) {
-            for d in contact.domains { byDomain[d, default: []].append(contact) }
-        }
-        self.document = document
-        self.domains = domains
-        self.organizations = organizations
-        self.contacts = contacts
-        self.contactsByDomain = byDomain
+        return (problems, organizations, contacts)
     }
 
     /// Whether `principal` (`org:…` or `contact:…`) is on the map.

@@ -23,6 +23,10 @@ public enum ZMQSocketType: Sendable, Hashable, CaseIterable, CustomStringConvert
     case pull
     /// Round-robin sending end of a pipeline.
     case push
+    /// Raw TCP without ZMTP framing, for speaking a foreign protocol such as HTTP: each received message is the
+    /// connection's routing id and a chunk of bytes (an empty chunk when a connection opens or closes); sending the
+    /// id and an empty frame closes that connection.
+    case stream
 
     /// The libzmq constant (`ZMQ_PAIR`, ...).
     var cValue: Int32 {
@@ -36,6 +40,7 @@ public enum ZMQSocketType: Sendable, Hashable, CaseIterable, CustomStringConvert
         case .router: ZMQ_ROUTER
         case .pull: ZMQ_PULL
         case .push: ZMQ_PUSH
+        case .stream: ZMQ_STREAM
         }
     }
 
@@ -51,6 +56,7 @@ public enum ZMQSocketType: Sendable, Hashable, CaseIterable, CustomStringConvert
         case .router: "ROUTER"
         case .pull: "PULL"
         case .push: "PUSH"
+        case .stream: "STREAM"
         }
     }
 }

@@ -18,10 +18,19 @@ let usage = """
       status ID --as PRINCIPAL          print a referral's state, handovers and timeline
                                         (ID is a referral_id ref-…, or your own external_id)
 
+    Operator commands (the admin socket, see Protocols/ADMIN.md):
+      stats --state-dir DIR             counts per state, outbox depth, peers, commit latency, uptime
+      backup FILE --state-dir DIR       write a consistent copy of the running daemon's database to FILE
+      clock advance DURATION --state-dir DIR
+                                        manual clock mode only: move the clock forward (PT2H, P3D)
+
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
       --wait SECONDS      how long to wait for more messages once quiet (submit: 5, inbox: 2; 0 = forever)
+      --state-dir DIR     the daemon's state directory: its admin socket is DIR/admin.sock
+      --admin ENDPOINT    the admin socket itself, e.g. ipc:///var/lib/schakel/admin.sock
       --help              this text; `schakelctl COMMAND --help` for one command
+      --version           the version of schakelctl
     """
 
 let commandUsage: [String: String] = [
@@ -46,6 +55,29 @@ let commandUsage: [String: String] = [
 
     Declines an offer; the need goes to the next candidate. REASON is one of
     \(DeclineReason.allCases.map(\.rawValue).joined(separator: ", ")) (default other).
+    """,
+    "stats": """
+    Usage: schakelctl stats (--state-dir DIR | --admin ENDPOINT) [--json]
+
+    Prints the daemon's statistics: referrals and handovers per state, outbox depth and the age
+    of its oldest message, peers connected, commit latency percentiles, uptime. No personal
+    data. --json prints the raw reply of the admin socket.
+    """,
+    "backup": """
+    Usage: schakelctl backup FILE (--state-dir DIR | --admin ENDPOINT)
+
+    Asks the running daemon for a consistent copy of its database (SQLite online backup) at
+    FILE. The daemon writes the file, so FILE must be a path it may write, and must not exist.
+    The copy holds personal data: it gets mode 0600. To restore, stop the daemon, put the copy
+    in an empty state directory as schakel.sqlite and start the daemon on that directory.
+    """,
+    "clock": """
+    Usage: schakelctl clock advance DURATION (--state-dir DIR | --admin ENDPOINT)
+
+    For tests and demos, when the daemon runs with "clock": {"mode": "manual"}: moves its clock
+    forward by DURATION (ISO 8601: PT30M, PT8H, P3D, P8W) and fires every deadline that falls
+    due, in order, before it answers. Prints the daemon's new time. A daemon on the wall clock
+    refuses (disabled).
     """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
@@ -73,6 +105,10 @@ guard let command = arguments.first, command != "--help", command != "-h" else {
     print(usage)
     exit(arguments.isEmpty ? 2 : 0)
 }
+if command == "--version" {
+    print("schakelctl/\(ClientInfo.version)")
+    exit(0)
+}
 arguments.removeFirst()
 guard let help = commandUsage[command] else { fail("unknown command \(command)\n\n\(usage)") }
 
@@ -85,14 +121,45 @@ while !arguments.isEmpty {
     case "--help", "-h":
         print(help)
         exit(0)
-    case "--ack":
+    case "--ack", "--json":
         flags.insert(argument)
-    case "--as", "--broker", "--wait", "--reason":
+    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
         options[argument] = arguments.removeFirst()
     default:
         guard !argument.hasPrefix("--") else { fail("unknown option \(argument)\n\n\(help)") }
         positional.append(argument)
+    }
+}
+if command == "stats" || command == "backup" || command == "clock" {
+    do {
+        let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
+        let admin = try AdminClient(endpoint: endpoint)
+        defer { admin.close() }
+        if command == "clock" {
+            guard positional.count == 2, positional[0] == "advance" else {
+                fail("usage: schakelctl clock advance DURATION\n\n\(help)")
+            }
+            let reply = try admin.call("clock.advance", ["duration": .string(positional[1])])
+            print(
+                "clock now \(reply["now"]?.stringValue ?? "?"), "
+                    + "\(Int(reply["timers_fired"]?.numberValue ?? 0)) deadlines fired")
+        } else if command == "stats" {
+            let stats = try admin.call("stats")
+            if flags.contains("--json") {
+                print(stats.canonicalString())
+            } else {
+                print(StatsReport.text(stats))
+            }
+        } else {
+            guard positional.count == 1 else { fail("backup needs exactly one FILE\n\n\(help)") }
+            let target = URL(fileURLWithPath: positional[0]).standardizedFileURL.path
+            let reply = try admin.call("backup", ["path": .string(target)], timeout: 600)
+            print("backup written: \(target) (\(Int(reply["bytes"]?.numberValue ?? 0)) bytes)")
+        }
+        exit(0)
+    } catch {
+        fail("\(error)")
     }
 }
 guard let principal = options["--as"] else { fail("--as PRINCIPAL is required\n\n\(help)") }

@@ -21,7 +21,8 @@ let usage = """
     """
 
 func fail(_ message: String, code: Int32 = 2) -> Never {
-    FileHandle.standardError.write(Data("<3>level=error event=daemon.refused reason=\"\(message)\"\n".utf8))
+    let reason = message.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    FileHandle.standardError.write(Data("<3>level=error event=daemon.refused reason=\"\(reason)\"\n".utf8))
     FileHandle.standardError.write(Data("schakeld: \(message)\n".utf8))
     exit(code)
 }
@@ -50,32 +51,47 @@ while !arguments.isEmpty {
 guard let configPath = options["--config"] else { fail("--config FILE is required\n\(usage)") }
 
 signal(SIGPIPE, SIG_IGN)
-var config: BrokerConfig
-do {
-    config = try BrokerConfig(contentsOf: URL(fileURLWithPath: configPath))
+
+/// The config file with the command-line overrides applied and checked: at start, and again on SIGHUP.
+let loadConfig: () throws -> BrokerConfig = {
+    var config = try BrokerConfig(contentsOf: URL(fileURLWithPath: configPath))
     if let dir = options["--state-dir"] { config.stateDirectory = URL(fileURLWithPath: dir).standardizedFileURL }
     if let broker = options["--broker"] { config.broker = broker }
     if let level = options["--log-level"] {
-        guard let parsed = LogLevel(name: level) else { fail("unknown log level \(level)") }
+        guard let parsed = LogLevel(name: level) else { throw ConfigError("--log-level: unknown log level \(level)") }
         config.logLevel = parsed
     }
     try config.check()
+    return config
+}
+
+let config: BrokerConfig
+do {
+    config = try loadConfig()
 } catch {
+    if checkOnly, let error = error as? ConfigError {
+        // Every problem, not just the first; the social map is checked too when its path could be read.
+        var problems = error.problems
+        if let partial = try? BrokerConfig.lenient(contentsOf: URL(fileURLWithPath: configPath)) {
+            problems += BrokerServer.socialMapProblems(partial)
+        }
+        fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
+    }
     fail("\(error)")
 }
 if checkOnly {
-    do {
-        try BrokerServer.checkSocialMap(config)
-        print("config ok: \(configPath)")
-        exit(0)
-    } catch {
-        fail("\(error)")
+    let problems = BrokerServer.socialMapProblems(config)
+    guard problems.isEmpty else {
+        fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
     }
+    print("config ok: \(configPath)")
+    exit(0)
 }
 
 let logger = Logger(level: config.logLevel)
 do {
-    let server = try BrokerServer(config: config, logger: logger)
+    let server = try BrokerServer(
+        config: config, logger: logger, configLoader: { try loadConfig() })
     try server.run()
     exit(0)
 } catch {

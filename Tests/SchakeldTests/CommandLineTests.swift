@@ -12,7 +12,8 @@ import Testing
 
     static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        process.executableURL = Paths.executable(name)
+        // A bare name is one of the package's executables; a path is any program (curl).
+        process.executableURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : Paths.executable(name)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -17,9 +17,14 @@ final class Daemon {
     let logURL: URL
     private(set) var process: Process?
     private var runs = 0
+    /// Set in the daemon's environment on top of the test's own, e.g. `NOTIFY_SOCKET` and `WATCHDOG_USEC`.
+    var environment: [String: String]
 
-    /// - Parameter settings: extra top-level config settings merged over the defaults.
-    init(settings: [String: JSONValue] = [:]) throws {
+    /// - Parameters:
+    ///   - settings: extra top-level config settings merged over the defaults.
+    ///   - environment: variables for the daemon's environment (systemd's `NOTIFY_SOCKET`, `WATCHDOG_USEC`, ...).
+    init(settings: [String: JSONValue] = [:], environment: [String: String] = [:]) throws {
+        self.environment = environment
         let id = UUID().uuidString.prefix(8).lowercased()
         directory = URL(fileURLWithPath: "/tmp/schakel-test-\(id)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,11 +52,17 @@ final class Daemon {
         try JSONValue.object(config).canonicalData().write(to: configURL)
     }
 
-    /// Starts the daemon and waits until it answers PING.
-    func start() throws {
+    /// The admin socket (Protocols/ADMIN.md) in the state directory.
+    var adminEndpoint: String { "ipc://\(stateDirectory.path)/admin.sock" }
+
+    /// Starts the daemon and, unless told not to, waits until it answers PING.
+    func start(waitUntilReady wait: Bool = true) throws {
         let process = Process()
         process.executableURL = Paths.executable("schakeld")
         process.arguments = ["--config", configURL.path]
+        var variables = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
+        process.environment = variables.merging(environment) { $1 }
         if !FileManager.default.fileExists(atPath: logURL.path) {
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         }
@@ -62,7 +73,35 @@ final class Daemon {
         try process.run()
         self.process = process
         runs += 1
-        try waitUntilReady()
+        if wait { try waitUntilReady() }
+    }
+
+    /// Sends `signal` to the running daemon.
+    func send(signal: Int32) {
+        guard let process else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the daemon to exit by itself; returns its exit status, or nil after `timeout`.
+    func waitForExit(timeout: TimeInterval) -> Int32? {
+        guard let process else { return nil }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// One admin request; returns the whole reply (`ok` true or false). Throws when no reply comes in `timeout`.
+    func admin(_ command: String, _ arguments: [String: JSONValue] = [:], timeout: TimeInterval = 10) throws
+        -> JSONValue
+    {
+        let client = try AdminConnection(adminEndpoint)
+        var request = arguments
+        request["command"] = .string(command)
+        try client.send(JSONValue.object(request).canonicalData())
+        return try client.reply(timeout: timeout)
     }
 
     /// Starts the daemon expecting it to refuse: waits up to `timeout` for it to exit and returns

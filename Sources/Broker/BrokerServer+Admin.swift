@@ -1,0 +1,152 @@
+import Foundation
+import SchakelProtocol
+import Storage
+
+/// The admin socket (Protocols/ADMIN.md): the commands this module provides, and the loop's side of the REP socket.
+extension BrokerServer {
+    /// Registers the built-in commands. Features that come later add theirs the same way, e.g.
+    /// `adminCommands.register("clock.advance", ...)`.
+    func registerAdminCommands() {
+        adminCommands.register("help", summary: "list the admin commands") { [unowned self] _ in
+            ["commands": .object(adminCommands.summaries.mapValues { .string($0) })]
+        }
+        adminCommands.register("stats", summary: "counts, ages and latencies; no personal data") {
+            [unowned self] _ throws(AdminError) in
+            do {
+                return try stats().json
+            } catch {
+                throw AdminError("failed", "could not read the statistics: \(error)")
+            }
+        }
+        adminCommands.register("backup", summary: "write a consistent copy of the database to \"path\"") {
+            [unowned self] request throws(AdminError) in
+            guard let path = request["path"]?.stringValue, path.hasPrefix("/") else {
+                throw .invalid("backup needs \"path\": an absolute file name for the copy")
+            }
+            let started = ContinuousClock.now
+            do {
+                let pages = try db.backup(to: path)
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                logger.info(
+                    "admin.backup", ["path": path, "pages": "\(pages)", "took": "\(started.duration(to: .now))"])
+                return ["path": .string(path), "pages": .int(pages), "bytes": .int(size)]
+            } catch {
+                logger.error("admin.backup_failed", ["path": path, "error": "\(error)"])
+                throw AdminError("failed", "backup to \(path) failed: \(error)")
+            }
+        }
+        adminCommands.register(
+            "clock.advance",
+            summary: "manual clock only: move the daemon's clock forward by \"duration\" and fire what is due"
+        ) { [unowned self] request throws(AdminError) in
+            guard let manualClock else {
+                throw AdminError("disabled", "clock.advance needs \"clock\": {\"mode\": \"manual\"} in the config")
+            }
+            guard let text = request["duration"]?.stringValue, let duration = ISODuration(text) else {
+                throw .invalid("clock.advance needs \"duration\": an ISO 8601 duration such as PT2H or P3D")
+            }
+            let now = manualClock.advance(by: duration.seconds)
+            // Fire what fell due before answering, so the caller sees the effects committed.
+            let fired = fireDueTimers()
+            logger.info("admin.clock_advanced", ["by": text, "now": RFC3339.format(now), "fired": "\(fired)"])
+            return ["now": .string(RFC3339.format(now)), "timers_fired": .int(fired)]
+        }
+        let testHooks = config.testHooks
+        adminCommands.register("debug.stall", summary: "tests only: block the event loop for \"seconds\"") {
+            [unowned self] request throws(AdminError) in
+            guard testHooks else {
+                throw AdminError("disabled", "debug.stall is a test hook; it needs \"test_hooks\": true in the config")
+            }
+            guard let seconds = request["seconds"]?.numberValue, seconds > 0, seconds <= 60 else {
+                throw .invalid("debug.stall needs \"seconds\" between 0 and 60")
+            }
+            logger.warning("debug.stall", ["seconds": "\(seconds)"])
+            Thread.sleep(forTimeInterval: seconds)
+            return ["stalled_seconds": .number(seconds)]
+        }
+    }
+
+    /// Answers every admin request waiting on the REP socket, one reply each.
+    func serveAdmin() throws {
+        while let request = try admin.receive(dontWait: true) {
+            let answer = adminCommands.reply(to: request.frames)
+            if let error = answer.error {
+                logger.info("admin.refused", ["command": answer.command ?? "-", "code": error.code])
+            } else {
+                logger.debug("admin.command", ["command": answer.command ?? "-"])
+            }
+            _ = try admin.send([answer.reply], dontWait: true)
+        }
+    }
+
+    /// The snapshot behind `schakelctl stats` and `/metrics`.
+    func stats() throws -> BrokerStats {
+        var referrals = Dictionary(uniqueKeysWithValues: ReferralState.allCases.map { ($0.rawValue, 0) })
+        for row in try db.query("SELECT state, COUNT(*) AS n FROM referrals GROUP BY state") {
+            referrals[row.string("state") ?? "?"] = row.int("n") ?? 0
+        }
+        var handovers = Dictionary(uniqueKeysWithValues: HandoverState.allCases.map { ($0.rawValue, 0) })
+        for row in try db.query("SELECT state, COUNT(*) AS n FROM handovers GROUP BY state") {
+            handovers[row.string("state") ?? "?"] = row.int("n") ?? 0
+        }
+        let outbox = try db.queryOne(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE confirmed_at IS NULL")
+        let oldest = outbox?.string("oldest").flatMap(RFC3339.parse)
+        let uptime = startedAt.duration(to: .now).components
+        var endpoints = ["broker": config.broker, "admin": config.adminEndpoint]
+        endpoints["metrics"] = metrics?.endpoint
+        var stats = BrokerStats(
+            version: Self.version,
+            uptimeSeconds: Double(uptime.seconds) + Double(uptime.attoseconds) / 1e18,
+            referralsByState: referrals, handoversByState: handovers, outboxPending: outbox?.int("n") ?? 0,
+            outboxOldestAgeSeconds: oldest.map { max(0, clock.now().timeIntervalSince($0)) } ?? 0,
+            peersConnected: sessions.count, commitLatency: commitLatency,
+            organisations: desk.map.organizations.count, contacts: desk.map.contacts.count, mapReloads: mapReloads,
+            mapReloadFailures: mapReloadFailures, endpoints: endpoints)
+        stats.overdue = try overdueHandovers()
+        stats.timersPending = timers.count
+        return stats
+    }
+
+    /// Handovers whose deadline passed with nobody acting: acknowledged but the citizen not reached by
+    /// `contact_by`, or unowned since offers went unanswered. (An unanswered offer is not overdue: at its
+    /// deadline it moves on.)
+    func overdueHandovers() throws -> Int {
+        try db.queryOne(
+            """
+            SELECT COUNT(*) AS n FROM handovers h
+            WHERE h.state = 'unowned'
+               OR (h.state = 'accepted' AND h.contact_by IS NULL
+                   AND EXISTS (SELECT 1 FROM events e WHERE e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
+            """)?.int("n") ?? 0
+    }
+
+    /// The one line `systemctl status` shows.
+    func statusLine() -> String {
+        let open =
+            ((try? db.queryOne("SELECT COUNT(*) AS n FROM referrals WHERE state = 'open'")?.int("n")) ?? nil) ?? 0
+        let overdue = (try? overdueHandovers()) ?? 0
+        return "serving: \(open) open referrals, \(overdue) overdue, \(sessions.count) peers"
+    }
+
+    /// The metrics endpoint's routes.
+    func route(_ method: String, _ path: String) -> MetricsEndpoint.Response {
+        switch path {
+        case "/metrics":
+            do {
+                return MetricsEndpoint.Response(
+                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: try stats().prometheus)
+            } catch {
+                return MetricsEndpoint.Response(status: 503, body: "statistics unavailable\n")
+            }
+        case "/healthz":
+            // The loop answered, so it turns; the database must answer too.
+            guard (try? db.queryOne("SELECT 1")) != nil else {
+                return MetricsEndpoint.Response(status: 503, body: "database unavailable\n")
+            }
+            return MetricsEndpoint.Response(status: 200, body: "ok\n")
+        default:
+            return MetricsEndpoint.Response(status: 404, body: "try /metrics or /healthz\n")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import SchakelProtocol
+
+/// A snapshot of the broker's health: what `schakelctl stats` prints and `/metrics` exposes.
+///
+/// Only counts, ages and durations: nothing in it identifies a citizen, a referral or a person.
+struct BrokerStats: Sendable {
+    var version: String
+    var uptimeSeconds: Double
+    var referralsByState: [String: Int]
+    var handoversByState: [String: Int]
+    var outboxPending: Int
+    /// Age of the oldest unconfirmed outbox message; 0 when the outbox is empty.
+    var outboxOldestAgeSeconds: Double
+    var peersConnected: Int
+    var commitLatency: LatencyWindow
+    /// Handovers past their deadline with nobody acting (see `BrokerServer.overdueHandovers()`), and
+    /// deadlines waiting to fire.
+    var overdue: Int = 0
+    var timersPending: Int = 0
+    var organisations: Int
+    var contacts: Int
+    var mapReloads: Int
+    var mapReloadFailures: Int
+    var endpoints: [String: String]
+
+    static let quantiles: [Double] = [0.5, 0.9, 0.99]
+
+    var json: [String: JSONValue] {
+        let latency = commitLatency.quantiles(Self.quantiles + [1])
+        func milliseconds(_ seconds: Double) -> JSONValue { .number((seconds * 1_000_000).rounded() / 1_000) }
+        return [
+            "version": .string(version),
+            "uptime_seconds": .number(uptimeSeconds.rounded()),
+            "referrals": .object(referralsByState.mapValues { .int($0) }),
+            "handovers": .object(handoversByState.mapValues { .int($0) }),
+            "outbox": [
+                "pending": .int(outboxPending), "oldest_age_seconds": .number(outboxOldestAgeSeconds.rounded()),
+            ],
+            "peers_connected": .int(peersConnected),
+            "commit_latency_ms": [
+                "samples": .int(commitLatency.windowCount), "p50": milliseconds(latency[0]),
+                "p90": milliseconds(latency[1]), "p99": milliseconds(latency[2]), "max": milliseconds(latency[3]),
+            ],
+            "overdue": .int(overdue),
+            "timers_pending": .int(timersPending),
+            "social_map": [
+                "organisations": .int(organisations), "contacts": .int(contacts), "reloads": .int(mapReloads),
+                "reload_failures": .int(mapReloadFailures),
+            ],
+            "endpoints": .object(endpoints.mapValues { .string($0) }),
+        ]
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    var prometheus: String {
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples {
+                out += "\(name)\(sample.labels) \(Self.format(sample.value))\n"
+            }
+        }
+        func byState(_ counts: [String: Int]) -> [(labels: String, value: Double)] {
+            counts.keys.sorted().map { (labels: "{state=\"\($0)\"}", value: Double(counts[$0] ?? 0)) }
+        }
+        metric("schakel_build_info", "gauge", "The running version.", [("{version=\"\(version)\"}", 1)])
+        metric("schakel_uptime_seconds", "gauge", "Seconds since the daemon started.", [("", uptimeSeconds)])
+        metric("schakel_referrals", "gauge", "Referrals by state.", byState(referralsByState))
+        metric("schakel_handovers", "gauge", "Handovers by state.", byState(handoversByState))
+        metric(
+            "schakel_outbox_pending", "gauge", "Outbox messages not yet confirmed by their peer.",
+            [("", Double(outboxPending))])
+        metric(
+            "schakel_outbox_oldest_age_seconds", "gauge", "Age of the oldest unconfirmed outbox message.",
+            [("", outboxOldestAgeSeconds)])
+        metric("schakel_peers_connected", "gauge", "Peers with a session (said HELLO).", [("", Double(peersConnected))])
+        metric("schakel_overdue_handovers", "gauge", "Handovers past their deadline.", [("", Double(overdue))])
+        metric("schakel_timers_pending", "gauge", "Timers waiting to fire.", [("", Double(timersPending))])
+        let latency = commitLatency.quantiles(Self.quantiles)
+        metric(
+            "schakel_commit_latency_seconds", "summary", "Duration of one batch commit (recent window).",
+            zip(Self.quantiles, latency).map { (labels: "{quantile=\"\(Self.format($0))\"}", value: $1) })
+        out += "schakel_commit_latency_seconds_sum \(Self.format(commitLatency.totalSeconds))\n"
+        out += "schakel_commit_latency_seconds_count \(commitLatency.count)\n"
+        metric(
+            "schakel_social_map_contacts", "gauge", "Contact persons on the loaded social map.",
+            [("", Double(contacts))])
+        metric(
+            "schakel_social_map_reloads_total", "counter", "Social map reloads by result.",
+            [("{result=\"ok\"}", Double(mapReloads)), ("{result=\"failed\"}", Double(mapReloadFailures))])
+        return out
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}

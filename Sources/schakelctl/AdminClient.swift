@@ -1,0 +1,62 @@
+import Foundation
+import SchakelProtocol
+import ZeroMQ
+
+/// A REQ connection to schakeld's admin socket (Protocols/ADMIN.md): one JSON request, one JSON reply.
+final class AdminClient {
+    let context: ZMQContext
+    let socket: ZMQSocket
+    let endpoint: String
+
+    /// The admin endpoint from `--admin ENDPOINT`, else from `--state-dir DIR` (`ipc://DIR/admin.sock`).
+    static func endpoint(admin: String?, stateDirectory: String?) throws -> String {
+        if let admin { return admin }
+        guard let stateDirectory else {
+            throw ClientError("say where the daemon is: --state-dir DIR (its state directory) or --admin ENDPOINT")
+        }
+        let absolute = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
+        return "ipc://\(absolute)/admin.sock"
+    }
+
+    init(endpoint: String) throws {
+        self.endpoint = endpoint
+        context = try ZMQContext()
+        socket = try context.socket(.req)
+        try socket.setLinger(milliseconds: 0)
+        if endpoint.hasPrefix("ipc://") {
+            let path = String(endpoint.dropFirst("ipc://".count))
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ClientError("no admin socket at \(path); is schakeld running with that state directory?")
+            }
+        }
+        try socket.connect(endpoint)
+    }
+
+    /// Sends `{"command": name, ...arguments}` and returns the reply's fields when `ok` is true; throws the
+    /// reply's `code` and `message` otherwise.
+    func call(_ name: String, _ arguments: [String: JSONValue] = [:], timeout: TimeInterval = 10) throws -> JSONValue {
+        var request = arguments
+        request["command"] = .string(name)
+        guard try socket.send([JSONValue.object(request).canonicalData()]) == .sent else {
+            throw ClientError("could not send to \(endpoint)")
+        }
+        var poller = ZMQPoller()
+        poller.add(socket)
+        let ready = try poller.poll(timeoutMilliseconds: Int(timeout * 1_000))
+        guard ready[0].contains(.readable), let reply = try socket.receive(dontWait: true), reply.frames.count == 1
+        else {
+            throw ClientError("no answer from \(endpoint) within \(Int(timeout)) s; is schakeld running?")
+        }
+        let body = try JSONValue.parse(reply.frames[0])
+        guard body["ok"] == true else {
+            let code = body["code"]?.stringValue ?? "?"
+            throw ClientError("\(name) refused (\(code)): \(body["message"]?.stringValue ?? body.canonicalString())")
+        }
+        return body
+    }
+
+    func close() {
+        socket.close()
+        context.close()
+    }
+}
