@@ -36,6 +36,9 @@ public final class BrokerServer {
     let manualClock: ManualClock?
     /// Every pending deadline, mirrored from the timers table after each commit.
     private(set) var timers = TimerQueue<String>()
+    /// Set by SCHAKEL_TEST_CRASH_BEFORE_TIMER_COMMIT=1: the tests' way to crash mid-firing.
+    private let crashBeforeTimerCommit =
+        ProcessInfo.processInfo.environment["SCHAKEL_TEST_CRASH_BEFORE_TIMER_COMMIT"] == "1"
     let notifier: SystemdNotifier
     /// Reads the config again for SIGHUP (the file plus the command-line overrides); nil keeps the running one.
     let configLoader: (() throws -> BrokerConfig)?
@@ -393,6 +396,11 @@ public final class BrokerServer {
                 for timer in due {
                     do {
                         try db.savepoint { try desk.fire(timerID: timer.id) }
+                        if crashBeforeTimerCommit {
+                            // Test hook: die after a timer's effects, before they commit.
+                            logger.warning("test_hook.crash_before_timer_commit", ["timer": timer.id])
+                            exit(86)
+                        }
                     } catch {
                         // Its row is still there; try again in a minute rather than spin on it.
                         logger.error("timer.failed", ["timer": timer.id, "error": "\(error)"])
@@ -454,11 +462,13 @@ public final class BrokerServer {
         }
     }
 
-    private func deliverOutbox(to principal: String, afterSeq: Int64) {
+    /// Sends at most `limit` unconfirmed messages after `afterSeq`, so that one peer that never
+    /// confirms cannot make every turn of the loop slower for everyone else.
+    private func deliverOutbox(to principal: String, afterSeq: Int64, limit: Int = 1_000) {
         guard let session = sessions[principal], session.receivesPushes else { return }
         let pending: [OutboxMessage]
         do {
-            pending = try desk.pendingOutbox(for: principal, afterSeq: afterSeq)
+            pending = try desk.pendingOutbox(for: principal, afterSeq: afterSeq, limit: limit)
         } catch {
             logger.error("storage.read_failed", ["error": "\(error)"])
             return
@@ -471,9 +481,12 @@ public final class BrokerServer {
         }
     }
 
+    /// On the retry interval: catch up with what was not sent yet, then send the oldest
+    /// unconfirmed messages again. Bounded per peer; the rest follows on later ticks.
     private func resendUnconfirmed() {
         for principal in sessions.keys.sorted() {
-            deliverOutbox(to: principal, afterSeq: 0)
+            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
+            deliverOutbox(to: principal, afterSeq: 0, limit: 256)
         }
     }
 }

@@ -349,12 +349,12 @@ final class ReferralDesk {
     // MARK: Outbox
 
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`.
-    func pendingOutbox(for principal: String, afterSeq: Int64 = 0) throws -> [OutboxMessage] {
+    func pendingOutbox(for principal: String, afterSeq: Int64 = 0, limit: Int = 1_000) throws -> [OutboxMessage] {
         try db.query(
             """
             SELECT seq, message_id, command, body FROM outbox
-            WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq
-            """, [.text(principal), .integer(afterSeq)]
+            WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
+            """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))]
         ).compactMap { row in
             guard let body = row.string("body"), let json = try? JSONValue.parse(Data(body.utf8)) else { return nil }
             return OutboxMessage(

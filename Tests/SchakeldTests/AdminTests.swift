@@ -20,7 +20,8 @@ import Testing
 
         let text = try CommandLineTests.run("schakelctl", ["stats", "--state-dir", daemon.stateDirectory.path])
         #expect(text.status == 0, "\(text.errors)")
-        #expect(text.output.contains("referrals        accepted 0, open 1"))
+        #expect(text.output.contains("referrals        accepted 0, closed 0, open 1"))
+        #expect(text.output.contains("timers pending 4"))  // reminder and expiry of both offers
     }
 
     @Test func theAdminSocketIsForTheDaemonsUserOnly() throws {
@@ -34,7 +35,8 @@ import Testing
     @Test func badRequestsGetStableCodes() throws {
         let daemon = try Daemon()
         try daemon.start()
-        #expect(try daemon.admin("clock.advance")["code"] == "unknown_command")
+        #expect(try daemon.admin("clock.rewind")["code"] == "unknown_command")
+        #expect(try daemon.admin("clock.advance", ["duration": "PT1H"])["code"] == "disabled")  // wall clock
         #expect(try daemon.admin("backup")["code"] == "invalid")
         #expect(try daemon.admin("backup", ["path": "relative.sqlite"])["code"] == "invalid")
         #expect(try daemon.admin("debug.stall", ["seconds": .number(1)])["code"] == "disabled")

@@ -197,6 +197,11 @@ struct CrashLoop {
             // A conflict is a correct answer to an offer answered twice across a kill (ACK after
             // DECLINE); anything else is not.
             if message.body["code"] != "conflict" { violations.append("a contact got \(message.body)") }
+        case "REMINDER", "CANCELLED", "ESCALATION", "NAZORG":
+            // Confirmed like a real client would, now and then late or not at all (a kill in between).
+            if let id = message.body["message_id"], Bool.random(using: &rng) {
+                try peer.send(.received, ["message_ids": [id]])
+            }
         default:
             break
         }

@@ -131,3 +131,32 @@ import Testing
         #expect(youri.violations.isEmpty && gpAgain.violations.isEmpty, "\(youri.violations) \(gpAgain.violations)")
     }
 }
+
+/// A crash between firing a deadline and committing its effects must not lose the deadline nor
+/// fire it twice: its effects and the removal of its row commit together.
+@Suite struct TimerCrashTests {
+    @Test func aCrashBetweenFiringAndCommitFiresTheDeadlineExactlyOnce() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let accepted = try gp.submit(try Referrals.make(needs: ["housing"]))
+
+        // Start after the reminder point with the hook: the daemon dies while firing it.
+        daemon.stop()
+        try daemon.reconfigure(["clock": ["mode": "manual", "start": "2026-11-23T15:00:00+01:00"]])
+        daemon.environment = ["SCHAKEL_TEST_CRASH_BEFORE_TIMER_COMMIT": "1"]
+        #expect(throws: TestError.self) { try daemon.start() }
+        #expect(daemon.log().contains("test_hook.crash_before_timer_commit"))
+
+        // Without the hook the reminder fires, once.
+        daemon.environment = [:]
+        try daemon.start()
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let reminders = try bram.drain(timeout: 0.8).filter { $0.command == "REMINDER" }
+        #expect(reminders.count == 1)
+        let gpAgain = try daemon.connect(as: "org:huisarts-de-brug")
+        let status = try gpAgain.request(.status, ["referral_id": accepted.body["referral_id"]!], expect: .referral)
+        let timeline = status.body["timeline"]?.arrayValue?.compactMap { $0["event"]?.stringValue } ?? []
+        #expect(timeline.filter { $0 == "reminded" }.count == 1)
+    }
+}
