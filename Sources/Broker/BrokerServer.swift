@@ -41,7 +41,7 @@ public final class BrokerServer {
         if let pages = config.maxDatabasePages {
             _ = try db.query("PRAGMA max_page_count = \(pages)")
         }
-        desk = ReferralDesk(db: db, map: map, clock: clock, logger: logger)
+        desk = try ReferralDesk(db: db, map: map, clock: clock, logger: logger)
         shutdown = try ShutdownSignal()
         context = try ZMQContext()
         router = try context.socket(.router)
@@ -124,8 +124,10 @@ public final class BrokerServer {
                     handle(message, into: &outgoing, greeted: &greeted)
                 }
             }
+            desk.loadCommitted()
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
+            desk.rollBackLoad(to: 0)
             _ = desk.takeTouchedPrincipals()
             for i in outgoing.indices {
                 if let failure = outgoing[i].ifCommitFails { outgoing[i].message = failure }
@@ -198,18 +200,21 @@ public final class BrokerServer {
                 .unavailable, "the broker could not store this; nothing was recorded, please retry",
                 command: commandName(request))
             if case .submit(let referral, _) = request { unavailable.externalID = referral.externalID }
+            let loadMark = desk.loadMark
             do {
                 let answer = try db.savepoint { try perform(request, for: principal) }
                 if let answer {
                     reply(answer, ifCommitFails: WireMessage(.rejected, encoding: unavailable))
                 }
             } catch var rejection as Rejection {
+                desk.rollBackLoad(to: loadMark)
                 rejection.command = commandName(request)
                 if case .submit(let referral, _) = request, rejection.externalID == nil {
                     rejection.externalID = referral.externalID
                 }
                 reject(rejection)
             } catch {
+                desk.rollBackLoad(to: loadMark)
                 logger.error("storage.failed", ["command": commandName(request), "error": "\(error)"])
                 reject(unavailable)
             }
@@ -269,7 +274,11 @@ public final class BrokerServer {
     /// Sends what is ready; a peer that is gone or full simply keeps its outbox for later.
     @discardableResult
     private func send(_ message: WireMessage, to routingID: Data, delimiter: Bool) -> Bool {
-        let frames = Envelope.frames(to: routingID, delimiter: delimiter, message: message)
+        send(Envelope.frames(to: routingID, delimiter: delimiter, message: message), command: message.command)
+    }
+
+    private func send(_ frames: [Data], command: String) -> Bool {
+        let routingID = frames[0]
         do {
             switch try router.send(frames, dontWait: true) {
             case .sent:
@@ -281,7 +290,7 @@ public final class BrokerServer {
                 return false
             }
         } catch {
-            logger.warning("send.failed", ["command": message.command, "error": "\(error)"])
+            logger.warning("send.failed", ["command": command, "error": "\(error)"])
             return false
         }
     }
@@ -296,7 +305,7 @@ public final class BrokerServer {
             return
         }
         for item in pending {
-            guard send(item.message, to: session.routingID, delimiter: false) else { return }
+            guard send([session.routingID] + item.frames, command: item.command) else { return }
             if let sent = sessions[principal]?.lastSentSeq, sent < item.seq {
                 sessions[principal]?.lastSentSeq = item.seq
             }

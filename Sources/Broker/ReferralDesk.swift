@@ -18,20 +18,58 @@ final class ReferralDesk {
     let logger: Logger
     /// Principals whose outbox got new messages since the loop last asked.
     private(set) var touchedPrincipals: Set<String> = []
+    /// Open (offered or accepted) handovers per contact: what matching balances on. Read from
+    /// the database at start and kept in step with every change to a handover's state, because
+    /// a `COUNT(*)` per candidate per need grew with every open handover and dominated intake.
+    private var openHandovers: [String: Int] = [:]
+    /// The inverse of each change to `openHandovers` since the last commit, so that a rolled
+    /// back savepoint or a failed commit takes the in-memory counts back with the database.
+    private var loadUndo: [(contact: String, delta: Int)] = []
 
-    init(db: Database, map: SocialMap, clock: any BrokerClock, logger: Logger) {
+    init(db: Database, map: SocialMap, clock: any BrokerClock, logger: Logger) throws {
         self.db = db
         self.map = map
         self.matcher = Matcher(map: map)
         self.validator = ReferralValidator(knownDomains: map.domains)
         self.clock = clock
         self.logger = logger
+        for row in try db.query(
+            """
+            SELECT contact, COUNT(*) AS n FROM handovers
+            WHERE contact IS NOT NULL AND state IN ('offered', 'accepted') GROUP BY contact
+            """)
+        {
+            if let contact = row.string("contact") { openHandovers[contact] = row.int("n") ?? 0 }
+        }
     }
 
     /// Returns and forgets the principals with new outbox messages.
     func takeTouchedPrincipals() -> Set<String> {
         defer { touchedPrincipals = [] }
         return touchedPrincipals
+    }
+
+    // MARK: Keeping the in-memory load in step with the database
+
+    /// A point to roll the in-memory load back to, taken where a savepoint starts.
+    var loadMark: Int { loadUndo.count }
+
+    /// Undoes the load changes made since `mark`: call it when the savepoint or the
+    /// transaction that held them rolled back (`0` for the whole batch).
+    func rollBackLoad(to mark: Int) {
+        while loadUndo.count > mark, let change = loadUndo.popLast() {
+            openHandovers[change.contact, default: 0] -= change.delta
+        }
+    }
+
+    /// The batch's transaction committed: its load changes are final.
+    func loadCommitted() {
+        loadUndo.removeAll(keepingCapacity: true)
+    }
+
+    private func changeLoad(of contact: String, by delta: Int) {
+        openHandovers[contact, default: 0] += delta
+        loadUndo.append((contact, delta))
     }
 
     private var now: String { RFC3339.format(clock.now()) }
@@ -97,7 +135,7 @@ final class ReferralDesk {
         let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
         var load: [String: Int] = [:]
         for contact in pool where !excluding.contains(contact.id) {
-            load[contact.id] = try openHandoverCount(contact.id)
+            load[contact.id] = openHandovers[contact.id] ?? 0
         }
         let chosen = matcher.choose(
             domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
@@ -126,6 +164,7 @@ final class ReferralDesk {
             logger.info("need.unroutable", ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
             return false
         }
+        changeLoad(of: contact.id, by: 1)
         try appendEvent(referralID, "offered", at: at, handoverID: handoverID, contact: contact.id)
         let offer = HandoverOffer(
             messageID: "", handoverID: handoverID, referralID: referralID,
@@ -207,6 +246,7 @@ final class ReferralDesk {
             try db.run(
                 "UPDATE handovers SET state = 'declined', decline_reason = ?, updated_at = ? WHERE handover_id = ?",
                 [.text(reason.rawValue), .text(at), .text(handoverID)])
+            changeLoad(of: principal, by: -1)
             try confirmOffer(handoverID, at: at)
             try appendEvent(handover.referralID, "declined", at: at, handoverID: handoverID, contact: principal)
             if let contact = map.contacts[principal] {
@@ -311,10 +351,10 @@ final class ReferralDesk {
             WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq
             """, [.text(principal), .integer(afterSeq)]
         ).compactMap { row in
-            guard let body = row.string("body"), let json = try? JSONValue.parse(Data(body.utf8)) else { return nil }
+            guard let body = row.string("body") else { return nil }
             return OutboxMessage(
                 seq: row.int64("seq") ?? 0, messageID: row.string("message_id") ?? "", principal: principal,
-                message: WireMessage(command: row.string("command") ?? "", body: json))
+                command: row.string("command") ?? "", body: Data(body.utf8))
         }
     }
 
@@ -396,13 +436,6 @@ final class ReferralDesk {
             throw Rejection(.notFound, "no referral \(referralID)")
         }
         return try SRPCoding.decoder.decode(Referral.self, from: Data(body.utf8))
-    }
-
-    private func openHandoverCount(_ contact: String) throws -> Int {
-        try db.queryOne(
-            "SELECT COUNT(*) AS n FROM handovers WHERE contact = ? AND state IN ('offered', 'accepted')",
-            [.text(contact)]
-        )?.int("n") ?? 0
     }
 
     /// Recomputes the referral's state from the newest handover of each need.
