@@ -70,7 +70,7 @@ public final class BrokerServer {
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         db = try Self.openDatabase(config)
-        desk = ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
+        desk = try ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
         for timer in try desk.pendingTimers() {
             timers.schedule(timer.id, at: timer.due)
         }
@@ -230,8 +230,10 @@ public final class BrokerServer {
             }
             let elapsed = started.duration(to: .now).components
             commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+            desk.loadCommitted()
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
+            desk.rollBackLoad(to: 0)
             _ = desk.takeTouchedPrincipals()
             _ = desk.takeTimerChanges()
             for i in outgoing.indices {
@@ -306,18 +308,21 @@ public final class BrokerServer {
                 .unavailable, "the broker could not store this; nothing was recorded, please retry",
                 command: commandName(request))
             if case .submit(let referral, _) = request { unavailable.externalID = referral.externalID }
+            let loadMark = desk.loadMark
             do {
                 let answer = try db.savepoint { try perform(request, for: principal) }
                 if let answer {
                     reply(answer, ifCommitFails: WireMessage(.rejected, encoding: unavailable))
                 }
             } catch var rejection as Rejection {
+                desk.rollBackLoad(to: loadMark)
                 rejection.command = commandName(request)
                 if case .submit(let referral, _) = request, rejection.externalID == nil {
                     rejection.externalID = referral.externalID
                 }
                 reject(rejection)
             } catch {
+                desk.rollBackLoad(to: loadMark)
                 logger.error("storage.failed", ["command": commandName(request), "error": "\(error)"])
                 reject(unavailable)
             }
@@ -394,6 +399,7 @@ public final class BrokerServer {
         do {
             try db.transaction {
                 for timer in due {
+                    let loadMark = desk.loadMark
                     do {
                         try db.savepoint { try desk.fire(timerID: timer.id) }
                         if crashBeforeTimerCommit {
@@ -403,6 +409,7 @@ public final class BrokerServer {
                         }
                     } catch {
                         // Its row is still there; try again in a minute rather than spin on it.
+                        desk.rollBackLoad(to: loadMark)
                         logger.error("timer.failed", ["timer": timer.id, "error": "\(error)"])
                         failed.append(timer)
                     }
@@ -410,11 +417,13 @@ public final class BrokerServer {
             }
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "timers": "\(due.count)"])
+            desk.rollBackLoad(to: 0)
             _ = desk.takeTouchedPrincipals()
             _ = desk.takeTimerChanges()
             for timer in due { timers.schedule(timer.id, at: timer.due) }  // they stay pending
             return 0
         }
+        desk.loadCommitted()
         applyTimerChanges()
         for timer in failed { timers.schedule(timer.id, at: clock.now().addingTimeInterval(60)) }
         for principal in desk.takeTouchedPrincipals() {
@@ -445,7 +454,11 @@ public final class BrokerServer {
     /// Sends what is ready; a peer that is gone or full simply keeps its outbox for later.
     @discardableResult
     private func send(_ message: WireMessage, to routingID: Data, delimiter: Bool) -> Bool {
-        let frames = Envelope.frames(to: routingID, delimiter: delimiter, message: message)
+        send(Envelope.frames(to: routingID, delimiter: delimiter, message: message), command: message.command)
+    }
+
+    private func send(_ frames: [Data], command: String) -> Bool {
+        let routingID = frames[0]
         do {
             switch try router.send(frames, dontWait: true) {
             case .sent:
@@ -457,7 +470,7 @@ public final class BrokerServer {
                 return false
             }
         } catch {
-            logger.warning("send.failed", ["command": message.command, "error": "\(error)"])
+            logger.warning("send.failed", ["command": command, "error": "\(error)"])
             return false
         }
     }
@@ -474,7 +487,7 @@ public final class BrokerServer {
             return
         }
         for item in pending {
-            guard send(item.message, to: session.routingID, delimiter: false) else { return }
+            guard send([session.routingID] + item.frames, command: item.command) else { return }
             if let sent = sessions[principal]?.lastSentSeq, sent < item.seq {
                 sessions[principal]?.lastSentSeq = item.seq
             }

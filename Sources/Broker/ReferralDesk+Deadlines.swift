@@ -138,6 +138,7 @@ extension ReferralDesk {
         try db.run(
             "UPDATE handovers SET state = 'expired', ack_by = NULL, updated_at = ? WHERE handover_id = ?",
             [.text(at), .text(handoverID)])
+        changeLoad(of: contact, by: -1)
         try confirmOffer(handoverID, at: at)  // the withdrawn offer is not sent again
         try cancelTimers(forHandover: handoverID)
         try appendEvent(handover.referralID, "expired", at: at, handoverID: handoverID, contact: contact)

@@ -130,6 +130,7 @@ extension ReferralDesk {
             UPDATE handovers SET state = 'completed', outcome = ?, contact_by = NULL, nazorg_at = NULL,
                    answer_by = NULL, updated_at = ? WHERE handover_id = ?
             """, [.text(result.rawValue), .text(at), .text(handover.id)])
+        changeLoad(of: handover.contact, by: -1)  // a completed handover no longer counts against the contact
         try cancelTimers(forHandover: handover.id)
         if result.isUnresolved { try flagUnresolved(handover, result: result, at: at) }
     }

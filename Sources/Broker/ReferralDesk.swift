@@ -23,8 +23,15 @@ final class ReferralDesk {
     /// Timer rows written or deleted since the loop last asked; applied to the in-memory queue
     /// only after the commit, so the queue never holds a timer the database does not.
     var timerChanges: [TimerChange] = []
+    /// Open (offered, accepted or contacted) handovers per contact: what matching balances on. Read from
+    /// the database at start and kept in step with every change to a handover's state, because
+    /// a `COUNT(*)` per candidate per need grew with every open handover and dominated intake.
+    private var openHandovers: [String: Int] = [:]
+    /// The inverse of each change to `openHandovers` since the last commit, so that a rolled
+    /// back savepoint or a failed commit takes the in-memory counts back with the database.
+    private var loadUndo: [(contact: String, delta: Int)] = []
 
-    init(db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger) {
+    init(db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger) throws {
         self.db = db
         self.map = map
         self.matcher = Matcher(map: map)
@@ -32,6 +39,14 @@ final class ReferralDesk {
         self.policy = policy
         self.clock = clock
         self.logger = logger
+        for row in try db.query(
+            """
+            SELECT contact, COUNT(*) AS n FROM handovers
+            WHERE contact IS NOT NULL AND state IN ('offered', 'accepted', 'contacted') GROUP BY contact
+            """)
+        {
+            if let contact = row.string("contact") { openHandovers[contact] = row.int("n") ?? 0 }
+        }
     }
 
     /// Returns and forgets the timer changes of the work done since the last call.
@@ -51,6 +66,29 @@ final class ReferralDesk {
     func takeTouchedPrincipals() -> Set<String> {
         defer { touchedPrincipals = [] }
         return touchedPrincipals
+    }
+
+    // MARK: Keeping the in-memory load in step with the database
+
+    /// A point to roll the in-memory load back to, taken where a savepoint starts.
+    var loadMark: Int { loadUndo.count }
+
+    /// Undoes the load changes made since `mark`: call it when the savepoint or the
+    /// transaction that held them rolled back (`0` for the whole batch).
+    func rollBackLoad(to mark: Int) {
+        while loadUndo.count > mark, let change = loadUndo.popLast() {
+            openHandovers[change.contact, default: 0] -= change.delta
+        }
+    }
+
+    /// The batch's transaction committed: its load changes are final.
+    func loadCommitted() {
+        loadUndo.removeAll(keepingCapacity: true)
+    }
+
+    func changeLoad(of contact: String, by delta: Int) {
+        openHandovers[contact, default: 0] += delta
+        loadUndo.append((contact, delta))
     }
 
     var now: String { RFC3339.format(clock.now()) }
@@ -116,7 +154,7 @@ final class ReferralDesk {
         let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
         var load: [String: Int] = [:]
         for contact in pool where !excluding.contains(contact.id) {
-            load[contact.id] = try openHandoverCount(contact.id)
+            load[contact.id] = openHandovers[contact.id] ?? 0
         }
         let chosen = matcher.choose(
             domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
@@ -153,6 +191,7 @@ final class ReferralDesk {
                 ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
             return false
         }
+        changeLoad(of: contact.id, by: 1)
         try appendEvent(referralID, "offered", at: at, handoverID: handoverID, contact: contact.id)
         let ackBy = try scheduleOfferDeadlines(
             handoverID: handoverID, referralID: referralID, urgency: referral.urgency,
@@ -250,6 +289,7 @@ final class ReferralDesk {
                 WHERE handover_id = ?
                 """,
                 [.text(reason.rawValue), .text(at), .text(handoverID)])
+            changeLoad(of: principal, by: -1)
             try confirmOffer(handoverID, at: at)
             try cancelTimers(forHandover: handoverID)
             try appendEvent(handover.referralID, "declined", at: at, handoverID: handoverID, contact: principal)
@@ -356,10 +396,10 @@ final class ReferralDesk {
             WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
             """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))]
         ).compactMap { row in
-            guard let body = row.string("body"), let json = try? JSONValue.parse(Data(body.utf8)) else { return nil }
+            guard let body = row.string("body") else { return nil }
             return OutboxMessage(
                 seq: row.int64("seq") ?? 0, messageID: row.string("message_id") ?? "", principal: principal,
-                message: WireMessage(command: row.string("command") ?? "", body: json))
+                command: row.string("command") ?? "", body: Data(body.utf8))
         }
     }
 
@@ -441,13 +481,6 @@ final class ReferralDesk {
             throw Rejection(.notFound, "no referral \(referralID)")
         }
         return try SRPCoding.decoder.decode(Referral.self, from: Data(body.utf8))
-    }
-
-    private func openHandoverCount(_ contact: String) throws -> Int {
-        try db.queryOne(
-            "SELECT COUNT(*) AS n FROM handovers WHERE contact = ? AND state IN ('offered', 'accepted', 'contacted')",
-            [.text(contact)]
-        )?.int("n") ?? 0
     }
 
     /// Recomputes the referral's state from the newest handover of each need.

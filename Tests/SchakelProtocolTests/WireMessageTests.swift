@@ -78,4 +78,29 @@ import Testing
         #expect(ReferralState.derive(from: [.accepted, .unroutable]) == .partial)
         #expect(ReferralState.derive(from: [.unroutable]) == .unroutable)
     }
+
+    /// RFC3339.format is computed by hand; it must say what the Calendar-based version said.
+    @Test func formatAgreesWithTheGregorianCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        func reference(_ date: Date) -> String {
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            return String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+                c.minute ?? 0, c.second ?? 0)
+        }
+        var seconds: [Double] = [
+            0, -1, 59.999, 86_399.5, 951_782_400, 951_868_800, 4_107_542_399, 1_795_426_200, 1_795_426_200.75,
+            -2_208_988_800, 253_402_300_799,
+        ]
+        var state: UInt64 = 42
+        for _ in 0..<5_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            seconds.append(Double(state >> 33) / 1_000 * Double(state % 7 + 1) - 1e9)
+        }
+        for value in seconds {
+            let date = Date(timeIntervalSince1970: value)
+            #expect(RFC3339.format(date) == reference(date), "\(value)")
+        }
+    }
 }

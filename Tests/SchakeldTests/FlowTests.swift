@@ -175,6 +175,35 @@ import Testing
         #expect(contacts == ["contact:wonen-bram", "contact:wonen-carla"])
     }
 
+    /// The open-handover counts matching balances on live in memory; they must come back from
+    /// the database after a restart and follow every decline.
+    @Test func loadSurvivesARestartAndFollowsDeclines() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        var gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
+        let first = try gp.next(.notice)
+        #expect(first.body["contact"]?["id"] == "contact:wonen-bram")
+        try gp.confirm(first)
+        _ = try gp.request(.ping, [:], expect: .pong)  // the confirmation is committed
+        try daemon.restart()
+
+        // Bram holds one open handover, Carla none: Carla gets the next one.
+        gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
+        #expect(try gp.next(.notice).body["contact"]?["id"] == "contact:wonen-carla")
+
+        // Bram declines his: it goes to Carla (2 open), Bram is down to 0 and gets the next.
+        let offer = try bram.next(.handover)
+        _ = try bram.request(
+            .decline, ["handover_id": offer.body["handover_id"]!, "reason": "capacity"], expect: .declined)
+        #expect(try gp.next(.notice).body["event"] == "declined")
+        #expect(try gp.next(.notice).body["contact"]?["id"] == "contact:wonen-carla")
+        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
+        #expect(try gp.next(.notice).body["contact"]?["id"] == "contact:wonen-bram")
+    }
+
     @Test func educationNeedIsUnroutableAndTheReferrerIsTold() throws {
         let daemon = try Daemon()
         try daemon.start()
