@@ -51,6 +51,27 @@ extension BrokerServer {
             logger.info("admin.clock_advanced", ["by": text, "now": RFC3339.format(now), "fired": "\(fired)"])
             return ["now": .string(RFC3339.format(now)), "timers_fired": .int(fired)]
         }
+        adminCommands.register(
+            "assign", summary: "offer an unowned or unroutable need to \"contact\" on the decision of \"by\""
+        ) { [unowned self] request throws(AdminError) in
+            guard let handoverID = request["handover_id"]?.stringValue, let contact = request["contact"]?.stringValue,
+                let by = request["by"]?.stringValue
+            else {
+                throw .invalid("assign needs \"handover_id\", \"contact\" and \"by\" (the coordinator who decided)")
+            }
+            do {
+                let newID = try commitChange { try desk.assign(handoverID: handoverID, to: contact, by: by) }
+                return ["handover_id": .string(newID)]
+            } catch AssignError.notFound(let message) {
+                throw AdminError("not_found", message)
+            } catch AssignError.conflict(let message) {
+                throw AdminError("conflict", message)
+            } catch AssignError.forbidden(let message) {
+                throw AdminError("forbidden", message)
+            } catch {
+                throw AdminError("failed", "the assignment could not be stored: \(error)")
+            }
+        }
         let testHooks = config.testHooks
         adminCommands.register("debug.stall", summary: "tests only: block the event loop for \"seconds\"") {
             [unowned self] request throws(AdminError) in

@@ -389,6 +389,27 @@ public final class BrokerServer {
         }
     }
 
+    /// Runs a change that comes from outside the protocol (an admin command) in its own
+    /// transaction, with the same bookkeeping as a batch: timers and load follow the commit,
+    /// and what it put in outboxes is delivered.
+    func commitChange<T>(_ body: () throws -> T) throws -> T {
+        let result: T
+        do {
+            result = try db.transaction(.immediate, body)
+        } catch {
+            desk.rollBackLoad(to: 0)
+            _ = desk.takeTouchedPrincipals()
+            _ = desk.takeTimerChanges()
+            throw error
+        }
+        desk.loadCommitted()
+        applyTimerChanges()
+        for principal in desk.takeTouchedPrincipals() {
+            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
+        }
+        return result
+    }
+
     /// Fires every timer that is due, in due order, in one transaction with their effects;
     /// returns how many fired.
     @discardableResult

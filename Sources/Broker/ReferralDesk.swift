@@ -148,17 +148,20 @@ final class ReferralDesk {
     @discardableResult
     func route(
         referralID: String, organisation: String, referral: Referral, needIndex: Int, lead: Bool,
-        excluding: Set<String>, event: NoticeEvent = .offered
+        excluding: Set<String>, event: NoticeEvent = .offered, assignTo: ContactPerson? = nil
     ) throws -> Bool {
         let need = referral.needs[needIndex]
-        let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
-        var load: [String: Int] = [:]
-        for contact in pool where !excluding.contains(contact.id) {
-            load[contact.id] = openHandovers[contact.id] ?? 0
+        var chosen = assignTo
+        if assignTo == nil {
+            let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
+            var load: [String: Int] = [:]
+            for contact in pool where !excluding.contains(contact.id) {
+                load[contact.id] = openHandovers[contact.id] ?? 0
+            }
+            chosen = matcher.choose(
+                domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
+                excluding: excluding, openHandovers: load)
         }
-        let chosen = matcher.choose(
-            domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
-            excluding: excluding, openHandovers: load)
         let handoverID = Identifier.make("ho")
         let at = now
         let needRef = NeedRef(index: needIndex, domain: need.domain)

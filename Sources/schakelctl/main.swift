@@ -21,6 +21,8 @@ let usage = """
     Operator commands (the admin socket, see Protocols/ADMIN.md):
       stats --state-dir DIR             counts per state, outbox depth, peers, commit latency, uptime
       backup FILE --state-dir DIR       write a consistent copy of the running daemon's database to FILE
+      assign HANDOVER_ID CONTACT --by COORDINATOR --state-dir DIR
+                                        offer an unowned need to a contact of the coordinator's choice
       clock advance DURATION --state-dir DIR
                                         manual clock mode only: move the clock forward (PT2H, P3D)
 
@@ -70,6 +72,16 @@ let commandUsage: [String: String] = [
     FILE. The daemon writes the file, so FILE must be a path it may write, and must not exist.
     The copy holds personal data: it gets mode 0600. To restore, stop the daemon, put the copy
     in an empty state directory as schakel.sqlite and start the daemon on that directory.
+    """,
+    "assign": """
+    Usage: schakelctl assign HANDOVER_ID contact:ID --by PRINCIPAL (--state-dir DIR | --admin ENDPOINT)
+
+    When offers went unanswered and nobody is left (NOTICE unowned, ESCALATION to the
+    coordinator), or nobody could take a need (unroutable), the coordinator names someone:
+    the need is offered to that contact with a fresh deadline, and the referrer is told.
+    HANDOVER_ID is the unowned or unroutable handover (see schakelctl status); --by is the
+    coordinator who decided, kept in the referral's timeline. The citizen's consent must
+    cover the contact's organisation.
     """,
     "clock": """
     Usage: schakelctl clock advance DURATION (--state-dir DIR | --admin ENDPOINT)
@@ -123,7 +135,7 @@ while !arguments.isEmpty {
         exit(0)
     case "--ack", "--json":
         flags.insert(argument)
-    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin":
+    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
         options[argument] = arguments.removeFirst()
     default:
@@ -131,12 +143,19 @@ while !arguments.isEmpty {
         positional.append(argument)
     }
 }
-if command == "stats" || command == "backup" || command == "clock" {
+if ["stats", "backup", "clock", "assign"].contains(command) {
     do {
         let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
         let admin = try AdminClient(endpoint: endpoint)
         defer { admin.close() }
-        if command == "clock" {
+        if command == "assign" {
+            guard positional.count == 2, let by = options["--by"] else {
+                fail("usage: schakelctl assign HANDOVER_ID contact:ID --by PRINCIPAL\n\n\(help)")
+            }
+            let reply = try admin.call(
+                "assign", ["handover_id": .string(positional[0]), "contact": .string(positional[1]), "by": .string(by)])
+            print("assigned: \(reply["handover_id"]?.stringValue ?? "?") offered to \(positional[1])")
+        } else if command == "clock" {
             guard positional.count == 2, positional[0] == "advance" else {
                 fail("usage: schakelctl clock advance DURATION\n\n\(help)")
             }

@@ -52,3 +52,73 @@ import Testing
         for peer in [gp, bram, carla] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 }
+
+/// What issue 4 asks to see against the running daemon beyond the chain itself: business
+/// deadlines that skip Dutch holidays, and a coordinator assigning a need nobody owns.
+@Suite struct CalendarAndAssignmentTests {
+    @Test(arguments: [
+        // Thursday before Easter 2026, normal urgency (P3D business): Good Friday works, Easter Monday is closed.
+        ("2026-04-02T10:00:00+02:00", "2026-04-08T08:00:00Z"),
+        // Friday before King's Day (Monday 27 April 2026).
+        ("2026-04-24T10:00:00+02:00", "2026-04-30T08:00:00Z"),
+    ])
+    func businessDeadlinesSkipEasterAndKingsDay(start: String, ackBy: String) throws {
+        let daemon = try DeadlineRestartTests.daemon(at: start)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        _ = try gp.submit(Referrals.setting("urgency", to: "normal", in: try Referrals.make(needs: ["housing"])))
+        let offer = try bram.next(.handover)
+        #expect(offer.body["ack_by"]?.stringValue == ackBy)
+        // One minute before the deadline nothing is withdrawn; one minute after, it is.
+        let deadline = try #require(RFC3339.parse(ackBy))
+        let before = Int(deadline.timeIntervalSince(RFC3339.parse(start)!)) - 60
+        _ = try daemon.admin("clock.advance", ["duration": .string("PT\(before)S")])
+        #expect(try bram.drain(timeout: 0.3).filter { $0.command == "CANCELLED" }.isEmpty)
+        _ = try daemon.admin("clock.advance", ["duration": "PT2M"])
+        #expect(try bram.next(.cancelled).body["handover_id"] == offer.body["handover_id"])
+    }
+
+    @Test func aCoordinatorAssignsANeedNobodyOwns() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        // Only Vechtzicht is within the consent: after Carla lets it expire nobody is left.
+        let accepted = try gp.submit(try Referrals.make(needs: ["housing"], shareWith: ["org:vechtzicht-wonen"]))
+        _ = try daemon.admin("clock.advance", ["duration": "P1D"])
+        let status = try gp.request(.status, ["referral_id": accepted.body["referral_id"]!], expect: .referral)
+        let unowned = try #require(status.body["handovers"]?.arrayValue?.last)
+        #expect(unowned["state"] == "unowned")
+        let unownedID = try #require(unowned["handover_id"]?.stringValue)
+
+        // Consent first: Bram's organisation is not covered.
+        let refused = try daemon.admin(
+            "assign",
+            ["handover_id": .string(unownedID), "contact": "contact:wonen-bram", "by": "contact:vechtzicht-youri"])
+        #expect(refused["code"] == "forbidden")
+
+        // Youri, Vechtzicht's coordinator, gives it back to Carla through schakelctl.
+        let cli = try CommandLineTests.run(
+            "schakelctl",
+            [
+                "assign", unownedID, "contact:wonen-carla", "--by", "contact:vechtzicht-youri", "--state-dir",
+                daemon.stateDirectory.path,
+            ])
+        #expect(cli.status == 0, "\(cli.errors)")
+        #expect(cli.output.contains("offered to contact:wonen-carla"))
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+        let offer = try carla.next(.handover)
+        #expect(offer.body["ack_by"] != nil)
+        let after = try gp.request(.status, ["referral_id": accepted.body["referral_id"]!], expect: .referral)
+        #expect(after.body["handovers"]?.arrayValue?.map { $0["state"] } == ["expired", "unowned", "offered"])
+        let timeline = after.body["timeline"]?.arrayValue?.compactMap { $0["event"]?.stringValue } ?? []
+        #expect(timeline.suffix(2) == ["assigned", "offered"])
+
+        // A need someone holds is not assigned again.
+        let again = try daemon.admin(
+            "assign",
+            ["handover_id": .string(unownedID), "contact": "contact:wonen-carla", "by": "contact:vechtzicht-youri"])
+        #expect(again["code"] == "conflict")
+        #expect(gp.violations.isEmpty && carla.violations.isEmpty, "\(gp.violations) \(carla.violations)")
+    }
+}
