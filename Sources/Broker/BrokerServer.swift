@@ -371,12 +371,28 @@ public final class BrokerServer {
 
     // MARK: Deadlines
 
-    private static func loadPolicy(_ config: BrokerConfig) throws -> Policy {
+    static func loadPolicy(_ config: BrokerConfig) throws -> Policy {
         guard let path = config.policyPath else { return .standard }
+        let data: Data
         do {
-            return try Policy(data: Data(contentsOf: path))
-        } catch let error as PolicyError {
-            throw ConfigError("\(path.path): \(error)")
+            data = try Data(contentsOf: path)
+        } catch {
+            throw ConfigError("policy \(path.path): cannot be read: \(error.localizedDescription)")
+        }
+        do {
+            return try Policy(data: data)
+        } catch {
+            throw ConfigError("policy \(path.path): \(error)")
+        }
+    }
+
+    /// The problem with the policy file the config names, if any, for `--check-config`.
+    public static func policyProblems(_ config: BrokerConfig) -> [String] {
+        do {
+            _ = try loadPolicy(config)
+            return []
+        } catch {
+            return ["\(error)"]
         }
     }
 

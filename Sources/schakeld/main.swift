@@ -73,14 +73,14 @@ do {
         // Every problem, not just the first; the social map is checked too when its path could be read.
         var problems = error.problems
         if let partial = try? BrokerConfig.lenient(contentsOf: URL(fileURLWithPath: configPath)) {
-            problems += BrokerServer.socialMapProblems(partial)
+            problems += BrokerServer.socialMapProblems(partial) + BrokerServer.policyProblems(partial)
         }
         fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
     }
     fail("\(error)")
 }
 if checkOnly {
-    let problems = BrokerServer.socialMapProblems(config)
+    let problems = BrokerServer.socialMapProblems(config) + BrokerServer.policyProblems(config)
     guard problems.isEmpty else {
         fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
     }

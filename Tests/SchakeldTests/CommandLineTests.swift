@@ -135,3 +135,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: other.appendingPathComponent("schakel.sqlite").path))
     }
 }
+
+extension CommandLineTests {
+    @Test func theManualClockDemoConfigAndABrokenPolicyAreChecked() throws {
+        let demo = Paths.packageRoot.appendingPathComponent("Config/schakeld.manual-clock.json")
+        let check = try Self.run("schakeld", ["--config", demo.path, "--check-config"])
+        #expect(check.status == 0, "\(check.errors)")
+
+        let daemon = try Daemon()
+        let policy = daemon.directory.appendingPathComponent("policy.json")
+        try Data(#"{"urgency": {"normal": {"acknowledge_within": "three days"}}}"#.utf8).write(to: policy)
+        try daemon.reconfigure(["policy": .string(policy.path)])
+        let broken = try Self.run("schakeld", ["--config", daemon.configURL.path, "--check-config"])
+        #expect(broken.status != 0)
+        #expect(broken.errors.contains("urgency.normal.acknowledge_within"))
+    }
+}
