@@ -86,7 +86,7 @@ public struct FieldReader: Sendable {
         described description: String
     ) throws(Rejection) -> String? {
         guard let text = try string(key, required: required, length: length) else { return nil }
-        guard text.range(of: "^(?:\(pattern))$", options: .regularExpression) != nil else {
+        guard FieldPatterns.matches(text, pattern) else {
             throw Rejection(.invalid, "\(pathOf(key)) must be \(description)", field: pathOf(key))
         }
         return text

@@ -170,7 +170,8 @@ final class Driver {
                 sent += 1
             }
             let next = start + UInt64(Double(sent) * interval)
-            let wait = next > Clock.nanoseconds() ? Int((next - Clock.nanoseconds()) / 1_000_000) : 0
+            let current = Clock.nanoseconds()
+            let wait = next > current ? Int((next - current) / 1_000_000) : 0
             try pump(timeoutMilliseconds: min(wait, 10))
         }
         let complete = try pump(

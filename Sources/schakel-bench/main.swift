@@ -132,8 +132,12 @@ let sizes =
 
     if let workload {
         let started = Clock.nanoseconds()
+        let cpuBefore = daemon.cpuSeconds()
         let rate = try driver.closedLoop(adapterCount: 8, window: sizes.window, seconds: 3_600, limit: workload)
-        table.add("fixed workload: \(workload) referrals, 8 adapters", rate, "referrals/s")
+        let wall = Double(Clock.nanoseconds() - started) / 1e9
+        table.add(
+            "fixed workload: \(workload) referrals, 8 adapters", rate, "referrals/s",
+            note: "daemon CPU \(Int((daemon.cpuSeconds() - cpuBefore) / wall * 100))%")
         progress("workload done in \(Double(Clock.nanoseconds() - started) / 1e9) s")
         _ = daemon.stop()
         return table
