@@ -15,6 +15,7 @@ let usage = """
       --smoke            tiny sizes, a few seconds: proves the bench still runs (make test)
       --workload N       only submit N referrals (8 adapters) and stop: a fixed workload to
                          profile the daemon under, e.g. with a valgrind wrapper as --daemon
+      --paced-rate R     run the latency phase at R submits/s instead of 50% of the best intake
       --daemon PATH      the schakeld to measure; default: the one beside this executable
       --log-level LEVEL  the daemon's log level (default info, as in the dev config)
       --keep             keep the temporary directory (state, map, config, daemon log)
@@ -24,6 +25,7 @@ var smoke = false
 var keep = false
 var logLevel = "info"
 var workload: Int?
+var pacedRateOverride: Double?
 var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("schakeld")
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -35,6 +37,7 @@ while !arguments.isEmpty {
     case "--daemon" where !arguments.isEmpty: daemonPath = URL(fileURLWithPath: arguments.removeFirst())
     case "--log-level" where !arguments.isEmpty: logLevel = arguments.removeFirst()
     case "--workload" where !arguments.isEmpty: workload = Int(arguments.removeFirst())
+    case "--paced-rate" where !arguments.isEmpty: pacedRateOverride = Double(arguments.removeFirst())
     case "--help", "-h":
         print(usage)
         exit(0)
@@ -161,7 +164,7 @@ let sizes =
     }
     if driver.rejected > 0 { throw BenchError("the daemon rejected submits: \(driver.firstRejection ?? "")") }
 
-    let pacedRate = best / 2
+    let pacedRate = pacedRateOverride ?? best / 2
     progress("latency: \(Int(pacedRate)) submits/s (50% of the best intake) from 8 adapters")
     driver.resetMeasurements()
     try driver.pacedLoop(adapterCount: 8, rate: pacedRate, seconds: sizes.pacedSeconds)
