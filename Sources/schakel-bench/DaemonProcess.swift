@@ -25,8 +25,8 @@ final class DaemonProcess {
     var pid: Int32 { process.processIdentifier }
 
     /// Waits until the daemon answers PING.
-    func waitUntilReady(context: ZMQContext) throws {
-        let deadline = Clock.nanoseconds() + 20_000_000_000
+    func waitUntilReady(context: ZMQContext, seconds: UInt64 = 20) throws {
+        let deadline = Clock.nanoseconds() + seconds * 1_000_000_000
         while Clock.nanoseconds() < deadline {
             guard process.isRunning else { throw BenchError("schakeld exited during start-up") }
             let socket = try context.socket(.dealer)
@@ -38,7 +38,7 @@ final class DaemonProcess {
             poller.add(socket)
             if try poller.poll(timeoutMilliseconds: 200)[0].contains(.readable) { return }
         }
-        throw BenchError("schakeld did not answer PING within 20 s")
+        throw BenchError("schakeld did not answer PING within \(seconds) s")
     }
 
     /// Resident memory in bytes, from /proc/<pid>/status.

@@ -19,6 +19,7 @@ let usage = """
       --daemon PATH      the schakeld to measure; default: the one beside this executable
       --log-level LEVEL  the daemon's log level (default info, as in the dev config)
       --keep             keep the temporary directory (state, map, config, daemon log)
+      --open-referrals N the size of the restart measurement (default 1,000,000)
     """
 
 var smoke = false
@@ -26,6 +27,7 @@ var keep = false
 var logLevel = "info"
 var workload: Int?
 var pacedRateOverride: Double?
+var openReferralsOverride: Int?
 var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("schakeld")
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -38,6 +40,7 @@ while !arguments.isEmpty {
     case "--log-level" where !arguments.isEmpty: logLevel = arguments.removeFirst()
     case "--workload" where !arguments.isEmpty: workload = Int(arguments.removeFirst())
     case "--paced-rate" where !arguments.isEmpty: pacedRateOverride = Double(arguments.removeFirst())
+    case "--open-referrals" where !arguments.isEmpty: openReferralsOverride = Int(arguments.removeFirst())
     case "--help", "-h":
         print(usage)
         exit(0)
@@ -60,12 +63,17 @@ struct Sizes {
     var pacedSeconds: Double
     var ackSamples: Int
     var memoryReferrals: Int
+    var timers: Int
+    var openReferrals: Int
 }
 let sizes =
     smoke
-    ? Sizes(ceilingSeconds: 0.2, intakeSeconds: 0.3, window: 8, pacedSeconds: 0.5, ackSamples: 5, memoryReferrals: 100)
+    ? Sizes(
+        ceilingSeconds: 0.2, intakeSeconds: 0.3, window: 8, pacedSeconds: 0.5, ackSamples: 5, memoryReferrals: 100,
+        timers: 10_000, openReferrals: 200)
     : Sizes(
-        ceilingSeconds: 2, intakeSeconds: 5, window: 32, pacedSeconds: 5, ackSamples: 200, memoryReferrals: 20_000)
+        ceilingSeconds: 2, intakeSeconds: 5, window: 32, pacedSeconds: 5, ackSamples: 200, memoryReferrals: 20_000,
+        timers: 1_000_000, openReferrals: openReferralsOverride ?? 1_000_000)
 
 @MainActor func runBench() throws -> Table {
     var table = Table()
@@ -226,10 +234,14 @@ let sizes =
         note: "VmRSS delta over \(sizes.memoryReferrals) referrals")
 
     table.unavailable("matching latency p50/p99, national map (100,000 contacts)", "n/a: needs issue 3")
-    table.unavailable("timers: 1,000,000 pending: schedule, cancel rate, memory", "n/a: needs issue 4")
-    table.unavailable("restart recovery with 1,000,000 open referrals", "n/a: needs issue 4")
     let status = daemon.stop()
     if status != 0 { throw BenchError("schakeld exited with status \(status) on SIGTERM") }
+
+    progress("timers: \(sizes.timers) in the in-memory queue")
+    TimerBench.queue(count: sizes.timers, into: &table)
+    try TimerBench.restart(
+        count: sizes.openReferrals, daemonPath: daemonPath, directory: directory, map: map, mapURL: mapURL,
+        logLevel: logLevel, into: &table)
     return table
 }
 

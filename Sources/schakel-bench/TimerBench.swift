@@ -1,0 +1,134 @@
+import Deadlines
+import Foundation
+import SchakelProtocol
+import Storage
+import ZeroMQ
+
+/// The deadline figures of issues 4 and 7: the in-memory timer queue at a million pending
+/// timers, and how long schakeld takes to come back with a million open referrals on disk.
+enum TimerBench {
+    /// Resident memory of this process, in bytes.
+    static func ownResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 1024
+        }
+        return 0
+    }
+
+    /// Schedules `count` timers with ids like the daemon's, then cancels them all in random order.
+    static func queue(count: Int, into table: inout Table) {
+        let base = Date(timeIntervalSince1970: 1_800_000_000)
+        var rng = SystemRandomNumberGenerator()
+        let ids = (0..<count).map { "ack_expiry:ho-\(UUID().uuidString.lowercased())-\($0)" }
+        let dues = (0..<count).map { _ in base.addingTimeInterval(Double.random(in: 0..<8_000_000, using: &rng)) }
+        let before = ownResidentBytes()
+        var queue = TimerQueue<String>()
+        var started = Clock.nanoseconds()
+        for i in 0..<count { queue.schedule(ids[i], at: dues[i]) }
+        let scheduleSeconds = Double(Clock.nanoseconds() - started) / 1e9
+        let memory = ownResidentBytes() - before
+        table.add("timers: schedule \(count.formatted()) into the queue", Double(count) / scheduleSeconds, "timers/s")
+        table.add(
+            "timers: memory of the queue at \(count.formatted()) pending", Double(memory) / 1_048_576, "MiB",
+            note: "VmRSS delta; \(memory / max(count, 1)) bytes per timer, id strings included")
+        let order = ids.shuffled(using: &rng)
+        started = Clock.nanoseconds()
+        for id in order { queue.cancel(id) }
+        let cancelSeconds = Double(Clock.nanoseconds() - started) / 1e9
+        table.add("timers: cancel \(count.formatted()) in random order", Double(count) / cancelSeconds, "timers/s")
+    }
+
+    /// Writes `count` open referrals (each with one offered handover, its two deadline rows, its
+    /// events and its outbox messages) straight into a migrated database, then times a start of
+    /// schakeld on it until it answers PING, and reads its resident memory.
+    static func restart(
+        count: Int, daemonPath: URL, directory: URL, map: BenchMap, mapURL: URL, logLevel: String,
+        into table: inout Table
+    ) throws {
+        let state = directory.appendingPathComponent("restart-state")
+        let endpoint = "ipc://\(directory.path)/restart.sock"
+        let configURL = directory.appendingPathComponent("restart.json")
+        try BenchMap.config(endpoint: endpoint, stateDirectory: state.path, mapPath: mapURL.path, logLevel: logLevel)
+            .canonicalData().write(to: configURL)
+        let context = try ZMQContext()
+        defer { context.close() }
+        // A first start creates and migrates the database; the rows are then written directly,
+        // which takes a fraction of the time submitting a million referrals would.
+        var daemon = try DaemonProcess(
+            executable: daemonPath, config: configURL, endpoint: endpoint,
+            log: directory.appendingPathComponent("restart-1.log"))
+        try daemon.waitUntilReady(context: context)
+        _ = daemon.stop()
+        progress("restart: writing \(count.formatted()) open referrals into \(state.path)")
+        try fill(database: state.appendingPathComponent("schakel.sqlite").path, count: count, contacts: map.contacts)
+
+        let started = Clock.nanoseconds()
+        daemon = try DaemonProcess(
+            executable: daemonPath, config: configURL, endpoint: endpoint,
+            log: directory.appendingPathComponent("restart-2.log"))
+        try daemon.waitUntilReady(context: context, seconds: 600)
+        let seconds = Double(Clock.nanoseconds() - started) / 1e9
+        let rss = daemon.residentBytes()
+        _ = daemon.stop()
+        table.add(
+            "restart with \(count.formatted()) open referrals: until PING answers", seconds, "s",
+            note: "\((2 * count).formatted()) deadlines loaded; target < 10 s")
+        table.add(
+            "restart with \(count.formatted()) open referrals: resident memory", Double(rss) / 1_048_576, "MiB",
+            note: "\(rss / max(count, 1)) bytes per open referral")
+    }
+
+    private static func fill(database path: String, count: Int, contacts: [String]) throws {
+        var options = Database.Options()
+        options.synchronous = .off  // generating fixtures, not measuring
+        let db = try Database(path: path, options: options)
+        defer { try? db.close() }
+        let body = String(decoding: SubmitFactory.body(externalID: "X", municipality: "GM0344"), as: UTF8.self)
+        let at = "2026-11-23T09:00:00Z"
+        let due = Date(timeIntervalSince1970: 1_800_000_000).timeIntervalSince1970
+        let chunk = 20_000
+        var written = 0
+        while written < count {
+            try db.transaction {
+                for i in written..<min(count, written + chunk) {
+                    let ref = "ref-bench-\(i)"
+                    let ho = "ho-bench-\(i)"
+                    let contact = contacts[i % contacts.count]
+                    try db.run(
+                        """
+                        INSERT INTO referrals (referral_id, organisation, external_id, urgency, municipality, body,
+                                               state, created_at, updated_at)
+                        VALUES (?, 'org:bench-adapter-0', ?, 'urgent', 'GM0344', ?, 'open', ?, ?)
+                        """, [.text(ref), .text("R-\(i)"), .text(body), .text(at), .text(at)])
+                    try db.run(
+                        """
+                        INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                               ack_by, created_at, updated_at)
+                        VALUES (?, ?, 0, 'debt', ?, 'offered', 1, ?, ?, ?)
+                        """, [.text(ho), .text(ref), .text(contact), .text(at), .text(at), .text(at)])
+                    for (kind, offset) in [("ack_reminder", 0.0), ("ack_expiry", 1.0)] {
+                        try db.run(
+                            "INSERT INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)",
+                            [
+                                .text("\(kind):\(ho)"), .text(kind), .text(ref), .text(ho),
+                                .real(due + Double(i % 86_400) + offset),
+                            ])
+                    }
+                    try db.run(
+                        "INSERT INTO events (referral_id, at, event) VALUES (?, ?, 'submitted')",
+                        [.text(ref), .text(at)])
+                    try db.run(
+                        "INSERT INTO events (referral_id, at, event, handover_id, contact) VALUES (?, ?, 'offered', ?, ?)",
+                        [.text(ref), .text(at), .text(ho), .text(contact)])
+                    try db.run(
+                        """
+                        INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)
+                        VALUES (?, ?, 'HANDOVER', '{}', ?, ?, ?)
+                        """, [.text("msg-bench-h\(i)"), .text(contact), .text(ref), .text(ho), .text(at)])
+                }
+            }
+            written = min(count, written + chunk)
+        }
+    }
+}
