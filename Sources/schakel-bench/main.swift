@@ -212,6 +212,8 @@ let sizes =
                 seconds: 10),
             let acked = driver.ackedAt[handoverID], let notice = driver.acknowledgedNoticeAt[handoverID]
         else { throw BenchError("no ACKED and NOTICE for \(handoverID)") }
+        // An answer stamped before this ACK belongs to an earlier one (a re-sent offer): skip it.
+        guard acked >= sent, notice >= sent else { continue }
         ackedLatencies.append(acked - sent)
         noticeLatencies.append(notice - sent)
     }
