@@ -22,6 +22,8 @@ public final class BrokerServer {
     var config: BrokerConfig
     var logger: Logger
     let clock: any BrokerClock
+    /// `schakeld.lock` in the state directory, held for the daemon's life: one daemon per state directory.
+    let stateLock: LockFile
     let db: Database
     let desk: ReferralDesk
     let context: ZMQContext
@@ -69,6 +71,9 @@ public final class BrokerServer {
         let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Before the database and the endpoints: a second daemon must not bind (and so take over) the first
+        // one's ipc:// sockets.
+        stateLock = try Self.lockStateDirectory(config)
         db = try Self.openDatabase(config)
         desk = try ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
         for timer in try desk.pendingTimers() {
@@ -200,6 +205,7 @@ public final class BrokerServer {
         router.close()
         context.close()
         try db.close()
+        stateLock.release()
         logger.info("daemon.stopped")
     }
 
@@ -545,6 +551,21 @@ extension BrokerServer {
     /// Opens, migrates and write-probes the database, so that a file that is locked by another
     /// process, unreadable or not a database stops the start with a message that says which and
     /// where, instead of a daemon that runs and answers every SUBMIT with `unavailable`.
+    /// Takes the exclusive lock on `schakeld.lock` in the state directory, or says which state directory is in
+    /// use when another process (another schakeld) holds it.
+    static func lockStateDirectory(_ config: BrokerConfig) throws -> LockFile {
+        let path = config.stateDirectory.appendingPathComponent("schakeld.lock").path
+        do {
+            return try LockFile(path: path)
+        } catch let error as LockFileError where error.isHeld {
+            throw StartupError(
+                "the state directory \(config.stateDirectory.path) is in use by another schakeld "
+                    + "(\(path) is locked); one daemon per state directory")
+        } catch {
+            throw StartupError("cannot lock the state directory \(config.stateDirectory.path): \(error)")
+        }
+    }
+
     static func openDatabase(_ config: BrokerConfig) throws -> Database {
         let path = config.databasePath
         var options = Database.Options()

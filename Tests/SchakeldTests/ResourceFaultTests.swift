@@ -25,6 +25,33 @@ import ZeroMQ
         try daemon.start()  // and once the lock is gone it starts
     }
 
+    /// Same config, so the same state dir and the same ipc:// endpoints: the second daemon must refuse before it
+    /// binds them (binding an ipc:// path takes it over from the first).
+    @Test func aSecondDaemonOnTheSameStateDirIsRefusedWhileTheFirstKeepsServing() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        #expect(try gp.submit(try Referrals.make(externalID: "LOCK-1")).command == "ACCEPTED")
+
+        let status = try daemon.startExpectingExit()
+        #expect(status != 0)
+        #expect(daemon.log().contains("is in use by another schakeld"), "\(daemon.log())")
+        #expect(daemon.log().contains("schakeld.lock"))
+
+        // The first one still has its broker and admin sockets and its database.
+        #expect(try gp.submit(try Referrals.make(externalID: "LOCK-2")).command == "ACCEPTED")
+        let fresh = try daemon.connect(as: "org:huisarts-de-brug")
+        #expect(try fresh.request(.ping, [:], expect: .pong).command == "PONG")
+        #expect(try daemon.admin("stats")["ok"] == .bool(true))
+
+        // SIGKILL leaves no stale lock behind: the next start takes it.
+        daemon.kill9()
+        try daemon.start()
+        let after = try daemon.connect(as: "org:huisarts-de-brug")
+        #expect(
+            try after.request(.status, ["external_id": "LOCK-2"], expect: .referral).command == "REFERRAL")
+    }
+
     @Test func aDatabaseThatIsNotOneIsAClearErrorAndANonZeroExit() throws {
         let daemon = try Daemon()
         try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)

@@ -126,6 +126,18 @@ struct JSONSchema: Sendable {
     }
 }
 
+extension JSONSchema {
+    /// JSON Schema patterns are ECMA-262 regexes, where a final `$` is the end of the input. In ICU (Foundation's
+    /// engine) it also matches before a final line terminator, which would let "GM0344\n" or a trailing U+0085
+    /// through; `\z` is ICU's end of input.
+    static func endAnchored(_ pattern: String) -> String {
+        guard pattern.hasSuffix("$") else { return pattern }
+        let backslashes = pattern.dropLast().reversed().prefix { $0 == "\\" }.count
+        guard backslashes % 2 == 0 else { return pattern }  // an escaped \$, a literal dollar
+        return String(pattern.dropLast()) + "\\z"
+    }
+}
+
 /// Why a schema file could not be used.
 struct SchemaLoadError: Error, CustomStringConvertible {
     var description: String
@@ -234,7 +246,9 @@ private struct Validator {
         if let max = schema["maxLength"]?.numberValue, Double(text.count) > max {
             fail(path, "must be at most \(Int(max)) characters long, not \(text.count)")
         }
-        if let pattern = schema["pattern"]?.stringValue, text.range(of: pattern, options: .regularExpression) == nil {
+        if let pattern = schema["pattern"]?.stringValue,
+            text.range(of: JSONSchema.endAnchored(pattern), options: .regularExpression) == nil
+        {
             fail(path, "must match the pattern \(pattern)")
         }
         if schema["format"]?.stringValue == "date-time", RFC3339.parse(text) == nil {
