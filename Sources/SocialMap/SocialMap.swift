@@ -15,8 +15,13 @@ public struct SocialMap: Sendable {
     public let domains: Set<String>
     public let organizations: [String: Organization]
     public let contacts: [String: ContactPerson]
-    /// Contacts per domain, in stable id order: the candidate pools matching starts from.
-    let contactsByDomain: [String: [ContactPerson]]
+    /// Every contact in id order; the pools hold places in this array.
+    let sortedContacts: [ContactPerson]
+    /// The candidate pools matching starts from: places in `sortedContacts`, ascending, per domain and municipality
+    /// (`"domain GM0344"`), with national contacts under `"domain *"`.
+    let pools: [String: [Int32]]
+    /// How many contacts work in each domain.
+    let domainCounts: [String: Int]
     /// Each contact's absences as intervals, earliest first; contacts never away are missing.
     let absencePeriods: [String: [AbsencePeriod]]
 
@@ -69,15 +74,24 @@ public struct SocialMap: Sendable {
     public init(document: SocialMapDocument) throws {
         let checked = Self.check(document)
         if let first = checked.problems.first { throw first }
-        var byDomain: [String: [ContactPerson]] = [:]
-        for contact in document.contacts.sorted(by: { $0.id < $1.id }) {
-            for d in contact.domains { byDomain[d, default: []].append(contact) }
+        let sorted = document.contacts.sorted(by: { $0.id < $1.id })
+        var pools: [String: [Int32]] = [:]
+        var domainCounts: [String: Int] = [:]
+        for (place, contact) in sorted.enumerated() {
+            let served =
+                contact.municipalities ?? checked.organizations[contact.organization]?.municipalities ?? []
+            for d in contact.domains {
+                domainCounts[d, default: 0] += 1
+                for m in served { pools["\(d) \(m)", default: []].append(Int32(place)) }
+            }
         }
         self.document = document
         self.domains = Set(document.domains.map(\.id))
         self.organizations = checked.organizations
         self.contacts = checked.contacts
-        self.contactsByDomain = byDomain
+        self.sortedContacts = sorted
+        self.pools = pools
+        self.domainCounts = domainCounts
         var periods: [String: [AbsencePeriod]] = [:]
         for contact in document.contacts {
             let list = (contact.absences ?? []).compactMap(\.interval).map {
@@ -240,12 +254,36 @@ public struct SocialMap: Sendable {
 
     /// Every contact who serves `domain` in `municipality`, in stable id order.
     public func contacts(serving domain: String, in municipality: String) -> [ContactPerson] {
-        (contactsByDomain[domain] ?? []).filter { serves($0, municipality: municipality) }
+        places(serving: domain, in: municipality).map { sortedContacts[Int($0)] }
     }
 
-    /// Every contact of `domain`, in stable id order: where matching starts.
-    public func contacts(of domain: String) -> [ContactPerson] {
-        contactsByDomain[domain] ?? []
+    /// How many contacts work in `domain`, wherever.
+    public func contactCount(in domain: String) -> Int {
+        domainCounts[domain] ?? 0
+    }
+
+    /// The places in `sortedContacts` of the contacts serving `domain` in `municipality`, ascending: the local pool
+    /// and the national one merged.
+    func places(serving domain: String, in municipality: String) -> [Int32] {
+        let local = pools["\(domain) \(municipality)"] ?? []
+        let national = pools["\(domain) *"] ?? []
+        if national.isEmpty { return local }
+        if local.isEmpty { return national }
+        var merged: [Int32] = []
+        merged.reserveCapacity(local.count + national.count)
+        var (i, j) = (0, 0)
+        while i < local.count || j < national.count {
+            if i < local.count, j < national.count, local[i] == national[j] {
+                j += 1  // listed locally and as national: once
+            } else if j == national.count || (i < local.count && local[i] < national[j]) {
+                merged.append(local[i])
+                i += 1
+            } else {
+                merged.append(national[j])
+                j += 1
+            }
+        }
+        return merged
     }
 
     /// Whether `contact` serves `municipality`: their own list when they have one, else their organisation's.

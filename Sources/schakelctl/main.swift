@@ -17,6 +17,7 @@ let usage = """
                                         decline an offer so it goes to the next candidate
       status ID --as PRINCIPAL          print a referral's state, handovers and timeline
                                         (ID is a referral_id ref-…, or your own external_id)
+      explain ID --as org:ID            say why each need went to whom (or waits), for people
 
     Operator commands (the admin socket, see Protocols/ADMIN.md):
       stats --state-dir DIR             counts per state, outbox depth, peers, commit latency, uptime
@@ -90,6 +91,14 @@ let commandUsage: [String: String] = [
     forward by DURATION (ISO 8601: PT30M, PT8H, P3D, P8W) and fires every deadline that falls
     due, in order, before it answers. Prints the daemon's new time. A daemon on the wall clock
     refuses (disabled).
+    """,
+    "explain": """
+    Usage: schakelctl explain ID --as org:ID [--broker ENDPOINT]
+
+    For the referring organisation: why each need of the referral went to the contact it went
+    to, or waits, or went to nobody. Per handover, how many candidates each filter removed and
+    the ranking keys of the chosen contact and the runner-up (Protocols/SRP1.md, Explanations).
+    ID is a referral_id (ref-…) or your own external_id.
     """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
@@ -228,6 +237,17 @@ do {
         let answer = try client.awaitReply([.declined, .rejected], timeout: 10)
         show(answer)
         if answer.command != Command.declined.rawValue { exit(1) }
+    case "explain":
+        guard positional.count == 1 else { fail("explain needs exactly one ID\n\n\(help)") }
+        let id = positional[0]
+        try client.send(
+            WireMessage(.status, .object([(id.hasPrefix("ref-") ? "referral_id" : "external_id"): .string(id)])))
+        let answer = try client.awaitReply([.referral, .rejected], timeout: 10)
+        guard answer.command == Command.referral.rawValue else {
+            show(answer)
+            exit(1)
+        }
+        print(ExplainReport.text(answer.body))
     case "status":
         guard positional.count == 1 else { fail("status needs exactly one ID\n\n\(help)") }
         let id = positional[0]
