@@ -53,4 +53,43 @@ extension ReferralDesk {
             logger.info("need.released", ["referral": referralID, "handover": handoverID])
         }
     }
+
+    /// After a reload: every offer still pending to a contact who is no longer on the map is withdrawn (CANCELLED
+    /// `removed_from_map`) and offered to the next candidate (NOTICE `rerouted`). Acknowledged handovers stay with
+    /// their owner. Returns how many were withdrawn.
+    func withdrawOffersOfDepartedContacts() throws -> Int {
+        let rows = try db.query(
+            """
+            SELECT h.handover_id, h.referral_id, h.need_index, h.contact, h.is_lead, r.organisation FROM handovers h
+            JOIN referrals r ON r.referral_id = h.referral_id WHERE h.state = 'offered' ORDER BY h.rowid
+            """)
+        var withdrawn = 0
+        for row in rows {
+            guard let contact = row.string("contact"), map.contacts[contact] == nil,
+                let handoverID = row.string("handover_id"), let referralID = row.string("referral_id")
+            else { continue }
+            let at = now
+            let needIndex = row.int("need_index") ?? 0
+            try db.run(
+                "UPDATE handovers SET state = 'cancelled', ack_by = NULL, updated_at = ? WHERE handover_id = ?",
+                [.text(at), .text(handoverID)])
+            changeLoad(of: contact, by: -1)
+            try confirmOffer(handoverID, at: at)
+            try cancelTimers(forHandover: handoverID)
+            try appendEvent(referralID, "cancelled", at: at, handoverID: handoverID, contact: contact)
+            try enqueue(
+                to: contact, referralID: referralID, handoverID: nil,
+                Cancelled(messageID: "", handoverID: handoverID, referralID: referralID, reason: .removedFromMap))
+            let referral = try storedReferral(referralID)
+            try route(
+                referralID: referralID, organisation: row.string("organisation") ?? "", referral: referral,
+                needIndex: needIndex, lead: row.bool("is_lead") ?? false,
+                excluding: try previousHolders(referralID: referralID, needIndex: needIndex), event: .rerouted)
+            try updateReferralState(referralID)
+            logger.info("handover.withdrawn", ["referral": referralID, "handover": handoverID, "contact": contact])
+            withdrawn += 1
+        }
+        releasedContacts = []
+        return withdrawn
+    }
 }

@@ -26,6 +26,7 @@ let usage = """
                                         offer an unowned need to a contact of the coordinator's choice
       clock advance DURATION --state-dir DIR
                                         manual clock mode only: move the clock forward (PT2H, P3D)
+      socialmap reload --state-dir DIR  check the social map file and swap it in (or list its problems)
 
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
@@ -100,6 +101,14 @@ let commandUsage: [String: String] = [
     the ranking keys of the chosen contact and the runner-up (Protocols/SRP1.md, Explanations).
     ID is a referral_id (ref-…) or your own external_id.
     """,
+    "socialmap": """
+    Usage: schakelctl socialmap reload (--state-dir DIR | --admin ENDPOINT)
+
+    Asks the running daemon to read its social map file again. The whole file is checked first:
+    on any problem every problem is printed with its JSON path, the daemon keeps the map it has,
+    and the exit code is 1. On success offers pending to contacts who left the map go to the
+    next candidate, and needs waiting for a contact are tried again.
+    """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
 
@@ -152,12 +161,26 @@ while !arguments.isEmpty {
         positional.append(argument)
     }
 }
-if ["stats", "backup", "clock", "assign"].contains(command) {
+if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) {
     do {
         let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
         let admin = try AdminClient(endpoint: endpoint)
         defer { admin.close() }
-        if command == "assign" {
+        if command == "socialmap" {
+            guard positional == ["reload"] else { fail("usage: schakelctl socialmap reload\n\n\(help)") }
+            let reply = try admin.request("socialmap.reload")
+            guard reply["ok"] == true else {
+                for problem in reply["problems"]?.arrayValue ?? [] {
+                    let path = problem["path"]?.stringValue ?? ""
+                    print("\(path.isEmpty ? "" : "\(path): ")\(problem["message"]?.stringValue ?? "?")")
+                }
+                fail(reply["message"]?.stringValue ?? "the reload was refused")
+            }
+            print(
+                "social map reloaded: \(Int(reply["organisations"]?.numberValue ?? 0)) organisations, "
+                    + "\(Int(reply["contacts"]?.numberValue ?? 0)) contacts, "
+                    + "\(Int(reply["withdrawn"]?.numberValue ?? 0)) offers withdrawn and re-matched")
+        } else if command == "assign" {
             guard positional.count == 2, let by = options["--by"] else {
                 fail("usage: schakelctl assign HANDOVER_ID contact:ID --by PRINCIPAL\n\n\(help)")
             }

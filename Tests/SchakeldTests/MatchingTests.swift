@@ -2,6 +2,10 @@ import Foundation
 import SchakelProtocol
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Issue 3 against the real daemon: each hard filter and each ranking key deciding a match, the deputy, the
 /// lead of a multi-need referral, and needs that wait for a contact to be back or to have room.
 @Suite struct MatchingTests {
@@ -213,5 +217,65 @@ extension MatchingTests {
         #expect(cli.output.contains("chosen: contact:wonen-carla"), "\(cli.output)")
         #expect(cli.output.contains("runner-up: contact:wonen-bram"), "\(cli.output)")
         #expect(cli.output.contains("does not speak the language"), "\(cli.output)")
+    }
+}
+
+/// `socialmap.reload` (and `schakelctl socialmap reload`): a removed contact's pending offer goes to the next
+/// candidate, an acknowledged one stays, and a broken file changes nothing.
+@Suite struct SocialMapReloadTests {
+    @Test func aReloadThatRemovesAContactReMatchesTheirPendingOffers() throws {
+        let daemon = try MatchingTests.daemon()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+        // Bram gets two housing needs (Polish goes to Carla, so rotate with capacity instead): he acknowledges one.
+        let kept = try gp.submit(try MatchingTests.housing())
+        let keptOffer = try bram.next(.handover)
+        _ = try bram.request(.ack, ["handover_id": keptOffer.body["handover_id"]!], expect: .acked)
+        _ = try gp.submit(try MatchingTests.housing())  // Carla (load)
+        let pending = try gp.submit(try MatchingTests.housing())  // Bram 1/20 against Carla 1/15
+        let pendingOffer = try bram.next(.handover)
+        #expect(pendingOffer.body["referral_id"] == pending.body["referral_id"])
+
+        try daemon.useSocialMap(try SocialMaps.demo(removing: ["contact:wonen-bram"]))
+        // The map path changed in the config file only: a SIGHUP picks it up.
+        daemon.send(signal: SIGHUP)
+        let cancelled = try bram.next(.cancelled, timeout: 10)
+        #expect(cancelled.body["handover_id"] == pendingOffer.body["handover_id"])
+        #expect(cancelled.body["reason"] == "removed_from_map")
+        let moved = try carla.next(.handover)
+        let secondForCarla =
+            moved.body["referral_id"] == pending.body["referral_id"] ? moved : try carla.next(.handover)
+        #expect(secondForCarla.body["referral_id"] == pending.body["referral_id"])
+        let status = try gp.request(.status, ["referral_id": kept.body["referral_id"]!], expect: .referral)
+        #expect(status.body["handovers"]?[0]?["state"] == "accepted")
+        let acknowledged = (status.body["timeline"]?.arrayValue ?? []).filter { $0["event"] == "acknowledged" }
+        #expect(acknowledged.map { $0["contact"] } == ["contact:wonen-bram"])
+        for peer in [gp, bram, carla] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+    }
+
+    @Test func aBrokenFileKeepsTheRunningMapAndListsEveryProblem() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        let url = try daemon.useSocialMap(try SocialMaps.demo())
+        try daemon.start()
+        let broken = try SocialMaps.demo(changing: [
+            "contact:wonen-bram": ["capacity": .number(0), "deputy": "contact:nobody"]
+        ])
+        try broken.canonicalData().write(to: url)
+        let reply = try daemon.admin("socialmap.reload")
+        #expect(reply["ok"] == false)
+        #expect(reply["code"] == "invalid")
+        let paths = (reply["problems"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
+        #expect(paths.count == 2, "\(reply)")
+        #expect(paths.allSatisfy { $0.hasPrefix("contacts[") })
+        let cli = try CommandLineTests.run(
+            "schakelctl", ["socialmap", "reload", "--state-dir", daemon.stateDirectory.path])
+        #expect(cli.status == 1)
+        #expect(cli.output.contains(".capacity: must be at least 1"), "\(cli.output)")
+        // Still serving with the old map: Bram gets housing.
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        _ = try gp.submit(try MatchingTests.housing())
+        _ = try bram.next(.handover)
     }
 }
