@@ -6,10 +6,13 @@ public struct AdminError: Error, Sendable, Equatable {
     /// `invalid`, `unknown_command`, `disabled` or `failed`.
     public var code: String
     public var message: String
+    /// Further fields of the reply (`problems` of a refused `socialmap.reload`).
+    public var details: [String: JSONValue] = [:]
 
-    public init(_ code: String, _ message: String) {
+    public init(_ code: String, _ message: String, details: [String: JSONValue] = [:]) {
         self.code = code
         self.message = message
+        self.details = details
     }
 
     static func invalid(_ message: String) -> AdminError { AdminError("invalid", message) }
@@ -64,8 +67,11 @@ struct AdminCommands {
             fields["ok"] = true
             return (JSONValue.object(fields).canonicalData(), command, nil)
         } catch {
-            let body: JSONValue = ["ok": false, "code": .string(error.code), "message": .string(error.message)]
-            return (body.canonicalData(), command, error)
+            var body: [String: JSONValue] = [
+                "ok": false, "code": .string(error.code), "message": .string(error.message),
+            ]
+            body.merge(error.details) { current, _ in current }
+            return (JSONValue.object(body).canonicalData(), command, error)
         }
     }
 }

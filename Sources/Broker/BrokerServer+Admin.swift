@@ -72,6 +72,27 @@ extension BrokerServer {
                 throw AdminError("failed", "the assignment could not be stored: \(error)")
             }
         }
+        adminCommands.register(
+            "socialmap.reload",
+            summary: "check the social map file in full and swap it in; on any problem keep the running map"
+        ) { [unowned self] _ throws(AdminError) in
+            let path = config.socialMapPath
+            switch reloadSocialMap(from: path) {
+            case .success(let withdrawn):
+                return [
+                    "social_map": .string(path.path), "organisations": .int(desk.map.organizations.count),
+                    "contacts": .int(desk.map.contacts.count), "withdrawn": .int(withdrawn),
+                ]
+            case .failure(let error):
+                throw AdminError(
+                    "invalid",
+                    "\(path.path) has \(error.problems.count) problem(s); the running map was kept",
+                    details: [
+                        "problems": .array(
+                            error.problems.map { ["path": .string($0.path), "message": .string($0.message)] })
+                    ])
+            }
+        }
         let testHooks = config.testHooks
         adminCommands.register("debug.stall", summary: "tests only: block the event loop for \"seconds\"") {
             [unowned self] request throws(AdminError) in

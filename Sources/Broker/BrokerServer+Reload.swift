@@ -38,36 +38,8 @@ extension BrokerServer {
         for (setting, changed) in restartOnly where changed {
             logger.warning("config.restart_needed", ["setting": setting])
         }
-        let problems = SocialMap.problems(contentsOf: fresh.socialMapPath)
-        var newMap: SocialMap?
-        if problems.isEmpty {
-            do {
-                newMap = try SocialMap(contentsOf: fresh.socialMapPath)
-            } catch {
-                logger.error("socialmap.invalid", ["problem": "\(error)"])
-            }
-        }
-        for problem in problems {
-            logger.error("socialmap.invalid", ["path": problem.path, "problem": problem.message])
-        }
-        if let newMap {
-            desk.replaceMap(newMap)
-            mapReloads += 1
+        if case .success = reloadSocialMap(from: fresh.socialMapPath) {
             config.socialMapPath = fresh.socialMapPath
-            logger.info(
-                "socialmap.reloaded",
-                [
-                    "social_map": fresh.socialMapPath.path, "organisations": "\(newMap.organizations.count)",
-                    "contacts": "\(newMap.contacts.count)",
-                ])
-        } else {
-            mapReloadFailures += 1
-            logger.error(
-                "socialmap.reload_failed",
-                [
-                    "social_map": fresh.socialMapPath.path, "problems": "\(max(problems.count, 1))",
-                    "kept": "the running map",
-                ])
         }
         config.logLevel = fresh.logLevel
         config.outboxRetryInterval = fresh.outboxRetryInterval
@@ -77,4 +49,62 @@ extension BrokerServer {
         desk.logger.level = fresh.logLevel
         logger.info("daemon.reloaded", ["log_level": fresh.logLevel.name])
     }
+
+    /// Checks the whole social map file at `path` and, when it has no problem, swaps it in and re-matches: offers
+    /// pending to contacts no longer on the map are withdrawn and offered to the next candidate, and waiting needs
+    /// are tried again. On any problem every problem is logged with its path and the running map stays.
+    /// Returns the number of offers withdrawn, or the problems.
+    func reloadSocialMap(from path: URL) -> Result<Int, SocialMapReloadError> {
+        let problems = SocialMap.problems(contentsOf: path)
+        var newMap: SocialMap?
+        var all = problems
+        if problems.isEmpty {
+            do {
+                newMap = try SocialMap(contentsOf: path)
+            } catch let problem as SocialMapError {
+                all = [problem]
+            } catch {
+                all = [SocialMapError(path: "", message: "\(error)")]
+            }
+        }
+        for problem in all {
+            logger.error("socialmap.invalid", ["path": problem.path, "problem": problem.message])
+        }
+        guard let newMap else {
+            mapReloadFailures += 1
+            logger.error(
+                "socialmap.reload_failed",
+                ["social_map": path.path, "problems": "\(all.count)", "kept": "the running map"])
+            return .failure(SocialMapReloadError(problems: all))
+        }
+        let oldMap = desk.map
+        desk.replaceMap(newMap)
+        let withdrawn: Int
+        do {
+            withdrawn = try commitChange { () throws -> Int in
+                let count = try desk.withdrawOffersOfDepartedContacts()
+                try desk.retryWaiting()
+                return count
+            }
+        } catch {
+            desk.replaceMap(oldMap)
+            mapReloadFailures += 1
+            logger.error("socialmap.reload_failed", ["social_map": path.path, "error": "\(error)"])
+            return .failure(
+                SocialMapReloadError(problems: [SocialMapError(path: "", message: "re-matching failed: \(error)")]))
+        }
+        mapReloads += 1
+        logger.info(
+            "socialmap.reloaded",
+            [
+                "social_map": path.path, "organisations": "\(newMap.organizations.count)",
+                "contacts": "\(newMap.contacts.count)", "withdrawn": "\(withdrawn)",
+            ])
+        return .success(withdrawn)
+    }
+}
+
+/// Every problem that kept a social map from being swapped in.
+struct SocialMapReloadError: Error {
+    var problems: [SocialMapError]
 }

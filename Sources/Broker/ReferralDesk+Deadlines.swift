@@ -24,8 +24,12 @@ enum TimerKind: String, Sendable {
     case nazorgAnswer = "nazorg_answer"
     /// Still unanswered after the reminder: record no_answer.
     case nazorgFinal = "nazorg_final"
+    /// A waiting need's absent candidate is back: try to offer it again.
+    case absenceEnd = "absence_end"
 
-    static let all: [TimerKind] = [.ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal]
+    static let all: [TimerKind] = [
+        .ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal, .absenceEnd,
+    ]
 }
 
 /// The deadline chain of issue 4: offers carry an acknowledgement deadline, a reminder goes out
@@ -92,7 +96,9 @@ extension ReferralDesk {
         case .nazorg: try askNazorg(handoverID)
         case .nazorgAnswer: try remindNazorg(handoverID)
         case .nazorgFinal: try recordNoAnswer(handoverID)
+        case .absenceEnd: try retryWaiting(handoverID)
         }
+        try releaseWaiting()
     }
 
     func insertTimer(_ kind: TimerKind, referralID: String, handoverID: String, due: Date) throws {
@@ -165,7 +171,7 @@ extension ReferralDesk {
             needIndex: handover.needIndex, lead: handover.isLead,
             excluding: try previousHolders(referralID: handover.referralID, needIndex: handover.needIndex),
             event: .rerouted)
-        if !routed {
+        if routed == .nobody {
             try escalate(
                 handover, expiredHandoverID: handoverID, contact: contact, organisation: organisation,
                 urgency: referral.urgency, reason: .unowned)

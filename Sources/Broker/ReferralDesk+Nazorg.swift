@@ -119,6 +119,7 @@ extension ReferralDesk {
             try notifyReferrer(handover, .outcome, result: result, at: now)
         }
         try updateReferralState(handover.referralID)
+        try releaseWaiting()
         return WireMessage(
             .noted, encoding: Noted(event: .outcome, referralID: handover.referralID, handoverID: handoverID))
     }

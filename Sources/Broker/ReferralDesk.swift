@@ -27,9 +27,20 @@ final class ReferralDesk {
     /// the database at start and kept in step with every change to a handover's state, because
     /// a `COUNT(*)` per candidate per need grew with every open handover and dominated intake.
     private var openHandovers: [String: Int] = [:]
-    /// The inverse of each change to `openHandovers` since the last commit, so that a rolled
-    /// back savepoint or a failed commit takes the in-memory counts back with the database.
-    private var loadUndo: [(contact: String, delta: Int)] = []
+    /// When each contact was last offered a handover: the fair-rotation key of matching, rebuilt from the
+    /// handovers table at start like `openHandovers`.
+    private var lastOffered: [String: Date] = [:]
+    /// The inverse of each change to `openHandovers` and `lastOffered` since the last commit, so that a rolled
+    /// back savepoint or a failed commit takes the in-memory state back with the database.
+    private var loadUndo: [LoadChange] = []
+    /// Contacts whose open handovers went down since the waiting needs were last looked at: a need waiting for
+    /// room may be offered to one of them now.
+    var releasedContacts: Set<String> = []
+
+    private enum LoadChange {
+        case open(contact: String, delta: Int)
+        case lastOffered(contact: String, previous: Date?)
+    }
 
     init(db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger) throws {
         self.db = db
@@ -47,7 +58,17 @@ final class ReferralDesk {
         {
             if let contact = row.string("contact") { openHandovers[contact] = row.int("n") ?? 0 }
         }
+        for row in try db.query(
+            "SELECT contact, MAX(offered_at) AS at FROM handovers WHERE offered_at IS NOT NULL GROUP BY contact")
+        {
+            if let contact = row.string("contact"), let at = row.string("at").flatMap(RFC3339.parse) {
+                lastOffered[contact] = at
+            }
+        }
     }
+
+    /// What matching balances on: the in-memory load and rotation state.
+    var contactLoad: ContactLoad { ContactLoad(open: openHandovers, lastOffered: lastOffered) }
 
     /// Returns and forgets the timer changes of the work done since the last call.
     func takeTimerChanges() -> [TimerChange] {
@@ -77,7 +98,10 @@ final class ReferralDesk {
     /// transaction that held them rolled back (`0` for the whole batch).
     func rollBackLoad(to mark: Int) {
         while loadUndo.count > mark, let change = loadUndo.popLast() {
-            openHandovers[change.contact, default: 0] -= change.delta
+            switch change {
+            case .open(let contact, let delta): openHandovers[contact, default: 0] -= delta
+            case .lastOffered(let contact, let previous): lastOffered[contact] = previous
+            }
         }
     }
 
@@ -88,7 +112,13 @@ final class ReferralDesk {
 
     func changeLoad(of contact: String, by delta: Int) {
         openHandovers[contact, default: 0] += delta
-        loadUndo.append((contact, delta))
+        loadUndo.append(.open(contact: contact, delta: delta))
+        if delta < 0 { releasedContacts.insert(contact) }
+    }
+
+    func noteOffer(to contact: String, at moment: Date) {
+        loadUndo.append(.lastOffered(contact: contact, previous: lastOffered[contact]))
+        lastOffered[contact] = moment
     }
 
     var now: String { RFC3339.format(clock.now()) }
@@ -133,7 +163,7 @@ final class ReferralDesk {
             let routed = try route(
                 referralID: referralID, organisation: organisation, referral: referral, needIndex: index,
                 lead: !leadTaken, excluding: [])
-            if routed { leadTaken = true }
+            if routed == .offered { leadTaken = true }
         }
         try updateReferralState(referralID)
         logger.info(
@@ -143,40 +173,94 @@ final class ReferralDesk {
             .accepted, encoding: Accepted(externalID: referral.externalID, referralID: referralID, duplicate: false))
     }
 
-    /// Offers need `needIndex` to the best candidate not in `excluding`, or records it as
-    /// unroutable; tells the referrer either way. Returns whether a contact was found.
+    /// What became of a need that was routed.
+    enum RouteOutcome {
+        /// Offered to a contact.
+        case offered
+        /// Every candidate is away or full: it waits for one.
+        case waiting
+        /// Nobody on the map can take it (unroutable, or unowned after offers went unanswered).
+        case nobody
+    }
+
+    /// Offers need `needIndex` to the best candidate not in `excluding`, or records that it waits or that nobody
+    /// can take it; tells the referrer either way. With `waitingHandover` the need is already waiting under that
+    /// id: it is offered in place when someone qualifies now, and left waiting (quietly) when nobody does.
     @discardableResult
     func route(
         referralID: String, organisation: String, referral: Referral, needIndex: Int, lead: Bool,
-        excluding: Set<String>, event: NoticeEvent = .offered, assignTo: ContactPerson? = nil
-    ) throws -> Bool {
+        excluding: Set<String>, event: NoticeEvent = .offered, assignTo: ContactPerson? = nil,
+        waitingHandover: String? = nil
+    ) throws -> RouteOutcome {
         let need = referral.needs[needIndex]
         var chosen = assignTo
+        var explanation: MatchExplanation?
+        var waiting = false
+        var retryAt: Date?
         if assignTo == nil {
-            let pool = map.contacts(serving: need.domain, in: referral.citizen.municipality)
-            var load: [String: Int] = [:]
-            for contact in pool where !excluding.contains(contact.id) {
-                load[contact.id] = openHandovers[contact.id] ?? 0
-            }
-            chosen = matcher.choose(
-                domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
-                excluding: excluding, openHandovers: load)
+            let result = matcher.match(
+                try matchRequest(
+                    referralID: referralID, referral: referral, needIndex: needIndex, excluding: excluding),
+                load: contactLoad, now: clock.now())
+            chosen = result.chosen
+            explanation = result.explanation
+            waiting = result.isWaiting
+            retryAt = result.retryAt
         }
-        let handoverID = Identifier.make("ho")
         let at = now
         let needRef = NeedRef(index: needIndex, domain: need.domain)
-        try db.run(
-            """
-            INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
-                                   created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(handoverID), .text(referralID), .integer(Int64(needIndex)), .text(need.domain),
-                chosen.map { .text($0.id) } ?? .null, .text(chosen == nil ? "unroutable" : "offered"),
-                .integer(chosen != nil && lead ? 1 : 0), .text(at), .text(at),
-            ])
+        let explanationText = try explanation.map { try JSONValueEncoder.encode($0).canonicalString() }
+        let handoverID = waitingHandover ?? Identifier.make("ho")
+        if let waitingHandover {
+            guard let contact = chosen else {
+                try db.run(
+                    "UPDATE handovers SET explanation = ? WHERE handover_id = ?",
+                    [explanationText.map { .text($0) } ?? .null, .text(waitingHandover)])
+                if let retryAt {
+                    try insertTimer(.absenceEnd, referralID: referralID, handoverID: waitingHandover, due: retryAt)
+                }
+                return waiting ? .waiting : .nobody
+            }
+            try cancelTimers(forHandover: waitingHandover)
+            try db.run(
+                """
+                UPDATE handovers SET contact = ?, state = 'offered', is_lead = ?, offered_at = ?, explanation = ?,
+                       updated_at = ? WHERE handover_id = ?
+                """,
+                [
+                    .text(contact.id), .integer(lead ? 1 : 0), .text(at), explanationText.map { .text($0) } ?? .null,
+                    .text(at), .text(waitingHandover),
+                ])
+        } else {
+            let state = chosen != nil ? "offered" : waiting ? "waiting" : "unroutable"
+            try db.run(
+                """
+                INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                       offered_at, explanation, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(handoverID), .text(referralID), .integer(Int64(needIndex)), .text(need.domain),
+                    chosen.map { .text($0.id) } ?? .null, .text(state),
+                    .integer((chosen != nil || waiting) && lead ? 1 : 0), chosen != nil ? .text(at) : .null,
+                    explanationText.map { .text($0) } ?? .null, .text(at), .text(at),
+                ])
+        }
         guard let contact = chosen else {
+            if waiting {
+                try appendEvent(referralID, "waiting", at: at, handoverID: handoverID)
+                try enqueue(
+                    to: organisation, referralID: referralID, handoverID: nil,
+                    Notice(
+                        messageID: "", referralID: referralID, externalID: referral.externalID, event: .waiting,
+                        handoverID: handoverID, need: needRef, at: at))
+                if let retryAt {
+                    try insertTimer(.absenceEnd, referralID: referralID, handoverID: handoverID, due: retryAt)
+                }
+                logger.info(
+                    "need.waiting", ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
+                return .waiting
+            }
             // After offers went unanswered nobody owns the need; before any offer nobody could take it.
             let unowned = event == .rerouted
             if unowned {
@@ -192,9 +276,10 @@ final class ReferralDesk {
             logger.info(
                 unowned ? "need.unowned" : "need.unroutable",
                 ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
-            return false
+            return .nobody
         }
         changeLoad(of: contact.id, by: 1)
+        noteOffer(to: contact.id, at: clock.now())
         try appendEvent(referralID, "offered", at: at, handoverID: handoverID, contact: contact.id)
         let ackBy = try scheduleOfferDeadlines(
             handoverID: handoverID, referralID: referralID, urgency: referral.urgency,
@@ -212,7 +297,26 @@ final class ReferralDesk {
                 messageID: "", referralID: referralID, externalID: referral.externalID, event: event,
                 handoverID: handoverID, need: needRef, contact: card(contact).withoutDirectLine, at: at))
         logger.info("handover.offered", ["referral": referralID, "handover": handoverID, "contact": contact.id])
-        return true
+        return .offered
+    }
+
+    /// The matching request for one need: the referral's other contacts and needs included, so that a citizen's
+    /// needs go to as few people as can serve them.
+    func matchRequest(referralID: String, referral: Referral, needIndex: Int, excluding: Set<String>) throws
+        -> MatchRequest
+    {
+        let others = try db.query(
+            """
+            SELECT contact FROM handovers WHERE referral_id = ? AND need_index != ? AND contact IS NOT NULL
+              AND state IN ('offered', 'accepted', 'contacted', 'completed')
+            """, [.text(referralID), .integer(Int64(needIndex))]
+        ).compactMap { $0.string("contact") }
+        let need = referral.needs[needIndex]
+        return MatchRequest(
+            domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
+            urgency: referral.urgency, language: referral.citizen.language, excluding: excluding,
+            sameReferral: Set(others),
+            otherDomains: referral.needs.indices.filter { $0 != needIndex }.map { referral.needs[$0].domain })
     }
 
     // MARK: ACK and DECLINE
@@ -249,8 +353,11 @@ final class ReferralDesk {
         case .expired:
             throw Rejection(
                 .conflict, "handover \(handoverID) expired before it was answered and has gone to someone else")
-        case .unroutable, .unowned:
+        case .unroutable, .unowned, .waiting:
             throw Rejection(.notFound, "no handover \(handoverID)")
+        case .cancelled:
+            throw Rejection(
+                .conflict, "handover \(handoverID) was withdrawn: you left the social map, so it went to someone else")
         }
         let referral = try storedReferral(handover.referralID)
         let need = referral.needs[handover.needIndex]
@@ -282,8 +389,11 @@ final class ReferralDesk {
         case .expired:
             throw Rejection(
                 .conflict, "handover \(handoverID) expired before it was answered and has gone to someone else")
-        case .unroutable, .unowned:
+        case .unroutable, .unowned, .waiting:
             throw Rejection(.notFound, "no handover \(handoverID)")
+        case .cancelled:
+            throw Rejection(
+                .conflict, "handover \(handoverID) was withdrawn: you left the social map, so it went to someone else")
         case .offered:
             let at = now
             try db.run(
@@ -311,6 +421,7 @@ final class ReferralDesk {
                 needIndex: handover.needIndex, lead: handover.isLead,
                 excluding: try previousHolders(referralID: handover.referralID, needIndex: handover.needIndex))
             try updateReferralState(handover.referralID)
+            try releaseWaiting()
             logger.info(
                 "handover.declined",
                 ["referral": handover.referralID, "handover": handoverID, "reason": reason.rawValue])
@@ -371,7 +482,8 @@ final class ReferralDesk {
                 contact: taken ? contact : contact?.withoutDirectLine, state: state,
                 lead: h.bool("is_lead") ?? false, ackBy: state == .offered ? h.string("ack_by") : nil,
                 contactBy: h.string("contact_by"), nazorgAt: h.string("nazorg_at"), answerBy: h.string("answer_by"),
-                outcome: h.string("outcome").flatMap(OutcomeResult.init(rawValue:)))
+                outcome: h.string("outcome").flatMap(OutcomeResult.init(rawValue:)),
+                explanation: isReferrer ? h.string("explanation").flatMap(explanation) : nil)
         }
         let timeline = try db.query(
             "SELECT at, event, handover_id, contact FROM events WHERE referral_id = ? ORDER BY seq", [.text(referralID)]
@@ -521,6 +633,11 @@ final class ReferralDesk {
                 .text(referralID), .text(at), .text(event), handoverID.map { .text($0) } ?? .null,
                 contact.map { .text($0) } ?? .null,
             ])
+    }
+
+    /// A stored explanation, or nil when the column is empty or unreadable.
+    func explanation(_ text: String) -> MatchExplanation? {
+        try? SRPCoding.decoder.decode(MatchExplanation.self, from: Data(text.utf8))
     }
 
     func organisationName(_ id: String) -> String {

@@ -143,5 +143,56 @@ enum Schema {
                 CREATE INDEX handovers_by_referral ON handovers(referral_id, need_index);
                 CREATE INDEX handovers_by_contact ON handovers(contact, state);
                 """),
+        Migration(
+            version: 4,
+            sql: """
+                -- The social map (issue 3): a need can wait for a contact to come back or to have room (waiting,
+                -- no contact yet), an offer can be withdrawn because its contact left the map (cancelled), and
+                -- every offer keeps when it was made (fair rotation) and why it went where it went.
+                CREATE TABLE handovers_v4 (
+                    handover_id      TEXT PRIMARY KEY,
+                    referral_id      TEXT NOT NULL REFERENCES referrals(referral_id),
+                    need_index       INTEGER NOT NULL,
+                    domain           TEXT NOT NULL,
+                    contact          TEXT,
+                    state            TEXT NOT NULL CHECK (state IN (
+                        'offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned',
+                        'contacted', 'completed', 'waiting', 'cancelled')),
+                    is_lead          INTEGER NOT NULL DEFAULT 0,
+                    decline_reason   TEXT,
+                    ack_by           TEXT,
+                    contact_by       TEXT,
+                    nazorg_at        TEXT,
+                    answer_by        TEXT,
+                    contacted_at     TEXT,
+                    contact_channel  TEXT,
+                    outcome          TEXT,
+                    outcome_referrer TEXT,
+                    outcome_contact  TEXT,
+                    outcome_note     TEXT,
+                    offered_at       TEXT,   -- RFC 3339: when the contact was offered it (rotation)
+                    explanation      TEXT,   -- canonical JSON: why it went to this contact (or waits)
+                    created_at       TEXT NOT NULL,
+                    updated_at       TEXT NOT NULL,
+                    CHECK ((contact IS NULL) = (state IN ('unroutable', 'unowned', 'waiting')))
+                );
+                INSERT INTO handovers_v4 (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                          decline_reason, ack_by, contact_by, nazorg_at, answer_by, contacted_at,
+                                          contact_channel, outcome, outcome_referrer, outcome_contact, outcome_note,
+                                          offered_at, created_at, updated_at)
+                    SELECT handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                           decline_reason, ack_by, contact_by, nazorg_at, answer_by, contacted_at,
+                           contact_channel, outcome, outcome_referrer, outcome_contact, outcome_note,
+                           CASE WHEN contact IS NULL THEN NULL ELSE created_at END, created_at, updated_at
+                    FROM handovers ORDER BY rowid;
+                DROP TABLE handovers;
+                ALTER TABLE handovers_v4 RENAME TO handovers;
+                CREATE INDEX handovers_by_referral ON handovers(referral_id, need_index);
+                CREATE INDEX handovers_by_contact ON handovers(contact, state);
+                CREATE INDEX handovers_waiting ON handovers(state) WHERE state = 'waiting';
+
+                -- Declines that say the map is wrong about a contact, counted for `socialmap check --state-dir`.
+                CREATE INDEX handovers_by_decline ON handovers(decline_reason) WHERE decline_reason IS NOT NULL;
+                """),
     ]
 }

@@ -232,6 +232,8 @@ public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
     case closed
     /// The referrer reopened the referral; its open needs are routed again.
     case reopened
+    /// Every candidate is away or full: the need waits and is offered as soon as one has room or comes back.
+    case waiting
 }
 
 /// `NOTICE`: the referrer hears about every step, so the loop is closed.
@@ -321,12 +323,15 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
     public var answerBy: String?
     /// Once nazorg answered: the result.
     public var outcome: OutcomeResult?
+    /// For the referrer: why the need went where it went (or waits).
+    public var explanation: MatchExplanation?
 
     public init(
         handoverID: String, need: NeedRef, contact: ContactCard?, state: HandoverState, lead: Bool,
         ackBy: String? = nil, contactBy: String? = nil, nazorgAt: String? = nil, answerBy: String? = nil,
-        outcome: OutcomeResult? = nil
+        outcome: OutcomeResult? = nil, explanation: MatchExplanation? = nil
     ) {
+        self.explanation = explanation
         self.handoverID = handoverID
         self.need = need
         self.contact = contact
@@ -340,7 +345,7 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case need, contact, state, lead, outcome
+        case need, contact, state, lead, outcome, explanation
         case handoverID = "handover_id"
         case ackBy = "ack_by"
         case contactBy = "contact_by"

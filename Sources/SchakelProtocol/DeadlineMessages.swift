@@ -42,6 +42,8 @@ public struct Reminder: Sendable, Equatable, Codable {
 public enum CancelReason: String, Sendable, Codable, CaseIterable {
     /// Not answered by the acknowledgement deadline.
     case expired
+    /// The contact is no longer on the social map (a reload removed them).
+    case removedFromMap = "removed_from_map"
 }
 
 /// `CANCELLED` (broker → contact): the handover is no longer theirs; ACK or DECLINE it no more.

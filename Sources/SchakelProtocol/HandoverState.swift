@@ -3,13 +3,18 @@
 /// `offered` → `accepted` (ACK) or `declined` (DECLINE, and a new handover goes to the next
 /// candidate) or `expired` (nobody answered by the deadline: withdrawn and re-routed). A need nobody
 /// can take is recorded as one `unroutable` handover without a contact; one that ran out of
-/// candidates after offers went unanswered is `unowned` until someone takes it.
+/// candidates after offers went unanswered is `unowned` until someone takes it. A need whose
+/// candidates are all away or full is `waiting` (no contact) and becomes `offered` when one frees.
 public enum HandoverState: String, Sendable, Codable, CaseIterable {
     case offered, accepted, declined, unroutable, expired, unowned
     /// After ACK: the contact reached the citizen (CONTACTED).
     case contacted
     /// Nazorg recorded an outcome.
     case completed
+    /// Every candidate is away or full: no contact yet; offered as soon as one has room or comes back.
+    case waiting
+    /// Withdrawn from its contact, who left the social map; the need went to the next candidate.
+    case cancelled
 
     /// Counts against the contact's load.
     public var isOpen: Bool { self == .offered || self == .accepted || self == .contacted }
@@ -33,7 +38,9 @@ public enum ReferralState: String, Sendable, Codable, CaseIterable {
 
     /// The referral's state given the current handover of each need.
     public static func derive(from needStates: [HandoverState]) -> ReferralState {
-        if needStates.contains(.offered) || needStates.contains(.unowned) { return .open }
+        if needStates.contains(.offered) || needStates.contains(.unowned) || needStates.contains(.waiting) {
+            return .open
+        }
         if needStates.contains(.completed), needStates.allSatisfy({ $0 == .completed || $0 == .unroutable }) {
             return .closed
         }

@@ -1,3 +1,6 @@
+import Foundation
+import SchakelProtocol
+
 /// A named professional a handover can go to: the "short line" (HSDS: `contact` with `phone` and `language`).
 public struct ContactPerson: Sendable, Equatable, Codable {
     public var id: String
@@ -7,14 +10,23 @@ public struct ContactPerson: Sendable, Equatable, Codable {
     public var phone: String
     public var email: String
     public var domains: [String]
+    /// CBS codes when this person serves fewer municipalities than their organisation; nil = all of the organisation's.
+    public var municipalities: [String]?
     public var languages: [String]
+    /// The urgencies this person takes (`crisis`, `urgent`, `normal`); nil = every urgency.
+    public var urgencies: [String]?
     /// The most handovers this person holds open at once.
     public var capacity: Int
+    /// Periods this person is away: no offer goes to them from `from` until `to`.
+    public var absences: [Absence]?
+    /// The contact who takes over while this person is away (preferred over others when they qualify).
+    public var deputy: String?
     public var lastVerified: String?
 
     public init(
         id: String, organization: String, name: String, role: String? = nil, phone: String, email: String,
-        domains: [String], languages: [String] = ["nl"], capacity: Int, lastVerified: String? = nil
+        domains: [String], municipalities: [String]? = nil, languages: [String] = ["nl"], urgencies: [String]? = nil,
+        capacity: Int, absences: [Absence]? = nil, deputy: String? = nil, lastVerified: String? = nil
     ) {
         self.id = id
         self.organization = organization
@@ -23,13 +35,56 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         self.phone = phone
         self.email = email
         self.domains = domains
+        self.municipalities = municipalities
         self.languages = languages
+        self.urgencies = urgencies
         self.capacity = capacity
+        self.absences = absences
+        self.deputy = deputy
         self.lastVerified = lastVerified
     }
 
+    /// Whether this person takes referrals of `urgency` (an unrestricted contact takes every one).
+    public func accepts(urgency: String) -> Bool {
+        urgencies.map { $0.contains(urgency) } ?? true
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, organization, name, role, phone, email, domains, languages, capacity
+        case id, organization, name, role, phone, email, domains, municipalities, languages, urgencies, capacity
+        case absences, deputy
         case lastVerified = "last_verified"
+    }
+}
+
+/// A period a contact person is away. `from` and `to` are RFC 3339 moments or dates; a date `from` starts at
+/// midnight in Amsterdam and a date `to` includes that whole day.
+public struct Absence: Sendable, Equatable, Codable {
+    public var from: String
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+
+    /// The half-open interval [start, end) the absence covers, or nil when either end does not parse.
+    public var interval: (start: Date, end: Date)? {
+        guard let start = Self.moment(from, endOfDay: false), let end = Self.moment(to, endOfDay: true) else {
+            return nil
+        }
+        return (start, end)
+    }
+
+    /// An RFC 3339 moment, or a `YYYY-MM-DD` date at the start (or, for `endOfDay`, the end) of that day in
+    /// Amsterdam.
+    static func moment(_ text: String, endOfDay: Bool) -> Date? {
+        if text.count > 10 { return RFC3339.parse(text) }
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, text.count == 10 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3_600)!
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        guard components.isValidDate(in: calendar), let day = calendar.date(from: components) else { return nil }
+        return endOfDay ? calendar.date(byAdding: .day, value: 1, to: day) : day
     }
 }

@@ -9,11 +9,13 @@ public struct Organization: Sendable, Equatable, Codable {
     public var phone: String?
     public var email: String?
     public var coordinator: String?
+    /// What the organisation offers, where it wants to describe it (HSDS `service`).
+    public var services: [Service]?
     public var lastVerified: String?
 
     public init(
         id: String, name: String, kind: String, municipalities: [String], domains: [String], phone: String? = nil,
-        email: String? = nil, coordinator: String? = nil, lastVerified: String? = nil
+        email: String? = nil, coordinator: String? = nil, services: [Service]? = nil, lastVerified: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -23,6 +25,7 @@ public struct Organization: Sendable, Equatable, Codable {
         self.phone = phone
         self.email = email
         self.coordinator = coordinator
+        self.services = services
         self.lastVerified = lastVerified
     }
 
@@ -32,7 +35,22 @@ public struct Organization: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, kind, municipalities, domains, phone, email, coordinator
+        case id, name, kind, municipalities, domains, phone, email, coordinator, services
         case lastVerified = "last_verified"
+    }
+}
+
+/// One service of an organisation (HSDS `service`): a description for people; matching goes by domain.
+public struct Service: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var domains: [String]
+    public var description: String?
+
+    public init(id: String, name: String, domains: [String], description: String? = nil) {
+        self.id = id
+        self.name = name
+        self.domains = domains
+        self.description = description
     }
 }

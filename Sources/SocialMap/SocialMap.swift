@@ -1,6 +1,12 @@
 import Foundation
 import SchakelProtocol
 
+/// One absence of a contact as an interval: away from `start` (inclusive) until `end` (exclusive).
+public struct AbsencePeriod: Sendable, Equatable {
+    public var start: Date
+    public var end: Date
+}
+
 /// The registry of organisations and contact persons, indexed for matching.
 ///
 /// A value: the broker holds one and swaps it whole on reload, so a match never sees half a map.
@@ -9,8 +15,15 @@ public struct SocialMap: Sendable {
     public let domains: Set<String>
     public let organizations: [String: Organization]
     public let contacts: [String: ContactPerson]
-    /// Contacts per domain, in stable id order: the candidate pools matching starts from.
-    let contactsByDomain: [String: [ContactPerson]]
+    /// Every contact in id order; the pools hold places in this array.
+    let sortedContacts: [ContactPerson]
+    /// The candidate pools matching starts from: places in `sortedContacts`, ascending, per domain and municipality
+    /// (`"domain GM0344"`), with national contacts under `"domain *"`.
+    let pools: [String: [Int32]]
+    /// How many contacts work in each domain.
+    let domainCounts: [String: Int]
+    /// Each contact's absences as intervals, earliest first; contacts never away are missing.
+    let absencePeriods: [String: [AbsencePeriod]]
 
     /// Loads and checks a social map file.
     public init(contentsOf url: URL) throws {
@@ -23,29 +36,37 @@ public struct SocialMap: Sendable {
         try self.init(data: data)
     }
 
-    /// Parses and checks a social map document.
+    /// Parses and checks a social map document: its shape against social-map.schema.json, then its
+    /// cross-references; throws the first problem (``problems(contentsOf:)`` lists them all).
     public init(data: Data) throws {
-        let document: SocialMapDocument
+        let document = try Self.decode(data).get()
+        try self.init(document: document)
+    }
+
+    /// The document in `data`, or the first problem of syntax or shape with its path.
+    static func decode(_ data: Data) -> Result<SocialMapDocument, SocialMapError> {
         // The strict parser first: JSONDecoder alone would overflow the stack on a deeply
         // nested file and keep the last of two equal keys without a word.
+        let json: JSONValue
         do {
-            _ = try JSONValue.parse(data)
+            json = try JSONValue.parse(data)
         } catch {
-            throw SocialMapError(path: "", message: error.message)
+            return .failure(SocialMapError(path: "", message: error.message))
         }
+        if let first = structuralProblems(json).first { return .failure(first) }
         do {
-            document = try JSONDecoder().decode(SocialMapDocument.self, from: data)
+            return .success(try JSONDecoder().decode(SocialMapDocument.self, from: data))
         } catch let DecodingError.keyNotFound(key, context) {
-            throw SocialMapError(path: Self.path(context.codingPath + [key]), message: "required field is missing")
+            return .failure(
+                SocialMapError(path: Self.path(context.codingPath + [key]), message: "required field is missing"))
         } catch let DecodingError.typeMismatch(_, context) {
-            throw SocialMapError(
-                path: Self.path(context.codingPath), message: "wrong type: \(context.debugDescription)")
+            return .failure(
+                SocialMapError(path: Self.path(context.codingPath), message: "wrong type: \(context.debugDescription)"))
         } catch let DecodingError.valueNotFound(_, context) {
-            throw SocialMapError(path: Self.path(context.codingPath), message: "value is missing")
+            return .failure(SocialMapError(path: Self.path(context.codingPath), message: "value is missing"))
         } catch {
-            throw SocialMapError(path: "", message: "the social map is not valid JSON: \(error)")
+            return .failure(SocialMapError(path: "", message: "the social map is not valid JSON: \(error)"))
         }
-        try self.init(document: document)
     }
 
     /// Checks the cross-references of a document and builds the indexes; throws the first problem found
@@ -53,19 +74,37 @@ public struct SocialMap: Sendable {
     public init(document: SocialMapDocument) throws {
         let checked = Self.check(document)
         if let first = checked.problems.first { throw first }
-        var byDomain: [String: [ContactPerson]] = [:]
-        for contact in document.contacts.sorted(by: { $0.id < $1.id }) {
-            for d in contact.domains { byDomain[d, default: []].append(contact) }
+        let sorted = document.contacts.sorted(by: { $0.id < $1.id })
+        var pools: [String: [Int32]] = [:]
+        var domainCounts: [String: Int] = [:]
+        for (place, contact) in sorted.enumerated() {
+            let served =
+                contact.municipalities ?? checked.organizations[contact.organization]?.municipalities ?? []
+            for d in contact.domains {
+                domainCounts[d, default: 0] += 1
+                for m in served { pools["\(d) \(m)", default: []].append(Int32(place)) }
+            }
         }
         self.document = document
         self.domains = Set(document.domains.map(\.id))
         self.organizations = checked.organizations
         self.contacts = checked.contacts
-        self.contactsByDomain = byDomain
+        self.sortedContacts = sorted
+        self.pools = pools
+        self.domainCounts = domainCounts
+        var periods: [String: [AbsencePeriod]] = [:]
+        for contact in document.contacts {
+            let list = (contact.absences ?? []).compactMap(\.interval).map {
+                AbsencePeriod(start: $0.start, end: $0.end)
+            }
+            if !list.isEmpty { periods[contact.id] = list.sorted { $0.start < $1.start } }
+        }
+        self.absencePeriods = periods
     }
 
     /// Every problem in a social map file, each with its JSON path; empty when the file loads. A file that is not
-    /// valid JSON, or not shaped like a social map, yields that one problem.
+    /// valid JSON yields that one problem; a file with problems of shape yields those (cross-references are checked
+    /// once the shape is right).
     public static func problems(contentsOf url: URL) -> [SocialMapError] {
         let data: Data
         do {
@@ -75,18 +114,22 @@ public struct SocialMap: Sendable {
                 SocialMapError(path: url.path, message: "cannot read the social map: \(error.localizedDescription)")
             ]
         }
+        return problems(data: data)
+    }
+
+    /// Every problem in the bytes of a social map file (see ``problems(contentsOf:)``).
+    public static func problems(data: Data) -> [SocialMapError] {
+        let json: JSONValue
         do {
-            let document = try JSONDecoder().decode(SocialMapDocument.self, from: data)
-            return problems(in: document)
+            json = try JSONValue.parse(data)
         } catch {
-            do {
-                _ = try SocialMap(data: data)
-            } catch let problem as SocialMapError {
-                return [problem]
-            } catch {
-                return [SocialMapError(path: "", message: "\(error)")]
-            }
-            return []
+            return [SocialMapError(path: "", message: error.message)]
+        }
+        let shape = structuralProblems(json)
+        if !shape.isEmpty { return shape }
+        switch decode(data) {
+        case .failure(let problem): return [problem]
+        case .success(let document): return problems(in: document)
         }
     }
 
@@ -114,6 +157,20 @@ public struct SocialMap: Sendable {
             for d in org.domains where !domains.contains(d) {
                 problems.append(
                     SocialMapError(path: "\(path).domains", message: "\"\(d)\" is not in the domain vocabulary"))
+            }
+            var serviceIDs: Set<String> = []
+            for (j, service) in (org.services ?? []).enumerated() {
+                if !serviceIDs.insert(service.id).inserted {
+                    problems.append(
+                        SocialMapError(
+                            path: "\(path).services[\(j)].id", message: "\"\(service.id)\" appears twice"))
+                }
+                for d in service.domains where !org.domains.contains(d) {
+                    problems.append(
+                        SocialMapError(
+                            path: "\(path).services[\(j)].domains",
+                            message: "\"\(d)\" is not among the domains of \(org.id)"))
+                }
             }
             organizations[org.id] = org
         }
@@ -144,7 +201,40 @@ public struct SocialMap: Sendable {
             if contact.capacity <= 0 {
                 problems.append(SocialMapError(path: "\(path).capacity", message: "must be at least 1"))
             }
+            if let org = organizations[contact.organization], !org.municipalities.contains("*") {
+                for (j, m) in (contact.municipalities ?? []).enumerated() where !org.municipalities.contains(m) {
+                    problems.append(
+                        SocialMapError(
+                            path: "\(path).municipalities[\(j)]", message: "\(org.id) does not serve \(m)"))
+                }
+            }
+            for (j, absence) in (contact.absences ?? []).enumerated() {
+                if let interval = absence.interval, interval.end <= interval.start {
+                    problems.append(
+                        SocialMapError(path: "\(path).absences[\(j)]", message: "ends before it starts"))
+                }
+            }
             contacts[contact.id] = contact
+        }
+        for (i, contact) in document.contacts.enumerated() {
+            guard let deputyID = contact.deputy else { continue }
+            let path = "contacts[\(i)].deputy"
+            guard let deputy = contacts[deputyID] else {
+                problems.append(SocialMapError(path: path, message: "no contact \"\(deputyID)\" on the map"))
+                continue
+            }
+            if deputyID == contact.id {
+                problems.append(SocialMapError(path: path, message: "a contact cannot be their own deputy"))
+                continue
+            }
+            let mine = (contact.absences ?? []).compactMap(\.interval)
+            let theirs = (deputy.absences ?? []).compactMap(\.interval)
+            if let clash = mine.first(where: { a in theirs.contains { b in a.start < b.end && b.start < a.end } }) {
+                problems.append(
+                    SocialMapError(
+                        path: path,
+                        message: "\(deputyID) is away too during the absence from \(RFC3339.format(clash.start))"))
+            }
         }
         for (i, org) in document.organizations.enumerated() {
             if let coordinator = org.coordinator, contacts[coordinator]?.organization != org.id {
@@ -164,9 +254,47 @@ public struct SocialMap: Sendable {
 
     /// Every contact who serves `domain` in `municipality`, in stable id order.
     public func contacts(serving domain: String, in municipality: String) -> [ContactPerson] {
-        (contactsByDomain[domain] ?? []).filter {
-            organizations[$0.organization]?.serves(municipality: municipality) == true
+        places(serving: domain, in: municipality).map { sortedContacts[Int($0)] }
+    }
+
+    /// How many contacts work in `domain`, wherever.
+    public func contactCount(in domain: String) -> Int {
+        domainCounts[domain] ?? 0
+    }
+
+    /// The places in `sortedContacts` of the contacts serving `domain` in `municipality`, ascending: the local pool
+    /// and the national one merged.
+    func places(serving domain: String, in municipality: String) -> [Int32] {
+        let local = pools["\(domain) \(municipality)"] ?? []
+        let national = pools["\(domain) *"] ?? []
+        if national.isEmpty { return local }
+        if local.isEmpty { return national }
+        var merged: [Int32] = []
+        merged.reserveCapacity(local.count + national.count)
+        var (i, j) = (0, 0)
+        while i < local.count || j < national.count {
+            if i < local.count, j < national.count, local[i] == national[j] {
+                j += 1  // listed locally and as national: once
+            } else if j == national.count || (i < local.count && local[i] < national[j]) {
+                merged.append(local[i])
+                i += 1
+            } else {
+                merged.append(national[j])
+                j += 1
+            }
         }
+        return merged
+    }
+
+    /// Whether `contact` serves `municipality`: their own list when they have one, else their organisation's.
+    public func serves(_ contact: ContactPerson, municipality: String) -> Bool {
+        guard organizations[contact.organization]?.serves(municipality: municipality) == true else { return false }
+        return contact.municipalities.map { $0.contains(municipality) } ?? true
+    }
+
+    /// The absence `contactID` is in at `moment`, if any.
+    public func absence(of contactID: String, at moment: Date) -> AbsencePeriod? {
+        absencePeriods[contactID]?.first { $0.start <= moment && moment < $0.end }
     }
 
     private static func path(_ keys: [CodingKey]) -> String {

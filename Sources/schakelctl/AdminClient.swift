@@ -35,6 +35,18 @@ final class AdminClient {
     /// Sends `{"command": name, ...arguments}` and returns the reply's fields when `ok` is true; throws the
     /// reply's `code` and `message` otherwise.
     func call(_ name: String, _ arguments: [String: JSONValue] = [:], timeout: TimeInterval = 10) throws -> JSONValue {
+        let body = try request(name, arguments, timeout: timeout)
+        guard body["ok"] == true else {
+            let code = body["code"]?.stringValue ?? "?"
+            throw ClientError("\(name) refused (\(code)): \(body["message"]?.stringValue ?? body.canonicalString())")
+        }
+        return body
+    }
+
+    /// Sends `{"command": name, ...arguments}` and returns the whole reply, `ok` true or false.
+    func request(_ name: String, _ arguments: [String: JSONValue] = [:], timeout: TimeInterval = 10) throws
+        -> JSONValue
+    {
         var request = arguments
         request["command"] = .string(name)
         guard try socket.send([JSONValue.object(request).canonicalData()]) == .sent else {
@@ -47,12 +59,7 @@ final class AdminClient {
         else {
             throw ClientError("no answer from \(endpoint) within \(Int(timeout)) s; is schakeld running?")
         }
-        let body = try JSONValue.parse(reply.frames[0])
-        guard body["ok"] == true else {
-            let code = body["code"]?.stringValue ?? "?"
-            throw ClientError("\(name) refused (\(code)): \(body["message"]?.stringValue ?? body.canonicalString())")
-        }
-        return body
+        return try JSONValue.parse(reply.frames[0])
     }
 
     func close() {

@@ -17,6 +17,7 @@ let usage = """
                                         decline an offer so it goes to the next candidate
       status ID --as PRINCIPAL          print a referral's state, handovers and timeline
                                         (ID is a referral_id ref-…, or your own external_id)
+      explain ID --as org:ID            say why each need went to whom (or waits), for people
 
     Operator commands (the admin socket, see Protocols/ADMIN.md):
       stats --state-dir DIR             counts per state, outbox depth, peers, commit latency, uptime
@@ -25,6 +26,7 @@ let usage = """
                                         offer an unowned need to a contact of the coordinator's choice
       clock advance DURATION --state-dir DIR
                                         manual clock mode only: move the clock forward (PT2H, P3D)
+      socialmap reload --state-dir DIR  check the social map file and swap it in (or list its problems)
 
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
@@ -91,6 +93,22 @@ let commandUsage: [String: String] = [
     due, in order, before it answers. Prints the daemon's new time. A daemon on the wall clock
     refuses (disabled).
     """,
+    "explain": """
+    Usage: schakelctl explain ID --as org:ID [--broker ENDPOINT]
+
+    For the referring organisation: why each need of the referral went to the contact it went
+    to, or waits, or went to nobody. Per handover, how many candidates each filter removed and
+    the ranking keys of the chosen contact and the runner-up (Protocols/SRP1.md, Explanations).
+    ID is a referral_id (ref-…) or your own external_id.
+    """,
+    "socialmap": """
+    Usage: schakelctl socialmap reload (--state-dir DIR | --admin ENDPOINT)
+
+    Asks the running daemon to read its social map file again. The whole file is checked first:
+    on any problem every problem is printed with its JSON path, the daemon keeps the map it has,
+    and the exit code is 1. On success offers pending to contacts who left the map go to the
+    next candidate, and needs waiting for a contact are tried again.
+    """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
 
@@ -143,12 +161,26 @@ while !arguments.isEmpty {
         positional.append(argument)
     }
 }
-if ["stats", "backup", "clock", "assign"].contains(command) {
+if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) {
     do {
         let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
         let admin = try AdminClient(endpoint: endpoint)
         defer { admin.close() }
-        if command == "assign" {
+        if command == "socialmap" {
+            guard positional == ["reload"] else { fail("usage: schakelctl socialmap reload\n\n\(help)") }
+            let reply = try admin.request("socialmap.reload")
+            guard reply["ok"] == true else {
+                for problem in reply["problems"]?.arrayValue ?? [] {
+                    let path = problem["path"]?.stringValue ?? ""
+                    print("\(path.isEmpty ? "" : "\(path): ")\(problem["message"]?.stringValue ?? "?")")
+                }
+                fail(reply["message"]?.stringValue ?? "the reload was refused")
+            }
+            print(
+                "social map reloaded: \(Int(reply["organisations"]?.numberValue ?? 0)) organisations, "
+                    + "\(Int(reply["contacts"]?.numberValue ?? 0)) contacts, "
+                    + "\(Int(reply["withdrawn"]?.numberValue ?? 0)) offers withdrawn and re-matched")
+        } else if command == "assign" {
             guard positional.count == 2, let by = options["--by"] else {
                 fail("usage: schakelctl assign HANDOVER_ID contact:ID --by PRINCIPAL\n\n\(help)")
             }
@@ -228,6 +260,17 @@ do {
         let answer = try client.awaitReply([.declined, .rejected], timeout: 10)
         show(answer)
         if answer.command != Command.declined.rawValue { exit(1) }
+    case "explain":
+        guard positional.count == 1 else { fail("explain needs exactly one ID\n\n\(help)") }
+        let id = positional[0]
+        try client.send(
+            WireMessage(.status, .object([(id.hasPrefix("ref-") ? "referral_id" : "external_id"): .string(id)])))
+        let answer = try client.awaitReply([.referral, .rejected], timeout: 10)
+        guard answer.command == Command.referral.rawValue else {
+            show(answer)
+            exit(1)
+        }
+        print(ExplainReport.text(answer.body))
     case "status":
         guard positional.count == 1 else { fail("status needs exactly one ID\n\n\(help)") }
         let id = positional[0]

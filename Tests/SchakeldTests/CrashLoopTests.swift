@@ -275,8 +275,8 @@ struct CrashLoop {
             """
             SELECT handover_id FROM handovers
             WHERE state NOT IN ('offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned',
-                                'contacted', 'completed')
-               OR (contact IS NULL) != (state IN ('unroutable', 'unowned'))
+                                'contacted', 'completed', 'waiting', 'cancelled')
+               OR (contact IS NULL) != (state IN ('unroutable', 'unowned', 'waiting'))
             """)
         try expectNone(
             "need held by two contacts at once (two offered/accepted handovers)",
@@ -304,7 +304,7 @@ struct CrashLoop {
             """
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'
-            WHERE h.state NOT IN ('unroutable', 'unowned')
+            WHERE h.state NOT IN ('unroutable', 'unowned', 'waiting')
             GROUP BY h.handover_id HAVING COUNT(o.seq) != 1
             """)
         try expectNone(

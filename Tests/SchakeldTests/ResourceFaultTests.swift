@@ -135,6 +135,12 @@ import ZeroMQ
 
     @Test func aSlowContactsOffersQueueWithoutBlockingAnyoneElse() throws {
         let daemon = try Daemon()
+        // Room for every offer: this is about a full outbox, not a full contact (capacity makes needs wait).
+        try daemon.useSocialMap(
+            try SocialMaps.demo(changing: [
+                "contact:schuldhulp-anna": ["capacity": .number(1_000)],
+                "contact:wonen-bram": ["capacity": .number(1_000)],
+            ]))
         try daemon.start()
         // Anna's client says HELLO and then never reads; its receive queue holds one message.
         let context = try ZMQContext()

@@ -1,4 +1,5 @@
 import Foundation
+import SchakelProtocol
 import SocialMap
 import Testing
 
@@ -16,5 +17,88 @@ import Testing
     @Test func anUnreadableFileIsOneProblem() {
         let problems = SocialMap.problems(contentsOf: URL(fileURLWithPath: "/nonexistent/map.json"))
         #expect(problems.count == 1)
+    }
+}
+
+/// The fields of issue 3 (narrower municipalities, urgencies, absences, deputies, services) and the checks
+/// that keep them honest.
+@Suite struct SocialMapModelTests {
+    static func demoJSON() throws -> [String: JSONValue] {
+        try #require(try JSONValue.parse(Data(contentsOf: DemoMapTests.demoURL)).objectValue)
+    }
+
+    /// The demo file with `change` applied to contact `index`, checked.
+    static func problems(contact index: Int, _ change: (inout [String: JSONValue]) -> Void) throws -> [SocialMapError] {
+        var json = try demoJSON()
+        var contacts = try #require(json["contacts"]?.arrayValue)
+        var contact = try #require(contacts[index].objectValue)
+        change(&contact)
+        contacts[index] = .object(contact)
+        json["contacts"] = .array(contacts)
+        return SocialMap.problems(data: JSONValue.object(json).canonicalData())
+    }
+
+    @Test func theDemoMapUsesTheNewFieldsAndStillLoads() throws {
+        let map = try SocialMap(contentsOf: DemoMapTests.demoURL)
+        #expect(map.contacts.values.contains { $0.absences?.isEmpty == false })
+        #expect(map.contacts.values.contains { $0.deputy != nil })
+        #expect(map.contacts.values.contains { $0.municipalities != nil })
+        #expect(map.contacts.values.contains { $0.urgencies != nil })
+        #expect(map.organizations.values.contains { $0.services?.isEmpty == false })
+    }
+
+    @Test func aContactWithNarrowerMunicipalitiesServesOnlyThose() throws {
+        let map = try SocialMap(contentsOf: DemoMapTests.demoURL)
+        #expect(map.contacts(serving: "housing", in: "GM0321").map(\.id) == ["contact:wonen-dewi"])
+        #expect(
+            map.contacts(serving: "housing", in: "GM0356").map(\.id) == ["contact:wonen-dewi", "contact:wonen-gerrit"])
+    }
+
+    @Test func aDateAbsenceCoversWholeDaysInAmsterdam() throws {
+        let absence = Absence(from: "2030-07-06", to: "2030-07-24")
+        let interval = try #require(absence.interval)
+        #expect(RFC3339.format(interval.start) == "2030-07-05T22:00:00Z")
+        #expect(RFC3339.format(interval.end) == "2030-07-24T22:00:00Z")
+        let map = try SocialMap(contentsOf: DemoMapTests.demoURL)
+        #expect(
+            map.absence(of: "contact:gemeente-wendy", at: try #require(RFC3339.parse("2030-07-24T21:59:00Z"))) != nil)
+        #expect(
+            map.absence(of: "contact:gemeente-wendy", at: try #require(RFC3339.parse("2030-07-24T22:00:00Z"))) == nil)
+    }
+
+    @Test(
+        arguments: [
+            ("capcity", JSONValue.number(3), "contacts[6].capcity", "unknown field"),
+            ("municipalities", ["GM0356"], "contacts[6].municipalities[0]", "does not serve"),
+            ("municipalities", ["GM344"], "contacts[6].municipalities[0]", "CBS code"),
+            ("urgencies", ["soon"], "contacts[6].urgencies[0]", "crisis, urgent or normal"),
+            (
+                "absences", [["from": "2030-02-01", "to": "2030-01-01"]], "contacts[6].absences[0]",
+                "ends before it starts"
+            ),
+            ("absences", [["from": "2030-02-01", "to": "next week"]], "contacts[6].absences[0].to", "RFC 3339"),
+            ("deputy", "contact:nobody", "contacts[6].deputy", "no contact"),
+            ("deputy", "contact:schuldhulp-anna", "contacts[6].deputy", "own deputy"),
+        ] as [(String, JSONValue, String, String)])
+    func aBrokenContactFieldIsReportedWithItsPath(field: String, value: JSONValue, path: String, message: String) throws
+    {
+        // contacts[6] is contact:schuldhulp-anna of org:schuldhulp-utrecht (GM0344).
+        let problems = try Self.problems(contact: 6) { $0[field] = value }
+        #expect(problems.contains { $0.path == path && $0.message.contains(message) }, "\(problems)")
+    }
+
+    @Test func aDeputyAwayAtTheSameTimeIsAnError() throws {
+        var json = try Self.demoJSON()
+        var contacts = try #require(json["contacts"]?.arrayValue)
+        let away: JSONValue = [["from": "2030-03-01", "to": "2030-03-10"]]
+        for (index, deputy) in [(6, "contact:schuldhulp-joost"), (7, nil)] as [(Int, String?)] {
+            var contact = try #require(contacts[index].objectValue)
+            contact["absences"] = away
+            if let deputy { contact["deputy"] = .string(deputy) }
+            contacts[index] = .object(contact)
+        }
+        json["contacts"] = .array(contacts)
+        let problems = SocialMap.problems(data: JSONValue.object(json).canonicalData())
+        #expect(problems.map(\.path) == ["contacts[6].deputy"], "\(problems)")
     }
 }

@@ -64,6 +64,35 @@ import Testing
         #expect(errors.isEmpty, "\(errors.joined(separator: "\n"))")
     }
 
+    /// The loader refuses what the schema refuses: each broken variant of the demo map fails both.
+    @Test(
+        arguments: [
+            ("contacts", 0, "capcity", JSONValue.number(3)),
+            ("contacts", 0, "municipalities", ["GM344"]),
+            ("contacts", 0, "urgencies", ["soon"]),
+            ("contacts", 0, "absences", [["from": "2030-01-01", "to": "tomorrow"]]),
+            ("contacts", 0, "deputy", "anna"),
+            ("contacts", 0, "languages", ["nl", "nl"]),
+            ("organizations", 0, "municipalities", ["0344"]),
+            ("organizations", 0, "services", [["id": "s", "name": "S", "domains": ["debt"], "extra": true]]),
+            ("organizations", 0, "last_verified", "last year"),
+        ] as [(String, Int, String, JSONValue)])
+    func theLoaderAndTheSchemaAgreeOnBrokenMaps(list: String, index: Int, field: String, value: JSONValue) throws {
+        let schema = try JSONSchema(
+            contentsOf: ProtocolSpec.schemasFolder.appendingPathComponent("social-map.schema.json"))
+        guard case .object(var map) = try ContractFiles.json(ContractFiles.demoMapURL),
+            var items = map[list]?.arrayValue, case .object(var item) = items[index]
+        else { throw TestError("the demo map is not shaped as expected") }
+        item[field] = value
+        items[index] = .object(item)
+        map[list] = .array(items)
+        let broken = JSONValue.object(map)
+        #expect(!schema.validate(broken).isEmpty, "the schema accepts \(field) = \(value.canonicalString())")
+        #expect(
+            !SocialMap.problems(data: broken.canonicalData()).isEmpty,
+            "the loader accepts \(field) = \(value.canonicalString())")
+    }
+
     // MARK: Examples against the implementation
 
     @Test(arguments: Command.fromPeer.sorted { $0.rawValue < $1.rawValue })

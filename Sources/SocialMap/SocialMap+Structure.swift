@@ -1,0 +1,162 @@
+import SchakelProtocol
+
+/// The checks of social-map.schema.json that the decoder does not make: unknown fields, id and code syntax,
+/// empty strings, repeated list entries. Hand-written rather than regular expressions, because a national map
+/// has a hundred thousand contacts.
+extension SocialMap {
+    static let topFields: Set<String> = [
+        "version", "name", "description", "domains", "municipalities", "organizations", "contacts",
+    ]
+    static let domainFields: Set<String> = ["id", "label_nl", "label_en"]
+    static let municipalityFields: Set<String> = ["code", "name"]
+    static let organizationFields: Set<String> = [
+        "id", "name", "kind", "municipalities", "domains", "phone", "email", "coordinator", "services",
+        "last_verified",
+    ]
+    static let serviceFields: Set<String> = ["id", "name", "domains", "description"]
+    static let contactFields: Set<String> = [
+        "id", "organization", "name", "role", "phone", "email", "domains", "municipalities", "languages",
+        "urgencies", "capacity", "absences", "deputy", "last_verified",
+    ]
+    static let absenceFields: Set<String> = ["from", "to"]
+    static let urgencies: Set<String> = ["crisis", "urgent", "normal"]
+
+    /// Every problem of shape in the parsed file, each with its JSON path.
+    static func structuralProblems(_ json: JSONValue) -> [SocialMapError] {
+        var problems: [SocialMapError] = []
+        func unknown(_ value: JSONValue?, _ allowed: Set<String>, _ path: String) {
+            guard let fields = value?.objectValue else { return }
+            for key in fields.keys.sorted() where !allowed.contains(key) {
+                problems.append(SocialMapError(path: path.isEmpty ? key : "\(path).\(key)", message: "unknown field"))
+            }
+        }
+        func text(_ value: JSONValue?, _ path: String, _ valid: (String) -> Bool, _ what: String) {
+            guard let s = value?.stringValue else { return }
+            if !valid(s) { problems.append(SocialMapError(path: path, message: "\"\(s)\" is not \(what)")) }
+        }
+        func list(_ value: JSONValue?, _ path: String, _ valid: (String) -> Bool, _ what: String) {
+            guard let items = value?.arrayValue else { return }
+            var seen: Set<String> = []
+            for (i, item) in items.enumerated() {
+                guard let s = item.stringValue else { continue }
+                if !valid(s) {
+                    problems.append(SocialMapError(path: "\(path)[\(i)]", message: "\"\(s)\" is not \(what)"))
+                }
+                if !seen.insert(s).inserted {
+                    problems.append(SocialMapError(path: "\(path)[\(i)]", message: "\"\(s)\" appears twice"))
+                }
+            }
+        }
+        func nonEmpty(_ value: JSONValue?, _ path: String) {
+            if value?.stringValue == "" { problems.append(SocialMapError(path: path, message: "must not be empty")) }
+        }
+        unknown(json, topFields, "")
+        nonEmpty(json["name"], "name")
+        if let version = json["version"]?.numberValue, version < 1 {
+            problems.append(SocialMapError(path: "version", message: "must be at least 1"))
+        }
+        if json["domains"]?.arrayValue?.isEmpty == true {
+            problems.append(SocialMapError(path: "domains", message: "needs at least one domain"))
+        }
+        for (i, domain) in (json["domains"]?.arrayValue ?? []).enumerated() {
+            let path = "domains[\(i)]"
+            unknown(domain, domainFields, path)
+            text(domain["id"], "\(path).id", isDomainID, "a domain id (lower-case letters and _)")
+            nonEmpty(domain["label_nl"], "\(path).label_nl")
+            nonEmpty(domain["label_en"], "\(path).label_en")
+        }
+        for (i, municipality) in (json["municipalities"]?.arrayValue ?? []).enumerated() {
+            let path = "municipalities[\(i)]"
+            unknown(municipality, municipalityFields, path)
+            text(municipality["code"], "\(path).code", isCBSCode, "a CBS code (GM and four digits)")
+            nonEmpty(municipality["name"], "\(path).name")
+        }
+        for (i, org) in (json["organizations"]?.arrayValue ?? []).enumerated() {
+            let path = "organizations[\(i)]"
+            unknown(org, organizationFields, path)
+            for field in ["name", "kind", "phone", "email"] { nonEmpty(org[field], "\(path).\(field)") }
+            if org["municipalities"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).municipalities", message: "needs at least one entry"))
+            }
+            list(org["municipalities"], "\(path).municipalities", { $0 == "*" || isCBSCode($0) }, "a CBS code or *")
+            list(org["domains"], "\(path).domains", isDomainID, "a domain id")
+            text(org["coordinator"], "\(path).coordinator", { isID($0, prefix: "contact:") }, "a contact id")
+            text(org["last_verified"], "\(path).last_verified", isDate, "a date (YYYY-MM-DD)")
+            for (j, service) in (org["services"]?.arrayValue ?? []).enumerated() {
+                let servicePath = "\(path).services[\(j)]"
+                unknown(service, serviceFields, servicePath)
+                nonEmpty(service["id"], "\(servicePath).id")
+                nonEmpty(service["name"], "\(servicePath).name")
+                list(service["domains"], "\(servicePath).domains", isDomainID, "a domain id")
+            }
+        }
+        for (i, contact) in (json["contacts"]?.arrayValue ?? []).enumerated() {
+            let path = "contacts[\(i)]"
+            unknown(contact, contactFields, path)
+            for field in ["name", "role", "phone", "email"] { nonEmpty(contact[field], "\(path).\(field)") }
+            text(contact["organization"], "\(path).organization", { isID($0, prefix: "org:") }, "an organisation id")
+            text(contact["deputy"], "\(path).deputy", { isID($0, prefix: "contact:") }, "a contact id")
+            text(contact["last_verified"], "\(path).last_verified", isDate, "a date (YYYY-MM-DD)")
+            list(contact["domains"], "\(path).domains", isDomainID, "a domain id")
+            if contact["municipalities"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).municipalities", message: "needs at least one entry"))
+            }
+            list(contact["municipalities"], "\(path).municipalities", isCBSCode, "a CBS code (GM and four digits)")
+            list(contact["languages"], "\(path).languages", isLanguage, "a language tag such as nl or ar")
+            list(contact["urgencies"], "\(path).urgencies", urgencies.contains, "crisis, urgent or normal")
+            for (j, absence) in (contact["absences"]?.arrayValue ?? []).enumerated() {
+                let absencePath = "\(path).absences[\(j)]"
+                unknown(absence, absenceFields, absencePath)
+                for end in ["from", "to"] {
+                    text(absence[end], "\(absencePath).\(end)", isMoment, "an RFC 3339 time or a date")
+                }
+            }
+        }
+        return problems
+    }
+
+    static func isCBSCode(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        return b.count == 6 && b[0] == UInt8(ascii: "G") && b[1] == UInt8(ascii: "M") && b[2...].allSatisfy(isDigit)
+    }
+
+    /// `^(org|contact):[a-z0-9][a-z0-9-]{0,99}$` for the given prefix.
+    static func isID(_ s: String, prefix: String) -> Bool {
+        guard s.hasPrefix(prefix) else { return false }
+        let rest = Array(s.utf8.dropFirst(prefix.utf8.count))
+        guard let first = rest.first, rest.count <= 100, isLowerOrDigit(first) else { return false }
+        return rest.allSatisfy { isLowerOrDigit($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `^[a-z][a-z_]*$`, at most 64 characters.
+    static func isDomainID(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard let first = b.first, b.count <= 64, isLower(first) else { return false }
+        return b.allSatisfy { isLower($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    /// `^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`
+    static func isLanguage(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false).map { Array($0.utf8) }
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy(isLetter) else { return false }
+        return parts.dropFirst().allSatisfy {
+            (2...8).contains($0.count) && $0.allSatisfy { isLetter($0) || isDigit($0) }
+        }
+    }
+
+    /// `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
+    static func isDate(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        return b.count == 10 && b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-")
+            && b.enumerated().allSatisfy { $0.offset == 4 || $0.offset == 7 || isDigit($0.element) }
+    }
+
+    static func isMoment(_ s: String) -> Bool {
+        isDate(s) ? Absence.moment(s, endOfDay: false) != nil : RFC3339.parse(s) != nil
+    }
+
+    private static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
+    private static func isLower(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b) }
+    private static func isLetter(_ b: UInt8) -> Bool { isLower(b) || (0x41...0x5A).contains(b) }
+    private static func isLowerOrDigit(_ b: UInt8) -> Bool { isLower(b) || isDigit(b) }
+}
