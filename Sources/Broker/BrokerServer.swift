@@ -76,9 +76,7 @@ public final class BrokerServer {
         stateLock = try Self.lockStateDirectory(config)
         db = try Self.openDatabase(config)
         desk = try ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
-        for timer in try desk.pendingTimers() {
-            timers.schedule(timer.id, at: timer.due)
-        }
+        timers = TimerQueue(try desk.pendingTimers())
         shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
         let context = try ZMQContext()
         self.context = context

@@ -19,6 +19,24 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
 
     public init() {}
 
+    /// Builds the queue from every pending timer at once, as the daemon does at start: O(n)
+    /// (Floyd's heap construction) instead of n inserts, with the storage reserved up front.
+    /// Timers with equal due times keep the order they come in; a repeated id keeps its first.
+    public init<S: Sequence>(_ timers: S) where S.Element == (id: ID, due: Date) {
+        heap.reserveCapacity(timers.underestimatedCount)
+        positions.reserveCapacity(timers.underestimatedCount)
+        for timer in timers where positions[timer.id] == nil {
+            positions[timer.id] = heap.count
+            heap.append(Entry(id: timer.id, due: timer.due, sequence: nextSequence))
+            nextSequence += 1
+        }
+        var index = heap.count / 2 - 1
+        while index >= 0 {
+            siftDown(index)
+            index -= 1
+        }
+    }
+
     public var count: Int { heap.count }
     public var isEmpty: Bool { heap.isEmpty }
 

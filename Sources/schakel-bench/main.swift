@@ -20,6 +20,7 @@ let usage = """
       --log-level LEVEL  the daemon's log level (default info, as in the dev config)
       --keep             keep the temporary directory (state, map, config, daemon log)
       --open-referrals N the size of the restart measurement (default 1,000,000)
+      --timers-only      only the timer queue and the restart figures
     """
 
 var smoke = false
@@ -28,6 +29,7 @@ var logLevel = "info"
 var workload: Int?
 var pacedRateOverride: Double?
 var openReferralsOverride: Int?
+var timersOnly = false
 var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("schakeld")
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -41,6 +43,7 @@ while !arguments.isEmpty {
     case "--workload" where !arguments.isEmpty: workload = Int(arguments.removeFirst())
     case "--paced-rate" where !arguments.isEmpty: pacedRateOverride = Double(arguments.removeFirst())
     case "--open-referrals" where !arguments.isEmpty: openReferralsOverride = Int(arguments.removeFirst())
+    case "--timers-only": timersOnly = true
     case "--help", "-h":
         print(usage)
         exit(0)
@@ -92,6 +95,14 @@ let sizes =
         endpoint: endpoint, stateDirectory: directory.appendingPathComponent("state").path, mapPath: mapURL.path,
         logLevel: logLevel
     ).canonicalData().write(to: configURL)
+
+    if timersOnly {
+        TimerBench.queue(count: sizes.timers, into: &table)
+        try TimerBench.restart(
+            count: sizes.openReferrals, daemonPath: daemonPath, directory: directory, map: map, mapURL: mapURL,
+            logLevel: logLevel, into: &table)
+        return table
+    }
 
     // Ceilings first, while the daemon is not running.
     let sample = SubmitFactory.body(externalID: "HDB-2026-0042", municipality: "GM0344")

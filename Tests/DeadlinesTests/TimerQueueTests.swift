@@ -52,3 +52,24 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct TimerQueueBulkTests {
+    @Test func bulkBuiltQueueFiresLikeOneBuiltByInserts() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var rng = SeededGenerator(seed: 7)
+        let timers = (0..<5_000).map {
+            (id: "t\($0)", due: t0.addingTimeInterval(Double(Int.random(in: 0..<500, using: &rng))))
+        }
+        var inserted = TimerQueue<String>()
+        for timer in timers { inserted.schedule(timer.id, at: timer.due) }
+        var bulk = TimerQueue(timers)
+        #expect(bulk.count == 5_000)
+        let a = inserted.popDue(asOf: t0.addingTimeInterval(1_000)).map(\.id)
+        let b = bulk.popDue(asOf: t0.addingTimeInterval(1_000)).map(\.id)
+        #expect(a == b)  // same order, ties in input order
+        var withCancel = TimerQueue(timers)
+        let cancelled = withCancel.cancel("t42")
+        #expect(cancelled)
+        #expect(withCancel.count == 4_999)
+    }
+}

@@ -9,6 +9,11 @@ import ZeroMQ
 final class Peer {
     let context: ZMQContext
     let socket: ZMQSocket
+    /// How long a test waits for an answer that must come. Generous, because it only matters
+    /// when something is wrong, and on a loaded two-core machine (CI, parallel tests, a crash
+    /// loop restarting the daemon) a healthy answer can take seconds.
+    static let patience: TimeInterval = 20
+
     /// Messages received while waiting for another command, kept in arrival order.
     private(set) var buffered: [WireMessage] = []
     /// Schema violations found in received messages; tests expect it empty.
@@ -57,7 +62,7 @@ final class Peer {
     /// The first message with `command`, from the buffer or the socket; other messages are
     /// buffered for later calls. Throws when none comes within `timeout`.
     @discardableResult
-    func next(_ command: Command, timeout: TimeInterval = 5) throws -> WireMessage {
+    func next(_ command: Command, timeout: TimeInterval = Peer.patience) throws -> WireMessage {
         if let index = buffered.firstIndex(where: { $0.command == command.rawValue }) {
             return buffered.remove(at: index)
         }
@@ -73,7 +78,7 @@ final class Peer {
     }
 
     /// Waits for the answer to a request: `expected` or REJECTED, whichever comes first.
-    func reply(_ expected: Command, timeout: TimeInterval = 5) throws -> WireMessage {
+    func reply(_ expected: Command, timeout: TimeInterval = Peer.patience) throws -> WireMessage {
         let deadline = Date().addingTimeInterval(timeout)
         if let index = buffered.firstIndex(where: { $0.command == expected.rawValue || $0.command == "REJECTED" }) {
             return buffered.remove(at: index)
