@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test bench lint format clean fuzz fuzz-run crash-test sanitize
+.PHONY: deps build run test bench lint format clean fuzz fuzz-run crash-test sanitize deb deb-deps deb-test
 
 ## deps: install libzmq, SQLite and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -43,7 +43,7 @@ format:
 	swift format format -i -r Sources Tests Package.swift
 
 clean:
-	rm -rf .build .build-asan .build-tsan state
+	rm -rf .build .build-asan .build-tsan .build-deb state
 
 ## fuzz: build the libFuzzer targets of Tests/Fuzz (frame/JSON decoder, referral validator,
 ## social-map loader) with AddressSanitizer into .build/fuzz, and seed their corpora
@@ -84,3 +84,25 @@ sanitize: deps
 	SCHAKEL_BIN_DIR=$(CURDIR)/.build-asan/debug swift test --skip-build --sanitize=address --scratch-path .build-asan
 	swift build --build-tests --sanitize=thread --scratch-path .build-tsan $(SWIFT_FLAGS)
 	SCHAKEL_BIN_DIR=$(CURDIR)/.build-tsan/debug swift test --skip-build --sanitize=thread --scratch-path .build-tsan
+
+## deb: the Debian package in .build/deb/ (deploy/README.md): release build with the Swift runtime linked
+## statically, the unit, sysusers/tmpfiles, the production config, the man pages; then lintian on it
+DEB_DIR := .build/deb
+DEB_APT_PACKAGES := dpkg-dev lintian groff man-db binutils
+deb-deps: deps
+	@if ! (command -v dpkg-shlibdeps && command -v lintian && command -v groff && command -v strip) >/dev/null; then \
+		echo "installing $(DEB_APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEB_APT_PACKAGES); \
+	fi
+
+deb: deb-deps
+	groff -man -Tutf8 -ww -z deploy/man/schakeld.8
+	groff -man -Tutf8 -ww -z deploy/man/schakelctl.1
+	deploy/deb/build $(DEB_DIR)
+	lintian --fail-on error $(DEB_DIR)/schakel_*.deb
+
+## deb-test: install the package from `make deb` into a scratch root with dpkg --root, check it, run the
+## installed daemon, purge it. DEB_TEST_SYSTEM=1 also installs it into this machine with apt and purges it
+## again: for throwaway machines only (CI). Both need root
+deb-test:
+	deploy/deb/test $(DEB_DIR)/schakel_*.deb
