@@ -9,6 +9,7 @@ import Foundation
 
 let usage = """
     Usage: schakeld --config FILE [--state-dir DIR] [--broker ENDPOINT] [--log-level LEVEL] [--check-config]
+           schakeld --check-config FILE
 
     Runs the Schakel referral broker until SIGTERM or SIGINT.
 
@@ -41,6 +42,10 @@ while !arguments.isEmpty {
         exit(0)
     case "--check-config":
         checkOnly = true
+        // `schakeld --check-config FILE` works as well as `--config FILE --check-config`.
+        if let next = arguments.first, !next.hasPrefix("--"), options["--config"] == nil {
+            options["--config"] = arguments.removeFirst()
+        }
     case "--config", "--state-dir", "--broker", "--log-level":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\(usage)") }
         options[argument] = arguments.removeFirst()

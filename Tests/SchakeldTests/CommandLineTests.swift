@@ -141,6 +141,8 @@ extension CommandLineTests {
         let demo = Paths.packageRoot.appendingPathComponent("Config/schakeld.manual-clock.json")
         let check = try Self.run("schakeld", ["--config", demo.path, "--check-config"])
         #expect(check.status == 0, "\(check.errors)")
+        let short = try Self.run("schakeld", ["--check-config", demo.path])
+        #expect(short.status == 0, "\(short.errors)")
 
         let daemon = try Daemon()
         let policy = daemon.directory.appendingPathComponent("policy.json")
