@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
-        .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
+        .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SocialMap", "Storage"]),
         .executableTarget(name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
