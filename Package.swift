@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
-        .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"]),
+        .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(
             name: "SchakeldTests",

@@ -79,3 +79,56 @@ enum SocialMapCommands {
         return counts
     }
 }
+
+extension SocialMapCommands {
+    /// Reads an HSDS publication (a JSON file, or a tabular data package: `datapackage.json` or its directory),
+    /// writes the social map to `out` (stdout when nil) and what it could not map to `report` (stderr when nil).
+    static func importHSDS(path: String, out: String?, report: String?) -> Int32 {
+        var url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            fail("no such file or directory: \(path)")
+        }
+        if isDirectory.boolValue { url = url.appendingPathComponent("datapackage.json") }
+        let tables: HSDSTables
+        do {
+            let data = try Data(contentsOf: url)
+            if url.lastPathComponent == "datapackage.json" {
+                let base = url.deletingLastPathComponent()
+                tables = try HSDSTables.tabular(datapackage: data) { relative in
+                    try? Data(contentsOf: base.appendingPathComponent(relative))
+                }
+            } else {
+                tables = try HSDSTables.json(data)
+            }
+        } catch {
+            fail("cannot read the HSDS publication \(url.path): \(error)")
+        }
+        let source = url.lastPathComponent == "datapackage.json" ? url.deletingLastPathComponent() : url
+        let result = HSDSImport.map(tables, name: "HSDS import: \(source.lastPathComponent)")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let mapData = try? encoder.encode(result.document) else { fail("cannot encode the social map") }
+        var lines = result.notes.map { "not mapped: \($0)" }
+        lines.append(
+            "imported \(result.document.organizations.count) organisations, \(result.document.contacts.count) "
+                + "contacts, \(result.document.municipalities.count) municipalities; \(result.notes.count) "
+                + "item(s) not mapped; contacts get capacity \(HSDSImport.defaultCapacity): adjust it in the map")
+        let reportText = Data((lines.joined(separator: "\n") + "\n").utf8)
+        do {
+            if let out {
+                try mapData.write(to: URL(fileURLWithPath: out))
+            } else {
+                FileHandle.standardOutput.write(mapData + Data("\n".utf8))
+            }
+            if let report {
+                try reportText.write(to: URL(fileURLWithPath: report))
+            } else {
+                FileHandle.standardError.write(reportText)
+            }
+        } catch {
+            fail("cannot write: \(error.localizedDescription)")
+        }
+        return result.document.organizations.isEmpty ? 1 : 0
+    }
+}

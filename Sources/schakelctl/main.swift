@@ -32,6 +32,8 @@ let usage = """
       socialmap check FILE [--state-dir DIR] [--json]
                                         errors and warnings with their JSON paths (exit 0, 1 or 2);
                                         --state-dir adds the contacts to re-verify after declines
+      socialmap import-hsds PATH [--out FILE]
+                                        turn an Open Referral HSDS 3.x publication into a social map
 
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
@@ -109,6 +111,7 @@ let commandUsage: [String: String] = [
     "socialmap": """
     Usage: schakelctl socialmap reload (--state-dir DIR | --admin ENDPOINT)
            schakelctl socialmap check FILE [--state-dir DIR] [--json] [--today YYYY-MM-DD]
+           schakelctl socialmap import-hsds PATH [--out FILE] [--report FILE]
 
     reload: asks the running daemon to read its social map file again. The whole file is checked first:
     on any problem every problem is printed with its JSON path, the daemon keeps the map it has,
@@ -125,6 +128,14 @@ let commandUsage: [String: String] = [
     needs as not_our_service, wrong_contact or outside_service_area is listed to re-verify.
     One line per finding with its JSON path; --json prints one JSON object instead.
     Exit code 0 clean, 1 warnings only, 2 errors.
+
+    import-hsds: reads an Open Referral HSDS 3.x publication, either a JSON file (an array of
+    organizations with nested services, or {"organizations": [...]}) or a tabular data
+    package (PATH is datapackage.json or its directory, with organization.csv, service.csv,
+    contact.csv, phone.csv, language.csv, service_area.csv, service_at_location.csv,
+    attribute.csv, taxonomy_term.csv), and writes a social map (to --out FILE, else stdout).
+    Everything it could not map is reported on stderr (or in --report FILE). The mapping is
+    in Protocols/HSDS-IMPORT.md. Exit code 0, or 1 when no organisation could be mapped.
     """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
@@ -189,6 +200,10 @@ if command == "socialmap", positional.first == "check" {
             today: options["--today"] ?? SocialMapCommands.today(),
             json: flags.contains("--json")))
 }
+if command == "socialmap", positional.first == "import-hsds" {
+    guard positional.count == 2 else { fail("usage: schakelctl socialmap import-hsds PATH\n\n\(help)") }
+    exit(SocialMapCommands.importHSDS(path: positional[1], out: options["--out"], report: options["--report"]))
+}
 if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) {
     do {
         let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
@@ -196,7 +211,7 @@ if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) {
         defer { admin.close() }
         if command == "socialmap" {
             guard positional == ["reload"] else {
-                fail("usage: schakelctl socialmap (reload | check FILE)\n\n\(help)")
+                fail("usage: schakelctl socialmap (reload | check FILE | import-hsds PATH)\n\n\(help)")
             }
             let reply = try admin.request("socialmap.reload")
             guard reply["ok"] == true else {

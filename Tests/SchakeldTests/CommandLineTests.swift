@@ -224,3 +224,53 @@ extension CommandLineTests {
         #expect(reverify.first?["message"]?.stringValue?.contains("not_our_service 1") == true)
     }
 }
+
+/// `schakelctl socialmap import-hsds`: the imported map passes the check and a real daemon routes on it.
+extension CommandLineTests {
+    static let hsdsFixtures = Paths.packageRoot.appendingPathComponent("Tests/SocialMapTests/Fixtures")
+
+    @Test func anImportedHSDSMapRoutesAReferral() throws {
+        let daemon = try Daemon()
+        let mapURL = daemon.directory.appendingPathComponent("imported.json")
+        let imported = try Self.run(
+            "schakelctl",
+            [
+                "socialmap", "import-hsds", Self.hsdsFixtures.appendingPathComponent("hsds-tabular").path, "--out",
+                mapURL.path,
+            ])
+        #expect(imported.status == 0, "\(imported.errors)")
+        #expect(imported.errors.contains("not mapped: contact"))
+        #expect(imported.errors.contains("imported 4 organisations, 5 contacts"))
+        let fromJSON = try Self.run(
+            "schakelctl",
+            ["socialmap", "import-hsds", Self.hsdsFixtures.appendingPathComponent("hsds-json/organizations.json").path])
+        #expect(fromJSON.status == 0)
+        #expect(fromJSON.output.contains("\"contact:anna-visser\""))
+
+        let check = try Self.run("schakelctl", ["socialmap", "check", mapURL.path, "--today", "2026-11-23"])
+        #expect(check.status == 1, "\(check.output)")
+        #expect(!check.output.contains("error "))
+
+        try daemon.reconfigure(["social_map": .string(mapURL.path)])
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let anna = try daemon.connect(as: "contact:anna-visser")
+        let referral = Referrals.setting(
+            "citizen.language", to: "en", in: try Referrals.make(needs: ["debt", "housing"]))
+        let accepted = try gp.submit(referral)
+        #expect(accepted.command == "ACCEPTED")
+        let offer = try anna.next(.handover)
+        #expect(offer.body["need"]?["domain"] == "debt")
+        var offered: Set<String> = []
+        for _ in 0..<2 {
+            let notice = try gp.next(.notice)
+            if let id = notice.body["contact"]?["id"]?.stringValue { offered.insert(id) }
+        }
+        #expect(offered.contains("contact:anna-visser"))
+        #expect(offered.isDisjoint(with: ["contact:ahmed-benali", "contact:dewi-kusuma"]))
+        #expect(offered.count == 2, "\(offered)")
+
+        let help = try Self.run("schakelctl", ["socialmap", "import-hsds", "--help"])
+        #expect(help.output.contains("schakelctl socialmap import-hsds PATH"))
+    }
+}
