@@ -34,7 +34,8 @@ let package = Package(
             name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SocialMap", "Storage"]),
-        .executableTarget(name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "Deadlines"]),
+        .executableTarget(
+            name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
