@@ -33,12 +33,13 @@ let package = Package(
         .target(
             name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
-        .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol"]),
-        .executableTarget(name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "Deadlines"]),
+        .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SocialMap", "Storage"]),
+        .executableTarget(
+            name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
-        .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"]),
+        .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(
             name: "SchakeldTests",

@@ -102,20 +102,31 @@ public struct Matcher: Sendable {
                 qualified.append((place, contact))
             }
         }
+        // Only the comparison fields per candidate; the full ranking keys (with formatted times) are built for
+        // the chosen one and the runner-up alone.
+        let deputies = Set(absentIDs.compactMap { map.contacts[$0]?.deputy })
+        let language = request.language?.lowercased()
         var best: Ranked?
         var second: Ranked?
-        var chosen: ContactPerson?
         for (place, contact) in qualified {
-            let keys = Ranked(
-                keys: rankingKeys(contact, place: place, request: request, load: load, absent: absentIDs),
+            let candidate = Ranked(
+                place: place, contact: contact, sameReferral: request.sameReferral.contains(contact.id),
+                otherNeedsCovered: request.otherDomains.isEmpty
+                    ? 0 : request.otherDomains.filter { contact.domains.contains($0) }.count,
+                speaksLanguage: language.map { l in contact.languages.contains { $0 == l || $0.lowercased() == l } }
+                    ?? true,
+                isDeputy: !deputies.isEmpty && deputies.contains(contact.id), open: load.open[contact.id, default: 0],
                 lastOffered: load.lastOffered[contact.id])
-            if let b = best, !keys.ranksBefore(b) {
-                if second.map({ keys.ranksBefore($0) }) ?? true { second = keys }
+            if let b = best, !candidate.ranksBefore(b) {
+                if second.map({ candidate.ranksBefore($0) }) ?? true { second = candidate }
             } else {
                 second = best
-                best = keys
-                chosen = contact
+                best = candidate
             }
+        }
+        let chosen = best?.contact
+        func keys(_ r: Ranked?) -> RankingKeys? {
+            r.map { rankingKeys($0.contact, place: $0.place, request: request, load: load, absent: absentIDs) }
         }
         let temporary =
             removed[MatchFilter.absent.rawValue, default: 0] + removed[MatchFilter.capacity.rawValue, default: 0]
@@ -123,7 +134,7 @@ public struct Matcher: Sendable {
         return MatchResult(
             chosen: chosen,
             explanation: MatchExplanation(
-                considered: map.contacts.count, removed: removed, chosen: best?.keys, runnerUp: second?.keys),
+                considered: map.contacts.count, removed: removed, chosen: keys(best), runnerUp: keys(second)),
             isWaiting: waiting, retryAt: waiting ? retryAt : nil)
     }
 
@@ -154,27 +165,33 @@ public struct Matcher: Sendable {
             order: Int(place))
     }
 
-    /// Ranking keys with the last offer as a date, to compare without parsing.
+    /// What ranking compares, without the strings of ``RankingKeys``: cheap to build for every candidate.
     struct Ranked {
-        var keys: RankingKeys
+        var place: Int32
+        var contact: ContactPerson
+        var sameReferral: Bool
+        var otherNeedsCovered: Int
+        var speaksLanguage: Bool
+        var isDeputy: Bool
+        var open: Int
         var lastOffered: Date?
 
-        /// Whether this one ranks strictly before `other`.
+        /// Whether this one ranks strictly before `other` (the order of ``RankingKeys``).
         func ranksBefore(_ other: Ranked) -> Bool {
-            let (a, b) = (keys, other.keys)
+            let (a, b) = (self, other)
             if a.sameReferral != b.sameReferral { return a.sameReferral }
             if a.otherNeedsCovered != b.otherNeedsCovered { return a.otherNeedsCovered > b.otherNeedsCovered }
             if a.speaksLanguage != b.speaksLanguage { return a.speaksLanguage }
-            if (a.deputyFor != nil) != (b.deputyFor != nil) { return a.deputyFor != nil }
+            if a.isDeputy != b.isDeputy { return a.isDeputy }
             // Cross-multiplied, so that 1/3 and 2/6 tie exactly.
-            let (la, lb) = (a.open * b.capacity, b.open * a.capacity)
+            let (la, lb) = (a.open * max(b.contact.capacity, 1), b.open * max(a.contact.capacity, 1))
             if la != lb { return la < lb }
-            if lastOffered != other.lastOffered {
-                guard let ta = lastOffered else { return true }
-                guard let tb = other.lastOffered else { return false }
+            if a.lastOffered != b.lastOffered {
+                guard let ta = a.lastOffered else { return true }
+                guard let tb = b.lastOffered else { return false }
                 return ta < tb
             }
-            return a.order < b.order
+            return a.place < b.place
         }
     }
 

@@ -21,10 +21,12 @@ let usage = """
       --keep             keep the temporary directory (state, map, config, daemon log)
       --open-referrals N the size of the restart measurement (default 1,000,000)
       --timers-only      only the timer queue and the restart figures
+      --social-map       only the social map figures (national map: load, memory, matching)
     """
 
 var smoke = false
 var keep = false
+var socialMapOnly = false
 var logLevel = "info"
 var workload: Int?
 var pacedRateOverride: Double?
@@ -38,6 +40,7 @@ while !arguments.isEmpty {
     switch argument {
     case "--smoke": smoke = true
     case "--keep": keep = true
+    case "--social-map": socialMapOnly = true
     case "--daemon" where !arguments.isEmpty: daemonPath = URL(fileURLWithPath: arguments.removeFirst())
     case "--log-level" where !arguments.isEmpty: logLevel = arguments.removeFirst()
     case "--workload" where !arguments.isEmpty: workload = Int(arguments.removeFirst())
@@ -80,6 +83,10 @@ let sizes =
 
 @MainActor func runBench() throws -> Table {
     var table = Table()
+    if socialMapOnly {
+        try MapBench.run(smoke: smoke, into: &table)
+        return table
+    }
     let directory = URL(fileURLWithPath: NSTemporaryDirectory())
         .appendingPathComponent("schakel-bench-\(UUID().uuidString.prefix(8).lowercased())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -246,9 +253,10 @@ let sizes =
         "resident memory per open referral", Double(rssAfter - rssBefore) / Double(sizes.memoryReferrals), "bytes",
         note: "VmRSS delta over \(sizes.memoryReferrals) referrals")
 
-    table.unavailable("matching latency p50/p99, national map (100,000 contacts)", "n/a: needs issue 3")
     let status = daemon.stop()
     if status != 0 { throw BenchError("schakeld exited with status \(status) on SIGTERM") }
+
+    try MapBench.run(smoke: smoke, into: &table)
 
     progress("timers: \(sizes.timers) in the in-memory queue")
     TimerBench.queue(count: sizes.timers, into: &table)

@@ -28,6 +28,13 @@ let usage = """
                                         manual clock mode only: move the clock forward (PT2H, P3D)
       socialmap reload --state-dir DIR  check the social map file and swap it in (or list its problems)
 
+    Social map files (no daemon needed):
+      socialmap check FILE [--state-dir DIR] [--json]
+                                        errors and warnings with their JSON paths (exit 0, 1 or 2);
+                                        --state-dir adds the contacts to re-verify after declines
+      socialmap import-hsds PATH [--out FILE]
+                                        turn an Open Referral HSDS 3.x publication into a social map
+
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
       --wait SECONDS      how long to wait for more messages once quiet (submit: 5, inbox: 2; 0 = forever)
@@ -103,11 +110,32 @@ let commandUsage: [String: String] = [
     """,
     "socialmap": """
     Usage: schakelctl socialmap reload (--state-dir DIR | --admin ENDPOINT)
+           schakelctl socialmap check FILE [--state-dir DIR] [--json] [--today YYYY-MM-DD]
+           schakelctl socialmap import-hsds PATH [--out FILE] [--report FILE]
 
-    Asks the running daemon to read its social map file again. The whole file is checked first:
+    reload: asks the running daemon to read its social map file again. The whole file is checked first:
     on any problem every problem is printed with its JSON path, the daemon keeps the map it has,
     and the exit code is 1. On success offers pending to contacts who left the map go to the
     next candidate, and needs waiting for a contact are tried again.
+
+    check: checks FILE without a daemon. Errors are what the daemon refuses (duplicate ids,
+    unknown references and domains, malformed CBS codes, absences that end before they start,
+    a deputy away at the same time); warnings are what it accepts but an operator should look
+    at: last_verified more than 12 months before today (--today to pick the day), a contact
+    whose phone is the organisation's general number (no direct line), and gaps: a
+    municipality of the map's region where nobody serves a domain. With --state-dir DIR the
+    daemon's database is read (read-only, the daemon may run) and every contact who declined
+    needs as not_our_service, wrong_contact or outside_service_area is listed to re-verify.
+    One line per finding with its JSON path; --json prints one JSON object instead.
+    Exit code 0 clean, 1 warnings only, 2 errors.
+
+    import-hsds: reads an Open Referral HSDS 3.x publication, either a JSON file (an array of
+    organizations with nested services, or {"organizations": [...]}) or a tabular data
+    package (PATH is datapackage.json or its directory, with organization.csv, service.csv,
+    contact.csv, phone.csv, language.csv, service_area.csv, service_at_location.csv,
+    attribute.csv, taxonomy_term.csv), and writes a social map (to --out FILE, else stdout).
+    Everything it could not map is reported on stderr (or in --report FILE). The mapping is
+    in Protocols/HSDS-IMPORT.md. Exit code 0, or 1 when no organisation could be mapped.
     """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
@@ -153,7 +181,7 @@ while !arguments.isEmpty {
         exit(0)
     case "--ack", "--json":
         flags.insert(argument)
-    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by":
+    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
         options[argument] = arguments.removeFirst()
     default:
@@ -161,13 +189,30 @@ while !arguments.isEmpty {
         positional.append(argument)
     }
 }
+if command == "socialmap", positional.first == "check" {
+    guard positional.count == 2 else { fail("usage: schakelctl socialmap check FILE\n\n\(help)") }
+    if let today = options["--today"], !today.contains(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/) {
+        fail("--today needs a date YYYY-MM-DD, not \(today)")
+    }
+    exit(
+        SocialMapCommands.check(
+            file: positional[1], stateDirectory: options["--state-dir"],
+            today: options["--today"] ?? SocialMapCommands.today(),
+            json: flags.contains("--json")))
+}
+if command == "socialmap", positional.first == "import-hsds" {
+    guard positional.count == 2 else { fail("usage: schakelctl socialmap import-hsds PATH\n\n\(help)") }
+    exit(SocialMapCommands.importHSDS(path: positional[1], out: options["--out"], report: options["--report"]))
+}
 if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) {
     do {
         let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
         let admin = try AdminClient(endpoint: endpoint)
         defer { admin.close() }
         if command == "socialmap" {
-            guard positional == ["reload"] else { fail("usage: schakelctl socialmap reload\n\n\(help)") }
+            guard positional == ["reload"] else {
+                fail("usage: schakelctl socialmap (reload | check FILE | import-hsds PATH)\n\n\(help)")
+            }
             let reply = try admin.request("socialmap.reload")
             guard reply["ok"] == true else {
                 for problem in reply["problems"]?.arrayValue ?? [] {

@@ -153,3 +153,126 @@ extension CommandLineTests {
         #expect(broken.errors.contains("urgency.normal.acknowledge_within"))
     }
 }
+
+/// `schakelctl socialmap check`: exit codes, paths, `--json`, and decline feedback from the daemon's database.
+extension CommandLineTests {
+    @Test func socialmapCheckExitsZeroOneOrTwo() throws {
+        let daemon = try Daemon()
+        let clean = daemon.directory.appendingPathComponent("clean.json")
+        let minimal: JSONValue = [
+            "version": .number(1), "name": "Eén gemeente",
+            "domains": [["id": "debt", "label_nl": "Schulden", "label_en": "Debt"]],
+            "municipalities": [["code": "GM0344", "name": "Utrecht"]],
+            "organizations": [
+                [
+                    "id": "org:schuldhulp", "name": "Schuldhulp", "kind": "ngo", "municipalities": ["GM0344"],
+                    "domains": ["debt"], "phone": "+31 30 000 0000", "last_verified": "2026-10-01",
+                ]
+            ],
+            "contacts": [
+                [
+                    "id": "contact:anna", "organization": "org:schuldhulp", "name": "Anna", "phone": "+31 30 000 0001",
+                    "email": "anna@example.org", "domains": ["debt"], "languages": ["nl"], "capacity": .number(5),
+                    "last_verified": "2026-10-01",
+                ]
+            ],
+        ]
+        try minimal.canonicalData().write(to: clean)
+        let ok = try Self.run("schakelctl", ["socialmap", "check", clean.path, "--today", "2026-11-23"])
+        #expect(ok.status == 0, "\(ok.output)")
+        #expect(ok.output.contains("0 error(s), 0 warning(s)"))
+
+        let warned = try Self.run("schakelctl", ["socialmap", "check", Paths.demoMap.path, "--today", "2026-11-23"])
+        #expect(warned.status == 1, "\(warned.output)\(warned.errors)")
+        #expect(warned.output.contains("warning municipalities[3]: gap: nobody serves"))
+        let stale = try Self.run("schakelctl", ["socialmap", "check", Paths.demoMap.path, "--today", "2028-01-01"])
+        #expect(stale.output.contains("contacts[0].last_verified: last verified"))
+
+        let broken = try SocialMaps.demo(changing: ["contact:wonen-bram": ["deputy": "contact:nobody"]])
+        let brokenURL = daemon.directory.appendingPathComponent("broken.json")
+        try broken.canonicalData().write(to: brokenURL)
+        let refused = try Self.run("schakelctl", ["socialmap", "check", brokenURL.path, "--json"])
+        #expect(refused.status == 2)
+        let report = try JSONValue.parse(Data(refused.output.utf8))
+        #expect(report["errors"] == .number(1))
+        #expect(report["findings"]?[0]?["path"]?.stringValue?.hasSuffix(".deputy") == true)
+        #expect(report["findings"]?[0]?["severity"] == "error")
+
+        let help = try Self.run("schakelctl", ["socialmap", "check", "--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("schakelctl socialmap check FILE"))
+    }
+
+    @Test func declinesAsNotOurServiceAreShownToReverify() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
+        let offer = try bram.next(.handover)
+        let id = try #require(offer.body["handover_id"])
+        _ = try bram.request(.decline, ["handover_id": id, "reason": "not_our_service"], expect: .declined)
+
+        let check = try Self.run(
+            "schakelctl",
+            ["socialmap", "check", Paths.demoMap.path, "--state-dir", daemon.stateDirectory.path, "--json"])
+        #expect(check.status == 1)
+        let report = try JSONValue.parse(Data(check.output.utf8))
+        let reverify = (report["findings"]?.arrayValue ?? []).filter {
+            $0["message"]?.stringValue?.hasPrefix("re-verify") == true
+        }
+        #expect(reverify.count == 1, "\(check.output)")
+        #expect(reverify.first?["message"]?.stringValue?.contains("contact:wonen-bram") == true)
+        #expect(reverify.first?["message"]?.stringValue?.contains("not_our_service 1") == true)
+    }
+}
+
+/// `schakelctl socialmap import-hsds`: the imported map passes the check and a real daemon routes on it.
+extension CommandLineTests {
+    static let hsdsFixtures = Paths.packageRoot.appendingPathComponent("Tests/SocialMapTests/Fixtures")
+
+    @Test func anImportedHSDSMapRoutesAReferral() throws {
+        let daemon = try Daemon()
+        let mapURL = daemon.directory.appendingPathComponent("imported.json")
+        let imported = try Self.run(
+            "schakelctl",
+            [
+                "socialmap", "import-hsds", Self.hsdsFixtures.appendingPathComponent("hsds-tabular").path, "--out",
+                mapURL.path,
+            ])
+        #expect(imported.status == 0, "\(imported.errors)")
+        #expect(imported.errors.contains("not mapped: contact"))
+        #expect(imported.errors.contains("imported 4 organisations, 5 contacts"))
+        let fromJSON = try Self.run(
+            "schakelctl",
+            ["socialmap", "import-hsds", Self.hsdsFixtures.appendingPathComponent("hsds-json/organizations.json").path])
+        #expect(fromJSON.status == 0)
+        #expect(fromJSON.output.contains("\"contact:anna-visser\""))
+
+        let check = try Self.run("schakelctl", ["socialmap", "check", mapURL.path, "--today", "2026-11-23"])
+        #expect(check.status == 1, "\(check.output)")
+        #expect(!check.output.contains("error "))
+
+        try daemon.reconfigure(["social_map": .string(mapURL.path)])
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let anna = try daemon.connect(as: "contact:anna-visser")
+        let referral = Referrals.setting(
+            "citizen.language", to: "en", in: try Referrals.make(needs: ["debt", "housing"]))
+        let accepted = try gp.submit(referral)
+        #expect(accepted.command == "ACCEPTED")
+        let offer = try anna.next(.handover)
+        #expect(offer.body["need"]?["domain"] == "debt")
+        var offered: Set<String> = []
+        for _ in 0..<2 {
+            let notice = try gp.next(.notice)
+            if let id = notice.body["contact"]?["id"]?.stringValue { offered.insert(id) }
+        }
+        #expect(offered.contains("contact:anna-visser"))
+        #expect(offered.isDisjoint(with: ["contact:ahmed-benali", "contact:dewi-kusuma"]))
+        #expect(offered.count == 2, "\(offered)")
+
+        let help = try Self.run("schakelctl", ["socialmap", "import-hsds", "--help"])
+        #expect(help.output.contains("schakelctl socialmap import-hsds PATH"))
+    }
+}
