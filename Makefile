@@ -63,6 +63,11 @@ fuzz: deps
 		test -x fuzz-$$t || exit 1; \
 		mkdir -p corpus-$$t; done
 	cp Protocols/examples/*.json Protocols/examples/invalid/*.json $(FUZZ_DIR)/corpus-WireMessage/
+	@# every example also as a whole message (SRP1, command, body; the target splits at 0x00),
+	@# so the new peer commands (CONTACTED, OUTCOME, REOPEN, ...) are seeded through the frame parser too
+	for f in Protocols/examples/[A-Z]*.json Protocols/examples/invalid/*.json; do \
+		c=$$(basename $$f .json); c=$${c%%.*}; \
+		{ printf 'SRP1\000%s\000' "$$c"; cat $$f; } > $(FUZZ_DIR)/corpus-WireMessage/framed-$$(basename $$f .json); done
 	cp Protocols/examples/*.json Protocols/examples/invalid/*.json $(FUZZ_DIR)/corpus-ReferralValidator/
 	cp Config/*.json $(FUZZ_DIR)/corpus-SocialMap/
 	@echo "fuzz targets in $(FUZZ_DIR); run one with make fuzz-run TARGET=WireMessage FUZZ_SECONDS=600"
