@@ -139,7 +139,7 @@ struct CrashLoop {
             }
             let last = turn == turns - 1
             // The last turn ends at a random moment, with requests still in flight.
-            let pump = last ? Double.random(in: 0...0.03, using: &rng) : 0.02
+            let pump = (last ? Double.random(in: 0...0.03, using: &rng) : 0.02) * Sanitizer.slowdown
             try pumpAll(orgs: orgs, people: people, for: pump)
         }
     }

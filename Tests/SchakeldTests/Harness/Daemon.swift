@@ -125,6 +125,9 @@ final class Daemon {
             process.waitUntilExit()
             throw TestError("schakeld was expected to refuse to start but still ran after \(timeout) s:\n\(self.log())")
         }
+        // Already reaped, but Foundation's Process keeps itself alive until its termination is seen on this
+        // thread's run loop, which only waitUntilExit turns (LeakSanitizer found one Process per call).
+        process.waitUntilExit()
         return process.terminationStatus
     }
 
@@ -182,9 +185,9 @@ final class Daemon {
     }
 
     deinit {
-        if let process, process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if let process {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()  // also for one that exited by itself: see startExpectingExit
         }
         try? FileManager.default.removeItem(at: directory)
     }

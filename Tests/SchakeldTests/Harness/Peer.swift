@@ -62,7 +62,7 @@ final class Peer {
     /// The first message with `command`, from the buffer or the socket; other messages are
     /// buffered for later calls. Throws when none comes within `timeout`.
     @discardableResult
-    func next(_ command: Command, timeout: TimeInterval = Peer.patience) throws -> WireMessage {
+    func next(_ command: Command, timeout: TimeInterval = Peer.patience * Sanitizer.slowdown) throws -> WireMessage {
         if let index = buffered.firstIndex(where: { $0.command == command.rawValue }) {
             return buffered.remove(at: index)
         }
@@ -78,7 +78,7 @@ final class Peer {
     }
 
     /// Waits for the answer to a request: `expected` or REJECTED, whichever comes first.
-    func reply(_ expected: Command, timeout: TimeInterval = Peer.patience) throws -> WireMessage {
+    func reply(_ expected: Command, timeout: TimeInterval = Peer.patience * Sanitizer.slowdown) throws -> WireMessage {
         let deadline = Date().addingTimeInterval(timeout)
         if let index = buffered.firstIndex(where: { $0.command == expected.rawValue || $0.command == "REJECTED" }) {
             return buffered.remove(at: index)
