@@ -139,8 +139,9 @@ public final class ZMQSocket {
     /// expired). `EINTR` is retried (a retry restarts `RCVTIMEO` in full); other errors throw (`ETERM` when the
     /// context is terminating).
     ///
-    /// The metadata (``Multipart/userID``, ``Multipart/peerAddress``) is read from the first frame.
-    public func receive(dontWait: Bool = false) throws -> Multipart? {
+    /// The metadata (``Multipart/userID``, ``Multipart/peerAddress`` and each property named in `metadata`, into
+    /// ``Multipart/metadata``) is read from the first frame; every frame of a message carries the same.
+    public func receive(dontWait: Bool = false, metadata: [String] = []) throws -> Multipart? {
         try withUnsafeHandle("zmq_msg_recv") { handle throws(ZMQError) -> Multipart? in
             let flags = dontWait ? ZMQ_DONTWAIT : 0
             var result = Multipart(frames: [])
@@ -157,6 +158,9 @@ public final class ZMQSocket {
                 if result.frames.isEmpty {
                     result.userID = message.property("User-Id")
                     result.peerAddress = message.property("Peer-Address")
+                    for name in metadata {
+                        if let value = message.property(name) { result.metadata[name] = value }
+                    }
                 }
                 result.frames.append(message.data)
                 if !message.hasMore { return result }
