@@ -28,6 +28,9 @@ let usage = """
                                         manual clock mode only: move the clock forward (PT2H, P3D)
       socialmap reload --state-dir DIR  check the social map file and swap it in (or list its problems)
 
+    Keys (no daemon needed):
+      keygen NAME                       a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub
+
     Social map files (no daemon needed):
       socialmap check FILE [--state-dir DIR] [--json]
                                         errors and warnings with their JSON paths (exit 0, 1 or 2);
@@ -45,6 +48,7 @@ let usage = """
     """
 
 let commandUsage: [String: String] = [
+    "keygen": KeygenCommand.help,
     "submit": """
     Usage: schakelctl submit FILE.json --as org:ID [--broker ENDPOINT] [--wait SECONDS]
 
@@ -188,6 +192,10 @@ while !arguments.isEmpty {
         guard !argument.hasPrefix("--") else { fail("unknown option \(argument)\n\n\(help)") }
         positional.append(argument)
     }
+}
+if command == "keygen" {
+    guard positional.count == 1, !positional[0].isEmpty else { fail("usage: schakelctl keygen NAME\n\n\(help)") }
+    exit(KeygenCommand.run(name: positional[0]))
 }
 if command == "socialmap", positional.first == "check" {
     guard positional.count == 2 else { fail("usage: schakelctl socialmap check FILE\n\n\(help)") }
