@@ -8,11 +8,32 @@ final class BrokerClient {
     let context: ZMQContext
     let socket: ZMQSocket
 
-    init(endpoint: String) throws {
+    /// - Parameter curve: for a daemon in CURVE mode, its public key and this client's key pair.
+    init(endpoint: String, curve: (serverKey: String, keyPair: CurveKeyPair)? = nil) throws {
         context = try ZMQContext()
         socket = try context.socket(.dealer)
         try socket.setLinger(milliseconds: 500)
+        if let curve { try socket.makeCurveClient(serverKey: curve.serverKey, keyPair: curve.keyPair) }
         try socket.connect(endpoint)
+    }
+
+    /// The CURVE settings of `--curve-key FILE` (a secret key file from `schakelctl keygen`) and `--server-key KEY`
+    /// (the broker's public key, or a file holding it); nil when neither is given.
+    static func curve(keyFile: String?, serverKey: String?) throws -> (serverKey: String, keyPair: CurveKeyPair)? {
+        guard keyFile != nil || serverKey != nil else { return nil }
+        guard let keyFile, let serverKey else {
+            throw ClientError("--curve-key FILE and --server-key KEY go together")
+        }
+        func text(_ path: String) throws -> String {
+            try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let secret = try text(keyFile)
+        let pair = try CurveKeyPair(publicKey: try CurveKeyPair.publicKey(forSecretKey: secret), secretKey: secret)
+        let server = CurveKeyPair.isValidKey(serverKey) ? serverKey : try text(serverKey)
+        guard CurveKeyPair.isValidKey(server) else {
+            throw ClientError("--server-key: neither a Z85 public key nor a file holding one: \(serverKey)")
+        }
+        return (server, pair)
     }
 
     func send(_ message: WireMessage) throws {

@@ -40,6 +40,8 @@ let usage = """
 
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
+      --curve-key FILE    for a daemon in CURVE mode: your secret key file from keygen ($SCHAKEL_CURVE_KEY)
+      --server-key KEY    ... and the daemon's public key, or its .pub file ($SCHAKEL_SERVER_KEY)
       --wait SECONDS      how long to wait for more messages once quiet (submit: 5, inbox: 2; 0 = forever)
       --state-dir DIR     the daemon's state directory: its admin socket is DIR/admin.sock
       --admin ENDPOINT    the admin socket itself, e.g. ipc:///var/lib/schakel/admin.sock
@@ -185,7 +187,8 @@ while !arguments.isEmpty {
         exit(0)
     case "--ack", "--json":
         flags.insert(argument)
-    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report":
+    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report",
+        "--curve-key", "--server-key":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
         options[argument] = arguments.removeFirst()
     default:
@@ -272,7 +275,11 @@ let quiet = TimeInterval(options["--wait"] ?? (command == "submit" ? "5" : "2"))
 let wait = quiet == 0 ? TimeInterval(Int32.max) : quiet
 
 do {
-    let client = try BrokerClient(endpoint: endpoint)
+    let environment = ProcessInfo.processInfo.environment
+    let curve = try BrokerClient.curve(
+        keyFile: options["--curve-key"] ?? environment["SCHAKEL_CURVE_KEY"],
+        serverKey: options["--server-key"] ?? environment["SCHAKEL_SERVER_KEY"])
+    let client = try BrokerClient(endpoint: endpoint, curve: curve)
     defer { client.close() }
     _ = try client.hello(as: principal)
     switch command {

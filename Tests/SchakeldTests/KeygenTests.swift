@@ -67,4 +67,28 @@ import ZeroMQ
         try misled.send(.ping)
         #expect(try misled.drain(timeout: 1.5).isEmpty)
     }
+
+    /// The README's CURVE walk: a key from keygen on the map, and schakelctl proving it to a CURVE daemon.
+    @Test func schakelctlSubmitsToACurveDaemonWithAKeyFromKeygen() throws {
+        let daemon = try Daemon(curve: true)
+        let name = daemon.directory.appendingPathComponent("gp").path
+        #expect(try CommandLineTests.run("schakelctl", ["keygen", name]).status == 0)
+        let keys = try CurveKeyPair(publicKey: try Self.key("\(name).pub"), secretKey: try Self.key("\(name).key"))
+        try daemon.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [keys]]))
+        try daemon.start()
+        let serverKeyFile = daemon.directory.appendingPathComponent("broker.pub")
+        try Data(try #require(daemon.serverKeys).publicKey.utf8).write(to: serverKeyFile)
+        let run = try CommandLineTests.run(
+            "schakelctl",
+            [
+                "submit", Paths.exampleReferral.path, "--as", "org:huisarts-de-brug", "--wait", "1", "--broker",
+                daemon.endpoint, "--curve-key", "\(name).key", "--server-key", serverKeyFile.path,
+            ])
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.hasPrefix("ACCEPTED"), "\(run.output)")
+        let refused = try CommandLineTests.run(
+            "schakelctl", ["status", "X", "--as", "org:huisarts-de-brug", "--curve-key", "\(name).key"])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("--curve-key FILE and --server-key KEY go together"))
+    }
 }
