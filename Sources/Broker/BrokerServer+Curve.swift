@@ -7,6 +7,8 @@ import ZeroMQ
 /// map of that moment, so that a key removed by a reload stops working at once (Protocols/SRP1.md, Sessions).
 extension BrokerServer {
     /// The ZAP metadata property that carries the public key a peer proved; read per message with `zmq_msg_gets`.
+    /// A peer cannot forge it (nor `User-Id`) with a handshake property of the same name: libzmq adds the ZAP
+    /// handler's properties to a connection's metadata before the peer's own, and a name already there is kept.
     static let curveKeyProperty = "X-Curve-Key"
     /// The ZAP domain of the broker endpoint.
     static let zapDomain = "srp1"

@@ -156,4 +156,24 @@ import ZeroMQ
         Self.expectForbidden(try old.request(.ping, [:], expect: .pong), "no longer on the social map")
         #expect(try new.request(.ping, [:], expect: .pong).command == "PONG")
     }
+
+    /// The admin socket (ipc, file permissions) and the metrics endpoint (plain HTTP, counts only) are not behind
+    /// CURVE: operators and scrapers keep working, and count the CURVE sessions like any other.
+    @Test func adminAndMetricsWorkBesideACurveBroker() throws {
+        let daemon = try Daemon(settings: ["metrics": "tcp://127.0.0.1:*"], curve: true)
+        try daemon.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
+        try daemon.start()
+        _ = try daemon.connect(as: "org:huisarts-de-brug", keys: gp)
+        let stats = try daemon.admin("stats")
+        #expect(stats["ok"] == .bool(true))
+        #expect(stats["peers_connected"]?.numberValue == 1)
+        let endpoint = try #require(stats["endpoints"]?["metrics"]?.stringValue)
+        let health = try CommandLineTests.run(
+            "/usr/bin/curl",
+            [
+                "-sS", "--fail", "--max-time", "5",
+                endpoint.replacingOccurrences(of: "tcp://", with: "http://") + "/healthz",
+            ])
+        #expect(health.output == "ok\n", "\(health.errors)")
+    }
 }
