@@ -88,31 +88,38 @@ extension BrokerServer {
 
     /// Who sent `received`, checked against the map of this moment: the key must still belong to the principal
     /// ZAP admitted, and a session on this connection must still be one that principal may hold. When not, the
-    /// connection's session is dropped and the answer is `forbidden`.
+    /// connection's session is dropped and the answer is `forbidden`; a session a reload dropped gets that answer
+    /// at the peer's next message, whatever it is (then the peer may say HELLO as what it may still be).
     func authenticate(_ received: Multipart, routingID: Data) -> Result<PeerCredential, Rejection> {
         guard let user = received.userID, let key = received.metadata[Self.curveKeyProperty] else {
             return .failure(Rejection(.forbidden, "this connection is not authenticated"))
         }
         let credential = PeerCredential(principal: user, publicKey: key)
         guard desk.map.principal(forKey: key) == user else {
+            revokedSessions[routingID] = nil
             revoke(routingID: routingID, credential: credential)
-            return .failure(
-                Rejection(
-                    .forbidden,
-                    "the key this connection proved for \(user) is no longer on the social map: nothing more is "
-                        + "accepted on it; ask for your key to be listed again and reconnect"))
+            return .failure(Rejection(.forbidden, Self.keyRevoked(user)))
+        }
+        if let reason = revokedSessions.removeValue(forKey: routingID) {
+            return .failure(Rejection(.forbidden, reason))
         }
         if let principal = sessionsByRoutingID[routingID],
             sessions[principal]?.credential != credential
                 || !desk.map.allowsSession(authenticated: user, as: principal)
         {
             revoke(routingID: routingID, credential: credential)
-            return .failure(
-                Rejection(
-                    .forbidden,
-                    "\(user) may no longer speak for \(principal) according to the social map; the session is closed"))
+            return .failure(Rejection(.forbidden, Self.sessionRevoked(user, principal)))
         }
         return .success(credential)
+    }
+
+    static func keyRevoked(_ user: String) -> String {
+        "the key this connection proved for \(user) is no longer on the social map: nothing more is accepted on it; "
+            + "ask for your key to be listed again and reconnect"
+    }
+
+    static func sessionRevoked(_ user: String, _ principal: String) -> String {
+        "\(user) may no longer speak for \(principal) according to the social map; the session is closed"
     }
 
     /// The refusal of a HELLO naming someone the authenticated peer may not speak for.
@@ -132,12 +139,15 @@ extension BrokerServer {
     /// for, before the new map's consequences are delivered, so a revoked peer gets nothing more.
     func revokeSessions() {
         guard zap != nil else { return }
+        if revokedSessions.count > 10_000 { revokedSessions = [:] }  // peers that never spoke again
         for (principal, session) in sessions.sorted(by: { $0.key < $1.key }) {
             guard let credential = session.credential else { continue }
-            if desk.map.principal(forKey: credential.publicKey) != credential.principal
-                || !desk.map.allowsSession(authenticated: credential.principal, as: principal)
-            {
+            if desk.map.principal(forKey: credential.publicKey) != credential.principal {
                 revoke(routingID: session.routingID, credential: credential)
+                revokedSessions[session.routingID] = Self.keyRevoked(credential.principal)
+            } else if !desk.map.allowsSession(authenticated: credential.principal, as: principal) {
+                revoke(routingID: session.routingID, credential: credential)
+                revokedSessions[session.routingID] = Self.sessionRevoked(credential.principal, principal)
             }
         }
     }

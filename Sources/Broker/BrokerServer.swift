@@ -57,6 +57,8 @@ public final class BrokerServer {
     /// ZAP refusals per key (or mechanism), so that a peer retrying every 100 ms is logged at 1, 2, 4, 8, ...
     /// attempts rather than flooding the journal.
     var zapRefusals: [String: Int] = [:]
+    /// Connections whose session a reload dropped, with the reason their next message is refused with.
+    var revokedSessions: [Data: String] = [:]
     private var closed = false
 
     /// How often `STATUS=` is refreshed for `systemctl status`.

@@ -176,4 +176,26 @@ import ZeroMQ
             ])
         #expect(health.output == "ok\n", "\(health.errors)")
     }
+
+    /// Taking `adapter_acts_for_contacts` away ends the adapter's sessions as contacts at once; its own stays.
+    @Test func removingTheActingFlagEndsTheAdaptersContactSessions() throws {
+        let daemon = try daemon(actingAdapters: ["org:schuldhulp-utrecht"])
+        let asAnna = try daemon.connect(as: "contact:schuldhulp-anna", keys: debtAdapter)
+        let asItself = try daemon.connect(as: "org:schuldhulp-utrecht", keys: debtAdapter)
+        try daemon.useSocialMap(
+            try SocialMaps.demo(
+                keys: [
+                    "org:huisarts-de-brug": [gp], "contact:schuldhulp-anna": [anna],
+                    "org:schuldhulp-utrecht": [debtAdapter],
+                ]))
+        #expect(try daemon.admin("socialmap.reload")["ok"] == .bool(true))
+        Self.expectForbidden(
+            try asAnna.request(.ping, [:], expect: .pong),
+            "org:schuldhulp-utrecht may no longer speak for contact:schuldhulp-anna")
+        // The session is gone: a HELLO as Anna on that connection is now refused as such.
+        Self.expectForbidden(
+            try asAnna.request(.hello, ["as": "contact:schuldhulp-anna"], expect: .welcome), field: "as",
+            "you may open a session as org:schuldhulp-utrecht, not as contact:schuldhulp-anna")
+        #expect(try asItself.request(.ping, [:], expect: .pong).command == "PONG")
+    }
 }
