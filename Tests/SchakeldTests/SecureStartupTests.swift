@@ -36,6 +36,16 @@ import ZeroMQ
             "metrics: insecure_dev is allowed only on loopback or ipc endpoints")
     }
 
+    @Test func aMisspeltCurveSettingIsNamed() throws {
+        let daemon = try Daemon(curve: true)
+        try daemon.reconfigure(["curve": ["secret_key": "broker.key"], "admin": ["groups": "x"]])
+        let check = try CommandLineTests.run("schakeld", ["--config", daemon.configURL.path, "--check-config"])
+        #expect(check.status != 0)
+        #expect(check.errors.contains("unknown setting \"curve.secret_key\""), "\(check.errors)")
+        #expect(check.errors.contains("curve.secret_key_file must be a non-empty string"))
+        #expect(check.errors.contains("unknown setting \"admin.groups\""))
+    }
+
     @Test func insecureDevAndCurveTogetherAreRefused() throws {
         let daemon = try Daemon(curve: true)
         try daemon.reconfigure(["insecure_dev": true])
