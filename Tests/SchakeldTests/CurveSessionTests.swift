@@ -198,4 +198,17 @@ import ZeroMQ
             "you may open a session as org:schuldhulp-utrecht, not as contact:schuldhulp-anna")
         #expect(try asItself.request(.ping, [:], expect: .pong).command == "PONG")
     }
+
+    /// `systemctl reload` sends SIGHUP: the same revocation as the admin command.
+    @Test func aReloadBySIGHUPRevokesAKeyToo() throws {
+        let daemon = try daemon()
+        let annaPeer = try daemon.connect(as: "contact:schuldhulp-anna", keys: anna)
+        try daemon.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
+        daemon.send(signal: SIGHUP)
+        let deadline = Date().addingTimeInterval(Peer.patience)
+        while !daemon.log().contains("event=peer.revoked principal=contact:schuldhulp-anna"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Self.expectForbidden(try annaPeer.request(.ping, [:], expect: .pong), "no longer on the social map")
+    }
 }
