@@ -30,6 +30,9 @@ final class ReferralDesk {
     /// When each contact was last offered a handover: the fair-rotation key of matching, rebuilt from the
     /// handovers table at start like `openHandovers`.
     private var lastOffered: [String: Date] = [:]
+    /// `openHandovers` and `lastOffered` laid out for the current map, as matching reads them; rebuilt when the
+    /// map is replaced (contacts who left it keep their counts above, for when they come back).
+    private(set) var contactLoad: ContactLoad
     /// The inverse of each change to `openHandovers` and `lastOffered` since the last commit, so that a rolled
     /// back savepoint or a failed commit takes the in-memory state back with the database.
     private var loadUndo: [LoadChange] = []
@@ -47,6 +50,7 @@ final class ReferralDesk {
         self.map = map
         self.matcher = Matcher(map: map)
         self.validator = ReferralValidator(knownDomains: map.domains)
+        self.contactLoad = ContactLoad(map: map)
         self.policy = policy
         self.clock = clock
         self.logger = logger
@@ -65,10 +69,8 @@ final class ReferralDesk {
                 lastOffered[contact] = at
             }
         }
+        contactLoad = ContactLoad(map: map, open: openHandovers, lastOffered: lastOffered)
     }
-
-    /// What matching balances on: the in-memory load and rotation state.
-    var contactLoad: ContactLoad { ContactLoad(open: openHandovers, lastOffered: lastOffered) }
 
     /// Returns and forgets the timer changes of the work done since the last call.
     func takeTimerChanges() -> [TimerChange] {
@@ -80,6 +82,7 @@ final class ReferralDesk {
     func replaceMap(_ newMap: SocialMap) {
         map = newMap
         matcher = Matcher(map: newMap)
+        contactLoad = ContactLoad(map: newMap, open: openHandovers, lastOffered: lastOffered)
         validator = ReferralValidator(knownDomains: newMap.domains)
     }
 
@@ -99,8 +102,12 @@ final class ReferralDesk {
     func rollBackLoad(to mark: Int) {
         while loadUndo.count > mark, let change = loadUndo.popLast() {
             switch change {
-            case .open(let contact, let delta): openHandovers[contact, default: 0] -= delta
-            case .lastOffered(let contact, let previous): lastOffered[contact] = previous
+            case .open(let contact, let delta):
+                openHandovers[contact, default: 0] -= delta
+                contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
+            case .lastOffered(let contact, let previous):
+                lastOffered[contact] = previous
+                contactLoad.setLastOffered(previous, for: contact)
             }
         }
     }
@@ -112,6 +119,7 @@ final class ReferralDesk {
 
     func changeLoad(of contact: String, by delta: Int) {
         openHandovers[contact, default: 0] += delta
+        contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
         loadUndo.append(.open(contact: contact, delta: delta))
         if delta < 0 { releasedContacts.insert(contact) }
     }
@@ -119,6 +127,7 @@ final class ReferralDesk {
     func noteOffer(to contact: String, at moment: Date) {
         loadUndo.append(.lastOffered(contact: contact, previous: lastOffered[contact]))
         lastOffered[contact] = moment
+        contactLoad.setLastOffered(moment, for: contact)
     }
 
     var now: String { RFC3339.format(clock.now()) }
