@@ -298,7 +298,10 @@ final class ReferralDesk {
             need: NeedRef(index: needIndex, domain: need.domain, summary: need.summary), urgency: referral.urgency,
             lifeEvent: referral.lifeEvent, citizen: referral.citizen.offerView,
             referrer: ReferrerView(organisation: organisation, organisationName: organisationName(organisation)),
-            lead: lead, offeredAt: at, ackBy: ackBy)
+            lead: lead,
+            leadContact: lead
+                ? nil : try leadCard(referralID, besides: handoverID, holder: contact.id)?.withoutDirectLine,
+            offeredAt: at, ackBy: ackBy)
         try enqueue(to: contact.id, referralID: referralID, handoverID: handoverID, offer)
         try enqueue(
             to: organisation, referralID: referralID, handoverID: nil,
@@ -380,6 +383,8 @@ final class ReferralDesk {
                 handoverID: handoverID, referralID: handover.referralID,
                 need: NeedRef(index: handover.needIndex, domain: need.domain, summary: need.summary),
                 urgency: referral.urgency, lifeEvent: referral.lifeEvent, lead: handover.isLead,
+                leadContact: handover.isLead
+                    ? nil : try leadCard(handover.referralID, besides: handoverID, holder: principal),
                 citizen: referral.citizen,
                 referrer: ReferrerView(
                     organisation: handover.organisation, organisationName: organisationName(handover.organisation),
@@ -647,6 +652,21 @@ final class ReferralDesk {
     /// A stored explanation, or nil when the column is empty or unreadable.
     func explanation(_ text: String) -> MatchExplanation? {
         try? SRPCoding.decoder.decode(MatchExplanation.self, from: Data(text.utf8))
+    }
+
+    /// The card of the contact who leads `referralID`, when that is someone other than `holder`, who holds
+    /// `handoverID`: with the direct line once the lead has acknowledged, without it while the lead is only offered.
+    func leadCard(_ referralID: String, besides handoverID: String, holder: String) throws -> ContactCard? {
+        guard
+            let row = try db.queryOne(
+                """
+                SELECT contact, state FROM handovers WHERE referral_id = ? AND is_lead = 1 AND handover_id != ?
+                  AND contact IS NOT NULL AND state IN ('offered', 'accepted', 'contacted', 'completed')
+                """, [.text(referralID), .text(handoverID)]),
+            let contact = row.string("contact").flatMap({ map.contacts[$0] }), contact.id != holder
+        else { return nil }
+        let card = card(contact)
+        return row.string("state") == HandoverState.offered.rawValue ? card.withoutDirectLine : card
     }
 
     func organisationName(_ id: String) -> String {
