@@ -30,6 +30,9 @@ final class ReferralDesk {
     /// When each contact was last offered a handover: the fair-rotation key of matching, rebuilt from the
     /// handovers table at start like `openHandovers`.
     private var lastOffered: [String: Date] = [:]
+    /// `openHandovers` and `lastOffered` laid out for the current map, as matching reads them; rebuilt when the
+    /// map is replaced (contacts who left it keep their counts above, for when they come back).
+    private(set) var contactLoad: ContactLoad
     /// The inverse of each change to `openHandovers` and `lastOffered` since the last commit, so that a rolled
     /// back savepoint or a failed commit takes the in-memory state back with the database.
     private var loadUndo: [LoadChange] = []
@@ -47,6 +50,7 @@ final class ReferralDesk {
         self.map = map
         self.matcher = Matcher(map: map)
         self.validator = ReferralValidator(knownDomains: map.domains)
+        self.contactLoad = ContactLoad(map: map)
         self.policy = policy
         self.clock = clock
         self.logger = logger
@@ -65,10 +69,8 @@ final class ReferralDesk {
                 lastOffered[contact] = at
             }
         }
+        contactLoad = ContactLoad(map: map, open: openHandovers, lastOffered: lastOffered)
     }
-
-    /// What matching balances on: the in-memory load and rotation state.
-    var contactLoad: ContactLoad { ContactLoad(open: openHandovers, lastOffered: lastOffered) }
 
     /// Returns and forgets the timer changes of the work done since the last call.
     func takeTimerChanges() -> [TimerChange] {
@@ -80,6 +82,7 @@ final class ReferralDesk {
     func replaceMap(_ newMap: SocialMap) {
         map = newMap
         matcher = Matcher(map: newMap)
+        contactLoad = ContactLoad(map: newMap, open: openHandovers, lastOffered: lastOffered)
         validator = ReferralValidator(knownDomains: newMap.domains)
     }
 
@@ -99,8 +102,12 @@ final class ReferralDesk {
     func rollBackLoad(to mark: Int) {
         while loadUndo.count > mark, let change = loadUndo.popLast() {
             switch change {
-            case .open(let contact, let delta): openHandovers[contact, default: 0] -= delta
-            case .lastOffered(let contact, let previous): lastOffered[contact] = previous
+            case .open(let contact, let delta):
+                openHandovers[contact, default: 0] -= delta
+                contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
+            case .lastOffered(let contact, let previous):
+                lastOffered[contact] = previous
+                contactLoad.setLastOffered(previous, for: contact)
             }
         }
     }
@@ -112,6 +119,7 @@ final class ReferralDesk {
 
     func changeLoad(of contact: String, by delta: Int) {
         openHandovers[contact, default: 0] += delta
+        contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
         loadUndo.append(.open(contact: contact, delta: delta))
         if delta < 0 { releasedContacts.insert(contact) }
     }
@@ -119,6 +127,7 @@ final class ReferralDesk {
     func noteOffer(to contact: String, at moment: Date) {
         loadUndo.append(.lastOffered(contact: contact, previous: lastOffered[contact]))
         lastOffered[contact] = moment
+        contactLoad.setLastOffered(moment, for: contact)
     }
 
     var now: String { RFC3339.format(clock.now()) }
@@ -289,7 +298,10 @@ final class ReferralDesk {
             need: NeedRef(index: needIndex, domain: need.domain, summary: need.summary), urgency: referral.urgency,
             lifeEvent: referral.lifeEvent, citizen: referral.citizen.offerView,
             referrer: ReferrerView(organisation: organisation, organisationName: organisationName(organisation)),
-            lead: lead, offeredAt: at, ackBy: ackBy)
+            lead: lead,
+            leadContact: lead
+                ? nil : try leadCard(referralID, besides: handoverID, holder: contact.id)?.withoutDirectLine,
+            offeredAt: at, ackBy: ackBy)
         try enqueue(to: contact.id, referralID: referralID, handoverID: handoverID, offer)
         try enqueue(
             to: organisation, referralID: referralID, handoverID: nil,
@@ -371,6 +383,8 @@ final class ReferralDesk {
                 handoverID: handoverID, referralID: handover.referralID,
                 need: NeedRef(index: handover.needIndex, domain: need.domain, summary: need.summary),
                 urgency: referral.urgency, lifeEvent: referral.lifeEvent, lead: handover.isLead,
+                leadContact: handover.isLead
+                    ? nil : try leadCard(handover.referralID, besides: handoverID, holder: principal),
                 citizen: referral.citizen,
                 referrer: ReferrerView(
                     organisation: handover.organisation, organisationName: organisationName(handover.organisation),
@@ -639,6 +653,21 @@ final class ReferralDesk {
     /// A stored explanation, or nil when the column is empty or unreadable.
     func explanation(_ text: String) -> MatchExplanation? {
         try? SRPCoding.decoder.decode(MatchExplanation.self, from: Data(text.utf8))
+    }
+
+    /// The card of the contact who leads `referralID`, when that is someone other than `holder`, who holds
+    /// `handoverID`: with the direct line once the lead has acknowledged, without it while the lead is only offered.
+    func leadCard(_ referralID: String, besides handoverID: String, holder: String) throws -> ContactCard? {
+        guard
+            let row = try db.queryOne(
+                """
+                SELECT contact, state FROM handovers WHERE referral_id = ? AND is_lead = 1 AND handover_id != ?
+                  AND contact IS NOT NULL AND state IN ('offered', 'accepted', 'contacted', 'completed')
+                """, [.text(referralID), .text(handoverID)]),
+            let contact = row.string("contact").flatMap({ map.contacts[$0] }), contact.id != holder
+        else { return nil }
+        let card = card(contact)
+        return row.string("state") == HandoverState.offered.rawValue ? card.withoutDirectLine : card
     }
 
     func organisationName(_ id: String) -> String {

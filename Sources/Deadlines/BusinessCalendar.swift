@@ -13,9 +13,16 @@ public struct BusinessCalendar: Sendable {
     /// Opening and closing time in minutes after local midnight.
     public var opens: Int
     public var closes: Int
-    public var liberationDay: DutchHolidays.LiberationDay
+    public var liberationDay: DutchHolidays.LiberationDay {
+        didSet { holidays = Self.holidayTable(liberationDay) }
+    }
     /// Extra closing days from the config (a bridge day, a staff day).
     public var extraClosingDays: Set<LocalDate>
+
+    /// The public holidays of the years deadlines fall in, worked out once: every deadline looks at several days,
+    /// and computing Easter and the year's list for each of them was most of the cost of a referral.
+    private var holidays: Set<LocalDate>
+    static let tabulatedYears = 2000...2100
 
     /// Monday to Friday, 09:00 to 17:00, Europe/Amsterdam, Liberation Day in lustrum years.
     public static let standard = BusinessCalendar(
@@ -32,6 +39,11 @@ public struct BusinessCalendar: Sendable {
         self.closes = closes
         self.liberationDay = liberationDay
         self.extraClosingDays = extraClosingDays
+        holidays = Self.holidayTable(liberationDay)
+    }
+
+    private static func holidayTable(_ liberationDay: DutchHolidays.LiberationDay) -> Set<LocalDate> {
+        Set(tabulatedYears.flatMap { DutchHolidays.holidays($0, liberationDay: liberationDay).map(\.date) })
     }
 
     /// How a deadline counts time.
@@ -56,6 +68,7 @@ public struct BusinessCalendar: Sendable {
 
     public func isWorkingDay(_ date: LocalDate) -> Bool {
         guard workingDays.contains(date.weekday), !extraClosingDays.contains(date) else { return false }
+        if Self.tabulatedYears.contains(date.year) { return !holidays.contains(date) }
         return !DutchHolidays.holidays(date.year, liberationDay: liberationDay).contains { $0.date == date }
     }
 
@@ -104,8 +117,13 @@ public struct BusinessCalendar: Sendable {
 
     func nextWorkingDay(after date: LocalDate) -> LocalDate {
         var next = date.adding(days: 1)
-        // A year has at most a couple of dozen closing days in a row; 400 bounds a broken config.
-        for _ in 0..<400 where !isWorkingDay(next) { next = next.adding(days: 1) }
+        // A year has at most a couple of dozen closing days in a row; 400 bounds a broken config. (A `for … where`
+        // here kept asking about the found day for all 400 rounds.)
+        var looked = 0
+        while !isWorkingDay(next), looked < 400 {
+            next = next.adding(days: 1)
+            looked += 1
+        }
         return next
     }
 

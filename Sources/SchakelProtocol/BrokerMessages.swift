@@ -124,16 +124,19 @@ public struct HandoverOffer: Sendable, Equatable, Codable {
     public var citizen: CitizenOfferView
     public var referrer: ReferrerView
     public var lead: Bool
+    /// When another contact leads the referral: who, without their direct line (that comes with ACKED).
+    public var leadContact: ContactCard?
     public var offeredAt: String
     /// Answer (ACK or DECLINE) by then, or the offer is withdrawn and goes to the next candidate.
     public var ackBy: String?
 
     public init(
         messageID: String, handoverID: String, referralID: String, need: NeedRef, urgency: Urgency,
-        lifeEvent: String?, citizen: CitizenOfferView, referrer: ReferrerView, lead: Bool, offeredAt: String,
-        ackBy: String? = nil
+        lifeEvent: String?, citizen: CitizenOfferView, referrer: ReferrerView, lead: Bool,
+        leadContact: ContactCard? = nil, offeredAt: String, ackBy: String? = nil
     ) {
         self.ackBy = ackBy
+        self.leadContact = leadContact
         self.messageID = messageID
         self.handoverID = handoverID
         self.referralID = referralID
@@ -154,6 +157,7 @@ public struct HandoverOffer: Sendable, Equatable, Codable {
         case lifeEvent = "life_event"
         case offeredAt = "offered_at"
         case ackBy = "ack_by"
+        case leadContact = "lead_contact"
     }
 }
 
@@ -165,6 +169,9 @@ public struct Acked: Sendable, Equatable, Codable {
     public var urgency: Urgency
     public var lifeEvent: String?
     public var lead: Bool
+    /// When another contact leads the referral: who, with their direct line once they have acknowledged, so the
+    /// people helping one citizen can reach the one who coordinates.
+    public var leadContact: ContactCard?
     public var citizen: Citizen
     public var referrer: ReferrerView
     public var note: String?
@@ -172,8 +179,10 @@ public struct Acked: Sendable, Equatable, Codable {
 
     public init(
         handoverID: String, referralID: String, need: NeedRef, urgency: Urgency, lifeEvent: String?, lead: Bool,
-        citizen: Citizen, referrer: ReferrerView, note: String?, acknowledgedAt: String
+        leadContact: ContactCard? = nil, citizen: Citizen, referrer: ReferrerView, note: String?,
+        acknowledgedAt: String
     ) {
+        self.leadContact = leadContact
         self.handoverID = handoverID
         self.referralID = referralID
         self.need = need
@@ -192,6 +201,7 @@ public struct Acked: Sendable, Equatable, Codable {
         case referralID = "referral_id"
         case lifeEvent = "life_event"
         case acknowledgedAt = "acknowledged_at"
+        case leadContact = "lead_contact"
     }
 }
 

@@ -31,17 +31,6 @@ public struct MatchRequest: Sendable {
     }
 }
 
-/// The broker's memory of each contact's work: open handovers (against capacity) and the last offer (rotation).
-public struct ContactLoad: Sendable {
-    public var open: [String: Int]
-    public var lastOffered: [String: Date]
-
-    public init(open: [String: Int] = [:], lastOffered: [String: Date] = [:]) {
-        self.open = open
-        self.lastOffered = lastOffered
-    }
-}
-
 /// The answer of matching for one need.
 public struct MatchResult: Sendable {
     /// The contact to offer the need to; nil when nobody qualifies.
@@ -68,55 +57,66 @@ public struct Matcher: Sendable {
         self.map = map
     }
 
-    /// Matches one need at `now`.
+    /// Matches one need at `now`. `load` must have been built for this matcher's map.
     public func match(_ request: MatchRequest, load: ContactLoad, now: Date) -> MatchResult {
+        precondition(load.identity === map.index.identity, "the ContactLoad was built for another social map")
+        let index = map.index
         var removed = Dictionary(uniqueKeysWithValues: MatchFilter.allCases.map { ($0.rawValue, 0) })
         let inDomain = map.contactCount(in: request.domain)
-        let places = map.places(serving: request.domain, in: request.municipality)
+        let (local, national) = map.pools(serving: request.domain, in: request.municipality)
         removed[MatchFilter.domain.rawValue] = map.contacts.count - inDomain
-        removed[MatchFilter.municipality.rawValue] = inDomain - places.count
-        var qualified: [(place: Int32, contact: ContactPerson)] = []
-        var absentIDs: Set<String> = []
+        removed[MatchFilter.municipality.rawValue] = inDomain - local.count - national.count
+        // Everything the filters compare, turned into places and bits once per request.
+        let consented = Consented(request.consent, domain: request.domain, index: index)
+        let excluded = Set(request.excluding.compactMap { index.places[$0] })
+        let urgency = MatchIndex.bit(request.urgency)
+        var (consent, declined, urgencyRemoved, absentCount, full) = (0, 0, 0, 0, 0)
+        var qualified: [Int32] = []
+        qualified.reserveCapacity(local.count + national.count)
+        var absent: [Int32] = []
         var retryAt: Date?
-        for place in places {
-            let contact = map.sortedContacts[Int(place)]
-            let filter: MatchFilter?
-            if !request.consent.permits(organisation: contact.organization, domain: request.domain) {
-                filter = .consent
-            } else if request.excluding.contains(contact.id) {
-                filter = .declinedBefore
-            } else if !contact.accepts(urgency: request.urgency.rawValue) {
-                filter = .urgency
-            } else if let absence = map.absence(of: contact.id, at: now) {
-                filter = .absent
-                absentIDs.insert(contact.id)
-                retryAt = min(retryAt ?? absence.end, absence.end)
-            } else if load.open[contact.id, default: 0] >= contact.capacity {
-                filter = .capacity
-            } else {
-                filter = nil
-            }
-            if let filter {
-                removed[filter.rawValue, default: 0] += 1
-            } else {
-                qualified.append((place, contact))
+        for pool in [local, national] {
+            for place in pool {
+                let i = Int(place)
+                if !consented.permits(index.organizationOf[i]) {
+                    consent += 1
+                } else if !excluded.isEmpty && excluded.contains(place) {
+                    declined += 1
+                } else if index.urgencies[i] & urgency == 0 {
+                    urgencyRemoved += 1
+                } else if let absence = index.absence(at: place, now) {
+                    absentCount += 1
+                    absent.append(place)
+                    retryAt = min(retryAt ?? absence.end, absence.end)
+                } else if load.open(at: place) >= index.capacity[i] {
+                    full += 1
+                } else {
+                    qualified.append(place)
+                }
             }
         }
+        removed[MatchFilter.consent.rawValue] = consent
+        removed[MatchFilter.declinedBefore.rawValue] = declined
+        removed[MatchFilter.urgency.rawValue] = urgencyRemoved
+        removed[MatchFilter.absent.rawValue] = absentCount
+        removed[MatchFilter.capacity.rawValue] = full
         // Only the comparison fields per candidate; the full ranking keys (with formatted times) are built for
         // the chosen one and the runner-up alone.
-        let deputies = Set(absentIDs.compactMap { map.contacts[$0]?.deputy })
+        let deputies = Set(absent.map { index.deputy[Int($0)] }.filter { $0 >= 0 })
+        let sameReferral = Set(request.sameReferral.compactMap { index.places[$0] })
+        let otherDomains = request.otherDomains.map { index.domainBits[$0] ?? 0 }
         let language = request.language?.lowercased()
         var best: Ranked?
         var second: Ranked?
-        for (place, contact) in qualified {
+        for place in qualified {
+            let i = Int(place)
             let candidate = Ranked(
-                place: place, contact: contact, sameReferral: request.sameReferral.contains(contact.id),
-                otherNeedsCovered: request.otherDomains.isEmpty
-                    ? 0 : request.otherDomains.filter { contact.domains.contains($0) }.count,
-                speaksLanguage: language.map { l in contact.languages.contains { $0 == l || $0.lowercased() == l } }
-                    ?? true,
-                isDeputy: !deputies.isEmpty && deputies.contains(contact.id), open: load.open[contact.id, default: 0],
-                lastOffered: load.lastOffered[contact.id])
+                place: place, sameReferral: !sameReferral.isEmpty && sameReferral.contains(place),
+                otherNeedsCovered: otherDomains.isEmpty
+                    ? 0 : otherDomains.reduce(0) { $0 + (index.domains[i] & $1 != 0 ? 1 : 0) },
+                speaksLanguage: language.map { index.languages[i].contains($0) } ?? true,
+                isDeputy: !deputies.isEmpty && deputies.contains(place), open: load.open(at: place),
+                capacity: index.capacity[i], lastOffered: load.lastOfferedTimes[i])
             if let b = best, !candidate.ranksBefore(b) {
                 if second.map({ candidate.ranksBefore($0) }) ?? true { second = candidate }
             } else {
@@ -124,13 +124,11 @@ public struct Matcher: Sendable {
                 best = candidate
             }
         }
-        let chosen = best?.contact
+        let chosen = best.map { map.sortedContacts[Int($0.place)] }
         func keys(_ r: Ranked?) -> RankingKeys? {
-            r.map { rankingKeys($0.contact, place: $0.place, request: request, load: load, absent: absentIDs) }
+            r.map { rankingKeys(place: $0.place, request: request, load: load, absent: absent) }
         }
-        let temporary =
-            removed[MatchFilter.absent.rawValue, default: 0] + removed[MatchFilter.capacity.rawValue, default: 0]
-        let waiting = chosen == nil && temporary > 0
+        let waiting = chosen == nil && absentCount + full > 0
         return MatchResult(
             chosen: chosen,
             explanation: MatchExplanation(
@@ -149,11 +147,13 @@ public struct Matcher: Sendable {
         return result
     }
 
-    func rankingKeys(
-        _ contact: ContactPerson, place: Int32, request: MatchRequest, load: ContactLoad, absent: Set<String>
-    ) -> RankingKeys {
-        let open = load.open[contact.id, default: 0]
-        let deputyFor = absent.isEmpty ? nil : absent.sorted().first { map.contacts[$0]?.deputy == contact.id }
+    func rankingKeys(place: Int32, request: MatchRequest, load: ContactLoad, absent: [Int32]) -> RankingKeys {
+        let contact = map.sortedContacts[Int(place)]
+        let open = Int(load.open(at: place))
+        // Places follow id order, so the first absent place with this deputy is the first absent id.
+        let deputyFor = absent.filter { map.index.deputy[Int($0)] == place }.min().map {
+            map.sortedContacts[Int($0)].id
+        }
         return RankingKeys(
             contact: contact.id, sameReferral: request.sameReferral.contains(contact.id),
             otherNeedsCovered: request.otherDomains.filter { contact.domains.contains($0) }.count,
@@ -161,20 +161,46 @@ public struct Matcher: Sendable {
                 contact.languages.contains { $0.lowercased() == language.lowercased() }
             } ?? true,
             deputyFor: deputyFor, load: Double(open) / Double(max(contact.capacity, 1)), open: open,
-            capacity: contact.capacity, lastOfferedAt: load.lastOffered[contact.id].map(RFC3339.format),
+            capacity: contact.capacity, lastOfferedAt: load.lastOffered(at: place).map(RFC3339.format),
             order: Int(place))
+    }
+
+    /// Which organisations a consent lets this need go to, as organisation indexes: all of them when it names
+    /// everyone or the need's domain, else the organisations it names.
+    struct Consented {
+        let everyone: Bool
+        let organizations: Set<Int32>
+
+        init(_ consent: Consent, domain: String, index: MatchIndex) {
+            var everyone = false
+            var organizations: Set<Int32> = []
+            for scope in consent.shareWith {
+                switch scope {
+                case .everyone: everyone = true
+                case .domain(let d): if d == domain { everyone = true }
+                case .organisation(let o): if let i = index.organizationIndex[o] { organizations.insert(i) }
+                }
+            }
+            self.everyone = everyone
+            self.organizations = organizations
+        }
+
+        func permits(_ organization: Int32) -> Bool {
+            everyone || organizations.contains(organization)
+        }
     }
 
     /// What ranking compares, without the strings of ``RankingKeys``: cheap to build for every candidate.
     struct Ranked {
         var place: Int32
-        var contact: ContactPerson
         var sameReferral: Bool
         var otherNeedsCovered: Int
         var speaksLanguage: Bool
         var isDeputy: Bool
-        var open: Int
-        var lastOffered: Date?
+        var open: Int32
+        var capacity: Int32
+        /// Seconds since the reference date, `-infinity` for never (which ranks first).
+        var lastOffered: Double
 
         /// Whether this one ranks strictly before `other` (the order of ``RankingKeys``).
         func ranksBefore(_ other: Ranked) -> Bool {
@@ -184,13 +210,9 @@ public struct Matcher: Sendable {
             if a.speaksLanguage != b.speaksLanguage { return a.speaksLanguage }
             if a.isDeputy != b.isDeputy { return a.isDeputy }
             // Cross-multiplied, so that 1/3 and 2/6 tie exactly.
-            let (la, lb) = (a.open * max(b.contact.capacity, 1), b.open * max(a.contact.capacity, 1))
+            let (la, lb) = (Int(a.open) * Int(max(b.capacity, 1)), Int(b.open) * Int(max(a.capacity, 1)))
             if la != lb { return la < lb }
-            if a.lastOffered != b.lastOffered {
-                guard let ta = a.lastOffered else { return true }
-                guard let tb = b.lastOffered else { return false }
-                return ta < tb
-            }
+            if a.lastOffered != b.lastOffered { return a.lastOffered < b.lastOffered }
             return a.place < b.place
         }
     }
@@ -204,7 +226,7 @@ public struct Matcher: Sendable {
     ) -> [ContactPerson] {
         ranked(
             MatchRequest(domain: domain, municipality: municipality, consent: consent, excluding: excluding),
-            load: ContactLoad(open: openHandovers), now: .distantPast)
+            load: ContactLoad(map: map, open: openHandovers), now: .distantPast)
     }
 
     /// The best candidate, or nil when the need is unroutable.

@@ -24,31 +24,35 @@ extension SocialMap {
     /// Every problem of shape in the parsed file, each with its JSON path.
     static func structuralProblems(_ json: JSONValue) -> [SocialMapError] {
         var problems: [SocialMapError] = []
-        func unknown(_ value: JSONValue?, _ allowed: Set<String>, _ path: String) {
-            guard let fields = value?.objectValue else { return }
+        // Paths are autoclosures: a national map has a million fields and only the broken ones need a path.
+        func unknown(_ value: JSONValue?, _ allowed: Set<String>, _ path: @autoclosure () -> String) {
+            guard let fields = value?.objectValue, fields.keys.contains(where: { !allowed.contains($0) }) else {
+                return
+            }
+            let path = path()
             for key in fields.keys.sorted() where !allowed.contains(key) {
                 problems.append(SocialMapError(path: path.isEmpty ? key : "\(path).\(key)", message: "unknown field"))
             }
         }
-        func text(_ value: JSONValue?, _ path: String, _ valid: (String) -> Bool, _ what: String) {
+        func text(_ value: JSONValue?, _ path: @autoclosure () -> String, _ valid: (String) -> Bool, _ what: String) {
             guard let s = value?.stringValue else { return }
-            if !valid(s) { problems.append(SocialMapError(path: path, message: "\"\(s)\" is not \(what)")) }
+            if !valid(s) { problems.append(SocialMapError(path: path(), message: "\"\(s)\" is not \(what)")) }
         }
-        func list(_ value: JSONValue?, _ path: String, _ valid: (String) -> Bool, _ what: String) {
+        func list(_ value: JSONValue?, _ path: @autoclosure () -> String, _ valid: (String) -> Bool, _ what: String) {
             guard let items = value?.arrayValue else { return }
-            var seen: Set<String> = []
+            // Lists are short (a few domains, languages, codes): a linear look back beats hashing into a set.
             for (i, item) in items.enumerated() {
                 guard let s = item.stringValue else { continue }
                 if !valid(s) {
-                    problems.append(SocialMapError(path: "\(path)[\(i)]", message: "\"\(s)\" is not \(what)"))
+                    problems.append(SocialMapError(path: "\(path())[\(i)]", message: "\"\(s)\" is not \(what)"))
                 }
-                if !seen.insert(s).inserted {
-                    problems.append(SocialMapError(path: "\(path)[\(i)]", message: "\"\(s)\" appears twice"))
+                if items[..<i].contains(where: { $0.stringValue == s }) {
+                    problems.append(SocialMapError(path: "\(path())[\(i)]", message: "\"\(s)\" appears twice"))
                 }
             }
         }
-        func nonEmpty(_ value: JSONValue?, _ path: String) {
-            if value?.stringValue == "" { problems.append(SocialMapError(path: path, message: "must not be empty")) }
+        func nonEmpty(_ value: JSONValue?, _ path: @autoclosure () -> String) {
+            if value?.stringValue == "" { problems.append(SocialMapError(path: path(), message: "must not be empty")) }
         }
         unknown(json, topFields, "")
         nonEmpty(json["name"], "name")

@@ -26,6 +26,8 @@ public struct SocialMap: Sendable {
     let absencePeriods: [String: [AbsencePeriod]]
     /// The principal each listed CURVE public key (Z85) belongs to.
     let keyOwners: [String: String]
+    /// What matching reads per candidate, by place.
+    let index: MatchIndex
 
     /// Loads and checks a social map file.
     public init(contentsOf url: URL) throws {
@@ -48,7 +50,8 @@ public struct SocialMap: Sendable {
     /// The document in `data`, or the first problem of syntax or shape with its path.
     static func decode(_ data: Data) -> Result<SocialMapDocument, SocialMapError> {
         // The strict parser first: JSONDecoder alone would overflow the stack on a deeply
-        // nested file and keep the last of two equal keys without a word.
+        // nested file and keep the last of two equal keys without a word. The parsed tree is then
+        // decoded as it is, not parsed a second time.
         let json: JSONValue
         do {
             json = try JSONValue.parse(data)
@@ -57,7 +60,7 @@ public struct SocialMap: Sendable {
         }
         if let first = structuralProblems(json).first { return .failure(first) }
         do {
-            return .success(try JSONDecoder().decode(SocialMapDocument.self, from: data))
+            return .success(try JSONValueDecoder.decode(SocialMapDocument.self, from: json))
         } catch let DecodingError.keyNotFound(key, context) {
             return .failure(
                 SocialMapError(path: Self.path(context.codingPath + [key]), message: "required field is missing"))
@@ -82,9 +85,12 @@ public struct SocialMap: Sendable {
         for (place, contact) in sorted.enumerated() {
             let served =
                 contact.municipalities ?? checked.organizations[contact.organization]?.municipalities ?? []
+            // A contact who serves everywhere is in the national pool only, so the pools of one domain never
+            // overlap and matching can walk the local and the national one without merging them.
+            let pooled = served.contains("*") ? ["*"] : served
             for d in contact.domains {
                 domainCounts[d, default: 0] += 1
-                for m in served { pools["\(d) \(m)", default: []].append(Int32(place)) }
+                for m in pooled { pools["\(d) \(m)", default: []].append(Int32(place)) }
             }
         }
         self.document = document
@@ -103,6 +109,8 @@ public struct SocialMap: Sendable {
             if !list.isEmpty { periods[contact.id] = list.sorted { $0.start < $1.start } }
         }
         self.absencePeriods = periods
+        self.index = MatchIndex(
+            sorted: sorted, domainVocabulary: document.domains.map(\.id), absencePeriods: periods)
     }
 
     /// Every problem in a social map file, each with its JSON path; empty when the file loads. A file that is not
@@ -306,28 +314,18 @@ public struct SocialMap: Sendable {
         domainCounts[domain] ?? 0
     }
 
-    /// The places in `sortedContacts` of the contacts serving `domain` in `municipality`, ascending: the local pool
-    /// and the national one merged.
+    /// The places in `sortedContacts` of the contacts serving `domain` in `municipality`: the local pool and the
+    /// national one, which never share a contact. Each is ascending; together they are not.
+    func pools(serving domain: String, in municipality: String) -> (local: [Int32], national: [Int32]) {
+        (pools["\(domain) \(municipality)"] ?? [], pools["\(domain) *"] ?? [])
+    }
+
+    /// The places of ``pools(serving:in:)`` as one ascending list.
     func places(serving domain: String, in municipality: String) -> [Int32] {
-        let local = pools["\(domain) \(municipality)"] ?? []
-        let national = pools["\(domain) *"] ?? []
+        let (local, national) = pools(serving: domain, in: municipality)
         if national.isEmpty { return local }
         if local.isEmpty { return national }
-        var merged: [Int32] = []
-        merged.reserveCapacity(local.count + national.count)
-        var (i, j) = (0, 0)
-        while i < local.count || j < national.count {
-            if i < local.count, j < national.count, local[i] == national[j] {
-                j += 1  // listed locally and as national: once
-            } else if j == national.count || (i < local.count && local[i] < national[j]) {
-                merged.append(local[i])
-                i += 1
-            } else {
-                merged.append(national[j])
-                j += 1
-            }
-        }
-        return merged
+        return (local + national).sorted()
     }
 
     /// Whether `contact` serves `municipality`: their own list when they have one, else their organisation's.

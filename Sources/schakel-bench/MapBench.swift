@@ -32,13 +32,14 @@ enum MapBench {
         // A load table like a busy day's: 60% of contacts hold open handovers (some full), 70% had an offer.
         var rng = NationalMap.Generator(seed: 42)
         let now = Date(timeIntervalSince1970: 1_796_119_200)  // 2026-12-01T10:00:00Z, among the absences
-        var load = ContactLoad()
+        var load = ContactLoad(map: map)
         for contact in document.contacts {
             if Int.random(in: 0..<100, using: &rng) < 60 {
-                load.open[contact.id] = Int.random(in: 0...contact.capacity, using: &rng)
+                load.setOpen(Int.random(in: 0...contact.capacity, using: &rng), for: contact.id)
             }
             if Int.random(in: 0..<100, using: &rng) < 70 {
-                load.lastOffered[contact.id] = now.addingTimeInterval(-Double.random(in: 0..<2_592_000, using: &rng))
+                load.setLastOffered(
+                    now.addingTimeInterval(-Double.random(in: 0..<2_592_000, using: &rng)), for: contact.id)
             }
         }
         // Requests where referrals come from: the municipality of a random local organisation (so big cities get

@@ -1,4 +1,4 @@
-import Deadlines
+@testable import Deadlines
 import Foundation
 import SchakelProtocol
 import Testing
@@ -154,5 +154,37 @@ import Testing
         #expect(RFC3339.format(halfDays) == "2026-11-24T13:00:00Z")
         let wall = calendar.point(0.5, of: ISODuration("PT2H")!, from: monday10, clock: .wall)
         #expect(wall.timeIntervalSince(monday10) == 3_600)
+    }
+}
+
+/// The calendar works the holidays out once for the years deadlines fall in; days outside those years and a changed
+/// Liberation Day rule must still give the same answers as the holiday rules themselves.
+@Suite struct HolidayTableTests {
+    @Test func everyDayAgreesWithTheHolidayRulesInsideAndOutsideTheTable() {
+        for rule in DutchHolidays.LiberationDay.allCases {
+            var calendar = BusinessCalendar.standard
+            calendar.liberationDay = rule
+            for year in [1999, 2000, 2025, 2026, 2030, 2100, 2101, 2150] {
+                let holidays = Set(DutchHolidays.holidays(year, liberationDay: rule).map(\.date))
+                var day = LocalDate(year, 1, 1)
+                while day.year == year {
+                    let expected = calendar.workingDays.contains(day.weekday) && !holidays.contains(day)
+                    #expect(calendar.isWorkingDay(day) == expected, "\(day) with Liberation Day \(rule)")
+                    day = day.adding(days: 1)
+                }
+            }
+        }
+    }
+
+    @Test func aLongClosureIsSkippedToTheFirstWorkingDayAfterIt() {
+        var calendar = BusinessCalendar.standard
+        var closed: Set<LocalDate> = []
+        var day = LocalDate(2026, 7, 1)
+        while day < LocalDate(2026, 9, 1) {
+            closed.insert(day)
+            day = day.adding(days: 1)
+        }
+        calendar.extraClosingDays = closed
+        #expect(calendar.nextWorkingDay(after: LocalDate(2026, 6, 30)) == LocalDate(2026, 9, 1))
     }
 }

@@ -152,7 +152,33 @@ import Testing
         let ingrid = try daemon.connect(as: "contact:buurtteam-ingrid")
         let offers = [try ingrid.next(.handover), try ingrid.next(.handover)]
         #expect(offers.filter { $0.body["lead"] == true }.count == 1)
+        // Ingrid leads herself: nobody else to name.
+        #expect(offers.allSatisfy { $0.body["lead_contact"] == nil })
         #expect(gp.violations.isEmpty && ingrid.violations.isEmpty, "\(gp.violations) \(ingrid.violations)")
+    }
+
+    @Test func everyContactOfTheReferralIsToldWhoLeadsIt() throws {
+        let daemon = try Self.daemon()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        // Debt in GM0344 has only Anna: she gets the first need and the lead; housing goes to Bram (lowest id of two).
+        _ = try gp.submit(try Referrals.make(needs: ["debt", "housing"]))
+        let annasOffer = try anna.next(.handover)
+        #expect(annasOffer.body["lead"] == true)
+        #expect(annasOffer.body["lead_contact"] == nil)
+        let bramsOffer = try bram.next(.handover)
+        #expect(bramsOffer.body["lead"] == false)
+        let named = try #require(bramsOffer.body["lead_contact"], "\(bramsOffer.body)")
+        #expect(named["id"] == "contact:schuldhulp-anna")
+        #expect(named["organisation"] == "org:schuldhulp-utrecht")
+        #expect(named["phone"] == nil && named["email"] == nil, "no direct line before Anna has acknowledged")
+        _ = try anna.request(.ack, ["handover_id": annasOffer.body["handover_id"]!], expect: .acked)
+        let acked = try bram.request(.ack, ["handover_id": bramsOffer.body["handover_id"]!], expect: .acked)
+        let lead = try #require(acked.body["lead_contact"], "\(acked.body)")
+        #expect(lead["id"] == "contact:schuldhulp-anna")
+        #expect(lead["phone"]?.stringValue?.isEmpty == false, "Anna acknowledged: Bram gets her direct line")
+        #expect(anna.violations.isEmpty && bram.violations.isEmpty, "\(anna.violations) \(bram.violations)")
     }
 
     @Test func aNeedWaitsWhileEveryoneIsFullAndGoesToWhoeverHasRoomFirst() throws {

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The broker's memory of each contact's work: open handovers (against capacity) and the last offer (rotation),
+/// laid out for one ``SocialMap``.
+///
+/// Matching reads these two numbers for every candidate in a pool, so they live in arrays indexed by the contact's
+/// place on the map rather than in dictionaries keyed by id. The price is that a load belongs to one map: after a
+/// reload, build a new one from the by-id values (``init(map:open:lastOffered:)``). Contacts that are not on the map
+/// are ignored: nobody can be offered to them.
+public struct ContactLoad: Sendable {
+    let identity: MatchIndex.Identity
+    let places: [String: Int32]
+    private(set) var openCounts: [Int32]
+    /// Seconds since the reference date; `-infinity` for never, which ranks as longest ago.
+    private(set) var lastOfferedTimes: [Double]
+
+    /// No open handovers and no offers yet for anyone on `map`.
+    public init(map: SocialMap) {
+        identity = map.index.identity
+        places = map.index.places
+        openCounts = Array(repeating: 0, count: map.sortedContacts.count)
+        lastOfferedTimes = Array(repeating: -.infinity, count: map.sortedContacts.count)
+    }
+
+    /// The load of `map`'s contacts from values kept by id (ids not on the map are left out).
+    public init(map: SocialMap, open: [String: Int], lastOffered: [String: Date] = [:]) {
+        self.init(map: map)
+        for (id, count) in open { setOpen(count, for: id) }
+        for (id, at) in lastOffered { setLastOffered(at, for: id) }
+    }
+
+    /// Open handovers held by `contactID`.
+    public func open(_ contactID: String) -> Int {
+        places[contactID].map { Int(openCounts[Int($0)]) } ?? 0
+    }
+
+    /// When `contactID` was last offered a handover; nil for never.
+    public func lastOffered(_ contactID: String) -> Date? {
+        places[contactID].flatMap { lastOffered(at: $0) }
+    }
+
+    public mutating func setOpen(_ count: Int, for contactID: String) {
+        guard let place = places[contactID] else { return }
+        openCounts[Int(place)] = Int32(clamping: count)
+    }
+
+    public mutating func setLastOffered(_ moment: Date?, for contactID: String) {
+        guard let place = places[contactID] else { return }
+        lastOfferedTimes[Int(place)] = moment?.timeIntervalSinceReferenceDate ?? -.infinity
+    }
+
+    func open(at place: Int32) -> Int32 { openCounts[Int(place)] }
+
+    func lastOffered(at place: Int32) -> Date? {
+        let seconds = lastOfferedTimes[Int(place)]
+        return seconds == -.infinity ? nil : Date(timeIntervalSinceReferenceDate: seconds)
+    }
+}

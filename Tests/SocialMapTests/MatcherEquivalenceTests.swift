@@ -1,0 +1,145 @@
+import Foundation
+import SchakelProtocol
+import Testing
+
+@testable import SocialMap
+
+/// The indexed matcher must choose and explain exactly as the straightforward one it replaced, which is kept here
+/// as the reference: the same filters in the same order over `ContactPerson` values and by-id dictionaries.
+@Suite struct MatcherEquivalenceTests {
+    struct Reference {
+        let map: SocialMap
+
+        func match(_ request: MatchRequest, open: [String: Int], lastOffered: [String: Date], now: Date)
+            -> (chosen: String?, runnerUp: String?, removed: [String: Int], waiting: Bool, retryAt: Date?)
+        {
+            var removed = Dictionary(uniqueKeysWithValues: MatchFilter.allCases.map { ($0.rawValue, 0) })
+            let inDomain = map.contactCount(in: request.domain)
+            let places = map.places(serving: request.domain, in: request.municipality)
+            removed[MatchFilter.domain.rawValue] = map.contacts.count - inDomain
+            removed[MatchFilter.municipality.rawValue] = inDomain - places.count
+            var qualified: [(place: Int32, contact: ContactPerson)] = []
+            var absentIDs: Set<String> = []
+            var retryAt: Date?
+            for place in places {
+                let contact = map.sortedContacts[Int(place)]
+                let filter: MatchFilter?
+                if !request.consent.permits(organisation: contact.organization, domain: request.domain) {
+                    filter = .consent
+                } else if request.excluding.contains(contact.id) {
+                    filter = .declinedBefore
+                } else if !contact.accepts(urgency: request.urgency.rawValue) {
+                    filter = .urgency
+                } else if let absence = map.absence(of: contact.id, at: now) {
+                    filter = .absent
+                    absentIDs.insert(contact.id)
+                    retryAt = min(retryAt ?? absence.end, absence.end)
+                } else if open[contact.id, default: 0] >= contact.capacity {
+                    filter = .capacity
+                } else {
+                    filter = nil
+                }
+                if let filter { removed[filter.rawValue, default: 0] += 1 } else { qualified.append((place, contact)) }
+            }
+            let deputies = Set(absentIDs.compactMap { map.contacts[$0]?.deputy })
+            let language = request.language?.lowercased()
+            func key(_ c: (place: Int32, contact: ContactPerson)) -> (Int, Int, Int, Int, Double, Double, Int32) {
+                let o = open[c.contact.id, default: 0]
+                return (
+                    request.sameReferral.contains(c.contact.id) ? 0 : 1,
+                    -request.otherDomains.filter { c.contact.domains.contains($0) }.count,
+                    language.map { l in c.contact.languages.contains { $0.lowercased() == l } } ?? true ? 0 : 1,
+                    deputies.contains(c.contact.id) ? 0 : 1,
+                    Double(o) / Double(max(c.contact.capacity, 1)),
+                    lastOffered[c.contact.id]?.timeIntervalSinceReferenceDate ?? -.infinity, c.place
+                )
+            }
+            let sorted = qualified.sorted {
+                let (a, b) = (key($0), key($1))
+                return (a.0, a.1, a.2, a.3) != (b.0, b.1, b.2, b.3)
+                    ? (a.0, a.1, a.2, a.3) < (b.0, b.1, b.2, b.3) : (a.4, a.5, a.6) < (b.4, b.5, b.6)
+            }
+            let temporary = removed[MatchFilter.absent.rawValue]! + removed[MatchFilter.capacity.rawValue]!
+            let waiting = sorted.isEmpty && temporary > 0
+            return (
+                sorted.first?.contact.id, sorted.dropFirst().first?.contact.id, removed, waiting,
+                waiting ? retryAt : nil
+            )
+        }
+    }
+
+    @Test func theIndexedMatcherChoosesAndExplainsLikeTheReference() throws {
+        let document = NationalMap.generate(
+            seed: 11, sizes: NationalMap.Sizes(municipalities: 25, organizations: 300, contacts: 1_500))
+        let map = try SocialMap(document: document)
+        var rng = NationalMap.Generator(seed: 99)
+        let now = Date(timeIntervalSince1970: 1_796_119_200)
+        var open: [String: Int] = [:]
+        var lastOffered: [String: Date] = [:]
+        for contact in document.contacts {
+            if Int.random(in: 0..<100, using: &rng) < 60 {
+                open[contact.id] = Int.random(in: 0...contact.capacity, using: &rng)
+            }
+            if Int.random(in: 0..<100, using: &rng) < 50 {
+                // Whole hours, so that ties on the rotation key happen and the id order must break them.
+                lastOffered[contact.id] = now.addingTimeInterval(-3_600 * Double(Int.random(in: 1...48, using: &rng)))
+            }
+        }
+        open["contact:not-on-this-map"] = 3
+        let load = ContactLoad(map: map, open: open, lastOffered: lastOffered)
+        let matcher = Matcher(map: map)
+        let reference = Reference(map: map)
+        let domains = document.domains.map(\.id)
+        let orgs = document.organizations.map(\.id)
+        let ids = document.contacts.map(\.id)
+        let municipalities = document.municipalities.map(\.code)
+        var chosenCount = 0
+        var withRunnerUp = 0
+        for n in 0..<3_000 {
+            let domain = domains[Int.random(in: 0..<domains.count, using: &rng)]
+            let scopes: [ShareScope]
+            switch n % 4 {
+            case 0: scopes = [.everyone]
+            case 1: scopes = [.domain(domain)]
+            case 2: scopes = (0..<40).map { _ in .organisation(orgs[Int.random(in: 0..<orgs.count, using: &rng)]) }
+            default:
+                scopes = [.domain(domains[Int.random(in: 0..<domains.count, using: &rng)]), .organisation("org:x")]
+            }
+            let request = MatchRequest(
+                domain: domain, municipality: municipalities[Int.random(in: 0..<municipalities.count, using: &rng)],
+                consent: Consent(givenAt: "2026-11-30T09:00:00Z", recordedBy: "test", shareWith: scopes),
+                urgency: Urgency.allCases[Int.random(in: 0..<3, using: &rng)],
+                language: ["nl", "EN", "ar", nil][Int.random(in: 0..<4, using: &rng)],
+                excluding: Set((0..<Int.random(in: 0..<30, using: &rng)).map { _ in ids.randomElement(using: &rng)! }),
+                sameReferral: Set(
+                    (0..<Int.random(in: 0..<30, using: &rng)).map { _ in ids.randomElement(using: &rng)! }),
+                otherDomains: (0..<Int.random(in: 0..<3, using: &rng)).map { _ in domains.randomElement(using: &rng)! })
+            let got = matcher.match(request, load: load, now: now)
+            let want = reference.match(request, open: open, lastOffered: lastOffered, now: now)
+            #expect(got.chosen?.id == want.chosen, "request \(n)")
+            #expect(got.explanation.runnerUp?.contact == want.runnerUp, "request \(n)")
+            #expect(got.explanation.removed == want.removed, "request \(n)")
+            #expect(got.isWaiting == want.waiting, "request \(n)")
+            #expect(got.retryAt == want.retryAt, "request \(n)")
+            if let keys = got.explanation.chosen {
+                #expect(keys.open == open[keys.contact, default: 0])
+                #expect(keys.lastOfferedAt == lastOffered[keys.contact].map(RFC3339.format))
+            }
+            if got.chosen != nil { chosenCount += 1 }
+            if got.explanation.runnerUp != nil { withRunnerUp += 1 }
+        }
+        // The comparison means something only if both outcomes happen often.
+        #expect(chosenCount > 500 && chosenCount < 2_900)
+        #expect(withRunnerUp > 300)
+    }
+
+    @Test func aLoadBuiltForAnotherMapIsIgnoredByIdNotMisread() throws {
+        let a = try SocialMap(
+            document: NationalMap.generate(seed: 1, sizes: .init(municipalities: 5, organizations: 20, contacts: 60)))
+        var load = ContactLoad(map: a, open: ["contact:nobody": 4])
+        load.setOpen(2, for: a.sortedContacts[0].id)
+        #expect(load.open(a.sortedContacts[0].id) == 2)
+        #expect(load.open("contact:nobody") == 0)
+        #expect(load.lastOffered(a.sortedContacts[0].id) == nil)
+    }
+}
