@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import ZeroMQ
 
 /// The daemon's configuration, read from one JSON file (see Config/schakeld.dev.json).
 ///
@@ -12,6 +13,11 @@ public struct BrokerConfig: Sendable {
     public var socialMapPath: URL
     /// Plain mode: peers name their own principal in HELLO. Allowed only on loopback and ipc.
     public var insecureDev: Bool
+    /// CURVE mode (`curve.secret_key_file`): the broker's secret key file. Every peer proves a public key listed
+    /// on the social map; the principal comes from the key. Required unless ``insecureDev``.
+    public var curveSecretKeyFile: URL?
+    /// `admin.group`: the group that may use the admin socket too (mode 0660 instead of 0600); nil for none.
+    public var adminGroup: String?
     /// Bodies above this are answered with `too_large`.
     public var maxBodyBytes: Int
     /// ZMQ_MAXMSGSIZE: a peer sending more than this is disconnected by libzmq.
@@ -76,7 +82,7 @@ public struct BrokerConfig: Sendable {
         var problems: [String] = []
         let known: Set<String> = [
             "broker", "state_dir", "social_map", "insecure_dev", "limits", "outbox", "database", "log_level", "comment",
-            "metrics", "test_hooks", "policy", "clock",
+            "metrics", "test_hooks", "policy", "clock", "curve", "admin",
         ]
         for extra in fields.keys.sorted() where !known.contains(extra) {
             problems.append("unknown setting \"\(extra)\" in \(url.path)")
@@ -117,6 +123,16 @@ public struct BrokerConfig: Sendable {
         stateDirectory = Self.resolve(string(fields["state_dir"], "state_dir"), against: base)
         socialMapPath = Self.resolve(string(fields["social_map"], "social_map"), against: base)
         insecureDev = bool(fields["insecure_dev"], "insecure_dev")
+        if let curve = fields["curve"] {
+            let file = string(curve["secret_key_file"], "curve.secret_key_file")
+            switch Self.resolveCredential(file, against: base, environment: ProcessInfo.processInfo.environment) {
+            case .success(let url): curveSecretKeyFile = url
+            case .failure(let problem): problems.append(problem.problems[0])
+            }
+        }
+        if let admin = fields["admin"], admin["group"] != nil {
+            adminGroup = string(admin["group"], "admin.group")
+        }
         testHooks = bool(fields["test_hooks"], "test_hooks")
         if let metrics = fields["metrics"] {
             self.metrics = string(metrics, "metrics")
@@ -176,6 +192,8 @@ public struct BrokerConfig: Sendable {
         ("outbox", ["retry_interval"]),
         ("database", ["synchronous", "max_pages"]),
         ("clock", ["mode", "start"]),
+        ("curve", ["secret_key_file"]),
+        ("admin", ["group"]),
     ]
 
     /// The rules that hold whatever the overrides: checked again after `--broker` and friends.
@@ -195,17 +213,47 @@ public struct BrokerConfig: Sendable {
         if let metrics, !metrics.hasPrefix("tcp://") {
             problems.append("metrics must be a tcp:// endpoint such as tcp://127.0.0.1:9710, not \(metrics)")
         }
-        guard insecureDev else {
+        if let adminGroup, !adminGroup.isEmpty, Self.groupID(named: adminGroup) == nil {
+            problems.append(
+                "admin.group: there is no group \"\(adminGroup)\" on this system; create it (groupadd) or remove "
+                    + "admin.group to keep the admin socket to the daemon's own user")
+        }
+        if insecureDev {
+            if curveSecretKeyFile != nil {
+                problems.append(
+                    "insecure_dev and curve exclude each other: remove insecure_dev to run with CURVE, or curve to "
+                        + "run the plain development mode")
+            }
+            for (name, endpoint) in endpoints where !Self.isLocal(endpoint) {
+                problems.append(
+                    "\(name): insecure_dev is allowed only on loopback or ipc endpoints; \(endpoint) would expose "
+                        + "unauthenticated access (peers name their own principal); use 127.0.0.1 or ipc://, or "
+                        + "configure curve instead of insecure_dev")
+            }
+            return problems
+        }
+        guard let curveSecretKeyFile else {
             return problems + [
-                "insecure_dev: this version speaks only the plain development mode: set \"insecure_dev\": true (CURVE authentication is not built yet)"
+                "curve: required unless insecure_dev is true. Without it a peer could name any principal. Create a key "
+                    + "pair with `schakelctl keygen broker`, set \"curve\": {\"secret_key_file\": \"broker.key\"} "
+                    + "and list the peers' public keys on the social map (public_keys); or, on a development machine "
+                    + "with only loopback or ipc endpoints, set \"insecure_dev\": true"
             ]
         }
-        if !Self.isLocal(broker) {
-            problems.append(
-                "broker: insecure_dev is allowed only on loopback or ipc endpoints; \(broker) would expose unauthenticated access"
-            )
+        if !ZMQ.has("curve") {
+            problems.append("curve: the libzmq on this machine was built without CURVE; install one with it")
+        }
+        do {
+            _ = try Self.readCurveSecretKey(at: curveSecretKeyFile)
+        } catch {
+            problems += error.problems
         }
         return problems
+    }
+
+    /// Every ZeroMQ and HTTP endpoint the daemon binds, with its setting's name: all must be local in insecure_dev.
+    public var endpoints: [(name: String, endpoint: String)] {
+        [("broker", broker)] + (metrics.map { [("metrics", $0)] } ?? [])
     }
 
     /// Loopback TCP, ipc and inproc endpoints: the only places plain mode may listen.

@@ -34,6 +34,8 @@ extension BrokerServer {
                 fresh.synchronousFull != config.synchronousFull || fresh.maxDatabasePages != config.maxDatabasePages
             ),
             ("test_hooks", fresh.testHooks != config.testHooks),
+            ("curve", fresh.curveSecretKeyFile != config.curveSecretKeyFile),
+            ("admin.group", fresh.adminGroup != config.adminGroup),
         ]
         for (setting, changed) in restartOnly where changed {
             logger.warning("config.restart_needed", ["setting": setting])
@@ -79,6 +81,8 @@ extension BrokerServer {
         }
         let oldMap = desk.map
         desk.replaceMap(newMap)
+        // Before anything is delivered: a peer whose key left the map gets nothing more on its session.
+        revokeSessions()
         let withdrawn: Int
         do {
             withdrawn = try commitChange { () throws -> Int in

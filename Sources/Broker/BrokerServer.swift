@@ -48,8 +48,12 @@ public final class BrokerServer {
     var commitLatency = LatencyWindow()
     var mapReloads = 0
     var mapReloadFailures = 0
-    private var sessionsByRoutingID: [Data: String] = [:]
-    private(set) var sessions: [String: Session] = [:]
+    var sessionsByRoutingID: [Data: String] = [:]
+    var sessions: [String: Session] = [:]
+    /// The ZAP handler (a REP on `inproc://zeromq.zap.01`), bound before the CURVE router; nil in insecure_dev.
+    let zap: ZMQSocket?
+    /// The broker's CURVE public key, logged at start so operators can hand it to peers; nil in insecure_dev.
+    let curvePublicKey: String?
     private var closed = false
 
     /// How often `STATUS=` is refreshed for `systemctl status`.
@@ -71,6 +75,7 @@ public final class BrokerServer {
         let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try Self.checkStateDirectory(config.stateDirectory)
         // Before the database and the endpoints: a second daemon must not bind (and so take over) the first
         // one's ipc:// sockets.
         stateLock = try Self.lockStateDirectory(config)
@@ -83,42 +88,43 @@ public final class BrokerServer {
         router = try context.socket(.router)
         try router.setLinger(milliseconds: 1_000)
         try router.setRouterMandatory(true)
-        try router.setRouterHandover(true)
+        // In CURVE mode a routing id must not move to another connection: the sessions are keyed by it, and the
+        // outbox of one principal would follow it to a peer with another key (see Protocols/SRP1.md, Security).
+        try router.setRouterHandover(config.curveSecretKeyFile == nil)
         try router.setMaxMessageSize(config.maxMessageBytes)
         try router.setSendHighWaterMark(100_000)
         try router.setReceiveHighWaterMark(100_000)
         try router.setHeartbeat(
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
-        try router.bind(config.broker)
+        if let keyFile = config.curveSecretKeyFile {
+            let secretKey = try BrokerConfig.readCurveSecretKey(at: keyFile)
+            // The ZAP handler first: a CURVE server without one admits every client that knows its public key.
+            let zap = try Self.bindZAPHandler(context)
+            self.zap = zap
+            curvePublicKey = try Self.bindCurveServer(router, config.broker, secretKey: secretKey, zap: zap)
+        } else {
+            zap = nil
+            curvePublicKey = nil
+            try router.bind(config.broker)
+        }
         admin = try context.socket(.rep)
         try admin.setLinger(milliseconds: 0)
         try admin.setMaxMessageSize(64 * 1024)
-        try Self.bindPrivately(admin, config.adminEndpoint)
+        try Self.bindPrivately(admin, config.adminEndpoint, group: config.adminGroup)
         metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
         registerAdminCommands()
         logger.info(
             "daemon.started",
             [
                 "version": Self.version, "config": config.sourceURL.path, "broker": config.broker,
+                "bound": (try? router.lastEndpoint()) ?? config.broker,
                 "admin": config.adminEndpoint, "metrics": metrics?.endpoint ?? "-",
                 "state_dir": config.stateDirectory.path, "social_map": config.socialMapPath.path,
                 "organisations": "\(map.organizations.count)", "contacts": "\(map.contacts.count)",
-                "mode": config.insecureDev ? "insecure_dev" : "curve",
+                "mode": config.insecureDev ? "insecure_dev" : "curve", "curve_public_key": curvePublicKey ?? "-",
                 "watchdog": notifier.watchdogInterval.map { "\($0)" } ?? "off",
                 "clock": manualClock == nil ? "system" : "manual", "timers": "\(timers.count)",
             ])
-    }
-
-    /// Binds an `ipc://` endpoint so that only this user can connect: the socket file is created under a umask of
-    /// 077 and then set to 0600 explicitly.
-    private static func bindPrivately(_ socket: ZMQSocket, _ endpoint: String) throws {
-        let previous = umask(0o077)
-        defer { umask(previous) }
-        try socket.bind(endpoint)
-        let path = String(endpoint.dropFirst("ipc://".count))
-        guard chmod(path, 0o600) == 0 else {
-            throw ConfigError("cannot set mode 0600 on \(path): \(String(cString: strerror(errno)))")
-        }
     }
 
     /// Runs until SIGTERM or SIGINT; returns after closing the sockets and the database.
@@ -131,6 +137,7 @@ public final class BrokerServer {
         let routerItem = poller.add(router)
         let adminItem = poller.add(admin)
         let metricsItem = metrics.map { poller.add($0.socket) }
+        let zapItem = zap.map { poller.add($0) }
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
         let loopClock = ContinuousClock()
         var lastRetry = loopClock.now
@@ -168,6 +175,9 @@ public final class BrokerServer {
                 }
                 if signals.contains(SIGHUP) { reload() }
             }
+            if let zapItem, ready[zapItem].contains(.readable) {
+                try serveZAP()
+            }
             if ready[routerItem].contains(.readable) {
                 try processBatch()
             }
@@ -201,6 +211,7 @@ public final class BrokerServer {
         metrics?.close()
         admin.close()
         router.close()
+        zap?.close()
         context.close()
         try db.close()
         stateLock.release()
@@ -219,7 +230,10 @@ public final class BrokerServer {
 
     private func processBatch() throws {
         var incoming: [Multipart] = []
-        while incoming.count < config.batchSize, let message = try router.receive(dontWait: true) {
+        let metadata = zap == nil ? [] : [Self.curveKeyProperty]
+        while incoming.count < config.batchSize,
+            let message = try router.receive(dontWait: true, metadata: metadata)
+        {
             incoming.append(message)
         }
         guard !incoming.isEmpty else { return }
@@ -268,6 +282,18 @@ public final class BrokerServer {
             logger.debug("request.rejected", ["code": rejection.code.rawValue, "command": rejection.command ?? "-"])
             reply(WireMessage(.rejected, encoding: rejection))
         }
+        var credential: PeerCredential?
+        if zap != nil {
+            // CURVE: who sent this is what ZAP said, checked again against the map of this moment.
+            switch authenticate(received, routingID: envelope.routingID) {
+            case .success(let proven):
+                credential = proven
+            case .failure(var rejection):
+                rejection.command = WireMessage.commandName(envelope.frames)
+                reject(rejection)
+                return
+            }
+        }
         let principal = sessionsByRoutingID[envelope.routingID]
         let request: PeerRequest
         do throws(Rejection) {
@@ -295,7 +321,12 @@ public final class BrokerServer {
                         .unknownPrincipal, "\(name) is not on the social map", field: "as", command: "HELLO"))
                 return
             }
-            bind(principal: name, routingID: envelope.routingID, pushes: !envelope.hasDelimiter)
+            if let credential, !desk.map.allowsSession(authenticated: credential.principal, as: name) {
+                reject(sessionRefusal(credential, as: name))
+                return
+            }
+            bind(
+                principal: name, routingID: envelope.routingID, pushes: !envelope.hasDelimiter, credential: credential)
             greeted.insert(name)
             let pending = (try? desk.pendingCount(for: name)) ?? 0
             reply(WireMessage(.welcome, encoding: Welcome(principal: name, server: Self.serverName, pending: pending)))
@@ -475,7 +506,7 @@ public final class BrokerServer {
 
     // MARK: Sessions and delivery
 
-    private func bind(principal: String, routingID: Data, pushes: Bool) {
+    private func bind(principal: String, routingID: Data, pushes: Bool, credential: PeerCredential?) {
         if let previous = sessionsByRoutingID[routingID], previous != principal {
             sessions[previous] = nil
         }
@@ -483,10 +514,11 @@ public final class BrokerServer {
             sessionsByRoutingID[old.routingID] = nil
         }
         sessionsByRoutingID[routingID] = principal
-        sessions[principal] = Session(principal: principal, routingID: routingID, receivesPushes: pushes)
+        sessions[principal] = Session(
+            principal: principal, routingID: routingID, receivesPushes: pushes, credential: credential)
     }
 
-    private func dropSession(routingID: Data) {
+    func dropSession(routingID: Data) {
         guard let principal = sessionsByRoutingID.removeValue(forKey: routingID) else { return }
         if sessions[principal]?.routingID == routingID { sessions[principal] = nil }
         logger.debug("peer.gone", ["principal": principal])

@@ -65,6 +65,15 @@ public struct WireMessage: Sendable, Equatable {
         return WireMessage(command: command, body: body)
     }
 
+    /// The command of three well-formed protocol frames without reading the body, for a rejection that must name
+    /// the command it answers; nil when the frames are not SRP/1.
+    public static func commandName(_ frames: [Data]) -> String? {
+        guard frames.count == 3, frames[0] == signature, (1...32).contains(frames[1].count),
+            frames[1].allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: "_") })
+        else { return nil }
+        return String(decoding: frames[1], as: UTF8.self)
+    }
+
     /// The body decoded as one of the message structs.
     public func decode<Body: Decodable>(_ type: Body.Type) throws -> Body {
         try SRPCoding.decoder.decode(type, from: body.canonicalData())

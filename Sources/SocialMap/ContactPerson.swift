@@ -22,11 +22,14 @@ public struct ContactPerson: Sendable, Equatable, Codable {
     /// The contact who takes over while this person is away (preferred over others when they qualify).
     public var deputy: String?
     public var lastVerified: String?
+    /// The CURVE public keys (Z85) of this person's client; more than one to rotate a key with overlap.
+    public var publicKeys: [String]?
 
     public init(
         id: String, organization: String, name: String, role: String? = nil, phone: String, email: String,
         domains: [String], municipalities: [String]? = nil, languages: [String] = ["nl"], urgencies: [String]? = nil,
-        capacity: Int, absences: [Absence]? = nil, deputy: String? = nil, lastVerified: String? = nil
+        capacity: Int, absences: [Absence]? = nil, deputy: String? = nil, lastVerified: String? = nil,
+        publicKeys: [String]? = nil
     ) {
         self.id = id
         self.organization = organization
@@ -42,6 +45,7 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         self.absences = absences
         self.deputy = deputy
         self.lastVerified = lastVerified
+        self.publicKeys = publicKeys
     }
 
     /// Whether this person takes referrals of `urgency` (an unrestricted contact takes every one).
@@ -53,6 +57,7 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         case id, organization, name, role, phone, email, domains, municipalities, languages, urgencies, capacity
         case absences, deputy
         case lastVerified = "last_verified"
+        case publicKeys = "public_keys"
     }
 }
 

@@ -39,7 +39,8 @@ public enum MapCheck {
     }
 
     /// The warnings for a document that loads: entries not verified for more than twelve months, contacts whose
-    /// phone is their organisation's general number (no direct line), and gaps (a municipality of the map's region
+    /// phone is their organisation's general number (no direct line), an adapter allowed to act for contacts
+    /// without a key to do it with, and gaps (a municipality of the map's region
     /// where nobody serves a domain of the vocabulary).
     public static func warnings(in document: SocialMapDocument, today: String) -> [MapFinding] {
         var findings: [MapFinding] = []
@@ -55,6 +56,13 @@ public enum MapCheck {
         for (i, org) in document.organizations.enumerated() {
             organizations[org.id] = org
             stale(org.lastVerified, "organizations[\(i)]")
+            if org.adapterActsForContacts == true, (org.publicKeys ?? []).isEmpty {
+                findings.append(
+                    MapFinding(
+                        .warning, path: "organizations[\(i)].adapter_acts_for_contacts",
+                        message: "\(org.id) lets its adapter act for its contacts but lists no public_keys, "
+                            + "so no adapter can"))
+            }
         }
         for (i, contact) in document.contacts.enumerated() {
             stale(contact.lastVerified, "contacts[\(i)]")

@@ -12,10 +12,17 @@ public struct Organization: Sendable, Equatable, Codable {
     /// What the organisation offers, where it wants to describe it (HSDS `service`).
     public var services: [Service]?
     public var lastVerified: String?
+    /// The CURVE public keys (Z85) of the organisation's adapter: a peer proving one of them is this organisation.
+    /// More than one so a key can be rotated with overlap; a key removed on reload is refused from then on.
+    public var publicKeys: [String]?
+    /// Whether the adapter (a peer holding one of ``publicKeys``) may also open sessions for this organisation's
+    /// contact persons, for organisations whose contacts work in the organisation's own system.
+    public var adapterActsForContacts: Bool?
 
     public init(
         id: String, name: String, kind: String, municipalities: [String], domains: [String], phone: String? = nil,
-        email: String? = nil, coordinator: String? = nil, services: [Service]? = nil, lastVerified: String? = nil
+        email: String? = nil, coordinator: String? = nil, services: [Service]? = nil, lastVerified: String? = nil,
+        publicKeys: [String]? = nil, adapterActsForContacts: Bool? = nil
     ) {
         self.id = id
         self.name = name
@@ -27,6 +34,8 @@ public struct Organization: Sendable, Equatable, Codable {
         self.coordinator = coordinator
         self.services = services
         self.lastVerified = lastVerified
+        self.publicKeys = publicKeys
+        self.adapterActsForContacts = adapterActsForContacts
     }
 
     /// True for a national organisation or one that lists the municipality.
@@ -37,6 +46,8 @@ public struct Organization: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, name, kind, municipalities, domains, phone, email, coordinator, services
         case lastVerified = "last_verified"
+        case publicKeys = "public_keys"
+        case adapterActsForContacts = "adapter_acts_for_contacts"
     }
 }
 

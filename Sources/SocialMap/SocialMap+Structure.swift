@@ -11,12 +11,12 @@ extension SocialMap {
     static let municipalityFields: Set<String> = ["code", "name"]
     static let organizationFields: Set<String> = [
         "id", "name", "kind", "municipalities", "domains", "phone", "email", "coordinator", "services",
-        "last_verified",
+        "last_verified", "public_keys", "adapter_acts_for_contacts",
     ]
     static let serviceFields: Set<String> = ["id", "name", "domains", "description"]
     static let contactFields: Set<String> = [
         "id", "organization", "name", "role", "phone", "email", "domains", "municipalities", "languages",
-        "urgencies", "capacity", "absences", "deputy", "last_verified",
+        "urgencies", "capacity", "absences", "deputy", "last_verified", "public_keys",
     ]
     static let absenceFields: Set<String> = ["from", "to"]
     static let urgencies: Set<String> = ["crisis", "urgent", "normal"]
@@ -82,6 +82,10 @@ extension SocialMap {
             list(org["domains"], "\(path).domains", isDomainID, "a domain id")
             text(org["coordinator"], "\(path).coordinator", { isID($0, prefix: "contact:") }, "a contact id")
             text(org["last_verified"], "\(path).last_verified", isDate, "a date (YYYY-MM-DD)")
+            if org["public_keys"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).public_keys", message: "needs at least one key"))
+            }
+            list(org["public_keys"], "\(path).public_keys", isCurveKey, curveKeyDescription)
             for (j, service) in (org["services"]?.arrayValue ?? []).enumerated() {
                 let servicePath = "\(path).services[\(j)]"
                 unknown(service, serviceFields, servicePath)
@@ -97,6 +101,10 @@ extension SocialMap {
             text(contact["organization"], "\(path).organization", { isID($0, prefix: "org:") }, "an organisation id")
             text(contact["deputy"], "\(path).deputy", { isID($0, prefix: "contact:") }, "a contact id")
             text(contact["last_verified"], "\(path).last_verified", isDate, "a date (YYYY-MM-DD)")
+            if contact["public_keys"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).public_keys", message: "needs at least one key"))
+            }
+            list(contact["public_keys"], "\(path).public_keys", isCurveKey, curveKeyDescription)
             list(contact["domains"], "\(path).domains", isDomainID, "a domain id")
             if contact["municipalities"]?.arrayValue?.isEmpty == true {
                 problems.append(SocialMapError(path: "\(path).municipalities", message: "needs at least one entry"))
@@ -114,6 +122,30 @@ extension SocialMap {
         }
         return problems
     }
+
+    static let curveKeyDescription = "a CURVE public key in Z85 (40 characters, as schakelctl keygen prints it)"
+
+    /// A Z85-encoded 32-byte key (ZeroMQ RFC 32): 40 characters of the Z85 alphabet, each 5-character group a value
+    /// below 2^32. Pure Swift, so the domain checks keys without libzmq.
+    public static func isCurveKey(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count == 40 else { return false }
+        var group: UInt64 = 0
+        for (i, byte) in b.enumerated() {
+            guard let digit = z85Digits[byte] else { return false }
+            group = group * 85 + UInt64(digit)
+            if i % 5 == 4 {
+                guard group <= UInt64(UInt32.max) else { return false }
+                group = 0
+            }
+        }
+        return true
+    }
+
+    private static let z85Digits: [UInt8: Int] = Dictionary(
+        uniqueKeysWithValues: Array(
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".utf8
+        ).enumerated().map { ($0.element, $0.offset) })
 
     static func isCBSCode(_ s: String) -> Bool {
         let b = Array(s.utf8)

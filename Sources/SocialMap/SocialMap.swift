@@ -24,6 +24,8 @@ public struct SocialMap: Sendable {
     let domainCounts: [String: Int]
     /// Each contact's absences as intervals, earliest first; contacts never away are missing.
     let absencePeriods: [String: [AbsencePeriod]]
+    /// The principal each listed CURVE public key (Z85) belongs to.
+    let keyOwners: [String: String]
 
     /// Loads and checks a social map file.
     public init(contentsOf url: URL) throws {
@@ -92,6 +94,7 @@ public struct SocialMap: Sendable {
         self.sortedContacts = sorted
         self.pools = pools
         self.domainCounts = domainCounts
+        self.keyOwners = checked.keyOwners
         var periods: [String: [AbsencePeriod]] = [:]
         for contact in document.contacts {
             let list = (contact.absences ?? []).compactMap(\.interval).map {
@@ -140,8 +143,31 @@ public struct SocialMap: Sendable {
 
     private static func check(
         _ document: SocialMapDocument
-    ) -> (problems: [SocialMapError], organizations: [String: Organization], contacts: [String: ContactPerson]) {
+    ) -> (
+        problems: [SocialMapError], organizations: [String: Organization], contacts: [String: ContactPerson],
+        keyOwners: [String: String]
+    ) {
         var problems: [SocialMapError] = []
+        var keyOwners: [String: String] = [:]
+        var keyPaths: [String: String] = [:]
+        /// A key identifies one principal: the same key for two of them would let one speak for the other.
+        func register(_ keys: [String]?, of principal: String, at path: String) {
+            for (j, key) in (keys ?? []).enumerated() {
+                let keyPath = "\(path).public_keys[\(j)]"
+                if let owner = keyOwners[key] {
+                    if owner != principal {
+                        problems.append(
+                            SocialMapError(
+                                path: keyPath,
+                                message: "this key is already listed for \(owner) at \(keyPaths[key] ?? "?"); "
+                                    + "a key identifies exactly one principal"))
+                    }
+                    continue
+                }
+                keyOwners[key] = principal
+                keyPaths[key] = keyPath
+            }
+        }
         let domains = Set(document.domains.map(\.id))
         var organizations: [String: Organization] = [:]
         for (i, org) in document.organizations.enumerated() {
@@ -173,6 +199,7 @@ public struct SocialMap: Sendable {
                 }
             }
             organizations[org.id] = org
+            register(org.publicKeys, of: org.id, at: path)
         }
         var contacts: [String: ContactPerson] = [:]
         for (i, contact) in document.contacts.enumerated() {
@@ -215,6 +242,7 @@ public struct SocialMap: Sendable {
                 }
             }
             contacts[contact.id] = contact
+            register(contact.publicKeys, of: contact.id, at: path)
         }
         for (i, contact) in document.contacts.enumerated() {
             guard let deputyID = contact.deputy else { continue }
@@ -244,12 +272,28 @@ public struct SocialMap: Sendable {
                         message: "\"\(coordinator)\" is not a contact of \(org.id)"))
             }
         }
-        return (problems, organizations, contacts)
+        return (problems, organizations, contacts, keyOwners)
     }
 
     /// Whether `principal` (`org:…` or `contact:…`) is on the map.
     public func knows(principal: String) -> Bool {
         organizations[principal] != nil || contacts[principal] != nil
+    }
+
+    /// The principal whose `public_keys` list the CURVE public key `key` (Z85), if any: who a peer proving that key
+    /// is. The broker's ZAP handler asks this for every connection, so a key removed from the map stops working.
+    public func principal(forKey key: String) -> String? {
+        keyOwners[key]
+    }
+
+    /// Whether a peer authenticated as `authenticated` (by its key) may open a session as `principal`: as itself,
+    /// or as a contact person of its own organisation when that organisation sets `adapter_acts_for_contacts`.
+    public func allowsSession(authenticated: String, as principal: String) -> Bool {
+        if authenticated == principal { return knows(principal: principal) }
+        guard let organization = organizations[authenticated], organization.adapterActsForContacts == true,
+            let contact = contacts[principal]
+        else { return false }
+        return contact.organization == authenticated
     }
 
     /// Every contact who serves `domain` in `municipality`, in stable id order.

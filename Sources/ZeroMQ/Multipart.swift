@@ -11,11 +11,17 @@ public struct Multipart: Sendable, Equatable {
     public var userID: String?
     /// `zmq_msg_gets(msg, "Peer-Address")`: the sender's IP address for `tcp://`; `nil` when absent (`inproc://`).
     public var peerAddress: String?
+    /// Further metadata properties asked for in ``ZMQSocket/receive(dontWait:metadata:)``, such as those a ZAP
+    /// handler attached (``ZAPReply/metadata``); a name the message does not carry is absent.
+    public var metadata: [String: String]
 
     /// Builds a message, e.g. as the expected value in a test.
-    public init(frames: [Data], userID: String? = nil, peerAddress: String? = nil) {
+    public init(
+        frames: [Data], userID: String? = nil, peerAddress: String? = nil, metadata: [String: String] = [:]
+    ) {
         self.frames = frames
         self.userID = userID
         self.peerAddress = peerAddress
+        self.metadata = metadata
     }
 }

@@ -139,8 +139,10 @@ public final class ZMQSocket {
     /// expired). `EINTR` is retried (a retry restarts `RCVTIMEO` in full); other errors throw (`ETERM` when the
     /// context is terminating).
     ///
-    /// The metadata (``Multipart/userID``, ``Multipart/peerAddress``) is read from the first frame.
-    public func receive(dontWait: Bool = false) throws -> Multipart? {
+    /// The metadata (``Multipart/userID``, ``Multipart/peerAddress`` and each property named in `metadata`, into
+    /// ``Multipart/metadata``) is read from the first frame that carries it: every frame from the peer carries the
+    /// same, but the routing-id frame a ROUTER adds carries none after a `zmq_poll`.
+    public func receive(dontWait: Bool = false, metadata: [String] = []) throws -> Multipart? {
         try withUnsafeHandle("zmq_msg_recv") { handle throws(ZMQError) -> Multipart? in
             let flags = dontWait ? ZMQ_DONTWAIT : 0
             var result = Multipart(frames: [])
@@ -154,9 +156,12 @@ public final class ZMQSocket {
                     if result.frames.isEmpty && error.isWouldBlock { return nil }
                     throw error
                 }
-                if result.frames.isEmpty {
-                    result.userID = message.property("User-Id")
-                    result.peerAddress = message.property("Peer-Address")
+                // Each property from the first frame that carries it: a ROUTER's routing-id frame has none when
+                // zmq_poll prefetched the message (libzmq 4.3.4 router_t::xhas_in), the frames after it do.
+                if result.userID == nil { result.userID = message.property("User-Id") }
+                if result.peerAddress == nil { result.peerAddress = message.property("Peer-Address") }
+                for name in metadata where result.metadata[name] == nil {
+                    if let value = message.property(name) { result.metadata[name] = value }
                 }
                 result.frames.append(message.data)
                 if !message.hasMore { return result }

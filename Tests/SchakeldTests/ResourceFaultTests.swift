@@ -77,7 +77,9 @@ import ZeroMQ
     func aFullDiskNeverGivesAFalseAcceptedAndTheDaemonRecoversByItself() throws {
         let daemon = try Daemon(settings: ["log_level": "notice"])
         try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
-        guard try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", daemon.stateDirectory.path) == 0
+        guard
+            try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", daemon.stateDirectory.path)
+                == 0
         else {
             print("skipped: mount -t tmpfs is not allowed here")
             return

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import ZeroMQ
 
 #if canImport(Glibc)
     import Glibc
@@ -12,7 +13,10 @@ import SchakelProtocol
 final class Daemon {
     let directory: URL
     let stateDirectory: URL
-    let endpoint: String
+    /// The broker endpoint; in CURVE mode the `tcp://127.0.0.1:PORT` the daemon bound (known once it started).
+    private(set) var endpoint: String
+    /// In CURVE mode, the broker's key pair (its secret key is in `broker.key`, mode 0600); nil in insecure_dev.
+    let serverKeys: CurveKeyPair?
     let configURL: URL
     let logURL: URL
     private(set) var process: Process?
@@ -23,7 +27,9 @@ final class Daemon {
     /// - Parameters:
     ///   - settings: extra top-level config settings merged over the defaults.
     ///   - environment: variables for the daemon's environment (systemd's `NOTIFY_SOCKET`, `WATCHDOG_USEC`, ...).
-    init(settings: [String: JSONValue] = [:], environment: [String: String] = [:]) throws {
+    ///   - curve: CURVE mode on `tcp://127.0.0.1:*` with a fresh server key pair instead of insecure_dev on ipc;
+    ///     peers then need a key listed on the social map (``peer(keys:)``).
+    init(settings: [String: JSONValue] = [:], environment: [String: String] = [:], curve: Bool = false) throws {
         self.environment = environment
         let id = UUID().uuidString.prefix(8).lowercased()
         directory = URL(fileURLWithPath: "/tmp/schakel-test-\(id)")
@@ -39,6 +45,18 @@ final class Daemon {
             "social_map": .string(Paths.demoMap.path),
             "log_level": .string("debug"),
         ]
+        if curve {
+            let keys = try CurveKeyPair.generate()
+            let keyFile = directory.appendingPathComponent("broker.key")
+            try Data("\(keys.secretKey)\n".utf8).write(to: keyFile)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
+            serverKeys = keys
+            config["insecure_dev"] = nil
+            config["broker"] = "tcp://127.0.0.1:*"
+            config["curve"] = ["secret_key_file": .string(keyFile.path)]
+        } else {
+            serverKeys = nil
+        }
         config.merge(settings) { $1 }
         self.config = config
         try JSONValue.object(config).canonicalData().write(to: configURL)
@@ -133,6 +151,22 @@ final class Daemon {
 
     private func waitUntilReady() throws {
         let deadline = Date().addingTimeInterval(15)
+        if serverKeys != nil {
+            // CURVE: a plain PING gets no answer, so ask the admin socket, then read the port it bound.
+            while Date() < deadline {
+                guard process?.isRunning == true else {
+                    throw TestError("schakeld exited during start-up:\n\(log())")
+                }
+                if (try? admin("stats", timeout: 0.2)) != nil,
+                    let line = log().components(separatedBy: "\n").last(where: { $0.contains("event=daemon.started") }),
+                    let bound = line.components(separatedBy: " ").first(where: { $0.hasPrefix("bound=") })
+                {
+                    endpoint = String(bound.dropFirst("bound=".count))
+                    return
+                }
+            }
+            throw TestError("schakeld did not answer on its admin socket within 15 s:\n\(log())")
+        }
         while Date() < deadline {
             guard process?.isRunning == true else {
                 throw TestError("schakeld exited during start-up:\n\(log())")
@@ -180,6 +214,19 @@ final class Daemon {
     /// A new peer that said HELLO as `principal` and got WELCOME.
     func connect(as principal: String) throws -> Peer {
         let peer = try Peer(endpoint)
+        try peer.hello(as: principal)
+        return peer
+    }
+
+    /// A new CURVE peer proving `keys` to this daemon (CURVE mode only).
+    func peer(keys: CurveKeyPair) throws -> Peer {
+        guard let serverKeys else { throw TestError("this daemon is not in CURVE mode") }
+        return try Peer(endpoint, curve: (serverKey: serverKeys.publicKey, keyPair: keys))
+    }
+
+    /// A new CURVE peer proving `keys` that said HELLO as `principal` and got WELCOME.
+    func connect(as principal: String, keys: CurveKeyPair) throws -> Peer {
+        let peer = try peer(keys: keys)
         try peer.hello(as: principal)
         return peer
     }

@@ -19,10 +19,15 @@ final class Peer {
     /// Schema violations found in received messages; tests expect it empty.
     private(set) var violations: [String] = []
 
-    init(_ endpoint: String, type: ZMQSocketType = .dealer) throws {
+    /// - Parameter curve: the broker's public key and this peer's key pair, for a daemon in CURVE mode.
+    init(
+        _ endpoint: String, type: ZMQSocketType = .dealer,
+        curve: (serverKey: String, keyPair: CurveKeyPair)? = nil
+    ) throws {
         context = try ZMQContext()
         socket = try context.socket(type)
         try socket.setLinger(milliseconds: 0)
+        if let curve { try socket.makeCurveClient(serverKey: curve.serverKey, keyPair: curve.keyPair) }
         try socket.connect(endpoint)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import ZeroMQ
 
 /// Variants of the demo social map for tests that need a contact away, full, or gone.
 enum SocialMaps {
@@ -21,6 +22,23 @@ enum SocialMaps {
                 for (key, value) in changes { fields[key] = value }
                 return .object(fields)
             })
+        return .object(map)
+    }
+
+    /// The demo map with CURVE public keys for the principals named (organisations and contacts), and
+    /// `adapter_acts_for_contacts` set on the organisations in `actingAdapters`.
+    static func demo(keys: [String: [CurveKeyPair]], actingAdapters: Set<String> = []) throws -> JSONValue {
+        guard case .object(var map) = try demo() else { throw TestError("the demo map is not shaped as expected") }
+        for list in ["organizations", "contacts"] {
+            guard let entries = map[list]?.arrayValue else { throw TestError("the demo map has no \(list)") }
+            map[list] = .array(
+                entries.map { entry in
+                    guard case .object(var fields) = entry, let id = fields["id"]?.stringValue else { return entry }
+                    if let pairs = keys[id] { fields["public_keys"] = .array(pairs.map { .string($0.publicKey) }) }
+                    if actingAdapters.contains(id) { fields["adapter_acts_for_contacts"] = true }
+                    return .object(fields)
+                })
+        }
         return .object(map)
     }
 
