@@ -80,7 +80,6 @@ final class BrokerConnection {
     }
 
     private static func apply(_ curve: SchakelClient.Curve, to socket: ZMQSocket) throws {
-        throw SchakelClientError.invalidConfiguration(
-            "CURVE is not available in this build yet (server key \(curve.serverKey.prefix(8))…)")
+        try socket.makeCurveClient(serverKey: curve.serverKey, keyPair: try curve.keyPair())
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 
 extension SchakelClient {
     /// Everything a ``SchakelClient`` needs to know before it connects. A value: build it once, pass it in.
@@ -14,7 +15,9 @@ extension SchakelClient {
         public var principal: String
         /// Sent in HELLO as `client`, `name/version`, for the broker's logs.
         public var clientName: String
-        /// CURVE keys; `nil` for the development mode, in which the broker believes ``principal``.
+        /// CURVE keys; `nil` for the development mode, in which the broker believes ``principal``. With CURVE the
+        /// broker takes the principal from the client's public key (as listed on its social map) and refuses a
+        /// HELLO for anyone else with `forbidden`.
         public var curve: Curve?
         /// How long to wait for WELCOME, for the answer to a request, and for PONG, before trying again.
         public var requestTimeout: Duration
@@ -72,6 +75,23 @@ extension SchakelClient {
             self.serverKey = serverKey
             self.publicKey = publicKey
             self.secretKey = secretKey
+        }
+
+        /// The client's keys from a ``CurveKeyPair`` (e.g. `CurveKeyPair.generate()`).
+        public init(serverKey: String, keyPair: CurveKeyPair) {
+            self.init(serverKey: serverKey, publicKey: keyPair.publicKey, secretKey: keyPair.secretKey)
+        }
+
+        /// The client's pair, checked: 40 Z85 characters each, and the secret key belongs to the public key.
+        func keyPair() throws -> CurveKeyPair {
+            guard CurveKeyPair.isValidKey(serverKey) else {
+                throw SchakelClientError.invalidConfiguration("the CURVE server key is not a 40-character Z85 key")
+            }
+            do {
+                return try CurveKeyPair(publicKey: publicKey, secretKey: secretKey)
+            } catch {
+                throw SchakelClientError.invalidConfiguration("CURVE keys: \(error.operation)")
+            }
         }
     }
 }

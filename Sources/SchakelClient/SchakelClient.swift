@@ -54,6 +54,7 @@ public final class SchakelClient {
         guard configuration.maxAttempts >= 1 else {
             throw SchakelClientError.invalidConfiguration("maxAttempts must be at least 1")
         }
+        if let curve = configuration.curve { _ = try curve.keyPair() }
         self.configuration = configuration
         context = try ZMQContext()
         recent = RecentMessageIDs(capacity: configuration.deduplicationWindow)

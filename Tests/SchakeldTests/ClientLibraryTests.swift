@@ -3,6 +3,7 @@ import SchakelClient
 import SchakelProtocol
 import Synchronization
 import Testing
+import ZeroMQ
 
 /// The SchakelClient library against the real daemon: both roles end to end, de-duplication, failover, giving up,
 /// and riding out a daemon that is killed and restarted under it.
@@ -148,6 +149,45 @@ import Testing
             return rejection.code == .unknownPrincipal
         }
         #expect(log.all.filter { if case .connecting = $0 { true } else { false } }.count == 1)
+    }
+
+    @Test func withCurveKeysTheClientSpeaksForTheKeysPrincipalOnly() throws {
+        let gpKeys = try CurveKeyPair.generate()
+        let daemon = try Daemon(curve: true)
+        _ = try daemon.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gpKeys]]))
+        try daemon.start()
+        let serverKey = try #require(daemon.serverKeys?.publicKey)
+        var configuration = Self.configuration([daemon.endpoint], as: "org:huisarts-de-brug")
+        configuration.curve = SchakelClient.Curve(serverKey: serverKey, keyPair: gpKeys)
+        let gp = try SchakelClient(configuration)
+        defer { gp.close() }
+        #expect(try gp.connect().principal == "org:huisarts-de-brug")
+        #expect(try gp.submit(try Referrals.make()).rejection == nil)
+
+        // The same key naming someone else: refused at once.
+        configuration.principal = "org:schuldhulp-utrecht"
+        let impostor = try SchakelClient(configuration)
+        defer { impostor.close() }
+        #expect {
+            try impostor.connect()
+        } throws: { error in
+            guard case SchakelClientError.helloRefused(let rejection) = error else { return false }
+            return rejection.code == .forbidden
+        }
+
+        // A key the map does not list never gets an answer: the client gives up.
+        var stranger = Self.configuration([daemon.endpoint], as: "org:huisarts-de-brug", maxAttempts: 2)
+        stranger.curve = SchakelClient.Curve(serverKey: serverKey, keyPair: try CurveKeyPair.generate())
+        stranger.requestTimeout = .milliseconds(300)
+        let unknown = try SchakelClient(stranger)
+        defer { unknown.close() }
+        #expect(throws: SchakelClientError.self) { try unknown.connect() }
+
+        // Keys that do not belong together are refused before anything is sent.
+        var broken = configuration
+        broken.curve = SchakelClient.Curve(
+            serverKey: serverKey, publicKey: gpKeys.publicKey, secretKey: try CurveKeyPair.generate().secretKey)
+        #expect(throws: SchakelClientError.self) { try SchakelClient(broken) }
     }
 
     @Test func withNoBrokerASubmitGivesUpAfterItsAttemptsWithBoundedPauses() throws {
