@@ -2,7 +2,7 @@
 """A contact person's inbox: takes every offer and prints who it is for.
 
     python3 contact_inbox.py --broker tcp://127.0.0.1:5710 --as contact:schuldhulp-anna \\
-        [--count N] [--timeout SECONDS]
+        [--count N] [--timeout SECONDS] [--server-key KEY --public-key KEY --secret-key-file FILE]
 
 Each HANDOVER (an offer that names nobody) is printed and acknowledged with ACK; the ACKED
 answer, with the citizen and the referrer, is printed. Every other outbox message (REMINDER,
@@ -14,18 +14,17 @@ import argparse
 import sys
 import time
 
-from srp1 import GaveUp, Peer, Rejected, show
+from srp1 import GaveUp, Peer, Rejected, add_connection_arguments, curve_from, show
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--broker", default="tcp://127.0.0.1:5710")
-    parser.add_argument("--as", dest="principal", required=True, help="contact:<id>")
+    add_connection_arguments(parser, "contact")
     parser.add_argument("--count", type=int, help="stop after this many acknowledged offers")
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args()
 
-    peer = Peer(args.broker, args.principal, client="contact_inbox.py/1.0")
+    peer = Peer(args.broker, args.principal, client="contact_inbox.py/1.0", curve=curve_from(args))
     try:
         welcome = peer.connect()
         show("WELCOME", welcome)

@@ -3,6 +3,7 @@
 
     python3 referrer.py --broker tcp://127.0.0.1:5710 --as org:huisarts-de-brug referral.json \\
         [--until acknowledged] [--notices N] [--timeout SECONDS]
+        [--server-key KEY --public-key KEY --secret-key-file FILE]
 
 FILE is the referral object of Protocols/SRP1.md (or {"referral": {...}}). Prints the receipt
 (ACCEPTED or REJECTED), then every NOTICE as it arrives, each confirmed with RECEIVED. Stops when
@@ -15,14 +16,13 @@ import json
 import sys
 import time
 
-from srp1 import GaveUp, Peer, Rejected, show
+from srp1 import GaveUp, Peer, Rejected, add_connection_arguments, curve_from, show
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file")
-    parser.add_argument("--broker", default="tcp://127.0.0.1:5710")
-    parser.add_argument("--as", dest="principal", required=True, help="org:<id>")
+    add_connection_arguments(parser, "org")
     parser.add_argument("--until", help="stop after a NOTICE with this event, e.g. acknowledged")
     parser.add_argument("--notices", type=int, help="stop after this many notices")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for notices")
@@ -32,7 +32,7 @@ def main():
         document = json.load(handle)
     referral = document.get("referral", document)
 
-    peer = Peer(args.broker, args.principal, client="referrer.py/1.0")
+    peer = Peer(args.broker, args.principal, client="referrer.py/1.0", curve=curve_from(args))
     try:
         peer.connect()
         external_id = referral.get("external_id")

@@ -31,6 +31,24 @@ class Rejected(Exception):
         self.body = body
 
 
+def add_connection_arguments(parser, default_principal_kind):
+    """The options both programs share: where the broker is, who we are, CURVE keys."""
+    parser.add_argument("--broker", default="tcp://127.0.0.1:5710")
+    parser.add_argument("--as", dest="principal", required=True, help=f"{default_principal_kind}:<id>")
+    parser.add_argument("--server-key", help="CURVE: the broker's public key (Z85)")
+    parser.add_argument("--public-key", help="CURVE: our public key (Z85), as listed on the social map")
+    parser.add_argument("--secret-key-file", help="CURVE: a file holding our secret key (Z85)")
+
+
+def curve_from(args):
+    """(server, public, secret) from the CURVE options, or None without them."""
+    if not args.server_key:
+        return None
+    with open(args.secret_key_file, encoding="ascii") as handle:
+        secret = handle.read().strip()
+    return (args.server_key, args.public_key, secret)
+
+
 class GaveUp(Exception):
     """No answer after every attempt."""
 
@@ -38,8 +56,10 @@ class GaveUp(Exception):
 class Peer:
     """One session with the broker, reconnecting as SRP/1 asks."""
 
-    def __init__(self, endpoint, principal, client="srp1.py/1.0", timeout=5.0, attempts=8):
+    def __init__(self, endpoint, principal, client="srp1.py/1.0", timeout=5.0, attempts=8, curve=None):
+        """curve: None (development mode), or (server_public_key, public_key, secret_key) as Z85 text."""
         self.endpoint = endpoint
+        self.curve = curve
         self.principal = principal
         self.client = client
         self.timeout = timeout
@@ -98,6 +118,12 @@ class Peer:
         self.socket.setsockopt(zmq.HEARTBEAT_IVL, 10_000)
         self.socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, 30_000)
         self.socket.setsockopt(zmq.HEARTBEAT_TTL, 30_000)
+        if self.curve:
+            # CURVE: the broker takes our principal from our public key (listed on its social map).
+            server_key, public_key, secret_key = self.curve
+            self.socket.curve_serverkey = server_key.encode("ascii")
+            self.socket.curve_publickey = public_key.encode("ascii")
+            self.socket.curve_secretkey = secret_key.encode("ascii")
         self.monitor = self.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         self.socket.connect(self.endpoint)
         self.send("HELLO", {"as": self.principal, "client": self.client})
