@@ -96,7 +96,8 @@ public final class SchakelClient {
 
     /// The next message from the outbox (de-duplicated), or `nil` when none came within `timeout`.
     ///
-    /// Reconnects as needed while it waits, and sends PING when the broker has been quiet for
+    /// Reconnects as needed while it waits (an attempt to connect takes up to ``Configuration/requestTimeout``,
+    /// which may carry the call past `timeout`), and sends PING when the broker has been quiet for
     /// ``Configuration/heartbeat``. The caller confirms what it has handled with ``confirm(_:)`` (an ACK or DECLINE
     /// also confirms its HANDOVER); what it does not confirm comes again on the next session, or on the broker's
     /// retry interval, but not twice in this one. ``handleNext(timeout:_:)`` confirms by itself.
