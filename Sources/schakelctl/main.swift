@@ -264,9 +264,11 @@ let endpoint = options["--broker"] ?? ProcessInfo.processInfo.environment["SCHAK
 let quiet = TimeInterval(options["--wait"] ?? (command == "submit" ? "5" : "2")) ?? 5
 let wait = quiet == 0 ? TimeInterval(Int32.max) : quiet
 
+// A person waits at the terminal: two attempts of 4 s say "is schakeld running?" within about 8 s, and a SUBMIT
+// that got no answer is sent once more, unchanged, so the broker records it once.
 let configuration = SchakelClient.Configuration(
     endpoints: [endpoint], principal: principal, clientName: "schakelctl/\(ClientInfo.version)",
-    requestTimeout: .seconds(5), maxAttempts: 3, backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(2)))
+    requestTimeout: .seconds(4), maxAttempts: 2, backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(2)))
 
 do {
     let client = try SchakelClient(configuration)
