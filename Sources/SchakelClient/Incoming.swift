@@ -20,7 +20,8 @@ public struct Incoming: Sendable {
         case escalation(Escalation)
         /// Nazorg asks what came of a handover: answer with ``SchakelClient/outcome(handoverID:result:note:)``.
         case nazorg(Nazorg)
-        /// A command or body this version does not know.
+        /// Anything else with a `message_id`: a command or body this version does not know, or a receipt
+        /// (ACCEPTED, REJECTED) for a referral this principal published through the broker's SUB intake.
         case other
     }
 

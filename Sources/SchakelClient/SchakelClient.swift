@@ -248,7 +248,9 @@ public final class SchakelClient {
                 let sameRequest = identity.allSatisfy { key, value in
                     message.body[key].map { $0.stringValue == value } ?? true
                 }
-                if isAnswer && sameRequest {
+                // A message with a message_id comes from the outbox (a publish-only adapter's receipt can be an
+                // ACCEPTED or a REJECTED), never as the direct answer to a request.
+                if isAnswer && sameRequest && message.body["message_id"] == nil {
                     lastHeard = .now
                     return message
                 }
@@ -330,15 +332,7 @@ public final class SchakelClient {
     /// `hello_required` that tells a restarted broker forgot the session.
     private func absorb(_ message: WireMessage) {
         lastHeard = .now
-        switch Command(rawValue: message.command) {
-        case .pong:
-            pingSentAt = nil
-        case .rejected:
-            if message.body["code"]?.stringValue == RejectionCode.helloRequired.rawValue {
-                dropConnection(reason: "the broker no longer knew the session (restarted?)")
-            }
-        default:
-            guard let incoming = Incoming(message) else { return }  // a late answer to an earlier request
+        if let incoming = Incoming(message) {
             switch recent.admit(incoming.messageID) {
             case .new:
                 inbox.append(incoming)
@@ -348,6 +342,17 @@ public final class SchakelClient {
                 sendReceived([incoming.messageID])
                 emit(.duplicateDropped(messageID: incoming.messageID, confirmedAgain: true))
             }
+            return
+        }
+        switch Command(rawValue: message.command) {
+        case .pong:
+            pingSentAt = nil
+        case .rejected:
+            if message.body["code"]?.stringValue == RejectionCode.helloRequired.rawValue {
+                dropConnection(reason: "the broker no longer knew the session (restarted?)")
+            }
+        default:
+            break  // a late answer to an earlier request
         }
     }
 

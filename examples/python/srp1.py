@@ -235,6 +235,9 @@ class Peer:
             if arrival[0] == "garbage":
                 continue
             _, got, reply = arrival
+            if "message_id" in reply:
+                self._absorb(got, reply)  # from the outbox, never the answer to a request
+                continue
             if got == answer and same(reply):
                 return ("answer", reply)
             if got == "REJECTED" and reply.get("command", command) == command:
