@@ -90,6 +90,15 @@ import ZeroMQ
         #expect(again.referralID == accepted.referralID)
         let status = try gp.status(externalID: "LIB-1").get()
         #expect(status.handovers.map(\.state) == [.accepted])
+        #expect(status.referralID == accepted.referralID)
+        // After the acknowledgement: first contact, the outcome, and a REOPEN that has nothing to reopen.
+        let contacted = try anna.contacted(handoverID: offer.handoverID, channel: .phone).get()
+        #expect(contacted.event == .contacted)
+        let outcome = try anna.outcome(handoverID: offer.handoverID, result: .resolved, note: "Regeling getroffen.")
+        #expect(try outcome.get().handoverID == offer.handoverID)
+        #expect(try gp.reopen(referralID: accepted.referralID, reason: "nog een vraag").rejection?.code == .conflict)
+        #expect(try gp.status(referralID: accepted.referralID).get().state == .closed)
+
         // A refusal is an answer, not an error: the code a program branches on.
         let refused = try anna.ack(handoverID: "ho-00000000-0000-4000-8000-000000000000")
         #expect(refused.rejection?.code == .notFound)
