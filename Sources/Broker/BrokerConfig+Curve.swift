@@ -66,6 +66,13 @@ extension BrokerConfig {
         return key
     }
 
+    /// The broker's CURVE public key, derived from the secret key file, for `--check-config` to show what the peers
+    /// need; nil in insecure_dev.
+    public func curvePublicKey() throws -> String? {
+        guard let curveSecretKeyFile else { return nil }
+        return try CurveKeyPair.publicKey(forSecretKey: try Self.readCurveSecretKey(at: curveSecretKeyFile))
+    }
+
     /// The numeric id of the group `name`, or nil when the system has no such group.
     static func groupID(named name: String) -> gid_t? {
         var group = group()

@@ -7,6 +7,8 @@ import ZeroMQ
 /// map of that moment, so that a key removed by a reload stops working at once (Protocols/SRP1.md, Sessions).
 extension BrokerServer {
     /// The ZAP metadata property that carries the public key a peer proved; read per message with `zmq_msg_gets`.
+    /// A peer cannot forge it (nor `User-Id`) with a handshake property of the same name: libzmq adds the ZAP
+    /// handler's properties to a connection's metadata before the peer's own, and a name already there is kept.
     static let curveKeyProperty = "X-Curve-Key"
     /// The ZAP domain of the broker endpoint.
     static let zapDomain = "srp1"
@@ -43,12 +45,19 @@ extension BrokerServer {
                 if reply.status == .success {
                     logger.info("peer.admitted", ["principal": reply.userID, "address": request.address])
                 } else {
-                    logger.warning(
-                        "peer.refused",
-                        [
-                            "address": request.address, "mechanism": request.mechanism,
-                            "key": request.curvePublicKey ?? "-", "reason": reply.statusText,
-                        ])
+                    let who = request.curvePublicKey ?? request.mechanism
+                    if zapRefusals.count > 10_000 { zapRefusals = [:] }
+                    let attempts = zapRefusals[who, default: 0] + 1
+                    zapRefusals[who] = attempts
+                    if attempts & (attempts - 1) == 0 {  // 1, 2, 4, 8, ...: a retrying peer does not flood the log
+                        logger.warning(
+                            "peer.refused",
+                            [
+                                "address": request.address, "mechanism": request.mechanism,
+                                "key": request.curvePublicKey ?? "-", "reason": reply.statusText,
+                                "attempts": "\(attempts)",
+                            ])
+                    }
                 }
             } else {
                 logger.error("zap.malformed_request", ["frames": "\(message.frames.count)"])

@@ -54,6 +54,9 @@ public final class BrokerServer {
     let zap: ZMQSocket?
     /// The broker's CURVE public key, logged at start so operators can hand it to peers; nil in insecure_dev.
     let curvePublicKey: String?
+    /// ZAP refusals per key (or mechanism), so that a peer retrying every 100 ms is logged at 1, 2, 4, 8, ...
+    /// attempts rather than flooding the journal.
+    var zapRefusals: [String: Int] = [:]
     private var closed = false
 
     /// How often `STATUS=` is refreshed for `systemctl status`.

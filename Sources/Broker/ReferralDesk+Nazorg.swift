@@ -94,7 +94,8 @@ extension ReferralDesk {
         let isReferrer = principal == handover.organisation
         guard isReferrer || principal == handover.contact else {
             throw Rejection(
-                .forbidden, "only the referring organisation and the contact holding \(handoverID) answer its nazorg")
+                .forbidden, "only the referring organisation and the contact holding \(handoverID) answer its nazorg",
+                field: "handover_id")
         }
         guard handover.state.isTaken else {
             throw Rejection(

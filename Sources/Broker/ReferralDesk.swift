@@ -470,7 +470,8 @@ final class ReferralDesk {
         guard isReferrer || holdsHandover else {
             throw Rejection(
                 .forbidden,
-                "only the referring organisation and contacts holding one of its handovers may see \(referralID)")
+                "only the referring organisation and contacts holding one of its handovers may see \(referralID)",
+                field: "referral_id")
         }
         let handovers = handoverRows.map { h -> HandoverSummary in
             let state = HandoverState(rawValue: h.string("state") ?? "") ?? .unroutable

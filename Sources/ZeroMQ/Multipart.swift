@@ -6,8 +6,8 @@ import Foundation
 public struct Multipart: Sendable, Equatable {
     /// The frames in order; empty frames (delimiters) are kept.
     public var frames: [Data]
-    /// ZAP-authenticated principal of the sender: `zmq_msg_gets(msg, "User-Id")` on the first frame (the literal
-    /// name; the macro is draft-only in 4.3.4); `nil` when absent, meaning unauthenticated.
+    /// ZAP-authenticated principal of the sender: `zmq_msg_gets(msg, "User-Id")` on the first frame that carries it
+    /// (the literal name; the macro is draft-only in 4.3.4); `nil` when absent, meaning unauthenticated.
     public var userID: String?
     /// `zmq_msg_gets(msg, "Peer-Address")`: the sender's IP address for `tcp://`; `nil` when absent (`inproc://`).
     public var peerAddress: String?

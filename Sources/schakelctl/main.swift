@@ -29,6 +29,9 @@ let usage = """
                                         manual clock mode only: move the clock forward (PT2H, P3D)
       socialmap reload --state-dir DIR  check the social map file and swap it in (or list its problems)
 
+    Keys (no daemon needed):
+      keygen NAME                       a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub
+
     Social map files (no daemon needed):
       socialmap check FILE [--state-dir DIR] [--json]
                                         errors and warnings with their JSON paths (exit 0, 1 or 2);
@@ -38,6 +41,8 @@ let usage = """
 
     Common options:
       --broker ENDPOINT   where schakeld listens (default $SCHAKEL_BROKER or tcp://127.0.0.1:5710)
+      --curve-key FILE    for a daemon in CURVE mode: your secret key file from keygen ($SCHAKEL_CURVE_KEY)
+      --server-key KEY    ... and the daemon's public key, or its .pub file ($SCHAKEL_SERVER_KEY)
       --wait SECONDS      how long to wait for more messages once quiet (submit: 5, inbox: 2; 0 = forever)
       --state-dir DIR     the daemon's state directory: its admin socket is DIR/admin.sock
       --admin ENDPOINT    the admin socket itself, e.g. ipc:///var/lib/schakel/admin.sock
@@ -46,6 +51,7 @@ let usage = """
     """
 
 let commandUsage: [String: String] = [
+    "keygen": KeygenCommand.help,
     "submit": """
     Usage: schakelctl submit FILE.json --as org:ID [--broker ENDPOINT] [--wait SECONDS]
 
@@ -182,13 +188,18 @@ while !arguments.isEmpty {
         exit(0)
     case "--ack", "--json":
         flags.insert(argument)
-    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report":
+    case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report",
+        "--curve-key", "--server-key":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
         options[argument] = arguments.removeFirst()
     default:
         guard !argument.hasPrefix("--") else { fail("unknown option \(argument)\n\n\(help)") }
         positional.append(argument)
     }
+}
+if command == "keygen" {
+    guard positional.count == 1, !positional[0].isEmpty else { fail("usage: schakelctl keygen NAME\n\n\(help)") }
+    exit(KeygenCommand.run(name: positional[0]))
 }
 if command == "socialmap", positional.first == "check" {
     guard positional.count == 2 else { fail("usage: schakelctl socialmap check FILE\n\n\(help)") }
@@ -266,11 +277,15 @@ let wait = quiet == 0 ? TimeInterval(Int32.max) : quiet
 
 // A person waits at the terminal: two attempts of 4 s say "is schakeld running?" within about 8 s, and a SUBMIT
 // that got no answer is sent once more, unchanged, so the broker records it once.
-let configuration = SchakelClient.Configuration(
+var configuration = SchakelClient.Configuration(
     endpoints: [endpoint], principal: principal, clientName: "schakelctl/\(ClientInfo.version)",
     requestTimeout: .seconds(4), maxAttempts: 2, backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(2)))
 
 do {
+    let environment = ProcessInfo.processInfo.environment
+    configuration.curve = try CurveOptions.curve(
+        keyFile: options["--curve-key"] ?? environment["SCHAKEL_CURVE_KEY"],
+        serverKey: options["--server-key"] ?? environment["SCHAKEL_SERVER_KEY"])
     let client = try SchakelClient(configuration)
     defer { client.close() }
     try client.connect()

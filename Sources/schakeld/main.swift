@@ -90,6 +90,9 @@ if checkOnly {
         fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
     }
     print("config ok: \(configPath)")
+    if let publicKey = try? config.curvePublicKey() {
+        print("CURVE: peers connect with the broker's public key \(publicKey)")
+    }
     exit(0)
 }
 

@@ -46,15 +46,24 @@ import ZeroMQ
 
     @Test func anUnlistedKeyOrAPlainPeerNeverGetsAnAnswerAndOthersAreServed() throws {
         let daemon = try daemon()
-        let stranger = try daemon.peer(keys: try CurveKeyPair.generate())
+        let strangerKeys = try CurveKeyPair.generate()
+        let stranger = try daemon.peer(keys: strangerKeys)
         try stranger.send(.ping)
         try stranger.send(.hello, ["as": "org:huisarts-de-brug"])
         let plain = try Peer(daemon.endpoint)
         try plain.send(.hello, ["as": "org:huisarts-de-brug"])
+        // The same key twice more: refusals are logged at the 1st, 2nd, 4th, ... attempt, not every time.
+        let again = try (0..<2).map { _ in try daemon.peer(keys: strangerKeys) }
+        for peer in again { try peer.send(.ping) }
         #expect(try stranger.drain(timeout: Self.silence).isEmpty)
         #expect(try plain.drain(timeout: 0.1).isEmpty)
         #expect(daemon.log().contains("event=peer.refused"))
         #expect(daemon.log().contains("the key is not on the social map"))
+        #expect(try again.allSatisfy { try $0.drain(timeout: 0.1).isEmpty })
+        let refusals = daemon.log().components(separatedBy: "\n").filter {
+            $0.contains("event=peer.refused") && $0.contains(strangerKeys.publicKey)
+        }
+        #expect(refusals.count == 2 && refusals.last?.hasSuffix("attempts=2") == true, "\(refusals)")
         // The daemon is healthy for everyone else.
         let peer = try daemon.connect(as: "org:huisarts-de-brug", keys: gp)
         #expect(try peer.request(.ping, [:], expect: .pong).command == "PONG")
@@ -146,5 +155,25 @@ import ZeroMQ
         #expect(try daemon.admin("socialmap.reload")["ok"] == .bool(true))
         Self.expectForbidden(try old.request(.ping, [:], expect: .pong), "no longer on the social map")
         #expect(try new.request(.ping, [:], expect: .pong).command == "PONG")
+    }
+
+    /// The admin socket (ipc, file permissions) and the metrics endpoint (plain HTTP, counts only) are not behind
+    /// CURVE: operators and scrapers keep working, and count the CURVE sessions like any other.
+    @Test func adminAndMetricsWorkBesideACurveBroker() throws {
+        let daemon = try Daemon(settings: ["metrics": "tcp://127.0.0.1:*"], curve: true)
+        try daemon.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
+        try daemon.start()
+        _ = try daemon.connect(as: "org:huisarts-de-brug", keys: gp)
+        let stats = try daemon.admin("stats")
+        #expect(stats["ok"] == .bool(true))
+        #expect(stats["peers_connected"]?.numberValue == 1)
+        let endpoint = try #require(stats["endpoints"]?["metrics"]?.stringValue)
+        let health = try CommandLineTests.run(
+            "/usr/bin/curl",
+            [
+                "-sS", "--fail", "--max-time", "5",
+                endpoint.replacingOccurrences(of: "tcp://", with: "http://") + "/healthz",
+            ])
+        #expect(health.output == "ok\n", "\(health.errors)")
     }
 }

@@ -51,7 +51,11 @@ import ZeroMQ
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keyFile.path)
         try Self.expectRefusal(daemon, "has mode 640")
         try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: keyFile.path)
-        try daemon.start()  // owner read-only is fine
+        // Owner read-only is fine, and --check-config shows the public key the peers need.
+        let check = try CommandLineTests.run("schakeld", ["--config", daemon.configURL.path, "--check-config"])
+        #expect(check.status == 0, "\(check.errors)")
+        #expect(check.output.contains("broker's public key \(try #require(daemon.serverKeys).publicKey)"))
+        try daemon.start()
     }
 
     @Test func aMissingOrMalformedSecretKeyFileIsRefused() throws {
