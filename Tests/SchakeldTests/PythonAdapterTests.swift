@@ -91,7 +91,8 @@ import ZeroMQ
         func keyArguments(_ keys: CurveKeyPair, _ name: String) throws -> [String] {
             let file = daemon.directory.appendingPathComponent("\(name).key")
             try Data(keys.secretKey.utf8).write(to: file)
-            return ["--server-key", serverKey, "--public-key", keys.publicKey, "--secret-key-file", file.path]
+            // KEY=VALUE: a Z85 key may start with "-", which argparse would take for an option.
+            return ["--server-key=\(serverKey)", "--public-key=\(keys.publicKey)", "--secret-key-file", file.path]
         }
         try Self.referAndAcknowledge(
             daemon, referrer: try keyArguments(gp, "gp"), inbox: try keyArguments(anna, "anna"),

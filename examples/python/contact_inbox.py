@@ -2,7 +2,7 @@
 """A contact person's inbox: takes every offer and prints who it is for.
 
     python3 contact_inbox.py --broker tcp://127.0.0.1:5710 --as contact:schuldhulp-anna \\
-        [--count N] [--timeout SECONDS] [--server-key KEY --public-key KEY --secret-key-file FILE]
+        [--count N] [--timeout SECONDS] [--server-key=KEY --public-key=KEY --secret-key-file FILE]
 
 Each HANDOVER (an offer that names nobody) is printed and acknowledged with ACK; the ACKED
 answer, with the citizen and the referrer, is printed. Every other outbox message (REMINDER,

@@ -3,7 +3,7 @@
 
     python3 referrer.py --broker tcp://127.0.0.1:5710 --as org:huisarts-de-brug referral.json \\
         [--until acknowledged] [--notices N] [--timeout SECONDS]
-        [--server-key KEY --public-key KEY --secret-key-file FILE]
+        [--server-key=KEY --public-key=KEY --secret-key-file FILE]
 
 FILE is the referral object of Protocols/SRP1.md (or {"referral": {...}}). Prints the receipt
 (ACCEPTED or REJECTED), then every NOTICE as it arrives, each confirmed with RECEIVED. Stops when

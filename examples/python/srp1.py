@@ -35,6 +35,7 @@ def add_connection_arguments(parser, default_principal_kind):
     """The options both programs share: where the broker is, who we are, CURVE keys."""
     parser.add_argument("--broker", default="tcp://127.0.0.1:5710")
     parser.add_argument("--as", dest="principal", required=True, help=f"{default_principal_kind}:<id>")
+    # Write these as --server-key=KEY: a Z85 key may start with "-", which argparse takes for an option.
     parser.add_argument("--server-key", help="CURVE: the broker's public key (Z85)")
     parser.add_argument("--public-key", help="CURVE: our public key (Z85), as listed on the social map")
     parser.add_argument("--secret-key-file", help="CURVE: a file holding our secret key (Z85)")
