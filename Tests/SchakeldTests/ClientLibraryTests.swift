@@ -223,6 +223,75 @@ import ZeroMQ
     }
 }
 
+/// A broker that stops answering PING (alive at the ZMTP level, dead above it) is left for a fresh connection.
+extension ClientLibraryTests {
+    /// A stand-in broker on its own thread: WELCOME to every HELLO, silence to everything else.
+    final class SilentBroker: Sendable {
+        let endpoint: String
+        let hellos = Mutex(0)
+        private let stopped = Mutex(false)
+
+        init(endpoint: String) {
+            self.endpoint = endpoint
+            let thread = Thread { [self] in
+                do {
+                    try serve()
+                } catch {
+                    Issue.record("the stand-in broker failed: \(error)")
+                }
+            }
+            thread.start()
+        }
+
+        func stop() {
+            stopped.withLock { $0 = true }
+        }
+
+        private func serve() throws {
+            let context = try ZMQContext()
+            let router = try context.socket(.router)
+            try router.bind(endpoint)
+            var poller = ZMQPoller()
+            poller.add(router)
+            while !stopped.withLock({ $0 }) {
+                guard try poller.poll(timeoutMilliseconds: 50)[0].contains(.readable),
+                    let frames = try router.receive(dontWait: true)?.frames, frames.count == 4,
+                    frames[2] == Data("HELLO".utf8)
+                else { continue }
+                hellos.withLock { $0 += 1 }
+                let welcome = WireMessage(
+                    .welcome, ["principal": "org:huisarts-de-brug", "server": "stand-in/1", "pending": .number(0)])
+                _ = try router.send([frames[0]] + welcome.frames())
+            }
+            router.close()
+            context.close()
+        }
+    }
+
+    @Test func aBrokerThatNoLongerAnswersPingIsLeftForAFreshConnection() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schakel-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let broker = SilentBroker(endpoint: "ipc://\(directory.path)/silent.sock")
+        defer { broker.stop() }
+        let log = EventLog()
+        var configuration = Self.configuration([broker.endpoint], as: "org:huisarts-de-brug", log: log)
+        configuration.heartbeat = .milliseconds(200)
+        configuration.requestTimeout = .milliseconds(300)
+        let gp = try SchakelClient(configuration)
+        defer { gp.close() }
+        try gp.connect()
+
+        let deadline = ContinuousClock.now.advanced(by: Self.patience)
+        while broker.hellos.withLock({ $0 }) < 2, ContinuousClock.now < deadline {
+            #expect(try gp.next(timeout: .milliseconds(100)) == nil)
+        }
+        #expect(broker.hellos.withLock { $0 } >= 2)
+        let reasons = log.all.compactMap { if case .disconnected(_, let reason) = $0 { reason } else { nil } }
+        #expect(reasons.first?.hasPrefix("no PONG") == true, "\(reasons)")
+    }
+}
+
 /// The acceptance test of the client: the daemon is SIGKILLed and restarted under connected clients.
 extension ClientLibraryTests {
     /// Starts the daemon on another thread once `ready` says so. The test thread leaves the daemon alone until
