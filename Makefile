@@ -1,18 +1,19 @@
 # Schakel: the two commands a newcomer needs are `make run` and `make test`.
 # Both install the C libraries the build needs when they are missing (Debian/Ubuntu).
 
-APT_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config tzdata
+APT_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config tzdata python3-venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test
+.PHONY: deps build run test python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test
 
 ## deps: install libzmq, SQLite and pkg-config through apt when pkg-config cannot find them
 deps:
 	@if ! command -v swift >/dev/null; then \
 		echo "swift is not on PATH: install the Swift 6 toolchain first (see README.md)"; exit 1; fi
-	@if ! (command -v pkg-config >/dev/null && pkg-config --exists libzmq sqlite3 && [ -e /usr/share/zoneinfo/Europe/Amsterdam ]); then \
+	@if ! (command -v pkg-config >/dev/null && pkg-config --exists libzmq sqlite3 && [ -e /usr/share/zoneinfo/Europe/Amsterdam ] \
+		&& python3 -c 'import venv, ensurepip' 2>/dev/null); then \
 		echo "installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
@@ -25,10 +26,22 @@ build: deps
 run: build
 	.build/debug/schakeld --config $(CONFIG)
 
-## test: build with warnings as errors, then every unit and integration test
-test: deps
+## test: build with warnings as errors, then every unit and integration test, the Python examples included
+## (SCHAKEL_PYTHON makes PythonAdapterTests mandatory: it fails instead of skipping without the virtualenv)
+test: deps python-venv
 	swift build --build-tests $(SWIFT_FLAGS)
-	swift test --skip-build
+	SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python swift test --skip-build
+
+## python-venv: a virtualenv in .build/python-venv with examples/python/requirements.txt (pyzmq from PyPI),
+## made again only when the requirements change; fails when pip cannot install them
+PYTHON_VENV := .build/python-venv
+python-venv: $(PYTHON_VENV)/installed
+
+$(PYTHON_VENV)/installed: examples/python/requirements.txt
+	python3 -m venv $(PYTHON_VENV)
+	$(PYTHON_VENV)/bin/pip install --quiet --disable-pip-version-check -r examples/python/requirements.txt
+	$(PYTHON_VENV)/bin/python -c 'import zmq; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version())'
+	touch $@
 
 ## bench: release build, then the full benchmark against the release schakeld (BENCHMARKS.md)
 bench: deps

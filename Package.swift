@@ -12,6 +12,9 @@ let package = Package(
     products: [
         .executable(name: "schakeld", targets: ["schakeld"]),
         .executable(name: "schakelctl", targets: ["schakelctl"]),
+        /// For organisation adapters and contact clients written in Swift: SRP/1 with retries, reconnection and
+        /// de-duplication (Protocols/INTEGRATORS.md).
+        .library(name: "SchakelClient", targets: ["SchakelClient"]),
     ],
     targets: [
         .systemLibrary(
@@ -30,10 +33,12 @@ let package = Package(
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
         .target(name: "Deadlines", dependencies: ["SchakelProtocol"]),
         .target(name: "Systemd"),
+        .target(name: "SchakelClient", dependencies: ["ZeroMQ", "SchakelProtocol"]),
         .target(
             name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd"]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
-        .executableTarget(name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SocialMap", "Storage"]),
+        .executableTarget(
+            name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage"]),
         .executableTarget(
             name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -41,9 +46,10 @@ let package = Package(
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
+        .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient"]
         ),
     ],
     swiftLanguageModes: [.v6]

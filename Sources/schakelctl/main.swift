@@ -1,4 +1,5 @@
 import Foundation
+import SchakelClient
 import SchakelProtocol
 
 #if canImport(Glibc)
@@ -274,71 +275,63 @@ let endpoint = options["--broker"] ?? ProcessInfo.processInfo.environment["SCHAK
 let quiet = TimeInterval(options["--wait"] ?? (command == "submit" ? "5" : "2")) ?? 5
 let wait = quiet == 0 ? TimeInterval(Int32.max) : quiet
 
+// A person waits at the terminal: two attempts of 4 s say "is schakeld running?" within about 8 s, and a SUBMIT
+// that got no answer is sent once more, unchanged, so the broker records it once.
+var configuration = SchakelClient.Configuration(
+    endpoints: [endpoint], principal: principal, clientName: "schakelctl/\(ClientInfo.version)",
+    requestTimeout: .seconds(4), maxAttempts: 2, backoff: Backoff(initial: .milliseconds(200), maximum: .seconds(2)))
+
 do {
     let environment = ProcessInfo.processInfo.environment
-    let curve = try BrokerClient.curve(
+    configuration.curve = try CurveOptions.curve(
         keyFile: options["--curve-key"] ?? environment["SCHAKEL_CURVE_KEY"],
         serverKey: options["--server-key"] ?? environment["SCHAKEL_SERVER_KEY"])
-    let client = try BrokerClient(endpoint: endpoint, curve: curve)
+    let client = try SchakelClient(configuration)
     defer { client.close() }
-    _ = try client.hello(as: principal)
+    try client.connect()
     switch command {
     case "submit":
         guard positional.count == 1 else { fail("submit needs exactly one FILE.json\n\n\(help)") }
         let data = try Data(contentsOf: URL(fileURLWithPath: positional[0]))
         let json = try JSONValue.parse(data)
-        let referral = json["referral"] ?? json
-        var notices: [WireMessage] = []
-        try client.send(WireMessage(.submit, .object(["referral": referral])))
-        let receipt = try client.awaitReply([.accepted, .rejected], timeout: 10) { notices.append($0) }
-        show(receipt)
-        guard receipt.command == Command.accepted.rawValue else { exit(1) }
-        func confirm(_ message: WireMessage) throws {
-            show(message)
-            if let id = message.body["message_id"]?.stringValue {
-                try client.send(WireMessage(.received, .object(["message_ids": .array([.string(id)])])))
-            }
-        }
-        for notice in notices { try confirm(notice) }
-        while let message = try client.receive(timeout: wait) { try confirm(message) }
+        let receipt = try client.submit(json["referral"] ?? json)
+        show(receipt.message)
+        guard receipt.rejection == nil else { exit(1) }
+        // Each NOTICE is printed, then confirmed with RECEIVED so that it is not sent again.
+        while try client.handleNext(timeout: .seconds(wait), { show($0.message) }) != nil {}
     case "inbox":
-        while let message = try client.receive(timeout: wait) {
-            guard message.command == Command.handover.rawValue else {
-                show(message)
-                continue
-            }
-            show(message)
-            guard flags.contains("--ack"), let id = message.body["handover_id"]?.stringValue else { continue }
-            try client.send(WireMessage(.ack, .object(["handover_id": .string(id)])))
-            show(try client.awaitReply([.acked, .rejected], timeout: 10) { show($0) })
+        // Offers are not confirmed: without --ack they stay pending and come again next time.
+        while let incoming = try client.next(timeout: .seconds(wait)) {
+            show(incoming.message)
+            guard flags.contains("--ack"), incoming.message.command == Command.handover.rawValue,
+                let id = incoming.message.body["handover_id"]?.stringValue
+            else { continue }
+            show(try client.ack(handoverID: id).message)
         }
     case "decline":
         guard positional.count == 1 else { fail("decline needs exactly one HANDOVER_ID\n\n\(help)") }
         let reason = options["--reason"] ?? "other"
-        try client.send(
-            WireMessage(.decline, .object(["handover_id": .string(positional[0]), "reason": .string(reason)])))
-        let answer = try client.awaitReply([.declined, .rejected], timeout: 10)
+        let answer: WireMessage
+        if let known = DeclineReason(rawValue: reason) {
+            answer = try client.decline(handoverID: positional[0], reason: known).message
+        } else {
+            // Passed through, so the broker's own REJECTED names the valid reasons.
+            answer = try client.request(
+                WireMessage(.decline, .object(["handover_id": .string(positional[0]), "reason": .string(reason)])),
+                answers: [.declined])
+        }
         show(answer)
         if answer.command != Command.declined.rawValue { exit(1) }
-    case "explain":
-        guard positional.count == 1 else { fail("explain needs exactly one ID\n\n\(help)") }
+    case "explain", "status":
+        guard positional.count == 1 else { fail("\(command) needs exactly one ID\n\n\(help)") }
         let id = positional[0]
-        try client.send(
-            WireMessage(.status, .object([(id.hasPrefix("ref-") ? "referral_id" : "external_id"): .string(id)])))
-        let answer = try client.awaitReply([.referral, .rejected], timeout: 10)
-        guard answer.command == Command.referral.rawValue else {
-            show(answer)
-            exit(1)
+        let answer = try id.hasPrefix("ref-") ? client.status(referralID: id) : client.status(externalID: id)
+        guard command == "explain", answer.rejection == nil else {
+            show(answer.message)
+            if answer.rejection != nil { exit(1) }
+            break
         }
-        print(ExplainReport.text(answer.body))
-    case "status":
-        guard positional.count == 1 else { fail("status needs exactly one ID\n\n\(help)") }
-        let id = positional[0]
-        let key = id.hasPrefix("ref-") ? "referral_id" : "external_id"
-        try client.send(WireMessage(.status, .object([key: .string(id)])))
-        let answer = try client.awaitReply([.referral, .rejected], timeout: 10)
-        show(answer)
-        if answer.command != Command.referral.rawValue { exit(1) }
+        print(ExplainReport.text(answer.message.body))
     default:
         fail("unknown command \(command)")
     }

@@ -372,9 +372,10 @@ enum ContractFiles {
         }
     }
 
-    /// The messages of the ```srp1 blocks in SRP1.md: a line `SENDER → RECEIVER: COMMAND`, then the JSON body.
-    static func workedExample() throws -> [(sender: String, message: WireMessage)] {
-        let spec = try String(contentsOf: ProtocolSpec.root.appendingPathComponent("SRP1.md"), encoding: .utf8)
+    /// The messages of the ```srp1 blocks in `document` (SRP1.md, INTEGRATORS.md): a line
+    /// `SENDER → RECEIVER: COMMAND`, then the JSON body.
+    static func workedExample(in document: String = "SRP1.md") throws -> [(sender: String, message: WireMessage)] {
+        let spec = try String(contentsOf: ProtocolSpec.root.appendingPathComponent(document), encoding: .utf8)
         var messages: [(String, WireMessage)] = []
         var inBlock = false
         var header: (sender: String, command: String)?

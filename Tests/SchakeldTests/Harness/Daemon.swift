@@ -35,7 +35,7 @@ final class Daemon {
         directory = URL(fileURLWithPath: "/tmp/schakel-test-\(id)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         stateDirectory = directory.appendingPathComponent("state")
-        endpoint = "ipc://\(directory.path)/broker.sock"
+        endpoint = settings["broker"]?.stringValue ?? "ipc://\(directory.path)/broker.sock"
         configURL = directory.appendingPathComponent("schakeld.json")
         logURL = directory.appendingPathComponent("schakeld.log")
         var config: [String: JSONValue] = [
