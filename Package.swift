@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "Sodium"]
         ),
     ],
     swiftLanguageModes: [.v6]

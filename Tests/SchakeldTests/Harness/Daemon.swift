@@ -38,6 +38,11 @@ final class Daemon {
             "state_dir": .string(stateDirectory.path),
             "social_map": .string(Paths.demoMap.path),
             "log_level": .string("debug"),
+            // Encryption at rest: a data key generated on first start in the test's own key directory.
+            "encryption": .object([
+                "key_dir": .string(directory.appendingPathComponent("keys").path), "key_id": .string("k1"),
+                "generate_if_missing": .bool(true),
+            ]),
         ]
         config.merge(settings) { $1 }
         self.config = config
@@ -51,6 +56,12 @@ final class Daemon {
         config.merge(settings) { $1 }
         try JSONValue.object(config).canonicalData().write(to: configURL)
     }
+
+    /// The data keys' directory (config `encryption.key_dir`).
+    var keyDirectory: URL { directory.appendingPathComponent("keys") }
+
+    /// The SQLite database file; its WAL is beside it with `-wal` appended.
+    var databaseURL: URL { stateDirectory.appendingPathComponent("schakel.sqlite") }
 
     /// The admin socket (Protocols/ADMIN.md) in the state directory.
     var adminEndpoint: String { "ipc://\(stateDirectory.path)/admin.sock" }

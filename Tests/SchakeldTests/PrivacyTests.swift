@@ -1,0 +1,359 @@
+import Foundation
+import SchakelProtocol
+import Storage
+import Testing
+
+/// Issue 5, points 3–7: consent, minimal disclosure, encryption at rest, retention, audit and the citizen's
+/// rights, against the real daemon and its real SQLite file.
+@Suite struct PrivacyTests {
+    /// Personal data of the example referral that must never be readable where it does not belong.
+    static let secrets = [
+        Referrals.citizenName, Referrals.citizenPhone, "betalingsregeling", "bereikbaar na 15:00", "Dr. M. de Jong",
+    ]
+
+    /// The database file and its WAL, as raw bytes, the way someone who copied the disk would read them.
+    static func rawFiles(_ daemon: Daemon) throws -> [(name: String, bytes: Data)] {
+        let db = daemon.databaseURL.path
+        return try [db, db + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }.map {
+            (URL(fileURLWithPath: $0).lastPathComponent, try Data(contentsOf: URL(fileURLWithPath: $0)))
+        }
+    }
+
+    static func rawContains(_ daemon: Daemon, _ text: String) throws -> [String] {
+        try rawFiles(daemon).filter { $0.bytes.range(of: Data(text.utf8)) != nil }.map(\.name)
+    }
+
+    /// A read-only SQL connection beside the running daemon.
+    static func query(_ daemon: Daemon, _ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
+        let db = try Database(path: daemon.databaseURL.path, options: Database.Options(readOnly: true))
+        defer { try? db.close() }
+        return try db.query(sql, arguments)
+    }
+
+    /// The example referral (full personal data) under a fresh external id.
+    static func example() throws -> JSONValue {
+        Referrals.setting(
+            "external_id", to: .string("P-\(UUID().uuidString.prefix(8))"), in: try Referrals.example())
+    }
+
+    // MARK: Encryption at rest (point 5)
+
+    @Test func theDatabaseFileHoldsNoCitizenDataWhileTheContactStillGetsIt() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let accepted = try gp.submit(try Self.example())
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        let acked = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        #expect(acked.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        #expect(acked.body["citizen"]?["phone"]?.stringValue == Referrals.citizenPhone)
+        #expect(acked.body["note"]?.stringValue == "Mevrouw is het best bereikbaar na 15:00.")
+
+        for secret in Self.secrets {
+            #expect(try Self.rawContains(daemon, secret).isEmpty, "\(secret) readable in the raw database files")
+        }
+        let body = try #require(
+            try Self.query(
+                daemon, "SELECT body FROM referrals WHERE referral_id = ?",
+                [.text(accepted.body["referral_id"]!.stringValue!)]
+            ).first?.string("body"))
+        #expect(body.hasPrefix("sb1:k1:"))
+        let offers = try Self.query(daemon, "SELECT body FROM outbox WHERE command = 'HANDOVER'")
+        #expect(!offers.isEmpty && offers.allSatisfy { $0.string("body")?.hasPrefix("sb1:k1:") == true })
+
+        // After a restart the same key opens it again: the ACK answered again carries the details.
+        try daemon.restart()
+        let annaAgain = try daemon.connect(as: "contact:schuldhulp-anna")
+        let again = try annaAgain.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        #expect(again.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        #expect(anna.violations.isEmpty && annaAgain.violations.isEmpty)
+    }
+
+    @Test func aMissingDataKeyStopsTheStartWithAMessage() throws {
+        let daemon = try Daemon(settings: [
+            "encryption": ["key_dir": "/nonexistent/keys", "key_id": "k9"]
+        ])
+        #expect(try daemon.startExpectingExit() != 0)
+        #expect(daemon.log().contains("key directory /nonexistent/keys"))
+    }
+
+    // MARK: Consent and WITHDRAW (point 3)
+
+    @Test func withdrawCancelsEveryOpenHandoverAndPurgesAtOnce() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let accepted = try gp.submit(try Self.example())
+        let referralID = try #require(accepted.body["referral_id"])
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+        let debt = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": debt.body["handover_id"]!], expect: .acked)
+        // The housing offer went to Bram or Carla.
+        let housingHolder = [bram, carla].first { (try? $0.next(.handover, timeout: 1)) != nil }
+        let sealed = try #require(
+            try Self.query(daemon, "SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID.stringValue!)])
+                .first?.string("body"))
+
+        // Only the referring organisation may withdraw; an unknown id is not_found, as for STATUS.
+        let other = try daemon.connect(as: "org:gemeente-utrecht")
+        let refused = try other.request(
+            .withdraw, ["referral_id": referralID, "reason": "consent_withdrawn"], expect: .noted)
+        #expect(refused.command == "REJECTED" && refused.body["code"] == "forbidden")
+        let byContact = try anna.request(
+            .withdraw, ["referral_id": referralID, "reason": "consent_withdrawn"], expect: .noted)
+        #expect(byContact.body["code"] == "forbidden")
+        let unknown = try gp.request(
+            .withdraw, ["referral_id": "ref-unknown", "reason": "consent_withdrawn"], expect: .noted)
+        #expect(unknown.body["code"] == "not_found")
+        let brokerOnly = try gp.request(
+            .withdraw, ["referral_id": referralID, "reason": "consent_expired"], expect: .noted)
+        #expect(brokerOnly.body["code"] == "invalid" && brokerOnly.body["field"] == "reason")
+
+        let noted = try gp.request(
+            .withdraw, ["referral_id": referralID, "reason": "consent_withdrawn"], expect: .noted)
+        #expect(noted.command == "NOTED" && noted.body["event"] == "withdrawn")
+        #expect(noted.body["handovers"]?.arrayValue?.count == 2)
+        let cancelled = try anna.next(.cancelled)
+        #expect(cancelled.body["reason"] == "withdrawn" && cancelled.body["handover_id"] == debt.body["handover_id"])
+        #expect(try housingHolder?.next(.cancelled).body["reason"] == "withdrawn")
+
+        let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(status.body["state"] == "withdrawn")
+        #expect(status.body["handovers"]?.arrayValue?.allSatisfy { $0["state"] == "cancelled" } == true)
+        let timeline = status.body["timeline"]?.arrayValue?.compactMap { $0["event"]?.stringValue } ?? []
+        #expect(timeline.suffix(2) == ["withdrawn", "purged"])
+
+        // The details are gone: ACK again is refused, the body is empty, no byte of the sealed value is left.
+        let ackAgain = try anna.request(.ack, ["handover_id": debt.body["handover_id"]!], expect: .acked)
+        #expect(ackAgain.body["code"] == "conflict")
+        let row = try #require(
+            try Self.query(
+                daemon, "SELECT body, purged_at FROM referrals WHERE referral_id = ?", [.text(referralID.stringValue!)]
+            ).first)
+        #expect(row.string("body") == "" && row.string("purged_at") != nil)
+        #expect(try Self.rawContains(daemon, String(sealed.suffix(40))).isEmpty)
+
+        // Withdrawing again changes nothing.
+        let twice = try gp.request(
+            .withdraw, ["referral_id": referralID, "reason": "consent_withdrawn"], expect: .noted)
+        #expect(twice.body["event"] == "withdrawn" && twice.body["handovers"] == [])
+        for peer in [gp, anna, other] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+    }
+
+    @Test func anExpiredConsentWithdrawsTheReferralOnItsOwnClock() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referral = Referrals.setting(
+            "consent.expires_at", to: "2026-11-25T10:00:00+01:00", in: try Self.example())
+        let referralID = try #require(try gp.submit(referral).body["referral_id"])
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+
+        _ = try daemon.admin("clock.advance", ["duration": "P1D"])
+        #expect(try gp.drain(timeout: 0.3).allSatisfy { $0.body["event"] != "consent_expired" })
+        _ = try daemon.admin("clock.advance", ["duration": "P1D"])
+        let expired = try gp.next(.notice)
+        let notices = [expired] + (try gp.drain(timeout: 0.3)).filter { $0.command == "NOTICE" }
+        #expect(notices.contains { $0.body["event"] == "consent_expired" && $0.body["referral_id"] == referralID })
+        #expect(try anna.next(.cancelled).body["reason"] == "withdrawn")
+        let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(status.body["state"] == "withdrawn")
+        let purged = try Self.query(
+            daemon, "SELECT withdrawn_reason, body FROM referrals WHERE referral_id = ?",
+            [.text(referralID.stringValue!)])
+        #expect(purged.first?.string("withdrawn_reason") == "consent_expired" && purged.first?.string("body") == "")
+        #expect(gp.violations.isEmpty, "\(gp.violations)")
+    }
+
+    // MARK: Minimal disclosure (point 4)
+
+    @Test func afterAFullFlowNoNameOrPhoneIsInTheLogTheEventsOrTheStatus() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referralID = try #require(try gp.submit(try Self.example()).body["referral_id"])
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        #expect(!offer.body.canonicalString().contains(Referrals.citizenName))
+        #expect(!offer.body.canonicalString().contains(Referrals.citizenPhone))
+        let handoverID = offer.body["handover_id"]!
+        _ = try anna.request(.ack, ["handover_id": handoverID], expect: .acked)
+        _ = try anna.request(.contacted, ["handover_id": handoverID, "channel": "phone"], expect: .noted)
+        _ = try daemon.admin("clock.advance", ["duration": "P8W"])
+        _ = try anna.next(.nazorg)
+        _ = try anna.request(
+            .outcome, ["handover_id": handoverID, "result": "resolved", "note": "Fatima El Amrani is geholpen."],
+            expect: .noted)
+
+        let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
+        let events = try Self.query(daemon, "SELECT * FROM events").map { row in
+            row.values.map { $0.string ?? "" }.joined(separator: "|")
+        }
+        #expect(events.count > 5)
+        let notices = try gp.drain(timeout: 0.5).map { $0.body.canonicalString() }
+        for secret in [Referrals.citizenName, Referrals.citizenPhone] {
+            #expect(!daemon.log().contains(secret), "the log names \(secret)")
+            #expect(!events.contains { $0.contains(secret) }, "an event row names \(secret)")
+            #expect(!status.body.canonicalString().contains(secret), "STATUS names \(secret)")
+            #expect(!notices.contains { $0.contains(secret) }, "a NOTICE names \(secret)")
+            #expect(try Self.rawContains(daemon, secret).isEmpty, "the database file names \(secret)")
+        }
+        // The disclosure itself is on record: who got which fields, never the values.
+        let audit = try daemon.admin("audit", ["referral_id": referralID])
+        let disclosed = audit["events"]?.arrayValue?.first { $0["event"] == "disclosed" }
+        #expect(disclosed?["principal"] == "contact:schuldhulp-anna")
+        #expect(disclosed?["detail"]?["fields"]?.arrayValue?.contains("citizen.phone") == true)
+    }
+
+    // MARK: Retention (point 6)
+
+    @Test func personalDataIsPurgedAfterTheRetentionPeriodAndGoneFromTheFile() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.reconfigure(["retention": "P30D"])
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referral = Referrals.setting(
+            "needs", to: [["domain": "debt", "summary": "Een betalingsregeling."]], in: try Self.example())
+        let referralID = try #require(try gp.submit(referral).body["referral_id"])
+        let id = referralID.stringValue!
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        _ = try gp.request(
+            .outcome, ["handover_id": offer.body["handover_id"]!, "result": "resolved", "note": "Goed geholpen."],
+            expect: .noted)
+        #expect(try gp.request(.status, ["referral_id": referralID], expect: .referral).body["state"] == "closed")
+        let sealed = try #require(
+            try Self.query(daemon, "SELECT body FROM referrals WHERE referral_id = ?", [.text(id)]).first?.string(
+                "body"))
+        #expect(sealed.hasPrefix("sb1:"))
+
+        // Within the period nothing goes, and the dry run says so.
+        _ = try daemon.admin("clock.advance", ["duration": "P29D"])
+        let early = try daemon.admin("purge", ["dry_run": true])
+        #expect(early["ok"] == true && early["referrals"] == [])
+        #expect(AdminSpec.validate(early, command: "purge").isEmpty, "\(AdminSpec.validate(early, command: "purge"))")
+        // A shorter period in the dry run lists it, with dates only; nothing is deleted.
+        let wouldGo = try daemon.admin("purge", ["dry_run": true, "older_than": "P7D"])
+        #expect(wouldGo["referrals"]?[0]?["referral_id"] == referralID)
+        #expect(!wouldGo.canonicalString().contains(Referrals.citizenName))
+        #expect(
+            try Self.query(daemon, "SELECT body FROM referrals WHERE referral_id = ?", [.text(id)]).first?.string(
+                "body") == sealed)
+
+        // Past the period the timer purges it: body and note gone, counts and states kept.
+        _ = try daemon.admin("clock.advance", ["duration": "P2D"])
+        let row = try #require(
+            try Self.query(daemon, "SELECT * FROM referrals WHERE referral_id = ?", [.text(id)]).first)
+        #expect(row.string("body") == "" && row.string("purged_at") != nil && row.string("state") == "closed")
+        let handover = try Self.query(
+            daemon, "SELECT outcome, outcome_note, domain FROM handovers WHERE referral_id = ?", [.text(id)])
+        #expect(handover.first?.string("outcome") == "resolved" && handover.first?.string("outcome_note") == nil)
+        #expect(handover.first?.string("domain") == "debt")
+        #expect(
+            try Self.query(daemon, "SELECT 1 FROM outbox WHERE referral_id = ? AND command = 'HANDOVER'", [.text(id)])
+                .isEmpty)
+        // Gone from the file, not only from the table: secure_delete zeroed it, the WAL was checkpointed.
+        #expect(try Self.rawContains(daemon, String(sealed.suffix(40))).isEmpty)
+        #expect(try daemon.admin("purge", ["dry_run": true])["referrals"] == [])
+    }
+
+    // MARK: Audit and the citizen's rights (point 7)
+
+    @Test func exportShowsEverythingHeldAndEraseTellsEveryHolder() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referralID = try #require(try gp.submit(try Self.example()).body["referral_id"])
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+
+        let export = try daemon.admin("export", ["referral_id": referralID])
+        #expect(
+            AdminSpec.validate(export, command: "export").isEmpty, "\(AdminSpec.validate(export, command: "export"))")
+        #expect(export["export"]?["referral"]?["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        #expect(export["export"]?["handovers"]?.arrayValue?.count == 2)
+        #expect(
+            export["export"]?["outbox"]?.arrayValue?.contains {
+                $0["command"] == "HANDOVER" && $0["body"]?["need"]?["summary"] != nil
+            } == true)
+        #expect(try daemon.admin("export", ["referral_id": "ref-nope"])["code"] == "not_found")
+
+        let erased = try daemon.admin("erase", ["referral_id": referralID])
+        #expect(AdminSpec.validate(erased, command: "erase").isEmpty, "\(AdminSpec.validate(erased, command: "erase"))")
+        #expect(erased["told"]?.arrayValue?.contains("contact:schuldhulp-anna") == true)
+        #expect(try anna.next(.cancelled).body["reason"] == "erased")
+        let notices = try gp.drain(timeout: 0.5).filter { $0.command == "NOTICE" }
+        #expect(notices.contains { $0.body["event"] == "erased" && $0.body["referral_id"] == referralID })
+        let after = try daemon.admin("export", ["referral_id": referralID])
+        #expect(after["export"]?["referral"] == .null)
+        #expect(!after.canonicalString().contains(Referrals.citizenName))
+
+        // Every one of those admin actions is on the referral's audit trail, and the backup on the general one.
+        _ = try daemon.admin("backup", ["path": .string(daemon.directory.appendingPathComponent("copy.sqlite").path)])
+        let audit = try daemon.admin("audit", ["referral_id": referralID])
+        #expect(AdminSpec.validate(audit, command: "audit").isEmpty, "\(AdminSpec.validate(audit, command: "audit"))")
+        let kinds = audit["events"]?.arrayValue?.compactMap { $0["event"]?.stringValue } ?? []
+        #expect(kinds.contains("disclosed") && kinds.contains("admin.export") && kinds.contains("erased"))
+        #expect(kinds.contains("purged"))
+        let backups = try Self.query(
+            daemon, "SELECT detail FROM events WHERE event = 'admin.backup' AND referral_id IS NULL")
+        #expect(backups.count == 1)
+        for peer in [gp, anna] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+    }
+
+    @Test func rotateKeyResealsEverythingOnlineAndTheOldKeyCanGo() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        for _ in 0..<5 { _ = try gp.submit(try Self.example()) }
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let k2 = daemon.keyDirectory.appendingPathComponent("k2.key")
+        try Data((hex + "\n").utf8).write(to: k2)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: k2.path)
+        var reply = try daemon.admin("key.rotate", ["key_id": "k2"])
+        #expect(
+            AdminSpec.validate(reply, command: "key.rotate").isEmpty,
+            "\(AdminSpec.validate(reply, command: "key.rotate"))")
+        let deadline = Date().addingTimeInterval(20)
+        while reply["done"] != true, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            reply = try daemon.admin("key.rotate", ["key_id": "k2"])
+        }
+        #expect(reply["done"] == true && reply["remaining"] == .number(0))
+        // The daemon served throughout, and new data goes under k2.
+        _ = try gp.submit(try Self.example())
+        let underOld = try Self.query(
+            daemon,
+            """
+            SELECT (SELECT COUNT(*) FROM referrals WHERE body LIKE 'sb1:k1:%')
+                 + (SELECT COUNT(*) FROM outbox WHERE body LIKE 'sb1:k1:%') AS n
+            """)
+        #expect(underOld.first?.int("n") == 0)
+        let underNew = try Self.query(daemon, "SELECT COUNT(*) AS n FROM referrals WHERE body LIKE 'sb1:k2:%'")
+        #expect(underNew.first?.int("n") == 6)
+
+        // Restart with only the new key: everything still opens.
+        daemon.stop()
+        try FileManager.default.removeItem(at: daemon.keyDirectory.appendingPathComponent("k1.key"))
+        try daemon.reconfigure([
+            "encryption": ["key_dir": .string(daemon.keyDirectory.path), "key_id": "k2"]
+        ])
+        try daemon.start()
+        let annaAgain = try daemon.connect(as: "contact:schuldhulp-anna")
+        let acked = try annaAgain.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        #expect(acked.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        let pending = try annaAgain.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }
+        #expect(pending.allSatisfy { $0.body["need"]?["summary"] != nil })
+    }
+}
