@@ -356,4 +356,51 @@ import Testing
         let pending = try annaAgain.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }
         #expect(pending.allSatisfy { $0.body["need"]?["summary"] != nil })
     }
+
+    // MARK: schakelctl
+
+    @Test func theOperatorsPrivacyCommandsWorkFromSchakelctl() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referralID = try #require(try gp.submit(try Self.example()).body["referral_id"]?.stringValue)
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        let stateDir = ["--state-dir", daemon.stateDirectory.path]
+        func ctl(_ arguments: [String]) throws -> CommandLineTests.Run {
+            try CommandLineTests.run("schakelctl", arguments + stateDir)
+        }
+
+        let out = daemon.directory.appendingPathComponent("export.json")
+        let export = try ctl(["export", referralID, "--out", out.path])
+        #expect(export.status == 0, "\(export.errors)")
+        let exported = try JSONValue.parse(Data(contentsOf: out))
+        #expect(exported["referral"]?["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        #expect((try FileManager.default.attributesOfItem(atPath: out.path)[.posixPermissions] as? Int) == 0o600)
+
+        let audit = try ctl(["audit", referralID])
+        #expect(audit.status == 0 && audit.output.contains("disclosed  ") && audit.output.contains("admin.export"))
+        #expect(!audit.output.contains(Referrals.citizenName))
+
+        let dryRun = try ctl(["purge", "--dry-run"])
+        #expect(dryRun.status == 0 && dryRun.output.contains("would purge 0 referral(s)"), "\(dryRun.errors)")
+
+        let erase = try ctl(["erase", referralID])
+        #expect(erase.status == 0 && erase.output.contains("contact:schuldhulp-anna"), "\(erase.errors)")
+        #expect(try anna.next(.cancelled).body["reason"] == "erased")
+
+        let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        try Data(hex.utf8).write(to: daemon.keyDirectory.appendingPathComponent("k2.key"))
+        let rotate = try ctl(["rotate-key", "k2"])
+        #expect(rotate.status == 0 && rotate.output.hasSuffix("done\n"), "\(rotate.output) \(rotate.errors)")
+        let missing = try ctl(["rotate-key", "k3"])
+        #expect(missing.status == 1 && missing.errors.contains("k3"))
+
+        for command in ["purge", "audit", "export", "erase", "rotate-key", "withdraw"] {
+            #expect(
+                try CommandLineTests.run("schakelctl", [command, "--help"]).output.contains(
+                    "Usage: schakelctl \(command)"))
+        }
+    }
 }
