@@ -34,6 +34,7 @@ extension BrokerServer {
                 fresh.synchronousFull != config.synchronousFull || fresh.maxDatabasePages != config.maxDatabasePages
             ),
             ("test_hooks", fresh.testHooks != config.testHooks),
+            ("encryption", fresh.encryption != config.encryption),
         ]
         for (setting, changed) in restartOnly where changed {
             logger.warning("config.restart_needed", ["setting": setting])
@@ -45,6 +46,8 @@ extension BrokerServer {
         config.outboxRetryInterval = fresh.outboxRetryInterval
         config.maxBodyBytes = fresh.maxBodyBytes
         config.batchSize = fresh.batchSize
+        config.retention = fresh.retention
+        desk.retention = fresh.retention  // for referrals that close from now on; `purge` applies it to the rest
         logger.level = fresh.logLevel
         desk.logger.level = fresh.logLevel
         logger.info("daemon.reloaded", ["log_level": fresh.logLevel.name])

@@ -22,6 +22,11 @@ enum DataKeys {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch  where directory.path.contains("$CREDENTIALS_DIRECTORY") {
+            throw StartupError(
+                "encryption.key_dir names $CREDENTIALS_DIRECTORY, which is not set: start schakeld from its systemd "
+                    + "unit (LoadCredential=k1.key:...), or set CREDENTIALS_DIRECTORY to the directory of the key files"
+            )
         } catch {
             throw StartupError(
                 "cannot read the key directory \(directory.path) (encryption.key_dir): \(error.localizedDescription)")

@@ -149,6 +149,12 @@ final class ReferralDesk {
             [.text(organisation), .text(referral.externalID)])
         {
             let referralID = existing.string("referral_id") ?? ""
+            guard existing.string("body") != "" else {
+                throw Rejection(
+                    .conflict,
+                    "external_id \(referral.externalID) was used for \(referralID), which was withdrawn or whose data was deleted; use a new external_id",
+                    field: "referral.external_id", externalID: referral.externalID)
+            }
             guard try existing.string("body").map(unseal) == canonicalBody else {
                 throw Rejection(
                     .conflict,
@@ -157,6 +163,11 @@ final class ReferralDesk {
             }
             return WireMessage(
                 .accepted, encoding: Accepted(externalID: referral.externalID, referralID: referralID, duplicate: true))
+        }
+        if let expires = referral.consent.expiresAt.flatMap(RFC3339.parse), expires <= clock.now() {
+            throw Rejection(
+                .invalid, "the consent expired at \(referral.consent.expiresAt ?? ""); ask the citizen again",
+                field: "referral.consent.expires_at", externalID: referral.externalID)
         }
         let referralID = Identifier.make("ref")
         let at = now

@@ -78,6 +78,32 @@ import Testing
         #expect(daemon.log().contains("key directory /nonexistent/keys"))
     }
 
+    @Test func theDataKeyComesFromSystemdsCredentialsDirectory() throws {
+        let credentials = FileManager.default.temporaryDirectory.appendingPathComponent("creds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: credentials) }
+        // Raw 32 bytes, as postinst writes it; a credential of another kind beside it is ignored.
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(
+            to: credentials.appendingPathComponent("k1.key"))
+        try Data("not a data key".utf8).write(to: credentials.appendingPathComponent("curve-secret"))
+        let settings: [String: JSONValue] = [
+            "encryption": ["key_dir": "$CREDENTIALS_DIRECTORY", "key_id": "k1"]
+        ]
+        let daemon = try Daemon(settings: settings, environment: ["CREDENTIALS_DIRECTORY": credentials.path])
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referralID = try #require(try gp.submit(try Self.example()).body["referral_id"]?.stringValue)
+        let body = try Self.query(daemon, "SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])
+        #expect(body.first?.string("body")?.hasPrefix("sb1:k1:") == true)
+        #expect(!FileManager.default.fileExists(atPath: daemon.keyDirectory.path))  // nothing generated
+        daemon.stop()
+
+        // Started outside its unit, the daemon says what is missing.
+        let bare = try Daemon(settings: settings)
+        #expect(try bare.startExpectingExit() != 0)
+        #expect(bare.log().contains("CREDENTIALS_DIRECTORY"))
+    }
+
     // MARK: Consent and WITHDRAW (point 3)
 
     @Test func withdrawCancelsEveryOpenHandoverAndPurgesAtOnce() throws {
@@ -168,6 +194,40 @@ import Testing
             [.text(referralID.stringValue!)])
         #expect(purged.first?.string("withdrawn_reason") == "consent_expired" && purged.first?.string("body") == "")
         #expect(gp.violations.isEmpty, "\(gp.violations)")
+    }
+
+    @Test func aDeclinedNeedIsNeverReroutedOutsideTheConsent() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        // Only Bram's organisation is within the consent; Carla (another housing organisation) is not.
+        let referralID = try #require(
+            try gp.submit(try Referrals.make(needs: ["housing"], shareWith: ["org:domstad-wonen"])).body["referral_id"])
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let offer = try bram.next(.handover)
+        _ = try bram.request(
+            .decline, ["handover_id": offer.body["handover_id"]!, "reason": "capacity"], expect: .declined)
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+        #expect(try carla.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }.isEmpty)
+        let notices = try gp.drain(timeout: 0.5).filter { $0.command == "NOTICE" }.compactMap {
+            $0.body["event"]?.stringValue
+        }
+        #expect(notices == ["offered", "declined", "consent_needed"])
+        let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["declined", "unroutable"])
+        // An assignment outside the consent is refused too.
+        let unroutable = try #require(status.body["handovers"]?[1]?["handover_id"])
+        let assign = try daemon.admin(
+            "assign", ["handover_id": unroutable, "contact": "contact:wonen-carla", "by": "contact:domstad-sandra"])
+        #expect(assign["code"] == "forbidden")
+        // A consent that has already expired is refused at the door.
+        let expired = Referrals.setting(
+            "consent.expires_at", to: "2026-02-01T00:00:00Z",
+            in: Referrals.setting("consent.given_at", to: "2026-01-05T09:00:00Z", in: try Self.example()))
+        let refused = try gp.request(.submit, ["referral": expired], expect: .accepted)
+        #expect(refused.body["code"] == "invalid" && refused.body["field"] == "referral.consent.expires_at")
+        #expect(refused.body["message"]?.stringValue?.contains("expired") == true)
+        #expect(gp.violations.isEmpty && bram.violations.isEmpty, "\(gp.violations) \(bram.violations)")
     }
 
     // MARK: Minimal disclosure (point 4)
