@@ -108,7 +108,8 @@ extension ReferralDesk {
                 if let contact, state == .offered || state.isTaken { changeLoad(of: contact, by: -1) }
                 if state == .offered { try confirmOffer(id, at: at) }
                 try cancelTimers(forHandover: id)
-                try appendEvent(referralID, "cancelled", at: at, handoverID: id, contact: contact)
+                // A need that waited had no contact: the referral's `withdrawn` event says enough for it.
+                if contact != nil { try appendEvent(referralID, "cancelled", at: at, handoverID: id, contact: contact) }
                 cancelled.append(id)
             case .completed where cancel == .erased:
                 break  // told below: they hold the citizen's details from their ACKED
