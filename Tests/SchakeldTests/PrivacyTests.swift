@@ -169,6 +169,39 @@ import Testing
         for peer in [gp, anna, other] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
+    @Test func withdrawingFreesTheContactForAWaitingNeedAndAWaitingNeedCanBeWithdrawnToo() throws {
+        let daemon = try MatchingTests.daemon(
+            map: try SocialMaps.demo(changing: [
+                "contact:wonen-bram": ["capacity": .number(1)], "contact:wonen-carla": ["capacity": .number(1)],
+            ]))
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let first = try gp.submit(try MatchingTests.housing())
+        _ = try gp.submit(try MatchingTests.housing())
+        let third = try gp.submit(try MatchingTests.housing())
+        #expect(try gp.drain(timeout: 0.5).contains { $0.body["event"] == "waiting" })
+
+        // Withdrawing the first frees its contact, who gets the waiting third at once.
+        let status = try gp.request(.status, ["referral_id": first.body["referral_id"]!], expect: .referral)
+        let holder = try #require(status.body["handovers"]?[0]?["contact"]?["id"]?.stringValue)
+        let contact = try daemon.connect(as: holder)
+        _ = try gp.request(
+            .withdraw, ["referral_id": first.body["referral_id"]!, "reason": "sent_in_error"], expect: .noted)
+        #expect(try contact.next(.cancelled).body["referral_id"] == first.body["referral_id"])
+        let offers = try contact.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }
+        #expect(offers.contains { $0.body["referral_id"] == third.body["referral_id"] })
+
+        // A fourth waits; withdrawn, its contact-less need is cancelled and STATUS stays valid.
+        let fourth = try gp.submit(try MatchingTests.housing())
+        #expect(try gp.drain(timeout: 0.5).contains { $0.body["event"] == "waiting" })
+        let noted = try gp.request(
+            .withdraw, ["referral_id": fourth.body["referral_id"]!, "reason": "no_longer_needed"], expect: .noted)
+        #expect(noted.body["handovers"]?.arrayValue?.count == 1)
+        let after = try gp.request(.status, ["referral_id": fourth.body["referral_id"]!], expect: .referral)
+        #expect(after.body["state"] == "withdrawn")
+        #expect(after.body["handovers"]?[0]?["state"] == "cancelled" && after.body["handovers"]?[0]?["contact"] == nil)
+        #expect(gp.violations.isEmpty && contact.violations.isEmpty, "\(gp.violations) \(contact.violations)")
+    }
+
     @Test func anExpiredConsentWithdrawsTheReferralOnItsOwnClock() throws {
         let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
         try daemon.start()
