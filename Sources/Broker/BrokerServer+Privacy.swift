@@ -186,6 +186,8 @@ extension BrokerServer {
                     budget -= rows.count
                     if budget > 0 { rotation.cursors[index] = Int64.max }  // this column is done
                 }
+                // Done: checkpoint after this commit, so no copy under the old key (or in the clear) stays in the WAL.
+                if !rotation.isActive { desk.needsCheckpoint = true }
             }
         } catch {
             logger.error("encryption.reseal_failed", ["error": "\(error)"])
@@ -194,7 +196,6 @@ extension BrokerServer {
             return
         }
         if !rotation.isActive {
-            desk.needsCheckpoint = true  // no copy under the old key left in the WAL either
             logger.info("encryption.rotation_done", ["key_id": current, "resealed": "\(rotation.resealed)"])
         }
     }

@@ -70,6 +70,52 @@ import Testing
         #expect(anna.violations.isEmpty && annaAgain.violations.isEmpty)
     }
 
+    @Test func dataStoredBeforeEncryptionAtRestIsSealedInTheBackgroundAtStart() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referral = try Self.example()
+        let referralID = try #require(try gp.submit(referral).body["referral_id"]?.stringValue)
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        daemon.stop()
+        // What a database from before encryption at rest holds: the canonical JSON in the clear.
+        let plain = try JSONValue.parse(Data(try Referrals.example().canonicalString().utf8))
+        let body = Referrals.setting("external_id", to: referral["external_id"], in: plain).canonicalString()
+        do {
+            let db = try Database(path: daemon.databaseURL.path)
+            defer { try? db.close() }
+            try db.run("UPDATE referrals SET body = ? WHERE referral_id = ?", [.text(body), .text(referralID)])
+            try db.run(
+                "UPDATE outbox SET body = ? WHERE command = 'HANDOVER'", [.text(offer.body.canonicalString())])
+            _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        #expect(try !Self.rawContains(daemon, Referrals.citizenName).isEmpty)
+
+        try daemon.start()
+        // The re-seal runs in the background; its last step (commit, then WAL checkpoint) is logged.
+        let deadline = Date().addingTimeInterval(10)
+        while !daemon.log().contains("encryption.rotation_done"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let remaining = try Self.query(
+            daemon,
+            """
+            SELECT (SELECT COUNT(*) FROM referrals WHERE body NOT LIKE 'sb1:k1:%')
+                 + (SELECT COUNT(*) FROM outbox WHERE command = 'HANDOVER' AND body NOT LIKE 'sb1:k1:%') AS n
+            """)
+        #expect(remaining.first?.int("n") == 0)
+        // secure_delete zeroed the old cells and the WAL was checkpointed: the clear text is gone from the files.
+        for secret in Self.secrets {
+            #expect(try Self.rawContains(daemon, secret).isEmpty, "\(secret) still readable in the raw files")
+        }
+        // Still the same referral: a resubmission is recognised, and the offer opens to its holder.
+        #expect(try daemon.connect(as: "org:huisarts-de-brug").submit(referral).body["duplicate"] == true)
+        let acked = try daemon.connect(as: "contact:schuldhulp-anna").request(
+            .ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        #expect(acked.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+    }
+
     @Test func aMissingDataKeyStopsTheStartWithAMessage() throws {
         let daemon = try Daemon(settings: [
             "encryption": ["key_dir": "/nonexistent/keys", "key_id": "k9"]
