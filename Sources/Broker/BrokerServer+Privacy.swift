@@ -102,10 +102,9 @@ extension BrokerServer {
                 } catch {
                     throw AdminError("failed", "cannot use key \(keyID): \(error)")
                 }
-                rotation = KeyRotation(keyID: keyID)
-                logger.info("encryption.rotation_started", ["key_id": keyID])
+                startRotation()
             } else if rotation.keyID != keyID {
-                rotation = KeyRotation(keyID: keyID)  // the current key: re-seal whatever is not under it yet
+                startRotation()  // the current key: re-seal whatever is not under it yet
             }
             do {
                 let remaining = try unsealedUnderCurrentKey()
@@ -148,16 +147,29 @@ extension BrokerServer {
         return total
     }
 
-    /// Starts a background re-seal when anything is not under the current key (a key id changed in the config
-    /// and the daemon restarted, or a database from before encryption at rest).
+    /// At start: a background re-seal pass unless the last completed pass was under the current key (the
+    /// `sealed_under` setting). So a key id changed in the config, a pass cut short by a restart, and a database
+    /// from before encryption at rest are all sealed under the current key, without a scan at every start.
     func startRotationIfNeeded() {
         do {
-            guard try unsealedUnderCurrentKey() > 0 else { return }
-            rotation = KeyRotation(keyID: desk.keys.current.id)
-            logger.info("encryption.rotation_started", ["key_id": desk.keys.current.id, "at": "start"])
+            let sealedUnder = try db.queryOne("SELECT value FROM settings WHERE name = 'sealed_under'")?
+                .string("value")
+            guard sealedUnder != desk.keys.current.id else { return }
+            startRotation()
         } catch {
             logger.error("encryption.rotation_check_failed", ["error": "\(error)"])
         }
+    }
+
+    /// Starts a re-seal pass under the current key; `sealed_under` is cleared until it completes.
+    private func startRotation() {
+        do {
+            try commitChange { try db.run("DELETE FROM settings WHERE name = 'sealed_under'") }
+        } catch {
+            logger.error("encryption.rotation_start_failed", ["error": "\(error)"])
+        }
+        rotation = KeyRotation(keyID: desk.keys.current.id)
+        logger.info("encryption.rotation_started", ["key_id": desk.keys.current.id])
     }
 
     /// One batch of the re-seal, in its own transaction between two turns of the loop, so that service goes on.
@@ -187,7 +199,11 @@ extension BrokerServer {
                     if budget > 0 { rotation.cursors[index] = Int64.max }  // this column is done
                 }
                 // Done: checkpoint after this commit, so no copy under the old key (or in the clear) stays in the WAL.
-                if !rotation.isActive { desk.needsCheckpoint = true }
+                if !rotation.isActive {
+                    desk.needsCheckpoint = true
+                    try db.run(
+                        "INSERT OR REPLACE INTO settings (name, value) VALUES ('sealed_under', ?)", [.text(current)])
+                }
             }
         } catch {
             logger.error("encryption.reseal_failed", ["error": "\(error)"])

@@ -262,6 +262,13 @@ enum Schema {
                 CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
                     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 
+                -- The daemon's own facts: 'sealed_under' names the key every sealed value is under, set when a
+                -- re-seal pass completes and cleared when one starts, so a start need not scan to know.
+                CREATE TABLE settings (
+                    name  TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+
                 CREATE INDEX timers_by_referral ON timers(referral_id);
                 CREATE INDEX outbox_by_referral ON outbox(referral_id) WHERE referral_id IS NOT NULL;
                 """),

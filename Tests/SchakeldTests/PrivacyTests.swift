@@ -67,6 +67,8 @@ import Testing
         let annaAgain = try daemon.connect(as: "contact:schuldhulp-anna")
         let again = try annaAgain.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
         #expect(again.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        // Everything was already under k1: only the first start (a new database) made a re-seal pass.
+        #expect(daemon.log().components(separatedBy: "encryption.rotation_started").count == 2)
         #expect(anna.violations.isEmpty && annaAgain.violations.isEmpty)
     }
 
@@ -88,6 +90,7 @@ import Testing
             try db.run("UPDATE referrals SET body = ? WHERE referral_id = ?", [.text(body), .text(referralID)])
             try db.run(
                 "UPDATE outbox SET body = ? WHERE command = 'HANDOVER'", [.text(offer.body.canonicalString())])
+            try db.run("DELETE FROM settings")  // schema v4 had no record of a completed re-seal
             _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
         }
         #expect(try !Self.rawContains(daemon, Referrals.citizenName).isEmpty)
