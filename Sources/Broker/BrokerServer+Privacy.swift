@@ -65,8 +65,8 @@ extension BrokerServer {
                 let export = try desk.export(referralID)
                 logger.info("admin.export", ["referral": referralID])
                 return ["referral_id": .string(referralID), "export": export]
-            } catch AssignError.notFound(let message) {
-                throw AdminError("not_found", message)
+            } catch let rejection as Rejection where rejection.code == .notFound {
+                throw AdminError("not_found", rejection.message)
             } catch {
                 throw AdminError("failed", "could not export \(referralID): \(error)")
             }
@@ -81,8 +81,8 @@ extension BrokerServer {
                     "referral_id": .string(referralID), "cancelled": .array(cancelled.map { .string($0) }),
                     "told": .array(told.map { .string($0) }),
                 ]
-            } catch AssignError.notFound(let message) {
-                throw AdminError("not_found", message)
+            } catch let rejection as Rejection where rejection.code == .notFound {
+                throw AdminError("not_found", rejection.message)
             } catch {
                 throw AdminError("failed", "could not erase \(referralID): \(error)")
             }

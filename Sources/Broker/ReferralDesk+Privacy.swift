@@ -219,7 +219,7 @@ extension ReferralDesk {
     /// Right to erasure (admin `erase`): like WITHDRAW, and every contact who holds or held a handover of it is told
     /// (CANCELLED `erased`), and the referrer gets NOTICE `erased`.
     func erase(_ referralID: String, by operatorName: String) throws -> (cancelled: [String], told: [String]) {
-        guard let row = try referralRow(referralID) else { throw AssignError.notFound("no referral \(referralID)") }
+        guard let row = try referralRow(referralID) else { throw Rejection(.notFound, "no referral \(referralID)") }
         let at = now
         let before = touchedPrincipals
         let cancelled = try end(referralID, reason: .erased, cancel: .erased, at: at)
@@ -237,7 +237,7 @@ extension ReferralDesk {
     /// Everything held about the referral's citizen (right of access), personal data opened: the referral as
     /// submitted (absent once purged), every handover with its notes, every outbox message, every event.
     func export(_ referralID: String) throws -> JSONValue {
-        guard let row = try referralRow(referralID) else { throw AssignError.notFound("no referral \(referralID)") }
+        guard let row = try referralRow(referralID) else { throw Rejection(.notFound, "no referral \(referralID)") }
         var referral: JSONValue = .null
         if let body = row.string("body"), !body.isEmpty {
             referral = try JSONValue.parse(Data(try unseal(body).utf8))

@@ -165,7 +165,7 @@ import Testing
 
     @Test func thereAreNegativeExamplesForEveryCommandWithABody() throws {
         let commands = Set(ContractFiles.invalidExamples.compactMap { $0.split(separator: ".").first.map(String.init) })
-        #expect(commands == ["HELLO", "SUBMIT", "ACK", "DECLINE", "RECEIVED", "STATUS"])
+        #expect(commands == ["HELLO", "SUBMIT", "ACK", "DECLINE", "RECEIVED", "STATUS", "WITHDRAW"])
     }
 
     @Test(arguments: ContractFiles.invalidExamples)
