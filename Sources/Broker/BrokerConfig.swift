@@ -186,14 +186,15 @@ public struct BrokerConfig: Sendable {
             // Development without a key configured: a key generated once in the state directory.
             encryption = EncryptionSettings(keyDirectory: nil, keyID: "dev", generateIfMissing: true)
         } else {
-            let dir = string(encryptionSection?["key_dir"], "encryption.key_dir")
+            // Without key_dir: `keys` in the state directory, which follows --state-dir.
+            let dir = encryptionSection?["key_dir"].map { string($0, "encryption.key_dir") }
             let id = string(encryptionSection?["key_id"], "encryption.key_id")
             if !id.isEmpty, !SealingKey.isValidID(id) {
                 problems.append("encryption.key_id must be 1-32 of a-z, 0-9, - and _, not \(id)")
             }
             let generate = bool(encryptionSection?["generate_if_missing"], "encryption.generate_if_missing")
             encryption = EncryptionSettings(
-                keyDirectory: Self.resolve(EncryptionSettings.expand(dir), against: base), keyID: id,
+                keyDirectory: dir.map { Self.resolve(EncryptionSettings.expand($0), against: base) }, keyID: id,
                 generateIfMissing: generate)
         }
         if !broker.isEmpty { problems += checkProblems() }
@@ -274,8 +275,8 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
 /// Where the data keys of encryption at rest live (Protocols/ADMIN.md, deploy/README.md).
 public struct EncryptionSettings: Sendable, Equatable {
     /// A directory of key files named `<key id>.key` (32 raw bytes or 64 hex characters each); every one is
-    /// loaded, so values sealed under an older key still open while `rotate-key` re-seals them. Nil: `keys` in
-    /// the state directory (the development default).
+    /// loaded, so values sealed under an older key still open while `rotate-key` re-seals them. Nil (no
+    /// `key_dir` in the config): `keys` in the state directory, following `--state-dir`.
     public var keyDirectory: URL?
     /// The key new values are sealed under.
     public var keyID: String
