@@ -110,7 +110,8 @@ extension BrokerServer {
                 let remaining = try unsealedUnderCurrentKey()
                 return [
                     "key_id": .string(keyID), "resealed": .int(rotation.resealed), "remaining": .int(remaining),
-                    "done": .bool(remaining == 0),
+                    // Done once the pass is over too: its last commit checkpointed the WAL.
+                    "done": .bool(remaining == 0 && !rotation.isActive),
                 ]
             } catch {
                 throw AdminError("failed", "could not count the sealed values: \(error)")

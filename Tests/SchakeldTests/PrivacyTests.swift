@@ -482,6 +482,8 @@ import Testing
                  + (SELECT COUNT(*) FROM outbox WHERE body LIKE 'sb1:k1:%') AS n
             """)
         #expect(underOld.first?.int("n") == 0)
+        // Not in the raw files either: the old cells were zeroed (secure_delete) and the WAL checkpointed.
+        #expect(try Self.rawContains(daemon, "sb1:k1:").isEmpty)
         let underNew = try Self.query(daemon, "SELECT COUNT(*) AS n FROM referrals WHERE body LIKE 'sb1:k2:%'")
         #expect(underNew.first?.int("n") == 6)
 
