@@ -103,6 +103,13 @@ extension BrokerServer {
                     throw AdminError("failed", "cannot use key \(keyID): \(error)")
                 }
                 startRotation()
+                if config.encryption.keyID != keyID {
+                    // The running daemon follows the command; a start follows the config.
+                    logger.warning(
+                        "encryption.config_differs",
+                        ["key_id": keyID, "config_key_id": config.encryption.keyID, "fix": "set encryption.key_id"])
+                    config.encryption.keyID = keyID
+                }
             } else if rotation.keyID != keyID {
                 startRotation()  // the current key: re-seal whatever is not under it yet
             }
