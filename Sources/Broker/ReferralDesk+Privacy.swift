@@ -40,6 +40,17 @@ extension ReferralDesk {
         return fields
     }
 
+    /// The names of what a HANDOVER offer tells its contact: nothing that identifies, but the need in the
+    /// citizen's words is theirs too, so the offer is on the record as well.
+    static func offeredFields(_ referral: Referral) -> [String] {
+        var fields = ["citizen.municipality"]
+        if referral.citizen.language != nil { fields.append("citizen.language") }
+        if referral.citizen.preferredChannel != nil { fields.append("citizen.preferred_channel") }
+        fields.append("need.summary")
+        if referral.lifeEvent != nil { fields.append("life_event") }
+        return fields
+    }
+
     // MARK: Consent
 
     /// Sets the consent's own clock: at `expires_at` the referral is withdrawn as if the referrer had sent WITHDRAW.

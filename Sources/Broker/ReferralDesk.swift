@@ -321,6 +321,9 @@ final class ReferralDesk {
             referrer: ReferrerView(organisation: organisation, organisationName: organisationName(organisation)),
             lead: lead, offeredAt: at, ackBy: ackBy)
         try enqueue(to: contact.id, referralID: referralID, handoverID: handoverID, offer)
+        try appendEvent(
+            referralID, "disclosed", at: at, handoverID: handoverID, contact: contact.id,
+            detail: ["fields": .array(Self.offeredFields(referral).map { .string($0) })])
         try enqueue(
             to: organisation, referralID: referralID, handoverID: nil,
             Notice(

@@ -347,9 +347,15 @@ import Testing
         }
         // The disclosure itself is on record: who got which fields, never the values.
         let audit = try daemon.admin("audit", ["referral_id": referralID])
-        let disclosed = audit["events"]?.arrayValue?.first { $0["event"] == "disclosed" }
-        #expect(disclosed?["principal"] == "contact:schuldhulp-anna")
-        #expect(disclosed?["detail"]?["fields"]?.arrayValue?.contains("citizen.phone") == true)
+        let disclosed =
+            audit["events"]?.arrayValue?.filter {
+                $0["event"] == "disclosed" && $0["principal"] == "contact:schuldhulp-anna"
+            } ?? []
+        // To Anna the offer (the summary, no identity), then the details on ACK: both on record.
+        #expect(disclosed.count == 2)
+        #expect(disclosed.first?["detail"]?["fields"]?.arrayValue?.contains("need.summary") == true)
+        #expect(disclosed.first?["detail"]?["fields"]?.arrayValue?.contains("citizen.phone") == false)
+        #expect(disclosed.last?["detail"]?["fields"]?.arrayValue?.contains("citizen.phone") == true)
     }
 
     // MARK: Retention (point 6)
