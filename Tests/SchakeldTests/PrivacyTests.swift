@@ -547,6 +547,16 @@ import Testing
         let missing = try ctl(["rotate-key", "k3"])
         #expect(missing.status == 1 && missing.errors.contains("k3"))
 
+        // The referrer's side: withdraw from the command line.
+        let second = try #require(try gp.submit(try Self.example()).body["referral_id"]?.stringValue)
+        let withdraw = try CommandLineTests.run(
+            "schakelctl", ["withdraw", second, "--as", "org:huisarts-de-brug", "--broker", daemon.endpoint])
+        #expect(withdraw.status == 0 && withdraw.output.hasPrefix("NOTED"), "\(withdraw.output) \(withdraw.errors)")
+        #expect(withdraw.output.contains("\"withdrawn\""))
+        let notMine = try CommandLineTests.run(
+            "schakelctl", ["withdraw", second, "--as", "org:gemeente-utrecht", "--broker", daemon.endpoint])
+        #expect(notMine.status == 1 && notMine.output.contains("forbidden"))
+
         for command in ["purge", "audit", "export", "erase", "rotate-key", "withdraw"] {
             #expect(
                 try CommandLineTests.run("schakelctl", [command, "--help"]).output.contains(
