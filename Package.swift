@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "Sodium"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "Sodium"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

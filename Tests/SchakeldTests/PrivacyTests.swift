@@ -119,6 +119,56 @@ import Testing
         #expect(acked.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
     }
 
+    @Test func aSchemaV4DatabaseIsUpgradedAndItsPersonalDataSealed() throws {
+        let daemon = try Daemon()
+        try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
+        let fixture = Paths.packageRoot.appendingPathComponent("Tests/SchakeldTests/Fixtures/schema-v4.sql")
+        do {
+            let db = try Database(path: daemon.databaseURL.path)
+            defer { try? db.close() }
+            try db.execute(try String(contentsOf: fixture, encoding: .utf8))
+            _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        #expect(try !Self.rawContains(daemon, Referrals.citizenName).isEmpty)  // the clear text of v4
+
+        try daemon.start()
+        let deadline = Date().addingTimeInterval(10)
+        while !daemon.log().contains("encryption.rotation_done"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 5)
+        let sealed = try Self.query(
+            daemon,
+            """
+            SELECT (SELECT body FROM referrals) AS body,
+                   (SELECT outcome_note FROM handovers WHERE need_index = 0) AS note,
+                   (SELECT body FROM outbox WHERE command = 'HANDOVER') AS offer
+            """
+        ).first
+        for column in ["body", "note", "offer"] {
+            #expect(sealed?.string(column)?.hasPrefix("sb1:k1:") == true, "\(column) is not sealed")
+        }
+        for secret in Self.secrets + ["El Amrani belde terug", "Ontruiming voorkomen"] {
+            #expect(try Self.rawContains(daemon, secret).isEmpty, "\(secret) readable after the upgrade")
+        }
+
+        // The referral carries on: Bram still gets his offer, Anna the details, the referrer the status.
+        let referralID: JSONValue = "ref-00000000-0000-4000-8000-000000000001"
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let offer = try bram.next(.handover)
+        #expect(offer.body["need"]?["summary"] == "Ontruiming voorkomen; zo nodig een andere woning.")
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let acked = try anna.request(.ack, ["handover_id": "ho-00000000-0000-4000-8000-000000000001"], expect: .acked)
+        #expect(acked.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["accepted", "offered"])
+        #expect(status.body["timeline"]?[0]?["event"] == "submitted")
+        let export = try daemon.admin("export", ["referral_id": referralID])
+        #expect(export["export"]?["handovers"]?[0]?["outcome_note"] == "Mevrouw El Amrani belde terug")
+        for peer in [bram, anna, gp] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+    }
+
     @Test func aMissingDataKeyStopsTheStartWithAMessage() throws {
         let daemon = try Daemon(settings: [
             "encryption": ["key_dir": "/nonexistent/keys", "key_id": "k9"]
