@@ -306,6 +306,7 @@ struct CrashLoop {
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'
             WHERE h.state NOT IN ('unroutable', 'unowned', 'waiting')
+              AND h.referral_id NOT IN (SELECT referral_id FROM referrals WHERE purged_at IS NOT NULL)
             GROUP BY h.handover_id HAVING COUNT(o.seq) != 1
             """)
         try expectNone(
