@@ -28,6 +28,8 @@ public final class SealingKey: @unchecked Sendable {
         }
         self.id = id
         bytes = .allocate(byteCount: Self.byteCount, alignment: 16)
+        // Best effort: under a hardened unit (no CAP_IPC_LOCK, a small RLIMIT_MEMLOCK) locking may be refused,
+        // and the key must still work; it is wiped on release either way.
         _ = sodium_mlock(bytes.baseAddress!, Self.byteCount)
         source.withUnsafeBytes { bytes.copyMemory(from: $0) }
     }
@@ -82,7 +84,8 @@ public final class SealingKey: @unchecked Sendable {
             sodium_hex2bin(
                 &raw, byteCount, hex.bindMemory(to: CChar.self).baseAddress, hex.count, nil, &decoded, nil)
         }
-        guard status == 0, decoded == byteCount else {
+        try Sodium.check(status, .badKey, "the key file \(path) is not 64 hexadecimal characters")
+        guard decoded == byteCount else {
             throw SodiumError(.badKey, "the key file \(path) is not 64 hexadecimal characters")
         }
         return try SealingKey(id: id, copying: raw)

@@ -23,7 +23,7 @@ public enum SecretBox {
                 }
             }
         }
-        guard status == 0 else { throw SodiumError(.unavailable, "crypto_secretbox_easy failed (\(status))") }
+        try Sodium.check(status, .unavailable, "crypto_secretbox_easy failed")
         return box
     }
 
@@ -44,9 +44,7 @@ public enum SecretBox {
                 }
             }
         }
-        guard status == 0 else {
-            throw SodiumError(.forged, "a value sealed under key \(key.id) does not open: wrong key or altered")
-        }
+        try Sodium.check(status, .forged, "a value sealed under key \(key.id) does not open: wrong key or altered")
         return plaintext
     }
 }

@@ -10,4 +10,12 @@ enum Sodium {
     static func ensureInitialised() throws(SodiumError) {
         guard initialised else { throw SodiumError(.unavailable, "libsodium could not be initialised (sodium_init)") }
     }
+
+    /// The one place a libsodium return code becomes an error: 0 is success, anything else is `kind`, with
+    /// what was being attempted.
+    static func check(_ status: Int32, _ kind: SodiumError.Kind, _ message: @autoclosure () -> String)
+        throws(SodiumError)
+    {
+        guard status == 0 else { throw SodiumError(kind, "\(message()) (libsodium returned \(status))") }
+    }
 }
