@@ -1,18 +1,18 @@
 # Schakel: the two commands a newcomer needs are `make run` and `make test`.
 # Both install the C libraries the build needs when they are missing (Debian/Ubuntu).
 
-APT_PACKAGES := libzmq3-dev libsqlite3-dev pkg-config tzdata python3-venv
+APT_PACKAGES := libzmq3-dev libsqlite3-dev libsodium-dev pkg-config tzdata python3-venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
 .PHONY: deps build run test python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test
 
-## deps: install libzmq, SQLite and pkg-config through apt when pkg-config cannot find them
+## deps: install libzmq, SQLite, libsodium and pkg-config through apt when pkg-config cannot find them
 deps:
 	@if ! command -v swift >/dev/null; then \
 		echo "swift is not on PATH: install the Swift 6 toolchain first (see README.md)"; exit 1; fi
-	@if ! (command -v pkg-config >/dev/null && pkg-config --exists libzmq sqlite3 && [ -e /usr/share/zoneinfo/Europe/Amsterdam ] \
+	@if ! (command -v pkg-config >/dev/null && pkg-config --exists libzmq sqlite3 libsodium && [ -e /usr/share/zoneinfo/Europe/Amsterdam ] \
 		&& python3 -c 'import venv, ensurepip' 2>/dev/null); then \
 		echo "installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \

@@ -3,8 +3,8 @@ import PackageDescription
 
 /// Schakel: a referral broker. See README.md and Protocols/SRP1.md.
 ///
-/// Layers, bottom up: the C libraries (CZMQ, CSQLite) behind thin safe wrappers
-/// (ZeroMQ, Storage); the pure domain (SchakelProtocol, SocialMap); the broker
+/// Layers, bottom up: the C libraries (CZMQ, CSQLite, CSodium) behind thin safe wrappers
+/// (ZeroMQ, Storage, Sodium); the pure domain (SchakelProtocol, SocialMap); the broker
 /// (event loop, persistence, outbox); and two thin executables.
 let package = Package(
     name: "Schakel",
@@ -27,7 +27,13 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
+        .target(name: "Sodium", dependencies: ["CSodium"]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
         .target(name: "SchakelProtocol"),
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
@@ -35,7 +41,10 @@ let package = Package(
         .target(name: "Systemd"),
         .target(name: "SchakelClient", dependencies: ["ZeroMQ", "SchakelProtocol"]),
         .target(
-            name: "Broker", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd"]),
+            name: "Broker",
+            dependencies: [
+                "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd", "Sodium",
+            ]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(
             name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage"]),
@@ -47,9 +56,11 @@ let package = Package(
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
+        .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(
             name: "SchakeldTests",
-            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient"]
+            dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium"],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import Sodium
 import ZeroMQ
 
 /// The daemon's configuration, read from one JSON file (see Config/schakeld.dev.json).
@@ -41,12 +42,19 @@ public struct BrokerConfig: Sendable {
     public var testHooks: Bool
     /// The file this config was read from, so that SIGHUP can read it again.
     public var sourceURL: URL
+    /// Encryption at rest: where the data keys are and which one seals new values.
+    public var encryption: EncryptionSettings
+    /// How long after a referral closes (or becomes unroutable) its personal data is kept; default P90D.
+    public var retention: ISODuration
 
     /// The admin socket: a REP socket in the state directory, protected by the directory's and its own
     /// file permissions (Protocols/ADMIN.md).
     public var adminEndpoint: String { "ipc://\(stateDirectory.path)/admin.sock" }
 
     public static let defaultMaxBodyBytes = 256 * 1024
+
+    /// Where the data keys are read from (``EncryptionSettings/keyDirectory``).
+    public var keyDirectory: URL { encryption.keyDirectory ?? stateDirectory.appendingPathComponent("keys") }
 
     /// The file name of the SQLite database inside the state directory.
     public var databasePath: String { stateDirectory.appendingPathComponent("schakel.sqlite").path }
@@ -82,7 +90,7 @@ public struct BrokerConfig: Sendable {
         var problems: [String] = []
         let known: Set<String> = [
             "broker", "state_dir", "social_map", "insecure_dev", "limits", "outbox", "database", "log_level", "comment",
-            "metrics", "test_hooks", "policy", "clock", "curve", "admin",
+            "metrics", "test_hooks", "policy", "clock", "curve", "admin", "encryption", "retention",
         ]
         for extra in fields.keys.sorted() where !known.contains(extra) {
             problems.append("unknown setting \"\(extra)\" in \(url.path)")
@@ -182,6 +190,29 @@ public struct BrokerConfig: Sendable {
                 problems.append("clock.mode must be \"system\" or \"manual\", not \(mode)")
             }
         }
+        let retentionText = string(fields["retention"], "retention", default: "P90D")
+        if let parsed = ISODuration(retentionText), parsed.seconds > 0 {
+            retention = parsed
+        } else {
+            problems.append("retention must be an ISO 8601 duration such as P90D, not \(retentionText)")
+            retention = ISODuration("P90D")!
+        }
+        let encryptionSection = fields["encryption"]
+        if encryptionSection == nil, insecureDev {
+            // Development without a key configured: a key generated once in the state directory.
+            encryption = EncryptionSettings(keyDirectory: nil, keyID: "dev", generateIfMissing: true)
+        } else {
+            // Without key_dir: `keys` in the state directory, which follows --state-dir.
+            let dir = encryptionSection?["key_dir"].map { string($0, "encryption.key_dir") }
+            let id = string(encryptionSection?["key_id"], "encryption.key_id")
+            if !id.isEmpty, !SealingKey.isValidID(id) {
+                problems.append("encryption.key_id must be 1-32 of a-z, 0-9, - and _, not \(id)")
+            }
+            let generate = bool(encryptionSection?["generate_if_missing"], "encryption.generate_if_missing")
+            encryption = EncryptionSettings(
+                keyDirectory: dir.map { Self.resolve(EncryptionSettings.expand($0), against: base) }, keyID: id,
+                generateIfMissing: generate)
+        }
         if !broker.isEmpty { problems += checkProblems() }
         guard problems.isEmpty || lenient else { throw ConfigError(problems: problems) }
     }
@@ -194,6 +225,7 @@ public struct BrokerConfig: Sendable {
         ("clock", ["mode", "start"]),
         ("curve", ["secret_key_file"]),
         ("admin", ["group"]),
+        ("encryption", ["key_dir", "key_id", "generate_if_missing"]),
     ]
 
     /// The rules that hold whatever the overrides: checked again after `--broker` and friends.
@@ -212,6 +244,10 @@ public struct BrokerConfig: Sendable {
         }
         if let metrics, !metrics.hasPrefix("tcp://") {
             problems.append("metrics must be a tcp:// endpoint such as tcp://127.0.0.1:9710, not \(metrics)")
+        }
+        if encryption.generateIfMissing, !insecureDev {
+            problems.append(
+                "encryption.generate_if_missing is for development only (insecure_dev); provision the key file instead")
         }
         if let adminGroup, !adminGroup.isEmpty, Self.groupID(named: adminGroup) == nil {
             problems.append(
@@ -282,4 +318,25 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var description: String { problems.joined(separator: "\n") }
     public init(_ description: String) { self.problems = [description] }
     public init(problems: [String]) { self.problems = problems }
+}
+
+/// Where the data keys of encryption at rest live (Protocols/ADMIN.md, deploy/README.md).
+public struct EncryptionSettings: Sendable, Equatable {
+    /// A directory of key files named `<key id>.key` (32 raw bytes or 64 hex characters each); every one is
+    /// loaded, so values sealed under an older key still open while `rotate-key` re-seals them. Nil (no
+    /// `key_dir` in the config): `keys` in the state directory, following `--state-dir`.
+    public var keyDirectory: URL?
+    /// The key new values are sealed under.
+    public var keyID: String
+    /// Create `<key_dir>/<key_id>.key` (mode 0600) when it does not exist: development only.
+    public var generateIfMissing: Bool
+
+    /// `$CREDENTIALS_DIRECTORY` at the start of a path is the directory systemd's `LoadCredential=` fills.
+    static func expand(_ path: String) -> String {
+        let variable = "$CREDENTIALS_DIRECTORY"
+        guard path.hasPrefix(variable),
+            let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"]
+        else { return path }
+        return directory + path.dropFirst(variable.count)
+    }
 }

@@ -117,6 +117,7 @@ extension BrokerServer {
             } else {
                 logger.debug("admin.command", ["command": answer.command ?? "-"])
             }
+            auditAdminAction(request: request.frames, command: answer.command, error: answer.error)
             _ = try admin.send([answer.reply], dontWait: true)
         }
     }

@@ -36,6 +36,7 @@ extension BrokerServer {
             ("test_hooks", fresh.testHooks != config.testHooks),
             ("curve", fresh.curveSecretKeyFile != config.curveSecretKeyFile),
             ("admin.group", fresh.adminGroup != config.adminGroup),
+            ("encryption", fresh.encryption != config.encryption),
         ]
         for (setting, changed) in restartOnly where changed {
             logger.warning("config.restart_needed", ["setting": setting])
@@ -47,6 +48,8 @@ extension BrokerServer {
         config.outboxRetryInterval = fresh.outboxRetryInterval
         config.maxBodyBytes = fresh.maxBodyBytes
         config.batchSize = fresh.batchSize
+        config.retention = fresh.retention
+        desk.retention = fresh.retention  // for referrals that close from now on; `purge` applies it to the rest
         logger.level = fresh.logLevel
         desk.logger.level = fresh.logLevel
         logger.info("daemon.reloaded", ["log_level": fresh.logLevel.name])

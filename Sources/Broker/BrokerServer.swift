@@ -48,6 +48,8 @@ public final class BrokerServer {
     var commitLatency = LatencyWindow()
     var mapReloads = 0
     var mapReloadFailures = 0
+    /// A re-seal of the personal data under a new data key, done in batches between turns (`key.rotate`).
+    var rotation = KeyRotation()
     var sessionsByRoutingID: [Data: String] = [:]
     var sessions: [String: Session] = [:]
     /// The ZAP handler (a REP on `inproc://zeromq.zap.01`), bound before the CURVE router; nil in insecure_dev.
@@ -84,8 +86,10 @@ public final class BrokerServer {
         // Before the database and the endpoints: a second daemon must not bind (and so take over) the first
         // one's ipc:// sockets.
         stateLock = try Self.lockStateDirectory(config)
+        let keys = try DataKeys.load(config, logger: logger)
         db = try Self.openDatabase(config)
-        desk = try ReferralDesk(db: db, map: map, policy: policy, clock: clock, logger: logger)
+        desk = try ReferralDesk(
+            db: db, map: map, policy: policy, clock: clock, logger: logger, keys: keys, retention: config.retention)
         timers = TimerQueue(try desk.pendingTimers())
         shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
         let context = try ZMQContext()
@@ -118,6 +122,8 @@ public final class BrokerServer {
         try Self.bindPrivately(admin, config.adminEndpoint, group: config.adminGroup)
         metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
         registerAdminCommands()
+        registerPrivacyCommands()
+        startRotationIfNeeded()
         logger.info(
             "daemon.started",
             [
@@ -152,6 +158,7 @@ public final class BrokerServer {
         logger.info("daemon.ready", ["notify": notifier.isActive ? "on" : "off"])
         while true {
             fireDueTimers()
+            resealBatch()
             let now = loopClock.now
             if let every = notifier.watchdogInterval, now >= nextWatchdog {
                 notifier.watchdog()
@@ -164,6 +171,7 @@ public final class BrokerServer {
             let retryInterval = Duration.milliseconds(Int(config.outboxRetryInterval.seconds * 1_000))
             var wake = min(lastRetry + retryInterval, nextStatus)
             if notifier.watchdogInterval != nil { wake = min(wake, nextWatchdog) }
+            if rotation.isActive { wake = now }  // more to re-seal: only look at the sockets, then go on
             if manualClock == nil, let due = timers.nextDue {
                 // Wake for the next deadline; the manual clock only moves on an admin command.
                 wake = min(wake, now + .milliseconds(Int((due.timeIntervalSince(clock.now()) * 1_000).rounded(.up))))
@@ -389,6 +397,10 @@ public final class BrokerServer {
             return try desk.outcome(from: principal, handoverID: id, result: result, note: note)
         case .reopen(let id, let reason):
             return try desk.reopen(from: principal, referralID: id, reason: reason)
+        case .withdraw(let id, let reason):
+            let answer = try desk.withdraw(from: principal, referralID: id, reason: reason)
+            try desk.releaseWaiting()
+            return answer
         case .hello, .ping:
             return nil  // handled before authentication
         }
@@ -406,6 +418,7 @@ public final class BrokerServer {
         case .contacted: "CONTACTED"
         case .outcome: "OUTCOME"
         case .reopen: "REOPEN"
+        case .withdraw: "WITHDRAW"
         }
     }
 
@@ -437,11 +450,24 @@ public final class BrokerServer {
     }
 
     private func applyTimerChanges() {
+        checkpointIfPurged()
         for change in desk.takeTimerChanges() {
             switch change {
             case .schedule(let id, let due): timers.schedule(id, at: due)
             case .cancel(let id): timers.cancel(id)
             }
+        }
+    }
+
+    /// After a commit that purged personal data: copy the WAL into the database and truncate it, so the old
+    /// page images (sealed, but still the citizen's data) do not stay in the `-wal` file.
+    private func checkpointIfPurged() {
+        guard desk.needsCheckpoint else { return }
+        desk.needsCheckpoint = false
+        do {
+            _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            logger.warning("storage.checkpoint_failed", ["error": "\(error)"])
         }
     }
 
@@ -605,6 +631,7 @@ extension BrokerServer {
         let path = config.databasePath
         var options = Database.Options()
         options.synchronous = config.synchronousFull ? .full : .normal
+        options.secureDelete = true  // purged personal data must not linger in free pages
         let db: Database
         do {
             db = try Database(path: path, options: options)

@@ -39,6 +39,9 @@ extension ReferralDesk {
         guard map.contacts[coordinator] != nil || map.organizations[coordinator] != nil else {
             throw AssignError.notFound("no principal \(coordinator) on the social map")
         }
+        guard try !isWithdrawn(referralID) else {
+            throw AssignError.conflict("referral \(referralID) was withdrawn; its data is deleted")
+        }
         let referral = try storedReferral(referralID)
         let domain = referral.needs[needIndex].domain
         guard referral.consent.permits(organisation: contact.organization, domain: domain) else {

@@ -26,10 +26,18 @@ enum TimerKind: String, Sendable {
     case nazorgFinal = "nazorg_final"
     /// A waiting need's absent candidate is back: try to offer it again.
     case absenceEnd = "absence_end"
+    /// The consent's `expires_at`: withdraw the referral (a referral timer, `consent_expiry:<referral_id>`).
+    case consentExpiry = "consent_expiry"
+    /// The retention period after the referral closed has passed: purge its personal data (a referral timer).
+    case retention
 
+    /// The kinds a handover has; the referral's own are ``referralKinds``.
     static let all: [TimerKind] = [
         .ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal, .absenceEnd,
     ]
+
+    /// Timers of a whole referral: their id is `kind:referral_id` and their row has no handover.
+    static let referralKinds: [TimerKind] = [.consentExpiry, .retention]
 }
 
 /// The deadline chain of issue 4: offers carry an acknowledgement deadline, a reminder goes out
@@ -85,10 +93,21 @@ extension ReferralDesk {
     /// before the commit leaves it pending (it fires again at start) and after it, gone.
     func fire(timerID: String) throws {
         guard
-            let row = try db.queryOne("SELECT kind, handover_id FROM timers WHERE timer_id = ?", [.text(timerID)]),
-            let kind = TimerKind(rawValue: row.string("kind") ?? ""), let handoverID = row.string("handover_id")
+            let row = try db.queryOne(
+                "SELECT kind, referral_id, handover_id FROM timers WHERE timer_id = ?", [.text(timerID)]),
+            let kind = TimerKind(rawValue: row.string("kind") ?? "")
         else { return }
         try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(timerID)])
+        if TimerKind.referralKinds.contains(kind) {
+            guard let referralID = row.string("referral_id") else { return }
+            switch kind {
+            case .consentExpiry: try expireConsent(referralID)
+            default: try purgeAfterRetention(referralID)
+            }
+            try releaseWaiting()
+            return
+        }
+        guard let handoverID = row.string("handover_id") else { return }
         switch kind {
         case .ackReminder: try remindToAcknowledge(handoverID)
         case .ackExpiry: try expireOffer(handoverID)
@@ -97,6 +116,7 @@ extension ReferralDesk {
         case .nazorgAnswer: try remindNazorg(handoverID)
         case .nazorgFinal: try recordNoAnswer(handoverID)
         case .absenceEnd: try retryWaiting(handoverID)
+        case .consentExpiry, .retention: break  // referral timers, above
         }
         try releaseWaiting()
     }

@@ -107,7 +107,9 @@ extension ReferralDesk {
             "UPDATE handovers SET \(isReferrer ? "outcome_referrer" : "outcome_contact") = ?, updated_at = ? WHERE handover_id = ?",
             [.text(result.rawValue), .text(now), .text(handoverID)])
         if let note {
-            try db.run("UPDATE handovers SET outcome_note = ? WHERE handover_id = ?", [.text(note), .text(handoverID)])
+            try db.run(
+                "UPDATE handovers SET outcome_note = ? WHERE handover_id = ?",
+                [.text(try seal(note)), .text(handoverID)])
         }
         try appendEvent(
             handover.referralID, "outcome", at: now, handoverID: handoverID, contact: isReferrer ? nil : principal)

@@ -1,6 +1,7 @@
 import Deadlines
 import Foundation
 import SchakelProtocol
+import Sodium
 import SocialMap
 import Storage
 
@@ -18,6 +19,10 @@ final class ReferralDesk {
     let clock: any BrokerClock
     var logger: Logger
     let policy: Policy
+    /// The data keys: personal data is sealed with the current one before it is written (encryption at rest).
+    var keys: KeyRing
+    /// How long after a referral closes its personal data is kept (config `retention`).
+    var retention: ISODuration
     /// Principals whose outbox got new messages since the loop last asked.
     private(set) var touchedPrincipals: Set<String> = []
     /// Timer rows written or deleted since the loop last asked; applied to the in-memory queue
@@ -36,6 +41,9 @@ final class ReferralDesk {
     /// The inverse of each change to `openHandovers` and `lastOffered` since the last commit, so that a rolled
     /// back savepoint or a failed commit takes the in-memory state back with the database.
     private var loadUndo: [LoadChange] = []
+    /// Set when personal data was purged: after the commit the loop checkpoints and truncates the WAL, so the
+    /// deleted values leave that file too.
+    var needsCheckpoint = false
     /// Contacts whose open handovers went down since the waiting needs were last looked at: a need waiting for
     /// room may be offered to one of them now.
     var releasedContacts: Set<String> = []
@@ -45,8 +53,13 @@ final class ReferralDesk {
         case lastOffered(contact: String, previous: Date?)
     }
 
-    init(db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger) throws {
+    init(
+        db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger, keys: KeyRing,
+        retention: ISODuration
+    ) throws {
         self.db = db
+        self.keys = keys
+        self.retention = retention
         self.map = map
         self.matcher = Matcher(map: map)
         self.validator = ReferralValidator(knownDomains: map.domains)
@@ -145,7 +158,13 @@ final class ReferralDesk {
             [.text(organisation), .text(referral.externalID)])
         {
             let referralID = existing.string("referral_id") ?? ""
-            guard existing.string("body") == canonicalBody else {
+            guard existing.string("body") != "" else {
+                throw Rejection(
+                    .conflict,
+                    "external_id \(referral.externalID) was used for \(referralID), which was withdrawn or whose data was deleted; use a new external_id",
+                    field: "referral.external_id", externalID: referral.externalID)
+            }
+            guard try existing.string("body").map(unseal) == canonicalBody else {
                 throw Rejection(
                     .conflict,
                     "external_id \(referral.externalID) was already submitted as \(referralID) with a different body; use a new external_id for a new referral",
@@ -153,6 +172,11 @@ final class ReferralDesk {
             }
             return WireMessage(
                 .accepted, encoding: Accepted(externalID: referral.externalID, referralID: referralID, duplicate: true))
+        }
+        if let expires = referral.consent.expiresAt.flatMap(RFC3339.parse), expires <= clock.now() {
+            throw Rejection(
+                .invalid, "the consent expired at \(referral.consent.expiresAt ?? ""); ask the citizen again",
+                field: "referral.consent.expires_at", externalID: referral.externalID)
         }
         let referralID = Identifier.make("ref")
         let at = now
@@ -164,9 +188,10 @@ final class ReferralDesk {
             """,
             [
                 .text(referralID), .text(organisation), .text(referral.externalID), .text(referral.urgency.rawValue),
-                .text(referral.citizen.municipality), .text(canonicalBody), .text(at), .text(at),
+                .text(referral.citizen.municipality), .text(try seal(canonicalBody)), .text(at), .text(at),
             ])
         try appendEvent(referralID, "submitted", at: at)
+        try scheduleConsentExpiry(referralID: referralID, consent: referral.consent)
         var leadTaken = false
         for index in referral.needs.indices {
             let routed = try route(
@@ -272,18 +297,23 @@ final class ReferralDesk {
             }
             // After offers went unanswered nobody owns the need; before any offer nobody could take it.
             let unowned = event == .rerouted
+            // Candidates exist, but only outside what the citizen consented to: the referrer must ask for consent;
+            // the broker never routes outside share_with.
+            let consentNeeded = (explanation?.removed[MatchFilter.consent.rawValue] ?? 0) > 0
             if unowned {
                 try db.run(
                     "UPDATE handovers SET state = 'unowned' WHERE handover_id = ?", [.text(handoverID)])
             }
             try appendEvent(referralID, unowned ? "unowned" : "unroutable", at: at, handoverID: handoverID)
+            if consentNeeded { try appendEvent(referralID, "consent_needed", at: at, handoverID: handoverID) }
             try enqueue(
                 to: organisation, referralID: referralID, handoverID: nil,
                 Notice(
                     messageID: "", referralID: referralID, externalID: referral.externalID,
-                    event: unowned ? .unowned : .unroutable, handoverID: handoverID, need: needRef, at: at))
+                    event: consentNeeded ? .consentNeeded : unowned ? .unowned : .unroutable, handoverID: handoverID,
+                    need: needRef, at: at))
             logger.info(
-                unowned ? "need.unowned" : "need.unroutable",
+                consentNeeded ? "need.consent_needed" : unowned ? "need.unowned" : "need.unroutable",
                 ["referral": referralID, "need": "\(needIndex)", "domain": need.domain])
             return .nobody
         }
@@ -303,6 +333,9 @@ final class ReferralDesk {
                 ? nil : try leadCard(referralID, besides: handoverID, holder: contact.id)?.withoutDirectLine,
             offeredAt: at, ackBy: ackBy)
         try enqueue(to: contact.id, referralID: referralID, handoverID: handoverID, offer)
+        try appendEvent(
+            referralID, "disclosed", at: at, handoverID: handoverID, contact: contact.id,
+            detail: ["fields": .array(Self.offeredFields(referral).map { .string($0) })])
         try enqueue(
             to: organisation, referralID: referralID, handoverID: nil,
             Notice(
@@ -368,10 +401,17 @@ final class ReferralDesk {
         case .unroutable, .unowned, .waiting:
             throw Rejection(.notFound, "no handover \(handoverID)")
         case .cancelled:
+            if try isWithdrawn(handover.referralID) {
+                throw Rejection(
+                    .conflict, "the referral of handover \(handoverID) was withdrawn and its personal data deleted")
+            }
             throw Rejection(
                 .conflict, "handover \(handoverID) was withdrawn: you left the social map, so it went to someone else")
         }
         let referral = try storedReferral(handover.referralID)
+        try appendEvent(
+            handover.referralID, "disclosed", at: now, handoverID: handoverID, contact: principal,
+            detail: ["fields": .array(Self.disclosedFields(referral).map { .string($0) })])
         let need = referral.needs[handover.needIndex]
         let acknowledgedAt =
             try db.queryOne(
@@ -501,7 +541,10 @@ final class ReferralDesk {
                 explanation: isReferrer ? h.string("explanation").flatMap(explanation) : nil)
         }
         let timeline = try db.query(
-            "SELECT at, event, handover_id, contact FROM events WHERE referral_id = ? ORDER BY seq", [.text(referralID)]
+            """
+            SELECT at, event, handover_id, contact FROM events
+            WHERE referral_id = ? AND event != 'disclosed' AND event NOT LIKE 'admin.%' ORDER BY seq
+            """, [.text(referralID)]
         ).map {
             TimelineEntry(
                 at: $0.string("at") ?? "", event: $0.string("event") ?? "", handoverID: $0.string("handover_id"),
@@ -526,7 +569,14 @@ final class ReferralDesk {
             WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
             """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))]
         ).compactMap { row in
-            guard let body = row.string("body") else { return nil }
+            guard let stored = row.string("body") else { return nil }
+            let body: String
+            do {
+                body = try unseal(stored)
+            } catch {
+                logger.error("outbox.unreadable", ["message": row.string("message_id") ?? "?", "error": "\(error)"])
+                return nil
+            }
             return OutboxMessage(
                 seq: row.int64("seq") ?? 0, messageID: row.string("message_id") ?? "", principal: principal,
                 command: row.string("command") ?? "", body: Data(body.utf8))
@@ -546,13 +596,16 @@ final class ReferralDesk {
         let messageID = Identifier.make("msg")
         body.messageID = messageID
         let message = WireMessage(Body.command, encoding: body)
+        // An offer carries the need's summary and life event: sealed like every other piece of personal data.
+        let text = message.body.canonicalString()
+        let stored = Body.command == .handover ? try seal(text) : text
         try db.run(
             """
             INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(messageID), .text(principal), .text(message.command), .text(message.body.canonicalString()),
+                .text(messageID), .text(principal), .text(message.command), .text(stored),
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(now),
             ])
         touchedPrincipals.insert(principal)
@@ -605,12 +658,15 @@ final class ReferralDesk {
 
     func storedReferral(_ referralID: String) throws -> Referral {
         guard
-            let body = try db.queryOne("SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])?
+            let stored = try db.queryOne("SELECT body FROM referrals WHERE referral_id = ?", [.text(referralID)])?
                 .string("body")
         else {
             throw Rejection(.notFound, "no referral \(referralID)")
         }
-        return try SRPCoding.decoder.decode(Referral.self, from: Data(body.utf8))
+        guard !stored.isEmpty else {
+            throw Rejection(.conflict, "the personal data of referral \(referralID) has been deleted")
+        }
+        return try SRPCoding.decoder.decode(Referral.self, from: Data(try unseal(stored).utf8))
     }
 
     /// Recomputes the referral's state from the newest handover of each need.
@@ -624,9 +680,11 @@ final class ReferralDesk {
         let state = ReferralState.derive(from: rows.compactMap { HandoverState(rawValue: $0.string("state") ?? "") })
         let previous = try db.queryOne(
             "SELECT state, organisation, external_id FROM referrals WHERE referral_id = ?", [.text(referralID)])
+        guard previous?.string("state") != ReferralState.withdrawn.rawValue else { return }  // final
         try db.run(
             "UPDATE referrals SET state = ?, updated_at = ? WHERE referral_id = ?",
             [.text(state.rawValue), .text(now), .text(referralID)])
+        try keepRetention(referralID, state: state)
         // Closing the loop is news for the referrer too.
         if state == .closed, let previous, previous.string("state") != ReferralState.closed.rawValue {
             let at = now
@@ -639,14 +697,17 @@ final class ReferralDesk {
         }
     }
 
+    /// Appends to the audit trail. `detail` holds field names, admin arguments and counts: never personal data.
     func appendEvent(
-        _ referralID: String, _ event: String, at: String, handoverID: String? = nil, contact: String? = nil
+        _ referralID: String?, _ event: String, at: String, handoverID: String? = nil, contact: String? = nil,
+        detail: [String: JSONValue]? = nil
     ) throws {
         try db.run(
-            "INSERT INTO events (referral_id, at, event, handover_id, contact) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO events (referral_id, at, event, handover_id, contact, detail) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                .text(referralID), .text(at), .text(event), handoverID.map { .text($0) } ?? .null,
+                referralID.map { .text($0) } ?? .null, .text(at), .text(event), handoverID.map { .text($0) } ?? .null,
                 contact.map { .text($0) } ?? .null,
+                detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
             ])
     }
 

@@ -194,5 +194,83 @@ enum Schema {
                 -- Declines that say the map is wrong about a contact, counted for `socialmap check --state-dir`.
                 CREATE INDEX handovers_by_decline ON handovers(decline_reason) WHERE decline_reason IS NOT NULL;
                 """),
+        Migration(
+            version: 5,
+            sql: """
+                -- Privacy (issue 5). Personal data is sealed at rest (referrals.body, handovers.outcome_note and
+                -- HANDOVER bodies in the outbox hold `sb1:<key id>:...` values, sealed by the daemon, not by SQL);
+                -- a referral can be withdrawn and its personal data purged; retention counts from closed_at.
+                ALTER TABLE referrals ADD COLUMN closed_at TEXT;   -- RFC 3339: when it reached a final state
+                ALTER TABLE referrals ADD COLUMN purged_at TEXT;   -- RFC 3339: personal data deleted (body '')
+                ALTER TABLE referrals ADD COLUMN withdrawn_reason TEXT;
+
+                -- A withdrawn referral's waiting or unowned need is cancelled without ever having had a contact.
+                CREATE TABLE handovers_v5 (
+                    handover_id      TEXT PRIMARY KEY,
+                    referral_id      TEXT NOT NULL REFERENCES referrals(referral_id),
+                    need_index       INTEGER NOT NULL,
+                    domain           TEXT NOT NULL,
+                    contact          TEXT,
+                    state            TEXT NOT NULL CHECK (state IN (
+                        'offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned',
+                        'contacted', 'completed', 'waiting', 'cancelled')),
+                    is_lead          INTEGER NOT NULL DEFAULT 0,
+                    decline_reason   TEXT,
+                    ack_by           TEXT,
+                    contact_by       TEXT,
+                    nazorg_at        TEXT,
+                    answer_by        TEXT,
+                    contacted_at     TEXT,
+                    contact_channel  TEXT,
+                    outcome          TEXT,
+                    outcome_referrer TEXT,
+                    outcome_contact  TEXT,
+                    outcome_note     TEXT,   -- sealed: free text that may hold personal data
+                    offered_at       TEXT,
+                    explanation      TEXT,
+                    created_at       TEXT NOT NULL,
+                    updated_at       TEXT NOT NULL,
+                    CHECK ((contact IS NULL) = (state IN ('unroutable', 'unowned', 'waiting')) OR state = 'cancelled')
+                );
+                INSERT INTO handovers_v5 SELECT * FROM handovers ORDER BY rowid;
+                DROP TABLE handovers;
+                ALTER TABLE handovers_v5 RENAME TO handovers;
+                CREATE INDEX handovers_by_referral ON handovers(referral_id, need_index);
+                CREATE INDEX handovers_by_contact ON handovers(contact, state);
+                CREATE INDEX handovers_waiting ON handovers(state) WHERE state = 'waiting';
+                CREATE INDEX handovers_by_decline ON handovers(decline_reason) WHERE decline_reason IS NOT NULL;
+
+                -- The audit trail also records who received which personal data (event 'disclosed', the field
+                -- names in detail) and every admin action, some of which concern no referral. Still append-only,
+                -- still without personal data: ids, field names, counts.
+                CREATE TABLE events_v5 (
+                    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                    referral_id TEXT REFERENCES referrals(referral_id),
+                    at          TEXT NOT NULL,
+                    event       TEXT NOT NULL,
+                    handover_id TEXT,
+                    contact     TEXT,   -- the contact concerned, or the principal who received data
+                    detail      TEXT    -- canonical JSON: field names, admin arguments, counts
+                );
+                INSERT INTO events_v5 (seq, referral_id, at, event, handover_id, contact)
+                    SELECT seq, referral_id, at, event, handover_id, contact FROM events ORDER BY seq;
+                DROP TABLE events;
+                ALTER TABLE events_v5 RENAME TO events;
+                CREATE INDEX events_by_referral ON events(referral_id, seq);
+                CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+                -- The daemon's own facts: 'sealed_under' names the key every sealed value is under, set when a
+                -- re-seal pass completes and cleared when one starts, so a start need not scan to know.
+                CREATE TABLE settings (
+                    name  TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+
+                CREATE INDEX timers_by_referral ON timers(referral_id);
+                CREATE INDEX outbox_by_referral ON outbox(referral_id) WHERE referral_id IS NOT NULL;
+                """),
     ]
 }

@@ -244,6 +244,12 @@ public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
     case reopened
     /// Every candidate is away or full: the need waits and is offered as soon as one has room or comes back.
     case waiting
+    /// Candidates exist only outside the consent's `share_with`: nothing was routed; ask the citizen for consent.
+    case consentNeeded = "consent_needed"
+    /// The consent's `expires_at` passed: the referral is withdrawn and its personal data deleted.
+    case consentExpired = "consent_expired"
+    /// The citizen's data was erased on their request (right to erasure); delete what you hold of it too.
+    case erased
 }
 
 /// `NOTICE`: the referrer hears about every step, so the loop is closed.

@@ -11,6 +11,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case contacted = "CONTACTED"
     case outcome = "OUTCOME"
     case reopen = "REOPEN"
+    case withdraw = "WITHDRAW"
     // broker → peer
     case welcome = "WELCOME"
     case pong = "PONG"
@@ -29,6 +30,6 @@ public enum Command: String, Sendable, CaseIterable, Codable {
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
     public static let fromPeer: Set<Command> = [
-        .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen,
+        .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw,
     ]
 }

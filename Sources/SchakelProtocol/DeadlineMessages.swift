@@ -44,6 +44,10 @@ public enum CancelReason: String, Sendable, Codable, CaseIterable {
     case expired
     /// The contact is no longer on the social map (a reload removed them).
     case removedFromMap = "removed_from_map"
+    /// The referrer withdrew the referral, or the citizen's consent expired: its personal data is deleted.
+    case withdrawn
+    /// The citizen's data was erased on their request (right to erasure): delete what you hold of it too.
+    case erased
 }
 
 /// `CANCELLED` (broker → contact): the handover is no longer theirs; ACK or DECLINE it no more.

@@ -35,6 +35,9 @@ public enum ReferralState: String, Sendable, Codable, CaseIterable {
     case unroutable
     /// Every need that was taken has its nazorg outcome: the loop is closed.
     case closed
+    /// Withdrawn (WITHDRAW, the consent expired, or erased on the citizen's request): every open handover was
+    /// cancelled and the personal data deleted. Final.
+    case withdrawn
 
     /// The referral's state given the current handover of each need.
     public static func derive(from needStates: [HandoverState]) -> ReferralState {

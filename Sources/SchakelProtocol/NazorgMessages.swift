@@ -49,6 +49,8 @@ public struct Nazorg: Sendable, Equatable, Codable {
 /// What a `NOTED` reply confirms.
 public enum NotedEvent: String, Sendable, Codable, CaseIterable {
     case contacted, outcome, reopened
+    /// WITHDRAW: the referral's open handovers are cancelled and its personal data deleted.
+    case withdrawn
 }
 
 /// `NOTED`: the reply to CONTACTED, OUTCOME and REOPEN once the change is committed.

@@ -10,6 +10,7 @@ public enum PeerRequest: Sendable, Equatable {
     case contacted(handoverID: String, at: String?, channel: Channel?)
     case outcome(handoverID: String, result: OutcomeResult, note: String?)
     case reopen(referralID: String, reason: String)
+    case withdraw(referralID: String, reason: WithdrawReason)
 
     /// The principal syntax of HELLO: `org:<id>` or `contact:<id>`.
     public static let principalPattern = "(org|contact):[a-z0-9][a-z0-9-]{0,99}"
@@ -32,7 +33,7 @@ public enum PeerRequest: Sendable, Equatable {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN"
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW"
             )
         }
         let r = FieldReader(body: message.body)
@@ -101,10 +102,34 @@ public enum PeerRequest: Sendable, Equatable {
             return .reopen(
                 referralID: try r.requiredString("referral_id", length: idLength),
                 reason: try r.requiredString("reason", length: 1...500))
+        case .withdraw:
+            try r.only(["referral_id", "reason"])
+            let id = try r.requiredString("referral_id", length: idLength)
+            let reason = try r.enumeration("reason", WithdrawReason.self) ?? .other
+            guard reason != .consentExpired, reason != .erased else {
+                throw Rejection(
+                    .invalid, "reason \(reason.rawValue) is recorded by the broker, not sent", field: "reason")
+            }
+            return .withdraw(referralID: id, reason: reason)
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
         }
     }
+}
+
+/// Why a referral is withdrawn. `consent_expired` is recorded by the broker itself, never sent.
+public enum WithdrawReason: String, Sendable, Codable, CaseIterable {
+    /// The citizen withdrew their consent.
+    case consentWithdrawn = "consent_withdrawn"
+    /// The referral was a mistake (wrong citizen, sent twice under different ids).
+    case sentInError = "sent_in_error"
+    /// The citizen no longer wants the help.
+    case noLongerNeeded = "no_longer_needed"
+    case other
+    /// The consent's `expires_at` passed (broker only).
+    case consentExpired = "consent_expired"
+    /// The citizen's data was erased on their request (admin `erase`, broker only).
+    case erased
 }
 
 /// How STATUS names a referral.

@@ -31,6 +31,9 @@ extension Database {
         public var busyTimeoutMilliseconds: Int
         /// Whether `FOREIGN KEY` constraints are enforced (SQLite's own default is off).
         public var foreignKeys: Bool
+        /// `PRAGMA secure_delete`: deleted and overwritten content is zeroed in the file, so data that was
+        /// deleted (purged personal data) cannot be read back from free pages. Costs some write bandwidth.
+        public var secureDelete: Bool
 
         /// Options with every setting spelled out; each defaults to the durable choice.
         public init(
@@ -38,13 +41,15 @@ extension Database {
             journalMode: JournalMode = .wal,
             synchronous: Synchronous = .full,
             busyTimeoutMilliseconds: Int = 5000,
-            foreignKeys: Bool = true
+            foreignKeys: Bool = true,
+            secureDelete: Bool = false
         ) {
             self.readOnly = readOnly
             self.journalMode = journalMode
             self.synchronous = synchronous
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.foreignKeys = foreignKeys
+            self.secureDelete = secureDelete
         }
     }
 }

@@ -148,6 +148,9 @@ public final class Database {
         }
         try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
         try execute("PRAGMA foreign_keys = \(options.foreignKeys ? "ON" : "OFF")")
+        if options.secureDelete {
+            try execute("PRAGMA secure_delete = ON")
+        }
     }
 }
 

@@ -19,6 +19,9 @@ let usage = """
       status ID --as PRINCIPAL          print a referral's state, handovers and timeline
                                         (ID is a referral_id ref-…, or your own external_id)
       explain ID --as org:ID            say why each need went to whom (or waits), for people
+      withdraw REFERRAL_ID --as org:ID [--reason REASON]
+                                        withdraw a referral (consent withdrawn): cancel its handovers,
+                                        delete the citizen's data
 
     Operator commands (the admin socket, see Protocols/ADMIN.md):
       stats --state-dir DIR             counts per state, outbox depth, peers, commit latency, uptime
@@ -28,6 +31,13 @@ let usage = """
       clock advance DURATION --state-dir DIR
                                         manual clock mode only: move the clock forward (PT2H, P3D)
       socialmap reload --state-dir DIR  check the social map file and swap it in (or list its problems)
+      purge [--dry-run] [--older-than DURATION] --state-dir DIR
+                                        delete personal data past the retention period (or list it)
+      audit REFERRAL_ID --state-dir DIR every event of a referral: disclosures and admin actions too
+      export REFERRAL_ID [--out FILE] --state-dir DIR
+                                        everything held about the referral's citizen, as JSON (access)
+      erase REFERRAL_ID --state-dir DIR erase the citizen's data and tell every holder (erasure)
+      rotate-key KEY_ID --state-dir DIR seal under a new data key and re-seal everything, online
 
     Keys (no daemon needed):
       keygen NAME                       a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub
@@ -144,6 +154,13 @@ let commandUsage: [String: String] = [
     Everything it could not map is reported on stderr (or in --report FILE). The mapping is
     in Protocols/HSDS-IMPORT.md. Exit code 0, or 1 when no organisation could be mapped.
     """,
+    "withdraw": """
+    Usage: schakelctl withdraw REFERRAL_ID --as org:ID [--reason REASON] [--broker ENDPOINT]
+
+    Withdraws a referral your organisation submitted, e.g. because the citizen withdrew consent:
+    every open handover is cancelled (its contact is told) and the citizen's data is deleted at
+    once. REASON is one of consent_withdrawn (default), sent_in_error, no_longer_needed, other.
+    """,
     "status": """
     Usage: schakelctl status ID --as PRINCIPAL [--broker ENDPOINT]
 
@@ -175,7 +192,9 @@ if command == "--version" {
     exit(0)
 }
 arguments.removeFirst()
-guard let help = commandUsage[command] else { fail("unknown command \(command)\n\n\(usage)") }
+guard let help = commandUsage[command] ?? PrivacyCommands.usage[command] else {
+    fail("unknown command \(command)\n\n\(usage)")
+}
 
 var positional: [String] = []
 var options: [String: String] = [:]
@@ -186,10 +205,10 @@ while !arguments.isEmpty {
     case "--help", "-h":
         print(help)
         exit(0)
-    case "--ack", "--json":
+    case "--ack", "--json", "--dry-run":
         flags.insert(argument)
     case "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report",
-        "--curve-key", "--server-key":
+        "--curve-key", "--server-key", "--older-than":
         guard !arguments.isEmpty else { fail("\(argument) needs a value\n\n\(help)") }
         options[argument] = arguments.removeFirst()
     default:
@@ -216,12 +235,17 @@ if command == "socialmap", positional.first == "import-hsds" {
     guard positional.count == 2 else { fail("usage: schakelctl socialmap import-hsds PATH\n\n\(help)") }
     exit(SocialMapCommands.importHSDS(path: positional[1], out: options["--out"], report: options["--report"]))
 }
-if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) {
+if ["stats", "backup", "clock", "assign", "socialmap"].contains(command) || PrivacyCommands.names.contains(command) {
     do {
         let endpoint = try AdminClient.endpoint(admin: options["--admin"], stateDirectory: options["--state-dir"])
         let admin = try AdminClient(endpoint: endpoint)
         defer { admin.close() }
-        if command == "socialmap" {
+        if PrivacyCommands.names.contains(command) {
+            let status = try PrivacyCommands.run(
+                command, positional: positional, options: options, flags: flags, admin: admin)
+            admin.close()
+            exit(status)
+        } else if command == "socialmap" {
             guard positional == ["reload"] else {
                 fail("usage: schakelctl socialmap (reload | check FILE | import-hsds PATH)\n\n\(help)")
             }
@@ -332,6 +356,14 @@ do {
             break
         }
         print(ExplainReport.text(answer.message.body))
+    case "withdraw":
+        guard positional.count == 1 else { fail("withdraw needs exactly one REFERRAL_ID\n\n\(help)") }
+        let reason = options["--reason"] ?? "consent_withdrawn"
+        let answer = try client.request(
+            WireMessage(.withdraw, .object(["referral_id": .string(positional[0]), "reason": .string(reason)])),
+            answers: [.noted])
+        show(answer)
+        if answer.command != Command.noted.rawValue { exit(1) }
     default:
         fail("unknown command \(command)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import Sodium
 import Storage
 import Testing
 
@@ -305,6 +306,7 @@ struct CrashLoop {
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'
             WHERE h.state NOT IN ('unroutable', 'unowned', 'waiting')
+              AND h.referral_id NOT IN (SELECT referral_id FROM referrals WHERE purged_at IS NOT NULL)
             GROUP BY h.handover_id HAVING COUNT(o.seq) != 1
             """)
         try expectNone(
@@ -332,12 +334,25 @@ struct CrashLoop {
               AND e.event = 'submitted' GROUP BY r.referral_id HAVING COUNT(e.seq) != 1
             """)
         try expectNone(
-            "referral with a need that has no handover",
+            "referral whose personal data is not sealed at rest",
+            "SELECT referral_id FROM referrals WHERE body != '' AND body NOT LIKE 'sb1:%'")
+        // The body is sealed: open it with the daemon's data key to count its needs.
+        let keys = KeyRing(
+            current: try SealingKey.load(
+                id: "k1", contentsOf: daemon.keyDirectory.appendingPathComponent("k1.key").path))
+        for row in try db.query(
             """
-            SELECT r.referral_id FROM referrals r
-            WHERE (SELECT COUNT(DISTINCT need_index) FROM handovers h WHERE h.referral_id = r.referral_id)
-                != json_array_length(r.body, '$.needs')
+            SELECT r.referral_id, r.body,
+                   (SELECT COUNT(DISTINCT need_index) FROM handovers h WHERE h.referral_id = r.referral_id) AS needs
+            FROM referrals r WHERE r.body != ''
             """)
+        {
+            report.invariantChecks += 1
+            let referral = try JSONValue.parse(Data(try keys.open(row.string("body") ?? "").utf8))
+            if referral["needs"]?.arrayValue?.count != row.int("needs") {
+                violations.append("referral with a need that has no handover: \(row.string("referral_id") ?? "?")")
+            }
+        }
         // What the daemon answered ACCEPTED, ACKED and DECLINED for is on disk as promised.
         var stored: [String: String] = [:]
         for row in try db.query("SELECT referral_id, organisation, external_id FROM referrals") {
@@ -400,10 +415,16 @@ struct CrashLoop {
             "timer whose handover is gone or in a state it does not belong to",
             """
             SELECT t.timer_id FROM timers t LEFT JOIN handovers h ON h.handover_id = t.handover_id
-            WHERE h.handover_id IS NULL
+            WHERE (h.handover_id IS NULL AND t.kind NOT IN ('retention', 'consent_expiry'))
                OR (t.kind IN ('ack_reminder', 'ack_expiry') AND h.state != 'offered')
                OR (t.kind = 'contact_due' AND h.state != 'accepted')
                OR (t.kind IN ('nazorg', 'nazorg_answer', 'nazorg_final') AND h.state NOT IN ('accepted', 'contacted'))
+            """)
+        try expectNone(
+            "retention timer of a referral that is not in a final state, or already purged",
+            """
+            SELECT t.timer_id FROM timers t JOIN referrals r ON r.referral_id = t.referral_id
+            WHERE t.kind = 'retention' AND (r.state NOT IN ('closed', 'unroutable') OR r.purged_at IS NOT NULL)
             """)
         try expectNone(
             "deadline that fired twice (a handover reminded or expired more than once)",

@@ -124,7 +124,9 @@ import Testing
         #expect(escalation.body["reason"] == "unowned")
         let gpAgain = try daemon.connect(as: "org:huisarts-de-brug")
         let notices = try gpAgain.drain(timeout: 1.0).filter { $0.command == "NOTICE" }
-        #expect(notices.contains { $0.body["event"] == "unowned" })
+        // Other housing contacts exist, outside the consent: the referrer hears that consent is what is missing.
+        #expect(notices.contains { $0.body["event"] == "consent_needed" })
+        #expect(!notices.contains { $0.body["event"] == "rerouted" })
         let status = try gpAgain.request(.status, ["referral_id": accepted.body["referral_id"]!], expect: .referral)
         #expect(status.body["state"] == "open")
         #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["expired", "unowned"])

@@ -226,11 +226,17 @@ import Testing
         let daemon = try Daemon()
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
-        // Consent covers debt only: the housing need may not be shared with anyone.
-        _ = try gp.submit(try Referrals.make(needs: ["debt", "housing"], shareWith: ["domain:debt"]))
+        // Consent covers debt only: the housing need may not be shared with anyone. Housing contacts exist, so
+        // the referrer hears that consent is what is missing, and nothing is routed.
+        let accepted = try gp.submit(try Referrals.make(needs: ["debt", "housing"], shareWith: ["domain:debt"]))
         let notices = [try gp.next(.notice), try gp.next(.notice)]
-        #expect(notices.map { $0.body["event"] } == ["offered", "unroutable"])
+        #expect(notices.map { $0.body["event"] } == ["offered", "consent_needed"])
         #expect(notices[1].body["need"]?["domain"] == "housing")
+        #expect(notices[1].body["contact"] == nil)
+        let status = try gp.request(.status, ["referral_id": accepted.body["referral_id"] ?? .null], expect: .referral)
+        let housing = status.body["handovers"]?.arrayValue?.first { $0["need"]?["domain"] == "housing" }
+        #expect(housing?["state"] == "unroutable")
+        #expect(housing?["contact"] == nil)
         // Consent naming one organisation: only its contact may get the need.
         _ = try gp.submit(try Referrals.make(needs: ["housing"], shareWith: ["org:vechtzicht-wonen"]))
         #expect(try gp.next(.notice).body["contact"]?["id"] == "contact:wonen-carla")

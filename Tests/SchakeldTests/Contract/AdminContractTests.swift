@@ -7,7 +7,10 @@ enum AdminSpec {
     static let schemas = ProtocolSpec.schemasFolder.appendingPathComponent("admin", isDirectory: true)
     static let examples = ProtocolSpec.examplesFolder.appendingPathComponent("admin", isDirectory: true)
     /// Every command the daemon registers; `help` must list exactly these.
-    static let commands = ["assign", "backup", "clock.advance", "debug.stall", "help", "socialmap.reload", "stats"]
+    static let commands = [
+        "assign", "audit", "backup", "clock.advance", "debug.stall", "erase", "export", "help", "key.rotate", "purge",
+        "socialmap.reload", "stats",
+    ]
 
     static func schema(_ name: String) throws -> JSONSchema {
         try JSONSchema(contentsOf: schemas.appendingPathComponent("\(name).schema.json"))

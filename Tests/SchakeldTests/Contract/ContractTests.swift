@@ -165,7 +165,7 @@ import Testing
 
     @Test func thereAreNegativeExamplesForEveryCommandWithABody() throws {
         let commands = Set(ContractFiles.invalidExamples.compactMap { $0.split(separator: ".").first.map(String.init) })
-        #expect(commands == ["HELLO", "SUBMIT", "ACK", "DECLINE", "RECEIVED", "STATUS"])
+        #expect(commands == ["HELLO", "SUBMIT", "ACK", "DECLINE", "RECEIVED", "STATUS", "WITHDRAW"])
     }
 
     @Test(arguments: ContractFiles.invalidExamples)
@@ -367,7 +367,7 @@ enum ContractFiles {
         case .escalation: return WireMessage(command, encoding: try message.decode(Escalation.self))
         case .nazorg: return WireMessage(command, encoding: try message.decode(Nazorg.self))
         case .noted: return WireMessage(command, encoding: try message.decode(Noted.self))
-        case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen:
+        case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw:
             throw SchemaLoadError("\(command.rawValue) is sent by peers, not by the broker")
         }
     }

@@ -1,0 +1,275 @@
+import Foundation
+import SchakelProtocol
+import Sodium
+import Storage
+
+/// The operator's side of privacy (Protocols/ADMIN.md): purge, audit, export, erase and key rotation, and an
+/// audit event for every admin action.
+extension BrokerServer {
+    func registerPrivacyCommands() {
+        adminCommands.register(
+            "purge",
+            summary: "delete the personal data of referrals closed longer than the retention period (\"dry_run\": list)"
+        ) { [unowned self] request throws(AdminError) in
+            var retention = config.retention
+            if let text = request["older_than"]?.stringValue {
+                guard let parsed = ISODuration(text), parsed.seconds > 0 else {
+                    throw .invalid("purge \"older_than\" must be an ISO 8601 duration such as P30D")
+                }
+                retention = parsed
+            }
+            let dryRun = request["dry_run"]?.boolValue ?? false
+            do {
+                let candidates = try desk.purgeCandidates(retention: retention)
+                if !dryRun {
+                    try commitChange {
+                        for candidate in candidates {
+                            try desk.purge(candidate.referralID, at: desk.now, why: "purge")
+                        }
+                    }
+                }
+                logger.info("admin.purge", ["dry_run": "\(dryRun)", "referrals": "\(candidates.count)"])
+                return [
+                    "dry_run": .bool(dryRun), "retention": .string(retention.text),
+                    "referrals": .array(
+                        candidates.map {
+                            [
+                                "referral_id": .string($0.referralID), "state": .string($0.state),
+                                "closed_at": .string($0.closedAt), "purge_at": .string($0.purgeAt),
+                            ]
+                        }),
+                ]
+            } catch {
+                throw AdminError("failed", "the purge could not be done: \(error)")
+            }
+        }
+        adminCommands.register("audit", summary: "every event of \"referral_id\": disclosures and admin actions too") {
+            [unowned self] request throws(AdminError) in
+            let referralID = try Self.referralArgument(request, "audit")
+            do {
+                guard try desk.referralRow(referralID) != nil else {
+                    throw AdminError("not_found", "no referral \(referralID)")
+                }
+                return ["referral_id": .string(referralID), "events": .array(try desk.auditTrail(referralID))]
+            } catch let error as AdminError {
+                throw error
+            } catch {
+                throw AdminError("failed", "could not read the audit trail: \(error)")
+            }
+        }
+        adminCommands.register(
+            "export", summary: "everything held about the citizen of \"referral_id\", personal data opened (access)"
+        ) { [unowned self] request throws(AdminError) in
+            let referralID = try Self.referralArgument(request, "export")
+            do {
+                let export = try desk.export(referralID)
+                logger.info("admin.export", ["referral": referralID])
+                return ["referral_id": .string(referralID), "export": export]
+            } catch let rejection as Rejection where rejection.code == .notFound {
+                throw AdminError("not_found", rejection.message)
+            } catch {
+                throw AdminError("failed", "could not export \(referralID): \(error)")
+            }
+        }
+        adminCommands.register(
+            "erase", summary: "erase the citizen's data of \"referral_id\" and tell every holder (right to erasure)"
+        ) { [unowned self] request throws(AdminError) in
+            let referralID = try Self.referralArgument(request, "erase")
+            do {
+                let (cancelled, told) = try commitChange { try desk.erase(referralID, by: "admin") }
+                return [
+                    "referral_id": .string(referralID), "cancelled": .array(cancelled.map { .string($0) }),
+                    "told": .array(told.map { .string($0) }),
+                ]
+            } catch let rejection as Rejection where rejection.code == .notFound {
+                throw AdminError("not_found", rejection.message)
+            } catch {
+                throw AdminError("failed", "could not erase \(referralID): \(error)")
+            }
+        }
+        adminCommands.register(
+            "key.rotate",
+            summary: "seal new data under \"key_id\" and re-seal everything in the background; again for progress"
+        ) { [unowned self] request throws(AdminError) in
+            guard let keyID = request["key_id"]?.stringValue, SealingKey.isValidID(keyID) else {
+                throw .invalid("key.rotate needs \"key_id\": the id of a key file <key_dir>/<key_id>.key")
+            }
+            if desk.keys.current.id != keyID {
+                let path = config.keyDirectory.appendingPathComponent("\(keyID).key").path
+                do {
+                    desk.keys.add(try SealingKey.load(id: keyID, contentsOf: path))
+                    try desk.keys.makeCurrent(keyID)
+                } catch {
+                    throw AdminError("failed", "cannot use key \(keyID): \(error)")
+                }
+                startRotation()
+                if config.encryption.keyID != keyID {
+                    // The running daemon follows the command; a start follows the config.
+                    logger.warning(
+                        "encryption.config_differs",
+                        ["key_id": keyID, "config_key_id": config.encryption.keyID, "fix": "set encryption.key_id"])
+                    config.encryption.keyID = keyID
+                }
+            } else if rotation.keyID != keyID {
+                startRotation()  // the current key: re-seal whatever is not under it yet
+            }
+            do {
+                let remaining = try unsealedUnderCurrentKey()
+                return [
+                    "key_id": .string(keyID), "resealed": .int(rotation.resealed), "remaining": .int(remaining),
+                    // Done once the pass is over too: its last commit checkpointed the WAL.
+                    "done": .bool(remaining == 0 && !rotation.isActive),
+                ]
+            } catch {
+                throw AdminError("failed", "could not count the sealed values: \(error)")
+            }
+        }
+    }
+
+    private static func referralArgument(_ request: JSONValue, _ command: String) throws(AdminError) -> String {
+        guard let id = request["referral_id"]?.stringValue, (1...100).contains(id.count) else {
+            throw .invalid("\(command) needs \"referral_id\"")
+        }
+        return id
+    }
+
+    // MARK: Key rotation in the background
+
+    /// The columns that hold sealed values, with the key of their rows and which rows count.
+    private static let sealedColumns: [(table: String, column: String, filter: String)] = [
+        ("referrals", "body", "body != ''"),
+        ("handovers", "outcome_note", "outcome_note IS NOT NULL"),
+        ("outbox", "body", "command = 'HANDOVER'"),
+    ]
+
+    /// How many sealed values (or values from before encryption at rest) are not under the current key.
+    func unsealedUnderCurrentKey() throws -> Int {
+        let prefix = "\(KeyRing.prefix)\(desk.keys.current.id):"
+        var total = 0
+        for (table, column, filter) in Self.sealedColumns {
+            total +=
+                try db.queryOne(
+                    "SELECT COUNT(*) AS n FROM \(table) WHERE \(filter) AND substr(\(column), 1, ?) != ?",
+                    [.integer(Int64(prefix.utf8.count)), .text(prefix)])?.int("n") ?? 0
+        }
+        return total
+    }
+
+    /// At start: a background re-seal pass unless the last completed pass was under the current key (the
+    /// `sealed_under` setting). So a key id changed in the config, a pass cut short by a restart, and a database
+    /// from before encryption at rest are all sealed under the current key, without a scan at every start.
+    func startRotationIfNeeded() {
+        do {
+            let sealedUnder = try db.queryOne("SELECT value FROM settings WHERE name = 'sealed_under'")?
+                .string("value")
+            guard sealedUnder != desk.keys.current.id else { return }
+            startRotation()
+        } catch {
+            logger.error("encryption.rotation_check_failed", ["error": "\(error)"])
+        }
+    }
+
+    /// Starts a re-seal pass under the current key; `sealed_under` is cleared until it completes.
+    private func startRotation() {
+        do {
+            try commitChange { try db.run("DELETE FROM settings WHERE name = 'sealed_under'") }
+        } catch {
+            logger.error("encryption.rotation_start_failed", ["error": "\(error)"])
+        }
+        rotation = KeyRotation(keyID: desk.keys.current.id)
+        logger.info("encryption.rotation_started", ["key_id": desk.keys.current.id])
+    }
+
+    /// One batch of the re-seal, in its own transaction between two turns of the loop, so that service goes on.
+    func resealBatch(limit: Int = 200) {
+        guard rotation.isActive else { return }
+        let current = desk.keys.current.id
+        do {
+            try commitChange {
+                var budget = limit
+                for (index, (table, column, filter)) in Self.sealedColumns.enumerated() where budget > 0 {
+                    let cursor = rotation.cursors[index]
+                    guard cursor != Int64.max else { continue }
+                    let rows = try db.query(
+                        "SELECT rowid AS id, \(column) AS value FROM \(table) WHERE rowid > ? AND \(filter) ORDER BY rowid LIMIT ?",
+                        [.integer(cursor), .integer(Int64(budget))])
+                    for row in rows {
+                        guard let value = row.string("value"), let id = row.int64("id") else { continue }
+                        if KeyRing.keyID(of: value) != current {
+                            try db.run(
+                                "UPDATE \(table) SET \(column) = ? WHERE rowid = ?",
+                                [.text(try desk.seal(try desk.unseal(value))), .integer(id)])
+                            rotation.resealed += 1
+                        }
+                        rotation.cursors[index] = id
+                    }
+                    budget -= rows.count
+                    if budget > 0 { rotation.cursors[index] = Int64.max }  // this column is done
+                }
+                // Done: checkpoint after this commit, so no copy under the old key (or in the clear) stays in the WAL.
+                if !rotation.isActive {
+                    desk.needsCheckpoint = true
+                    try db.run(
+                        "INSERT OR REPLACE INTO settings (name, value) VALUES ('sealed_under', ?)", [.text(current)])
+                }
+            }
+        } catch {
+            logger.error("encryption.reseal_failed", ["error": "\(error)"])
+            rotation.failures += 1
+            if rotation.failures > 10 { rotation.cursors = [Int64.max, Int64.max, Int64.max] }
+            return
+        }
+        if !rotation.isActive {
+            logger.info("encryption.rotation_done", ["key_id": current, "resealed": "\(rotation.resealed)"])
+        }
+    }
+
+    // MARK: Audit of admin actions
+
+    /// The arguments an admin event keeps: ids, durations, flags. Never personal data.
+    private static let auditedArguments: Set<String> = [
+        "referral_id", "handover_id", "contact", "by", "duration", "key_id", "dry_run", "older_than", "path", "seconds",
+    ]
+
+    /// Records an admin command in the events table (`admin.<command>`), on its referral when it names one.
+    func auditAdminAction(request frames: [Data], command: String?, error: AdminError?) {
+        guard let command, command != "help", command != "stats" else { return }
+        var detail: [String: JSONValue] = ["ok": .bool(error == nil)]
+        if let error { detail["code"] = .string(error.code) }
+        var referralID: String?
+        if frames.count == 1, let request = try? JSONValue.parse(frames[0]), case .object(let fields) = request {
+            for (key, value) in fields where Self.auditedArguments.contains(key) {
+                switch value {
+                case .string, .number, .bool: detail[key] = value
+                default: continue
+                }
+            }
+            if let id = fields["referral_id"]?.stringValue, (try? desk.referralRow(id)) != nil { referralID = id }
+        }
+        do {
+            try commitChange {
+                try desk.appendEvent(referralID, "admin.\(command)", at: desk.now, contact: nil, detail: detail)
+            }
+        } catch {
+            logger.error("audit.write_failed", ["command": command, "error": "\(error)"])
+        }
+    }
+}
+
+/// A re-seal under a new key, done in batches between turns of the event loop.
+struct KeyRotation {
+    var keyID: String?
+    /// Per sealed column, the last rowid done; `Int64.max` when the column is finished.
+    var cursors: [Int64] = [Int64.max, Int64.max, Int64.max]
+    var resealed = 0
+    var failures = 0
+
+    init() {}
+
+    init(keyID: String) {
+        self.keyID = keyID
+        cursors = [0, 0, 0]
+    }
+
+    var isActive: Bool { cursors.contains { $0 != Int64.max } }
+}
