@@ -31,6 +31,10 @@ public struct BrokerConfig: Sendable {
     public var manualClockStart: Date?
     /// An optional `tcp://` endpoint serving HTTP `GET /metrics` and `/healthz`; nil for none.
     public var metrics: String?
+    /// The event stream (Protocols/EVENTS.md): a PUB socket of CloudEvents for every state change; nil for none.
+    public var events: EventStreamSettings?
+    /// Publish-only adapters whose SUBMITs the daemon takes in over a SUB socket each (Protocols/SRP1.md).
+    public var subscribe: [SubscribeSource] = []
     /// Enables admin commands that exist only for tests (`debug.stall`). Never on in production.
     public var testHooks: Bool
     /// The file this config was read from, so that SIGHUP can read it again.
@@ -76,7 +80,7 @@ public struct BrokerConfig: Sendable {
         var problems: [String] = []
         let known: Set<String> = [
             "broker", "state_dir", "social_map", "insecure_dev", "limits", "outbox", "database", "log_level", "comment",
-            "metrics", "test_hooks", "policy", "clock",
+            "metrics", "test_hooks", "policy", "clock", "events", "subscribe",
         ]
         for extra in fields.keys.sorted() where !known.contains(extra) {
             problems.append("unknown setting \"\(extra)\" in \(url.path)")
@@ -120,6 +124,12 @@ public struct BrokerConfig: Sendable {
         testHooks = bool(fields["test_hooks"], "test_hooks")
         if let metrics = fields["metrics"] {
             self.metrics = string(metrics, "metrics")
+        }
+        if let events = fields["events"] {
+            self.events = EventStreamSettings.parse(events, problems: &problems)
+        }
+        if let subscribe = fields["subscribe"] {
+            self.subscribe = SubscribeSource.parseList(subscribe, problems: &problems)
         }
         let limits = fields["limits"]
         maxBodyBytes = int(limits?["max_body_bytes"], "limits.max_body_bytes", default: Self.defaultMaxBodyBytes)
@@ -203,6 +213,16 @@ public struct BrokerConfig: Sendable {
         if !Self.isLocal(broker) {
             problems.append(
                 "broker: insecure_dev is allowed only on loopback or ipc endpoints; \(broker) would expose unauthenticated access"
+            )
+        }
+        if let events, !Self.isLocal(events.endpoint) {
+            problems.append(
+                "events: insecure_dev is allowed only on loopback or ipc endpoints; \(events.endpoint) would publish to anyone"
+            )
+        }
+        for (index, source) in subscribe.enumerated() where !Self.isLocal(source.endpoint) {
+            problems.append(
+                "subscribe[\(index)].endpoint: insecure_dev is allowed only on loopback or ipc endpoints; anyone could publish as \(source.organisation) on \(source.endpoint)"
             )
         }
         return problems

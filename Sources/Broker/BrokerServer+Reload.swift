@@ -34,6 +34,7 @@ extension BrokerServer {
                 fresh.synchronousFull != config.synchronousFull || fresh.maxDatabasePages != config.maxDatabasePages
             ),
             ("test_hooks", fresh.testHooks != config.testHooks),
+            ("events", fresh.events != config.events), ("subscribe", fresh.subscribe != config.subscribe),
         ]
         for (setting, changed) in restartOnly where changed {
             logger.warning("config.restart_needed", ["setting": setting])

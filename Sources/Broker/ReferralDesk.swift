@@ -530,7 +530,15 @@ final class ReferralDesk {
         var body = body
         let messageID = Identifier.make("msg")
         body.messageID = messageID
-        let message = WireMessage(Body.command, encoding: body)
+        try insertOutbox(
+            messageID: messageID, to: principal, WireMessage(Body.command, encoding: body), referralID: referralID,
+            handoverID: handoverID)
+    }
+
+    /// Writes one message to `principal`'s outbox, to be delivered after the commit.
+    func insertOutbox(
+        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, handoverID: String?
+    ) throws {
         try db.run(
             """
             INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)

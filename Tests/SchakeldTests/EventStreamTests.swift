@@ -1,0 +1,109 @@
+import Foundation
+import SchakelProtocol
+import Testing
+
+/// The event stream of Protocols/EVENTS.md, subscribed to on the real daemon: every committed state change comes
+/// as a CloudEvent that keeps its type's schema, in the order of the referral's timeline, and none of them carries
+/// a word of the citizen's data.
+@Suite struct EventStreamTests {
+    /// A daemon on the manual clock (Monday 23 November 2026, 10:00) with its event stream on `ipc://`.
+    static func daemon(settings: [String: JSONValue] = [:]) throws -> (Daemon, String) {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        let endpoint = "ipc://\(daemon.directory.path)/events.sock"
+        try daemon.reconfigure(
+            ["events": ["endpoint": .string(endpoint), "source": "urn:schakel:test"]].merging(settings) { $1 })
+        return (daemon, endpoint)
+    }
+
+    /// Personal data in the submitted referral (Protocols/examples/referral.json and `Referrals.make`).
+    static let personalData = [
+        Referrals.citizenName, Referrals.citizenPhone, "3511 AB", "Dr. M. de Jong", "+31 30 000 2001", "m.dejong@",
+        "Hulp met", "huisuitzetting", "bereikbaar",
+    ]
+
+    @Test func aWholeFlowPublishesEveryTimelineEventAsASchemaValidCloudEvent() throws {
+        let (daemon, endpoint) = try Self.daemon()
+        try daemon.start()
+        let listener = try EventListener(endpoint)
+        try listener.join(daemon)
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+
+        let accepted = try gp.submit(try Referrals.make(needs: ["debt", "housing"]))
+        let referralID = try #require(accepted.body["referral_id"]?.stringValue)
+        let debt = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": debt.body["handover_id"]!], expect: .acked)
+        let housing = try bram.next(.handover)
+        _ = try bram.request(
+            .decline, ["handover_id": housing.body["handover_id"]!, "reason": "capacity"], expect: .declined)
+        _ = try carla.next(.handover)
+        _ = try daemon.admin("clock.advance", ["duration": "PT4H"])  // halfway: Carla is reminded
+        _ = try daemon.admin("clock.advance", ["duration": "PT20H"])  // past ack_by: expired, nobody left
+        _ = try anna.request(.contacted, ["handover_id": debt.body["handover_id"]!], expect: .noted)
+        _ = try daemon.admin("clock.advance", ["duration": "P8W"])  // nazorg
+        _ = try gp.request(
+            .outcome, ["handover_id": debt.body["handover_id"]!, "result": "resolved"], expect: .noted)
+
+        let timeline = try #require(
+            try gp.request(.status, ["referral_id": .string(referralID)], expect: .referral).body["timeline"]?
+                .arrayValue)
+        try listener.wait(for: "the whole timeline of \(referralID)") {
+            _ in listener.events(about: referralID).count >= timeline.count
+        }
+        try listener.collect(timeout: 0.3)  // nothing more may follow
+        let events = listener.events(about: referralID)
+        // Exactly the committed state changes, in order: one event per timeline entry.
+        #expect(
+            events.map(\.type)
+                == timeline.compactMap { $0["event"]?.stringValue.flatMap(EventType.init(timelineEvent:))?.rawValue })
+        #expect(events.map { $0.event["time"] } == timeline.map { $0["at"] })
+        for type: EventType in [
+            .referralAccepted, .handoverOffered, .handoverAcknowledged, .handoverDeclined, .handoverReminded,
+            .handoverExpired, .handoverContacted, .nazorgAsked, .handoverOutcome,
+        ] {
+            #expect(events.contains { $0.type == type.rawValue }, "no \(type.rawValue) in \(events.map(\.type))")
+        }
+        #expect(listener.violations.isEmpty, "\(listener.violations)")
+        #expect(Set(listener.received.map { $0.event["id"] }).count == listener.received.count, "ids repeat")
+        #expect(events.allSatisfy { $0.event["source"] == "urn:schakel:test" })
+        #expect(events.allSatisfy { $0.data["external_id"] == accepted.body["external_id"] })
+        let offered = events.filter { $0.type == EventType.handoverOffered.rawValue }
+        #expect(
+            offered.map { $0.data["contact"] } == [
+                "contact:schuldhulp-anna", "contact:wonen-bram", "contact:wonen-carla",
+            ])
+        for event in listener.received {
+            for word in Self.personalData {
+                #expect(!event.text.contains(word), "\(event.type) carries \(word): \(event.text)")
+            }
+        }
+    }
+
+    @Test func theStreamIsLiveOnlyAndStartsAfterTheNewestEventAtStart() throws {
+        let (daemon, endpoint) = try Self.daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let before = try gp.submit(try Referrals.make(needs: ["debt"]))
+        daemon.stop()
+        try daemon.start()
+        let listener = try EventListener(endpoint)
+        try listener.join(daemon)
+        let again = try daemon.connect(as: "org:huisarts-de-brug")
+        let after = try again.submit(try Referrals.make(needs: ["debt"]))
+        let afterID = try #require(after.body["referral_id"]?.stringValue)
+        try listener.wait(for: "the new referral's acceptance") { _ in !listener.events(about: afterID).isEmpty }
+        // What happened before this start is in STATUS, not replayed on the stream.
+        let beforeID = try #require(before.body["referral_id"]?.stringValue)
+        #expect(listener.events(about: beforeID).count == 0)
+        #expect(listener.violations.isEmpty, "\(listener.violations)")
+    }
+
+    @Test func aNonLocalEventEndpointIsRefusedInPlainMode() throws {
+        let daemon = try Daemon(settings: ["events": "tcp://0.0.0.0:5711"])
+        let check = try CommandLineTests.run("schakeld", ["--config", daemon.configURL.path, "--check-config"])
+        #expect(check.status != 0)
+        #expect(check.errors.contains("events: insecure_dev is allowed only on loopback or ipc endpoints"))
+    }
+}
