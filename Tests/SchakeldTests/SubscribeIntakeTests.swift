@@ -142,6 +142,42 @@ import Testing
         #expect(listener.violations.isEmpty, "\(listener.violations)")
     }
 
+    /// An adapter that reads its receipts from the stream and opens a session only now and then still finds
+    /// each receipt in its outbox, once, even after a restart of the daemon.
+    @Test func receiptsWaitInTheOutboxOncePerExternalIDAcrossARestart() throws {
+        let publisher = try Publisher()
+        let (daemon, events) = try Self.daemon(subscribingTo: publisher)
+        try daemon.start()
+        let listener = try EventListener(events)
+        try listener.join(daemon)
+        let referral = try Referrals.make(needs: ["debt"])
+        let externalID = try #require(referral["external_id"]?.stringValue)
+        // No session: the adapter waits for its receipt on the stream, republishing meanwhile.
+        try publisher.republishUntilReceipted([referral]) { interval in
+            try listener.collect(timeout: interval)
+            return Set(
+                listener.received.filter { $0.type == EventType.referralAccepted.rawValue }.compactMap {
+                    $0.data["external_id"]?.stringValue
+                })
+        }
+        // A few more republishes, as an adapter that missed the event would make.
+        for _ in 1...3 { try publisher.submit(referral) }
+        try listener.wait(for: "three repeated receipts") { received in
+            received.filter { $0.data["external_id"]?.stringValue == externalID && $0.data["duplicate"] == true }
+                .count >= 3
+        }
+        daemon.stop()
+        try daemon.start()
+        let session = try daemon.connect(as: Self.organisation)
+        let receipts = try session.drain(timeout: 0.8).filter { $0.command == "ACCEPTED" }
+        #expect(receipts.count == 1, "\(receipts.map(\.body))")
+        #expect(receipts.first?.body["external_id"]?.stringValue == externalID)
+        #expect(receipts.first?.body["duplicate"] == false)
+        #expect(receipts.first?.body["message_id"] != nil)
+        #expect(try Self.referralCounts(daemon)[externalID] == 1)
+        #expect(session.violations.isEmpty, "\(session.violations)")
+    }
+
     @Test func anInvalidPublishedSubmissionGetsARejectedReceiptWithItsExternalIDAndCode() throws {
         let publisher = try Publisher()
         let (daemon, events) = try Self.daemon(
