@@ -106,7 +106,7 @@ public final class BrokerServer {
         let db = self.db
         events = try config.events.map { try EventStream(context: context, settings: $0, db: db, logger: logger) }
         intake = try SubscribeIntake(
-            context: context, sources: config.subscribe, maxMessageBytes: config.maxMessageBytes)
+            context: context, sources: config.subscribe, maxMessageBytes: config.maxMessageBytes, logger: logger)
         for source in config.subscribe where source.serverKey != nil {
             logger.warning(
                 "subscribe.server_key_unused",
@@ -150,6 +150,7 @@ public final class BrokerServer {
         let adminItem = poller.add(admin)
         let metricsItem = metrics.map { poller.add($0.socket) }
         let intakeItems = intake.sockets.map { poller.add($0) }
+        let monitorItems = intake.monitors.map { poller.add($0) }
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
         let loopClock = ContinuousClock()
         var lastRetry = loopClock.now
@@ -189,6 +190,9 @@ public final class BrokerServer {
             }
             if ready[routerItem].contains(.readable) || intakeItems.contains(where: { ready[$0].contains(.readable) }) {
                 try processBatch()
+            }
+            for (index, item) in monitorItems.enumerated() where ready[item].contains(.readable) {
+                intake.reconnectIfLost(index)
             }
             if ready[adminItem].contains(.readable) {
                 try serveAdmin()
