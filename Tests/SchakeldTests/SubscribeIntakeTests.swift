@@ -90,6 +90,8 @@ import Testing
         #expect(received >= ids.count && received <= publisher.totalPublishes - ids.count, "\(intake)")
         #expect(intake["accepted"] == .number(Double(ids.count)))
         #expect(intake["rejected"] == .number(0))
+        let report = try CommandLineTests.run("schakelctl", ["stats", "--state-dir", daemon.stateDirectory.path])
+        #expect(report.output.contains("publish-only     \(received) received: 5 accepted"), "\(report.output)")
         // Exactly one referral per external id, however often it was published.
         try receipts.session.send(.ping)  // let the last RECEIVED land before reading
         _ = try receipts.session.next(.pong)
