@@ -21,8 +21,6 @@ final class SubscribeIntake {
     private let logger: Logger
     /// Where the next ``receive(limit:)`` starts, so that a busy adapter cannot starve a quiet one.
     private var next = 0
-    /// Messages taken in since start.
-    private(set) var received = 0
 
     init(context: ZMQContext, sources: [SubscribeSource], maxMessageBytes: Int, logger: Logger) throws {
         self.sources = sources
@@ -72,7 +70,6 @@ final class SubscribeIntake {
                 idle += 1
             }
         }
-        received += messages.count
         return messages
     }
 

@@ -100,6 +100,18 @@ import Testing
         #expect(listener.violations.isEmpty, "\(listener.violations)")
     }
 
+    @Test func anEventsSettingIsCheckedFieldByField() throws {
+        let daemon = try Daemon(settings: ["events": ["endpoint": "udp://x", "source": "no uri", "colour": "blue"]])
+        let check = try CommandLineTests.run("schakeld", ["--config", daemon.configURL.path, "--check-config"])
+        #expect(check.status != 0)
+        for problem in [
+            "unknown setting \"events.colour\"", "events.source must be a URI such as urn:schakel:lekstroom",
+            "events.endpoint must be a tcp:// or ipc:// endpoint",
+        ] {
+            #expect(check.errors.contains(problem), "missing: \(problem)\n\(check.errors)")
+        }
+    }
+
     @Test func aNonLocalEventEndpointIsRefusedInPlainMode() throws {
         let daemon = try Daemon(settings: ["events": "tcp://0.0.0.0:5711"])
         let check = try CommandLineTests.run("schakeld", ["--config", daemon.configURL.path, "--check-config"])
