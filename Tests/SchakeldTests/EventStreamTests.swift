@@ -81,6 +81,67 @@ import Testing
         }
     }
 
+    /// The rest of the life cycle, through the real daemon: what nobody can take, what nobody answers, the
+    /// coordinator's assignment, the overdue first contact, nazorg without an answer, closing and reopening.
+    @Test func theRestOfTheLifeCycleIsPublishedToo() throws {
+        let (daemon, endpoint) = try Self.daemon()
+        try daemon.start()
+        let listener = try EventListener(endpoint)
+        try listener.join(daemon)
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+        // Consent for Vechtzicht only: after Carla lets it expire nobody is left.
+        let housing = try gp.submit(try Referrals.make(needs: ["housing"], shareWith: ["org:vechtzicht-wonen"]))
+        let referralID = try #require(housing.body["referral_id"]?.stringValue)
+        // Consent that covers no organisation that takes legal needs: unroutable.
+        let legal = try gp.submit(try Referrals.make(needs: ["legal"], shareWith: ["domain:debt"]))
+        let legalID = try #require(legal.body["referral_id"]?.stringValue)
+        _ = try carla.next(.handover)
+        _ = try daemon.admin("clock.advance", ["duration": "P1D"])
+        let status = try gp.request(.status, ["referral_id": .string(referralID)], expect: .referral)
+        let unowned = try #require(status.body["handovers"]?.arrayValue?.last?["handover_id"])
+        let assigned = try daemon.admin(
+            "assign", ["handover_id": unowned, "contact": "contact:wonen-carla", "by": "contact:vechtzicht-youri"])
+        #expect(assigned["ok"] == true, "\(assigned)")
+        let offer = try carla.next(.handover)
+        _ = try carla.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        _ = try daemon.admin("clock.advance", ["duration": "P8D"])  // no CONTACTED: overdue
+        _ = try daemon.admin("clock.advance", ["duration": "P8W"])  // nazorg asks
+        // Each deadline counts from the moment the one before it fired: one step per advance.
+        _ = try daemon.admin("clock.advance", ["duration": "P30D"])  // no answer: reminded
+        _ = try daemon.admin("clock.advance", ["duration": "P30D"])  // still none: unresolved, closed
+        let reopened = try gp.request(
+            .reopen, ["referral_id": .string(referralID), "reason": "niemand bereikt"], expect: .noted)
+        #expect(reopened.command == "NOTED", "\(reopened.body)")
+
+        var expected: [String] = []
+        for id in [referralID, legalID] {
+            let timeline = try #require(
+                try gp.request(.status, ["referral_id": .string(id)], expect: .referral).body["timeline"]?.arrayValue)
+            expected += timeline.compactMap {
+                $0["event"]?.stringValue.flatMap(EventType.init(timelineEvent:))?.rawValue
+            }
+        }
+        try listener.wait(for: "both timelines") { _ in
+            listener.events(about: referralID).count + listener.events(about: legalID).count >= expected.count
+        }
+        try listener.collect(timeout: 0.3)
+        let events = listener.events(about: referralID) + listener.events(about: legalID)
+        #expect(events.map(\.type) == expected)
+        for type: EventType in [
+            .handoverUnroutable, .handoverUnowned, .handoverEscalated, .handoverAssigned, .handoverContactOverdue,
+            .nazorgAsked, .nazorgReminded, .nazorgUnresolved, .referralClosed, .referralReopened,
+        ] {
+            #expect(events.contains { $0.type == type.rawValue }, "no \(type.rawValue) in \(events.map(\.type))")
+        }
+        #expect(listener.violations.isEmpty, "\(listener.violations)")
+        for event in listener.received {
+            for word in Self.personalData + ["niemand bereikt"] {
+                #expect(!event.text.contains(word), "\(event.type) carries \(word): \(event.text)")
+            }
+        }
+    }
+
     @Test func theStreamIsLiveOnlyAndStartsAfterTheNewestEventAtStart() throws {
         let (daemon, endpoint) = try Self.daemon()
         try daemon.start()
