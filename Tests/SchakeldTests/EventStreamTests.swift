@@ -142,6 +142,44 @@ import Testing
         }
     }
 
+    /// A need that waits for absent contacts, and an offer withdrawn because its contact left the map.
+    @Test func waitingAndCancelledArePublishedToo() throws {
+        let (daemon, endpoint) = try Self.daemon()
+        let back: JSONValue = [["from": "2026-11-20", "to": "2026-11-23T12:00:00+01:00"]]
+        try daemon.useSocialMap(
+            try SocialMaps.demo(changing: [
+                "contact:wonen-bram": ["absences": back], "contact:wonen-carla": ["absences": MatchingTests.away],
+            ]))
+        try daemon.start()
+        let listener = try EventListener(endpoint)
+        try listener.join(daemon)
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        let accepted = try gp.submit(try MatchingTests.housing())
+        let referralID = try #require(accepted.body["referral_id"]?.stringValue)
+        _ = try daemon.admin("clock.advance", ["duration": "PT2H"])  // Bram is back: offered
+        _ = try bram.next(.handover)
+        try daemon.useSocialMap(try SocialMaps.demo(removing: ["contact:wonen-bram"]))
+        #expect(try daemon.admin("socialmap.reload")["ok"] == true)  // Bram left: withdrawn, on to Carla
+
+        let timeline = try #require(
+            try gp.request(.status, ["referral_id": .string(referralID)], expect: .referral).body["timeline"]?
+                .arrayValue)
+        try listener.wait(for: "the whole timeline") { _ in listener.events(about: referralID).count >= timeline.count }
+        let events = listener.events(about: referralID)
+        #expect(
+            events.map(\.type)
+                == timeline.compactMap { $0["event"]?.stringValue.flatMap(EventType.init(timelineEvent:))?.rawValue })
+        let waiting = try #require(events.first { $0.type == EventType.handoverWaiting.rawValue })
+        #expect(waiting.data["handover_state"] == "waiting")
+        #expect(waiting.data["contact"] == nil)
+        let cancelled = try #require(events.first { $0.type == EventType.handoverCancelled.rawValue })
+        #expect(cancelled.data["contact"] == "contact:wonen-bram")
+        #expect(events.last?.type == EventType.handoverOffered.rawValue)
+        #expect(events.last?.data["contact"] == "contact:wonen-carla")
+        #expect(listener.violations.isEmpty, "\(listener.violations)")
+    }
+
     @Test func theStreamIsLiveOnlyAndStartsAfterTheNewestEventAtStart() throws {
         let (daemon, endpoint) = try Self.daemon()
         try daemon.start()
