@@ -38,6 +38,10 @@ public struct BrokerConfig: Sendable {
     public var manualClockStart: Date?
     /// An optional `tcp://` endpoint serving HTTP `GET /metrics` and `/healthz`; nil for none.
     public var metrics: String?
+    /// The event stream (Protocols/EVENTS.md): a PUB socket of CloudEvents for every state change; nil for none.
+    public var events: EventStreamSettings?
+    /// Publish-only adapters whose SUBMITs the daemon takes in over a SUB socket each (Protocols/SRP1.md).
+    public var subscribe: [SubscribeSource] = []
     /// Enables admin commands that exist only for tests (`debug.stall`). Never on in production.
     public var testHooks: Bool
     /// The file this config was read from, so that SIGHUP can read it again.
@@ -90,7 +94,8 @@ public struct BrokerConfig: Sendable {
         var problems: [String] = []
         let known: Set<String> = [
             "broker", "state_dir", "social_map", "insecure_dev", "limits", "outbox", "database", "log_level", "comment",
-            "metrics", "test_hooks", "policy", "clock", "curve", "admin", "encryption", "retention",
+            "metrics", "test_hooks", "policy", "clock", "curve", "admin", "encryption", "retention", "events",
+            "subscribe",
         ]
         for extra in fields.keys.sorted() where !known.contains(extra) {
             problems.append("unknown setting \"\(extra)\" in \(url.path)")
@@ -144,6 +149,12 @@ public struct BrokerConfig: Sendable {
         testHooks = bool(fields["test_hooks"], "test_hooks")
         if let metrics = fields["metrics"] {
             self.metrics = string(metrics, "metrics")
+        }
+        if let events = fields["events"] {
+            self.events = EventStreamSettings.parse(events, problems: &problems)
+        }
+        if let subscribe = fields["subscribe"] {
+            self.subscribe = SubscribeSource.parseList(subscribe, problems: &problems)
         }
         let limits = fields["limits"]
         maxBodyBytes = int(limits?["max_body_bytes"], "limits.max_body_bytes", default: Self.defaultMaxBodyBytes)
@@ -266,6 +277,11 @@ public struct BrokerConfig: Sendable {
                         + "unauthenticated access (peers name their own principal); use 127.0.0.1 or ipc://, or "
                         + "configure curve instead of insecure_dev")
             }
+            for (index, source) in subscribe.enumerated() where !Self.isLocal(source.endpoint) {
+                problems.append(
+                    "subscribe[\(index)].endpoint: insecure_dev is allowed only on loopback or ipc endpoints; anyone "
+                        + "could publish as \(source.organisation) on \(source.endpoint)")
+            }
             return problems
         }
         guard let curveSecretKeyFile else {
@@ -290,6 +306,7 @@ public struct BrokerConfig: Sendable {
     /// Every ZeroMQ and HTTP endpoint the daemon binds, with its setting's name: all must be local in insecure_dev.
     public var endpoints: [(name: String, endpoint: String)] {
         [("broker", broker)] + (metrics.map { [("metrics", $0)] } ?? [])
+            + (events.map { [("events", $0.endpoint)] } ?? [])
     }
 
     /// Loopback TCP, ipc and inproc endpoints: the only places plain mode may listen.

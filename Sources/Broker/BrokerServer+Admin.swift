@@ -138,6 +138,7 @@ extension BrokerServer {
         let uptime = startedAt.duration(to: .now).components
         var endpoints = ["broker": config.broker, "admin": config.adminEndpoint]
         endpoints["metrics"] = metrics?.endpoint
+        endpoints["events"] = events?.settings.endpoint
         var stats = BrokerStats(
             version: Self.version,
             uptimeSeconds: Double(uptime.seconds) + Double(uptime.attoseconds) / 1e18,
@@ -148,6 +149,13 @@ extension BrokerServer {
             mapReloadFailures: mapReloadFailures, endpoints: endpoints)
         stats.overdue = try overdueHandovers()
         stats.timersPending = timers.count
+        if !intake.sources.isEmpty {
+            stats.intake = [
+                "received": intakeCounts.received, "accepted": intakeCounts.accepted,
+                "duplicates": intakeCounts.duplicates, "rejected": intakeCounts.rejected,
+            ]
+        }
+        stats.eventsPublished = events?.published
         return stats
     }
 

@@ -37,6 +37,7 @@ extension BrokerServer {
             ("curve", fresh.curveSecretKeyFile != config.curveSecretKeyFile),
             ("admin.group", fresh.adminGroup != config.adminGroup),
             ("encryption", fresh.encryption != config.encryption),
+            ("events", fresh.events != config.events), ("subscribe", fresh.subscribe != config.subscribe),
         ]
         for (setting, changed) in restartOnly where changed {
             logger.warning("config.restart_needed", ["setting": setting])

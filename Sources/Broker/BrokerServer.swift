@@ -33,6 +33,12 @@ public final class BrokerServer {
     var adminCommands = AdminCommands()
     /// HTTP `/metrics` and `/healthz`, when the config names an endpoint.
     let metrics: MetricsEndpoint?
+    /// The PUB socket of CloudEvents (Protocols/EVENTS.md), when the config names an endpoint.
+    let events: EventStream?
+    /// The SUB sockets of the publish-only adapters in config `subscribe`.
+    let intake: SubscribeIntake
+    /// What the SUB intake did since start, for stats.
+    var intakeCounts = IntakeCounts()
     let shutdown: ShutdownSignal
     /// Set in the manual clock mode; the admin socket advances it.
     let manualClock: ManualClock?
@@ -79,6 +85,8 @@ public final class BrokerServer {
         self.notifier = notifier
         self.configLoader = configLoader
         let map = try SocialMap(contentsOf: config.socialMapPath)
+        let subscribeProblems = Self.subscribeProblems(config.subscribe, map: map)
+        guard subscribeProblems.isEmpty else { throw ConfigError(problems: subscribeProblems) }
         let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -121,6 +129,15 @@ public final class BrokerServer {
         try admin.setMaxMessageSize(64 * 1024)
         try Self.bindPrivately(admin, config.adminEndpoint, group: config.adminGroup)
         metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
+        let db = self.db
+        events = try config.events.map { try EventStream(context: context, settings: $0, db: db, logger: logger) }
+        intake = try SubscribeIntake(
+            context: context, sources: config.subscribe, maxMessageBytes: config.maxMessageBytes, logger: logger)
+        for source in config.subscribe where source.serverKey != nil {
+            logger.warning(
+                "subscribe.server_key_unused",
+                ["endpoint": source.endpoint, "reason": "CURVE is not built yet: the connection is plain"])
+        }
         registerAdminCommands()
         registerPrivacyCommands()
         startRotationIfNeeded()
@@ -130,6 +147,7 @@ public final class BrokerServer {
                 "version": Self.version, "config": config.sourceURL.path, "broker": config.broker,
                 "bound": (try? router.lastEndpoint()) ?? config.broker,
                 "admin": config.adminEndpoint, "metrics": metrics?.endpoint ?? "-",
+                "events": config.events?.endpoint ?? "-", "subscribe": "\(config.subscribe.count)",
                 "state_dir": config.stateDirectory.path, "social_map": config.socialMapPath.path,
                 "organisations": "\(map.organizations.count)", "contacts": "\(map.contacts.count)",
                 "mode": config.insecureDev ? "insecure_dev" : "curve", "curve_public_key": curvePublicKey ?? "-",
@@ -149,6 +167,8 @@ public final class BrokerServer {
         let adminItem = poller.add(admin)
         let metricsItem = metrics.map { poller.add($0.socket) }
         let zapItem = zap.map { poller.add($0) }
+        let intakeItems = intake.sockets.map { poller.add($0) }
+        let monitorItems = intake.monitors.map { poller.add($0) }
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
         let loopClock = ContinuousClock()
         var lastRetry = loopClock.now
@@ -191,8 +211,11 @@ public final class BrokerServer {
             if let zapItem, ready[zapItem].contains(.readable) {
                 try serveZAP()
             }
-            if ready[routerItem].contains(.readable) {
+            if ready[routerItem].contains(.readable) || intakeItems.contains(where: { ready[$0].contains(.readable) }) {
                 try processBatch()
+            }
+            for (index, item) in monitorItems.enumerated() where ready[item].contains(.readable) {
+                intake.reconnectIfLost(index)
             }
             if ready[adminItem].contains(.readable) {
                 try serveAdmin()
@@ -222,6 +245,8 @@ public final class BrokerServer {
         guard !closed else { return }
         closed = true
         metrics?.close()
+        intake.close()
+        events?.close()
         admin.close()
         router.close()
         zap?.close()
@@ -242,26 +267,34 @@ public final class BrokerServer {
     }
 
     private func processBatch() throws {
+        // Publish-only adapters get a fixed share of each batch, so a busy ROUTER cannot starve them.
+        let published = try intake.receive(limit: max(1, config.batchSize / 4))
         var incoming: [Multipart] = []
         let metadata = zap == nil ? [] : [Self.curveKeyProperty]
-        while incoming.count < config.batchSize,
+        while incoming.count + published.count < config.batchSize,
             let message = try router.receive(dontWait: true, metadata: metadata)
         {
             incoming.append(message)
         }
-        guard !incoming.isEmpty else { return }
+        guard !incoming.isEmpty || !published.isEmpty else { return }
         var outgoing: [Outgoing] = []
         var greeted: Set<String> = []
+        var announcements: [Announcement] = []
         do {
             let started = ContinuousClock.now
             try db.transaction {
                 for message in incoming {
                     handle(message, into: &outgoing, greeted: &greeted)
                 }
+                for message in published {
+                    handlePublished(message, announcing: &announcements)
+                }
             }
             let elapsed = started.duration(to: .now).components
             commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
             desk.loadCommitted()
+            events?.publishCommitted()
+            announce(announcements)
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
             desk.rollBackLoad(to: 0)
@@ -485,6 +518,7 @@ public final class BrokerServer {
             throw error
         }
         desk.loadCommitted()
+        events?.publishCommitted()
         applyTimerChanges()
         for principal in desk.takeTouchedPrincipals() {
             deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
@@ -527,6 +561,7 @@ public final class BrokerServer {
             return 0
         }
         desk.loadCommitted()
+        events?.publishCommitted()
         applyTimerChanges()
         for timer in failed { timers.schedule(timer.id, at: clock.now().addingTimeInterval(60)) }
         for principal in desk.takeTouchedPrincipals() {

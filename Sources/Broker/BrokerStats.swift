@@ -23,6 +23,10 @@ struct BrokerStats: Sendable {
     var mapReloads: Int
     var mapReloadFailures: Int
     var endpoints: [String: String]
+    /// The SUB intake's counts (received, accepted, duplicates, rejected); nil without publish-only adapters.
+    var intake: [String: Int]?
+    /// Events handed to the event stream; nil without one.
+    var eventsPublished: Int?
 
     static let quantiles: [Double] = [0.5, 0.9, 0.99]
 
@@ -49,7 +53,14 @@ struct BrokerStats: Sendable {
                 "reload_failures": .int(mapReloadFailures),
             ],
             "endpoints": .object(endpoints.mapValues { .string($0) }),
-        ]
+        ].merging(optionalJSON) { $1 }
+    }
+
+    private var optionalJSON: [String: JSONValue] {
+        var fields: [String: JSONValue] = [:]
+        if let intake { fields["intake"] = .object(intake.mapValues { .int($0) }) }
+        if let eventsPublished { fields["events_published"] = .int(eventsPublished) }
+        return fields
     }
 
     /// Prometheus text exposition format 0.0.4.
@@ -83,6 +94,19 @@ struct BrokerStats: Sendable {
             zip(Self.quantiles, latency).map { (labels: "{quantile=\"\(Self.format($0))\"}", value: $1) })
         out += "schakel_commit_latency_seconds_sum \(Self.format(commitLatency.totalSeconds))\n"
         out += "schakel_commit_latency_seconds_count \(commitLatency.count)\n"
+        if let intake {
+            metric(
+                "schakel_intake_submissions_total", "counter",
+                "SUBMITs from publish-only adapters by what became of them.",
+                ["accepted", "duplicates", "rejected"].map {
+                    (labels: "{result=\"\($0)\"}", value: Double(intake[$0] ?? 0))
+                })
+        }
+        if let eventsPublished {
+            metric(
+                "schakel_events_published_total", "counter", "Events handed to the event stream.",
+                [("", Double(eventsPublished))])
+        }
         metric(
             "schakel_social_map_contacts", "gauge", "Contact persons on the loaded social map.",
             [("", Double(contacts))])

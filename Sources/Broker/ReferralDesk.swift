@@ -595,10 +595,18 @@ final class ReferralDesk {
         var body = body
         let messageID = Identifier.make("msg")
         body.messageID = messageID
-        let message = WireMessage(Body.command, encoding: body)
+        try insertOutbox(
+            messageID: messageID, to: principal, WireMessage(Body.command, encoding: body), referralID: referralID,
+            handoverID: handoverID)
+    }
+
+    /// Writes one message to `principal`'s outbox, to be delivered after the commit.
+    func insertOutbox(
+        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, handoverID: String?
+    ) throws {
         // An offer carries the need's summary and life event: sealed like every other piece of personal data.
         let text = message.body.canonicalString()
-        let stored = Body.command == .handover ? try seal(text) : text
+        let stored = message.command == Command.handover.rawValue ? try seal(text) : text
         try db.run(
             """
             INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)

@@ -20,17 +20,22 @@ public struct Accepted: Sendable, Equatable, Codable {
     public var externalID: String
     public var referralID: String
     public var duplicate: Bool
+    /// Set only on a receipt for a publish-only adapter, which reaches it through the outbox: the id it confirms
+    /// with RECEIVED. A direct answer to a DEALER's SUBMIT has none.
+    public var messageID: String?
 
-    public init(externalID: String, referralID: String, duplicate: Bool) {
+    public init(externalID: String, referralID: String, duplicate: Bool, messageID: String? = nil) {
         self.externalID = externalID
         self.referralID = referralID
         self.duplicate = duplicate
+        self.messageID = messageID
     }
 
     enum CodingKeys: String, CodingKey {
         case duplicate
         case externalID = "external_id"
         case referralID = "referral_id"
+        case messageID = "message_id"
     }
 }
 

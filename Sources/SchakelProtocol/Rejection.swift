@@ -9,6 +9,9 @@ public struct Rejection: Error, Sendable, Equatable, Codable {
     public var externalID: String?
     /// The command this rejection answers, so a pipelining peer can tell which request failed.
     public var command: String?
+    /// Set only on a receipt for a publish-only adapter's refused SUBMIT, which reaches it through the outbox: the
+    /// id it confirms with RECEIVED.
+    public var messageID: String?
 
     public init(
         _ code: RejectionCode, _ message: String, field: String? = nil, externalID: String? = nil,
@@ -24,5 +27,6 @@ public struct Rejection: Error, Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case code, message, field, command
         case externalID = "external_id"
+        case messageID = "message_id"
     }
 }

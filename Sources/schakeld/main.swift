@@ -78,14 +78,18 @@ do {
         // Every problem, not just the first; the social map is checked too when its path could be read.
         var problems = error.problems
         if let partial = try? BrokerConfig.lenient(contentsOf: URL(fileURLWithPath: configPath)) {
-            problems += BrokerServer.socialMapProblems(partial) + BrokerServer.policyProblems(partial)
+            problems +=
+                BrokerServer.socialMapProblems(partial) + BrokerServer.policyProblems(partial)
+                + BrokerServer.subscribeProblems(partial)
         }
         fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
     }
     fail("\(error)")
 }
 if checkOnly {
-    let problems = BrokerServer.socialMapProblems(config) + BrokerServer.policyProblems(config)
+    let problems =
+        BrokerServer.socialMapProblems(config) + BrokerServer.policyProblems(config)
+        + BrokerServer.subscribeProblems(config)
     guard problems.isEmpty else {
         fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
     }

@@ -1,0 +1,63 @@
+import Foundation
+import SchakelProtocol
+
+/// Receipts for publish-only adapters (Protocols/SRP1.md, "Publish-only adapters").
+///
+/// An adapter that only publishes cannot be answered on its own socket, so the answer to each SUBMIT it publishes,
+/// ACCEPTED or REJECTED with its `external_id`, goes to its organisation's durable outbox, in the same transaction as
+/// the referral, and is delivered over a DEALER session of that organisation whenever one is connected.
+extension ReferralDesk {
+    /// A SUBMIT that arrived over a SUB socket: exactly the same as over a session (validation was done by the
+    /// caller, idempotency by `(organisation, external_id)` here), plus its ACCEPTED receipt in the outbox.
+    /// Returns the receipt.
+    func submitPublished(from organisation: String, referral: Referral, canonicalBody: String) throws -> Accepted {
+        let answer = try submit(from: organisation, referral: referral, canonicalBody: canonicalBody)
+        var accepted = try answer.decode(Accepted.self)
+        if accepted.duplicate, let pending = try pendingReceipt(to: organisation, .accepted, accepted.externalID) {
+            // A republish while the first receipt is still unconfirmed: that one answers it, no second copy.
+            accepted.messageID = pending
+            return accepted
+        }
+        let messageID = Identifier.make("msg")
+        accepted.messageID = messageID
+        try insertOutbox(
+            messageID: messageID, to: organisation, WireMessage(.accepted, encoding: accepted),
+            referralID: accepted.referralID, handoverID: nil)
+        return accepted
+    }
+
+    /// Puts the REJECTED receipt of a refused published SUBMIT in the outbox (one unconfirmed copy per external id
+    /// and code at a time). Returns the message id.
+    @discardableResult
+    func enqueueRejection(to organisation: String, _ rejection: Rejection) throws -> String {
+        var rejection = rejection
+        if let externalID = rejection.externalID,
+            let pending = try pendingReceipt(to: organisation, .rejected, externalID, code: rejection.code)
+        {
+            return pending
+        }
+        let messageID = Identifier.make("msg")
+        rejection.messageID = messageID
+        try insertOutbox(
+            messageID: messageID, to: organisation, WireMessage(.rejected, encoding: rejection), referralID: nil,
+            handoverID: nil)
+        return messageID
+    }
+
+    /// The message id of an unconfirmed receipt already waiting in the outbox for this external id, if any.
+    private func pendingReceipt(
+        to organisation: String, _ command: Command, _ externalID: String, code: RejectionCode? = nil
+    ) throws -> String? {
+        try db.queryOne(
+            """
+            SELECT message_id FROM outbox
+            WHERE principal = ? AND confirmed_at IS NULL AND command = ?
+              AND json_extract(body, '$.external_id') = ? AND (? IS NULL OR json_extract(body, '$.code') = ?)
+            ORDER BY seq LIMIT 1
+            """,
+            [
+                .text(organisation), .text(command.rawValue), .text(externalID),
+                code.map { .text($0.rawValue) } ?? .null, code.map { .text($0.rawValue) } ?? .null,
+            ])?.string("message_id")
+    }
+}
