@@ -194,5 +194,12 @@ enum Schema {
                 -- Declines that say the map is wrong about a contact, counted for `socialmap check --state-dir`.
                 CREATE INDEX handovers_by_decline ON handovers(decline_reason) WHERE decline_reason IS NOT NULL;
                 """),
+        Migration(
+            version: 5,
+            sql: """
+                -- The contact's card as the map had it when the handover was offered: a contact who leaves the map
+                -- keeps the handovers they acknowledged, and STATUS must still say who holds them.
+                ALTER TABLE handovers ADD COLUMN contact_card TEXT;  -- canonical JSON of the ContactCard
+                """),
     ]
 }
