@@ -259,25 +259,26 @@ final class ReferralDesk {
             try db.run(
                 """
                 UPDATE handovers SET contact = ?, state = 'offered', is_lead = ?, offered_at = ?, explanation = ?,
-                       updated_at = ? WHERE handover_id = ?
+                       contact_card = ?, updated_at = ? WHERE handover_id = ?
                 """,
                 [
                     .text(contact.id), .integer(lead ? 1 : 0), .text(at), explanationText.map { .text($0) } ?? .null,
-                    .text(at), .text(waitingHandover),
+                    .text(try storedCard(contact)), .text(at), .text(waitingHandover),
                 ])
         } else {
             let state = chosen != nil ? "offered" : waiting ? "waiting" : "unroutable"
             try db.run(
                 """
                 INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
-                                       offered_at, explanation, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       offered_at, explanation, contact_card, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(handoverID), .text(referralID), .integer(Int64(needIndex)), .text(need.domain),
                     chosen.map { .text($0.id) } ?? .null, .text(state),
                     .integer((chosen != nil || waiting) && lead ? 1 : 0), chosen != nil ? .text(at) : .null,
-                    explanationText.map { .text($0) } ?? .null, .text(at), .text(at),
+                    explanationText.map { .text($0) } ?? .null, try chosen.map { .text(try storedCard($0)) } ?? .null,
+                    .text(at), .text(at),
                 ])
         }
         guard let contact = chosen else {
@@ -529,7 +530,7 @@ final class ReferralDesk {
         }
         let handovers = handoverRows.map { h -> HandoverSummary in
             let state = HandoverState(rawValue: h.string("state") ?? "") ?? .unroutable
-            let contact = h.string("contact").flatMap { map.contacts[$0] }.map(card)
+            let contact = h.string("contact").flatMap { map.contacts[$0] }.map(card) ?? storedCard(h)
             let taken = state.isTaken
             return HandoverSummary(
                 handoverID: h.string("handover_id") ?? "",
@@ -720,6 +721,16 @@ final class ReferralDesk {
     }
 
     /// A stored explanation, or nil when the column is empty or unreadable.
+    /// A contact's card as stored with a handover: kept for the day the contact is no longer on the map.
+    func storedCard(_ contact: ContactPerson) throws -> String {
+        try JSONValueEncoder.encode(card(contact)).canonicalString()
+    }
+
+    /// The card stored with handover row `h`, for a contact who has left the map since.
+    func storedCard(_ h: Row) -> ContactCard? {
+        h.string("contact_card").flatMap { try? SRPCoding.decoder.decode(ContactCard.self, from: Data($0.utf8)) }
+    }
+
     func explanation(_ text: String) -> MatchExplanation? {
         try? SRPCoding.decoder.decode(MatchExplanation.self, from: Data(text.utf8))
     }

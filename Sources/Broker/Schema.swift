@@ -272,5 +272,12 @@ enum Schema {
                 CREATE INDEX timers_by_referral ON timers(referral_id);
                 CREATE INDEX outbox_by_referral ON outbox(referral_id) WHERE referral_id IS NOT NULL;
                 """),
+        Migration(
+            version: 6,
+            sql: """
+                -- The contact's card as the map had it when the handover was offered: a contact who leaves the map
+                -- keeps the handovers they acknowledged, and STATUS must still say who holds them.
+                ALTER TABLE handovers ADD COLUMN contact_card TEXT;  -- canonical JSON of the ContactCard
+                """),
     ]
 }

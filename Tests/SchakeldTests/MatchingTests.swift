@@ -275,6 +275,11 @@ extension MatchingTests {
         #expect(secondForCarla.body["referral_id"] == pending.body["referral_id"])
         let status = try gp.request(.status, ["referral_id": kept.body["referral_id"]!], expect: .referral)
         #expect(status.body["handovers"]?[0]?["state"] == "accepted")
+        // Bram keeps what he acknowledged, and the referrer still sees who that is, with his direct line.
+        let holder = status.body["handovers"]?[0]?["contact"]
+        #expect(holder?["id"] == "contact:wonen-bram", "\(status.body)")
+        #expect(holder?["name"] == "Bram Jansen")
+        #expect(holder?["phone"]?.stringValue?.isEmpty == false)
         let acknowledged = (status.body["timeline"]?.arrayValue ?? []).filter { $0["event"] == "acknowledged" }
         #expect(acknowledged.map { $0["contact"] } == ["contact:wonen-bram"])
         for peer in [gp, bram, carla] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
