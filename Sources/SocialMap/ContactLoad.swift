@@ -10,16 +10,20 @@ import Foundation
 public struct ContactLoad: Sendable {
     let identity: MatchIndex.Identity
     let places: [String: Int32]
-    private(set) var openCounts: [Int32]
-    /// Seconds since the reference date; `-infinity` for never, which ranks as longest ago.
-    private(set) var lastOfferedTimes: [Double]
+    /// Both numbers of a contact side by side, so that ranking a candidate reads one place in memory.
+    private(set) var slots: [Slot]
+
+    struct Slot {
+        var open: Int32 = 0
+        /// Seconds since the reference date; `-infinity` for never, which ranks as longest ago.
+        var lastOffered: Double = -.infinity
+    }
 
     /// No open handovers and no offers yet for anyone on `map`.
     public init(map: SocialMap) {
         identity = map.index.identity
         places = map.index.places
-        openCounts = Array(repeating: 0, count: map.sortedContacts.count)
-        lastOfferedTimes = Array(repeating: -.infinity, count: map.sortedContacts.count)
+        slots = Array(repeating: Slot(), count: map.sortedContacts.count)
     }
 
     /// The load of `map`'s contacts from values kept by id (ids not on the map are left out).
@@ -31,7 +35,7 @@ public struct ContactLoad: Sendable {
 
     /// Open handovers held by `contactID`.
     public func open(_ contactID: String) -> Int {
-        places[contactID].map { Int(openCounts[Int($0)]) } ?? 0
+        places[contactID].map { Int(slots[Int($0)].open) } ?? 0
     }
 
     /// When `contactID` was last offered a handover; nil for never.
@@ -41,18 +45,20 @@ public struct ContactLoad: Sendable {
 
     public mutating func setOpen(_ count: Int, for contactID: String) {
         guard let place = places[contactID] else { return }
-        openCounts[Int(place)] = Int32(clamping: count)
+        slots[Int(place)].open = Int32(clamping: count)
     }
 
     public mutating func setLastOffered(_ moment: Date?, for contactID: String) {
         guard let place = places[contactID] else { return }
-        lastOfferedTimes[Int(place)] = moment?.timeIntervalSinceReferenceDate ?? -.infinity
+        slots[Int(place)].lastOffered = moment?.timeIntervalSinceReferenceDate ?? -.infinity
     }
 
-    func open(at place: Int32) -> Int32 { openCounts[Int(place)] }
+    func open(at place: Int32) -> Int32 { slots[Int(place)].open }
+
+    func slot(at place: Int32) -> Slot { slots[Int(place)] }
 
     func lastOffered(at place: Int32) -> Date? {
-        let seconds = lastOfferedTimes[Int(place)]
+        let seconds = slots[Int(place)].lastOffered
         return seconds == -.infinity ? nil : Date(timeIntervalSinceReferenceDate: seconds)
     }
 }

@@ -14,23 +14,33 @@ struct MatchIndex: Sendable {
     let identity = Identity()
     /// Each contact's place, by id.
     let places: [String: Int32]
-    /// Organisation ids, and each contact's organisation as an index into them.
+    /// Organisation ids, and each contact's organisation as an index into them (``Entry/organization``).
     let organizationIDs: [String]
     let organizationIndex: [String: Int32]
-    let organizationOf: [Int32]
-    let capacity: [Int32]
-    /// Bit `1 << n` set when the contact accepts the n-th of `Urgency.allCases`.
-    let urgencies: [UInt8]
-    /// The domains of the map's vocabulary, each a bit; per contact, the bits of the domains it works in.
+    /// What the filters and the ranking read about each contact, one value per place: a candidate costs one cache
+    /// line, not one miss per array.
+    let entries: [Entry]
+    /// The domains of the map's vocabulary, each a bit (``Entry/domains``).
     let domainBits: [String: UInt64]
-    let domains: [UInt64]
+    /// The languages of the map, each a bit (``Entry/languages``); nil when the map has more than 64, and then
+    /// `languageLists` decides.
+    let languageBits: [String: UInt64]?
     /// Each contact's languages, lowercased.
-    let languages: [[String]]
-    /// Where a contact's absences are in `absences`, or -1 for someone never away.
-    let absenceSlot: [Int32]
+    let languageLists: [[String]]
     let absences: [[AbsencePeriod]]
-    /// The place of each contact's deputy, or -1.
-    let deputy: [Int32]
+
+    struct Entry {
+        var organization: Int32
+        var capacity: Int32
+        /// Where the contact's absences are in `absences`, or -1 for someone never away.
+        var absenceSlot: Int32
+        /// The place of the contact's deputy, or -1.
+        var deputy: Int32
+        var domains: UInt64
+        var languages: UInt64
+        /// Bit `1 << n` set when the contact accepts the n-th of `Urgency.allCases`.
+        var urgencies: UInt8
+    }
 
     init(sorted: [ContactPerson], domainVocabulary: [String], absencePeriods: [String: [AbsencePeriod]]) {
         var places: [String: Int32] = [:]
@@ -42,15 +52,15 @@ struct MatchIndex: Sendable {
         // A vocabulary of more than 64 domains shares bits: the count of other needs covered is then an upper bound,
         // a rank key only, never a filter. Real vocabularies have a dozen.
         for (n, domain) in domainVocabulary.enumerated() { domainBits[domain] = 1 << UInt64(n % 64) }
-        var organizationOf: [Int32] = []
-        var capacity: [Int32] = []
-        var urgencies: [UInt8] = []
-        var domains: [UInt64] = []
-        var languages: [[String]] = []
-        var absenceSlot: [Int32] = []
+        let languageLists = sorted.map { $0.languages.map { $0.lowercased() } }
+        let vocabulary = Set(languageLists.joined()).sorted()
+        let languageBits: [String: UInt64]? =
+            vocabulary.count <= 64
+            ? Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, UInt64(1) << UInt64($0)) }) : nil
+        var entries: [Entry] = []
+        entries.reserveCapacity(sorted.count)
         var absences: [[AbsencePeriod]] = []
-        var deputy: [Int32] = []
-        for contact in sorted {
+        for (place, contact) in sorted.enumerated() {
             let org: Int32
             if let known = organizationIndex[contact.organization] {
                 org = known
@@ -59,35 +69,38 @@ struct MatchIndex: Sendable {
                 organizationIDs.append(contact.organization)
                 organizationIndex[contact.organization] = org
             }
-            organizationOf.append(org)
-            capacity.append(Int32(clamping: contact.capacity))
             var accepted: UInt8 = 0
             for (n, urgency) in Urgency.allCases.enumerated() where contact.accepts(urgency: urgency.rawValue) {
                 accepted |= 1 << UInt8(n)
             }
-            urgencies.append(accepted)
-            domains.append(contact.domains.reduce(0) { $0 | (domainBits[$1] ?? 0) })
-            languages.append(contact.languages.map { $0.lowercased() })
+            var absenceSlot: Int32 = -1
             if let list = absencePeriods[contact.id] {
-                absenceSlot.append(Int32(absences.count))
+                absenceSlot = Int32(absences.count)
                 absences.append(list)
-            } else {
-                absenceSlot.append(-1)
             }
-            deputy.append(contact.deputy.flatMap { places[$0] } ?? -1)
+            entries.append(
+                Entry(
+                    organization: org, capacity: Int32(clamping: contact.capacity), absenceSlot: absenceSlot,
+                    deputy: contact.deputy.flatMap { places[$0] } ?? -1,
+                    domains: contact.domains.reduce(0) { $0 | (domainBits[$1] ?? 0) },
+                    languages: languageLists[place].reduce(0) { $0 | (languageBits?[$1] ?? 0) },
+                    urgencies: accepted))
         }
         self.places = places
         self.organizationIDs = organizationIDs
         self.organizationIndex = organizationIndex
-        self.organizationOf = organizationOf
-        self.capacity = capacity
-        self.urgencies = urgencies
+        self.entries = entries
         self.domainBits = domainBits
-        self.domains = domains
-        self.languages = languages
-        self.absenceSlot = absenceSlot
+        self.languageBits = languageBits
+        self.languageLists = languageLists
         self.absences = absences
-        self.deputy = deputy
+    }
+
+    /// Whether the contact at `place` speaks `language` (lowercased): a bit test, or the list on a map of more than
+    /// 64 languages.
+    func speaks(_ place: Int32, _ language: String, bit: UInt64?) -> Bool {
+        if let bit { return entries[Int(place)].languages & bit != 0 }
+        return languageLists[Int(place)].contains(language)
     }
 
     /// The bit of `urgency` in ``urgencies``.
@@ -95,9 +108,8 @@ struct MatchIndex: Sendable {
         1 << UInt8(Urgency.allCases.firstIndex(of: urgency) ?? 0)
     }
 
-    /// The absence the contact at `place` is in at `moment`, if any.
-    func absence(at place: Int32, _ moment: Date) -> AbsencePeriod? {
-        let slot = absenceSlot[Int(place)]
+    /// The absence of slot `slot` (``Entry/absenceSlot``) that covers `moment`, if any.
+    func absence(slot: Int32, _ moment: Date) -> AbsencePeriod? {
         guard slot >= 0 else { return nil }
         return absences[Int(slot)].first { $0.start <= moment && moment < $0.end }
     }

@@ -75,23 +75,25 @@ public struct Matcher: Sendable {
         qualified.reserveCapacity(local.count + national.count)
         var absent: [Int32] = []
         var retryAt: Date?
-        for pool in [local, national] {
-            for place in pool {
-                let i = Int(place)
-                if !consented.permits(index.organizationOf[i]) {
-                    consent += 1
-                } else if !excluded.isEmpty && excluded.contains(place) {
-                    declined += 1
-                } else if index.urgencies[i] & urgency == 0 {
-                    urgencyRemoved += 1
-                } else if let absence = index.absence(at: place, now) {
-                    absentCount += 1
-                    absent.append(place)
-                    retryAt = min(retryAt ?? absence.end, absence.end)
-                } else if load.open(at: place) >= index.capacity[i] {
-                    full += 1
-                } else {
-                    qualified.append(place)
+        index.entries.withUnsafeBufferPointer { entries in
+            for pool in [local, national] {
+                for place in pool {
+                    let entry = entries[Int(place)]
+                    if !consented.permits(entry.organization) {
+                        consent += 1
+                    } else if !excluded.isEmpty && excluded.contains(place) {
+                        declined += 1
+                    } else if entry.urgencies & urgency == 0 {
+                        urgencyRemoved += 1
+                    } else if entry.absenceSlot >= 0, let absence = index.absence(slot: entry.absenceSlot, now) {
+                        absentCount += 1
+                        absent.append(place)
+                        retryAt = min(retryAt ?? absence.end, absence.end)
+                    } else if load.open(at: place) >= entry.capacity {
+                        full += 1
+                    } else {
+                        qualified.append(place)
+                    }
                 }
             }
         }
@@ -102,21 +104,24 @@ public struct Matcher: Sendable {
         removed[MatchFilter.capacity.rawValue] = full
         // Only the comparison fields per candidate; the full ranking keys (with formatted times) are built for
         // the chosen one and the runner-up alone.
-        let deputies = Set(absent.map { index.deputy[Int($0)] }.filter { $0 >= 0 })
+        let deputies = Set(absent.map { index.entries[Int($0)].deputy }.filter { $0 >= 0 })
         let sameReferral = Set(request.sameReferral.compactMap { index.places[$0] })
         let otherDomains = request.otherDomains.map { index.domainBits[$0] ?? 0 }
         let language = request.language?.lowercased()
+        // A language nobody on the map speaks has no bit: then nobody speaks it, which is what a zero bit says.
+        let languageBit = language.flatMap { l in index.languageBits.map { $0[l] ?? 0 } }
         var best: Ranked?
         var second: Ranked?
         for place in qualified {
-            let i = Int(place)
+            let entry = index.entries[Int(place)]
+            let slot = load.slot(at: place)
             let candidate = Ranked(
                 place: place, sameReferral: !sameReferral.isEmpty && sameReferral.contains(place),
                 otherNeedsCovered: otherDomains.isEmpty
-                    ? 0 : otherDomains.reduce(0) { $0 + (index.domains[i] & $1 != 0 ? 1 : 0) },
-                speaksLanguage: language.map { index.languages[i].contains($0) } ?? true,
-                isDeputy: !deputies.isEmpty && deputies.contains(place), open: load.open(at: place),
-                capacity: index.capacity[i], lastOffered: load.lastOfferedTimes[i])
+                    ? 0 : otherDomains.reduce(0) { $0 + (entry.domains & $1 != 0 ? 1 : 0) },
+                speaksLanguage: language.map { index.speaks(place, $0, bit: languageBit) } ?? true,
+                isDeputy: !deputies.isEmpty && deputies.contains(place), open: slot.open, capacity: entry.capacity,
+                lastOffered: slot.lastOffered)
             if let b = best, !candidate.ranksBefore(b) {
                 if second.map({ candidate.ranksBefore($0) }) ?? true { second = candidate }
             } else {
@@ -151,7 +156,7 @@ public struct Matcher: Sendable {
         let contact = map.sortedContacts[Int(place)]
         let open = Int(load.open(at: place))
         // Places follow id order, so the first absent place with this deputy is the first absent id.
-        let deputyFor = absent.filter { map.index.deputy[Int($0)] == place }.min().map {
+        let deputyFor = absent.filter { map.index.entries[Int($0)].deputy == place }.min().map {
             map.sortedContacts[Int($0)].id
         }
         return RankingKeys(
