@@ -1,7 +1,8 @@
 import Foundation
 import SchakelProtocol
-import SocialMap
 import Testing
+
+@testable import SocialMap
 
 @Suite struct SocialMapProblemsTests {
     @Test func everyProblemIsListedWithItsPathNotOnlyTheFirst() throws {
@@ -64,6 +65,27 @@ import Testing
             map.absence(of: "contact:gemeente-wendy", at: try #require(RFC3339.parse("2030-07-24T21:59:00Z"))) != nil)
         #expect(
             map.absence(of: "contact:gemeente-wendy", at: try #require(RFC3339.parse("2030-07-24T22:00:00Z"))) == nil)
+    }
+
+    /// Dates are turned into Amsterdam midnights by hand: every day of four years, both clock changes included, must
+    /// give what a Gregorian calendar in Europe/Amsterdam gives, and impossible dates nothing.
+    @Test func dateAbsencesAgreeWithTheCalendarOnEveryDayAndAcrossClockChanges() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "Europe/Amsterdam"))
+        var day = try #require(calendar.date(from: DateComponents(year: 2026, month: 1, day: 1)))
+        let stop = try #require(calendar.date(from: DateComponents(year: 2030, month: 1, day: 1)))
+        while day < stop {
+            let c = calendar.dateComponents([.year, .month, .day], from: day)
+            let text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            let next = try #require(calendar.date(byAdding: .day, value: 1, to: day))
+            #expect(Absence.moment(text, endOfDay: false) == day, "\(text)")
+            #expect(Absence.moment(text, endOfDay: true) == next, "\(text) to")
+            day = next
+        }
+        for impossible in ["2026-02-29", "2026-13-01", "2026-04-31", "2026-1-011", "26-01-01", "2026/01/01"] {
+            #expect(Absence.moment(impossible, endOfDay: false) == nil, "\(impossible)")
+        }
+        #expect(Absence.moment("2028-02-29", endOfDay: false) != nil)
     }
 
     @Test(
