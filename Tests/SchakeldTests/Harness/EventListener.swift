@@ -78,9 +78,20 @@ final class EventListener {
         }
     }
 
-    /// The events about one referral, in arrival order.
+    /// The events about one referral that match its STATUS timeline, in arrival order: without the audit-only
+    /// ones (`referral.disclosed`, `admin.*`), which the timeline does not show.
     func events(about referralID: String) -> [Received] {
+        allEvents(about: referralID).filter { !(EventType(rawValue: $0.type)?.isAuditOnly ?? false) }
+    }
+
+    /// Every event about one referral, the audit-only ones included, in arrival order.
+    func allEvents(about referralID: String) -> [Received] {
         received.filter { $0.event["subject"]?.stringValue == referralID }
+    }
+
+    /// The events of one type, in arrival order.
+    func events(ofType type: EventType) -> [Received] {
+        received.filter { $0.type == type.rawValue }
     }
 
     /// Makes sure the subscription is live before a test relies on it: a SUB socket misses what is published
