@@ -28,7 +28,12 @@ final class EventStream {
     /// The most events read from the table per query; the rest follow in the next query of the same call.
     static let pageSize = 1_000
 
-    init(context: ZMQContext, settings: EventStreamSettings, db: Database, logger: Logger) throws {
+    /// With `curve` (CURVE mode) the socket is a CURVE server with the broker's key, and the ZAP handler admits
+    /// only the subscribers of `settings.publicKeys` (ZAP domain ``BrokerServer/eventsZAPDomain``).
+    init(
+        context: ZMQContext, settings: EventStreamSettings, db: Database, logger: Logger,
+        curve: (secretKey: String, zap: ZMQSocket)? = nil
+    ) throws {
         self.settings = settings
         self.db = db
         self.logger = logger
@@ -38,7 +43,13 @@ final class EventStream {
         do {
             try socket.setLinger(milliseconds: 200)
             try socket.setSendHighWaterMark(10_000)
-            try socket.bind(settings.endpoint)
+            if let curve {
+                _ = try BrokerServer.bindCurveServer(
+                    socket, settings.endpoint, secretKey: curve.secretKey, zap: curve.zap,
+                    domain: BrokerServer.eventsZAPDomain)
+            } else {
+                try socket.bind(settings.endpoint)
+            }
         } catch {
             socket.close()
             throw ConfigError("events: cannot bind \(settings.endpoint): \(error)")
