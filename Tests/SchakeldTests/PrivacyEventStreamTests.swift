@@ -146,4 +146,32 @@ import Testing
         #expect(listener.violations.isEmpty, "\(listener.violations)")
         Self.expectNoPersonalData(listener, besides: ["Goed geholpen"])
     }
+
+    /// The consent's own clock withdraws the referral: published like a WITHDRAW, with the reason
+    /// `consent_expired`, on the manual clock.
+    @Test func anExpiredConsentIsPublishedAsAWithdrawalWithItsReason() throws {
+        let (daemon, endpoint) = try EventStreamTests.daemon()
+        try daemon.start()
+        let listener = try EventListener(endpoint)
+        try listener.join(daemon)
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referral = Referrals.setting(
+            "consent.expires_at", to: "2026-11-25T10:00:00+01:00", in: try Referrals.make(needs: ["debt"]))
+        let referralID = try #require(try gp.submit(referral).body["referral_id"]?.stringValue)
+        _ = try daemon.admin("clock.advance", ["duration": "P1D"])
+        try listener.wait(for: "the first clock advance") { _ in !listener.events(ofType: .adminClockAdvance).isEmpty }
+        #expect(!listener.events(about: referralID).contains { $0.type == EventType.referralWithdrawn.rawValue })
+
+        _ = try daemon.admin("clock.advance", ["duration": "P1D"])
+        try listener.wait(for: "the withdrawal") { _ in
+            listener.events(about: referralID).contains { $0.type == EventType.referralPurged.rawValue }
+        }
+        let withdrawn = try #require(
+            listener.events(about: referralID).first { $0.type == EventType.referralWithdrawn.rawValue })
+        #expect(withdrawn.data["reason"] == "consent_expired")
+        #expect(withdrawn.event["time"] == "2026-11-25T09:00:00Z")
+        #expect(listener.events(about: referralID).last?.data["reason"] == "consent_expired")
+        #expect(listener.violations.isEmpty, "\(listener.violations)")
+        Self.expectNoPersonalData(listener)
+    }
 }
