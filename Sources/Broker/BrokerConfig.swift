@@ -282,6 +282,11 @@ public struct BrokerConfig: Sendable {
                     "subscribe[\(index)].endpoint: insecure_dev is allowed only on loopback or ipc endpoints; anyone "
                         + "could publish as \(source.organisation) on \(source.endpoint)")
             }
+            if let events, !events.publicKeys.isEmpty {
+                problems.append(
+                    "events.public_keys: insecure_dev has no CURVE, so nothing would check these keys; remove them, "
+                        + "or configure curve instead of insecure_dev")
+            }
             return problems
         }
         guard let curveSecretKeyFile else {
@@ -291,6 +296,19 @@ public struct BrokerConfig: Sendable {
                     + "and list the peers' public keys on the social map (public_keys); or, on a development machine "
                     + "with only loopback or ipc endpoints, set \"insecure_dev\": true"
             ]
+        }
+        // CURVE mode: every socket authenticates. The event stream admits only the keys listed for it; a
+        // publish-only adapter on tcp:// must be known by its key, or anyone on the network could publish as it.
+        if let events, events.publicKeys.isEmpty {
+            problems.append(
+                "events.public_keys: required with curve: list the CURVE public keys (schakelctl keygen) of the "
+                    + "subscribers that may read the event stream; no other key is admitted")
+        }
+        for (index, source) in subscribe.enumerated()
+        where source.serverKey == nil && source.endpoint.hasPrefix("tcp://") {
+            problems.append(
+                "subscribe[\(index)].server_key: required with curve for a tcp:// endpoint: the CURVE public key of the "
+                    + "adapter at \(source.endpoint), so that nobody else can publish as \(source.organisation)")
         }
         if !ZMQ.has("curve") {
             problems.append("curve: the libzmq on this machine was built without CURVE; install one with it")

@@ -12,6 +12,10 @@ extension BrokerServer {
     static let curveKeyProperty = "X-Curve-Key"
     /// The ZAP domain of the broker endpoint.
     static let zapDomain = "srp1"
+    /// The ZAP domain of the event stream's PUB socket: admits the keys of config `events.public_keys`, no others.
+    static let eventsZAPDomain = "events"
+    /// The User-Id ZAP gives an admitted event-stream subscriber.
+    static let eventSubscriberUser = "events-subscriber"
 
     /// Binds the ZAP handler, a REP socket on `inproc://zeromq.zap.01` in the broker's context, polled by the event
     /// loop like every other socket.
@@ -25,12 +29,13 @@ extension BrokerServer {
     /// Makes `router` a CURVE server and binds it; returns the broker's public key. Takes the bound ZAP handler
     /// so that a CURVE socket cannot be bound without one (ZEROMQ-NOTES trap 1: without a handler libzmq admits
     /// every client that knows the server key).
+    /// `domain` selects the rule the handler applies to the socket's peers (``zapReply(to:map:eventSubscribers:)``).
     static func bindCurveServer(
-        _ router: ZMQSocket, _ endpoint: String, secretKey: String, zap: ZMQSocket
+        _ router: ZMQSocket, _ endpoint: String, secretKey: String, zap: ZMQSocket, domain: String = zapDomain
     ) throws -> String {
         precondition(zap.type == .rep && !zap.isClosed, "bind the ZAP handler before any CURVE server socket")
         try router.makeCurveServer(secretKey: secretKey)
-        try router.setZAPDomain(zapDomain)
+        try router.setZAPDomain(domain)
         try router.bind(endpoint)
         return try CurveKeyPair.publicKey(forSecretKey: secretKey)
     }
@@ -41,7 +46,7 @@ extension BrokerServer {
         while let message = try zap.receive(dontWait: true) {
             let reply: ZAPReply
             if let request = ZAPRequest(frames: message.frames) {
-                reply = Self.zapReply(to: request, map: desk.map)
+                reply = Self.zapReply(to: request, map: desk.map, eventSubscribers: eventSubscriberKeys)
                 if reply.status == .success {
                     logger.info("peer.admitted", ["principal": reply.userID, "address": request.address])
                 } else {
@@ -69,12 +74,30 @@ extension BrokerServer {
     }
 
     /// The ZAP decision: a CURVE client whose public key the map lists is admitted as that key's principal
-    /// (User-Id) with the key as metadata; anything else is refused before a single message passes.
-    static func zapReply(to request: ZAPRequest, map: SocialMap) -> ZAPReply {
+    /// (User-Id) with the key as metadata; on the event stream's domain, a key of `eventSubscribers` is admitted
+    /// (and a key on the map is not, unless listed). Anything else is refused before a single message passes.
+    static func zapReply(to request: ZAPRequest, map: SocialMap, eventSubscribers: Set<String> = []) -> ZAPReply {
         guard request.mechanism == "CURVE", let key = request.curvePublicKey else {
             return ZAPReply(
                 requestID: request.requestID, status: .authenticationFailure,
                 statusText: "only CURVE is accepted, not \(request.mechanism)")
+        }
+        switch request.domain {
+        case eventsZAPDomain:
+            guard eventSubscribers.contains(key) else {
+                return ZAPReply(
+                    requestID: request.requestID, status: .authenticationFailure,
+                    statusText: "the key is not in events.public_keys")
+            }
+            return ZAPReply(
+                requestID: request.requestID, status: .success, statusText: "OK", userID: eventSubscriberUser,
+                metadata: [(name: curveKeyProperty, value: key)])
+        case zapDomain:
+            break
+        default:
+            return ZAPReply(
+                requestID: request.requestID, status: .authenticationFailure,
+                statusText: "no socket of this broker has the ZAP domain \(request.domain)")
         }
         guard let principal = map.principal(forKey: key) else {
             return ZAPReply(

@@ -62,6 +62,8 @@ public final class BrokerServer {
     let zap: ZMQSocket?
     /// The broker's CURVE public key, logged at start so operators can hand it to peers; nil in insecure_dev.
     let curvePublicKey: String?
+    /// The keys ZAP admits on the event stream's socket (config `events.public_keys`); empty in insecure_dev.
+    let eventSubscriberKeys: Set<String>
     /// ZAP refusals per key (or mechanism), so that a peer retrying every 100 ms is logged at 1, 2, 4, 8, ...
     /// attempts rather than flooding the journal.
     var zapRefusals: [String: Int] = [:]
@@ -113,31 +115,39 @@ public final class BrokerServer {
         try router.setReceiveHighWaterMark(100_000)
         try router.setHeartbeat(
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
+        var curve: (secretKey: String, zap: ZMQSocket)?
         if let keyFile = config.curveSecretKeyFile {
             let secretKey = try BrokerConfig.readCurveSecretKey(at: keyFile)
             // The ZAP handler first: a CURVE server without one admits every client that knows its public key.
             let zap = try Self.bindZAPHandler(context)
             self.zap = zap
             curvePublicKey = try Self.bindCurveServer(router, config.broker, secretKey: secretKey, zap: zap)
+            curve = (secretKey, zap)
         } else {
             zap = nil
             curvePublicKey = nil
             try router.bind(config.broker)
         }
+        eventSubscriberKeys = curve == nil ? [] : Set(config.events?.publicKeys ?? [])
         admin = try context.socket(.rep)
         try admin.setLinger(milliseconds: 0)
         try admin.setMaxMessageSize(64 * 1024)
         try Self.bindPrivately(admin, config.adminEndpoint, group: config.adminGroup)
         metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
         let db = self.db
-        events = try config.events.map { try EventStream(context: context, settings: $0, db: db, logger: logger) }
-        intake = try SubscribeIntake(
-            context: context, sources: config.subscribe, maxMessageBytes: config.maxMessageBytes, logger: logger)
-        for source in config.subscribe where source.serverKey != nil {
-            logger.warning(
-                "subscribe.server_key_unused",
-                ["endpoint": source.endpoint, "reason": "CURVE is not built yet: the connection is plain"])
+        events = try config.events.map {
+            try EventStream(context: context, settings: $0, db: db, logger: logger, curve: curve)
         }
+        // The SUB sockets prove themselves with the broker's own key pair; in insecure_dev, where there is none,
+        // with a fresh one, so that a listed server_key still authenticates the adapter and encrypts.
+        let subscriberKeys = try curve.map {
+            try CurveKeyPair(publicKey: try CurveKeyPair.publicKey(forSecretKey: $0.secretKey), secretKey: $0.secretKey)
+        }
+        intake = try SubscribeIntake(
+            context: context, sources: config.subscribe, maxMessageBytes: config.maxMessageBytes,
+            keyPair: config.subscribe.contains { $0.serverKey != nil }
+                ? try subscriberKeys ?? CurveKeyPair.generate() : nil,
+            logger: logger)
         registerAdminCommands()
         registerPrivacyCommands()
         startRotationIfNeeded()

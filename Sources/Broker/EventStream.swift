@@ -28,7 +28,12 @@ final class EventStream {
     /// The most events read from the table per query; the rest follow in the next query of the same call.
     static let pageSize = 1_000
 
-    init(context: ZMQContext, settings: EventStreamSettings, db: Database, logger: Logger) throws {
+    /// With `curve` (CURVE mode) the socket is a CURVE server with the broker's key, and the ZAP handler admits
+    /// only the subscribers of `settings.publicKeys` (ZAP domain ``BrokerServer/eventsZAPDomain``).
+    init(
+        context: ZMQContext, settings: EventStreamSettings, db: Database, logger: Logger,
+        curve: (secretKey: String, zap: ZMQSocket)? = nil
+    ) throws {
         self.settings = settings
         self.db = db
         self.logger = logger
@@ -38,7 +43,13 @@ final class EventStream {
         do {
             try socket.setLinger(milliseconds: 200)
             try socket.setSendHighWaterMark(10_000)
-            try socket.bind(settings.endpoint)
+            if let curve {
+                _ = try BrokerServer.bindCurveServer(
+                    socket, settings.endpoint, secretKey: curve.secretKey, zap: curve.zap,
+                    domain: BrokerServer.eventsZAPDomain)
+            } else {
+                try socket.bind(settings.endpoint)
+            }
         } catch {
             socket.close()
             throw ConfigError("events: cannot bind \(settings.endpoint): \(error)")
@@ -56,9 +67,9 @@ final class EventStream {
             do {
                 rows = try db.query(
                     """
-                    SELECT e.seq, e.referral_id, e.at, e.event, e.handover_id, e.contact,
+                    SELECT e.seq, e.referral_id, e.at, e.event, e.handover_id, e.contact, e.detail,
                            r.organisation, r.external_id, r.urgency, h.need_index, h.domain
-                    FROM events e JOIN referrals r ON r.referral_id = e.referral_id
+                    FROM events e LEFT JOIN referrals r ON r.referral_id = e.referral_id
                     LEFT JOIN handovers h ON h.handover_id = e.handover_id
                     WHERE e.seq > ? ORDER BY e.seq LIMIT ?
                     """, [.integer(lastSeq), .integer(Int64(Self.pageSize))])
@@ -70,7 +81,9 @@ final class EventStream {
                 let seq = row.int64("seq") ?? lastSeq
                 lastSeq = max(lastSeq, seq)
                 guard let event = cloudEvent(row, seq: seq) else {
-                    logger.warning("events.unknown_kind", ["event": row.string("event") ?? "-"])
+                    // An admin command that does not exist is audited under its (operator-typed) name: no type.
+                    let kind = row.string("event") ?? "-"
+                    if !kind.hasPrefix("admin.") { logger.warning("events.unknown_kind", ["event": kind]) }
                     continue
                 }
                 send(event)
@@ -99,13 +112,25 @@ final class EventStream {
         }
     }
 
-    /// The CloudEvent of one event-log row joined with its referral and handover; nil for an unknown kind.
+    /// The CloudEvent of one event-log row joined with its referral and handover; nil for an unknown kind, or a
+    /// row about a referral that is not there.
+    ///
+    /// A row without a referral (an admin action that names none) has no subject. Only the safe parts of `detail`
+    /// are published: reasons, field names (never values) and admin arguments in their documented form.
     func cloudEvent(_ row: Row, seq: Int64) -> CloudEvent? {
         guard let type = EventType(timelineEvent: row.string("event") ?? "") else { return nil }
-        let referralID = row.string("referral_id") ?? ""
+        let referralID = row.string("referral_id")
+        let organisation = row.string("organisation")
+        // Every row but an admin one belongs to a referral; one without it (which the schema does not allow)
+        // is skipped rather than published broken.
+        guard type.adminCommand != nil || (referralID != nil && organisation != nil) else { return nil }
         var data = EventData(
-            referralID: referralID, organisation: row.string("organisation") ?? "",
+            referralID: organisation == nil ? nil : referralID, organisation: organisation,
             externalID: row.string("external_id"), urgency: row.string("urgency").flatMap(Urgency.init(rawValue:)))
+        var detail: [String: JSONValue] = [:]
+        if let text = row.string("detail"), case .object(let fields)? = try? JSONValue.parse(Data(text.utf8)) {
+            detail = fields
+        }
         if type.isAboutAHandover {
             data.handoverID = row.string("handover_id")
             data.needIndex = row.int("need_index")
@@ -113,9 +138,43 @@ final class EventStream {
             data.contact = row.string("contact")
             data.handoverState = type.handoverState
         }
-        if type == .referralAccepted { data.duplicate = false }
+        switch type {
+        case .referralAccepted:
+            data.duplicate = false
+        case .referralWithdrawn, .referralPurged:
+            data.reason = detail["reason"]?.stringValue.flatMap { Self.reasons.contains($0) ? $0 : nil }
+        case .referralDisclosed:
+            data.fields = (detail["fields"]?.arrayValue ?? []).compactMap(\.stringValue).filter {
+                Self.personalFieldNames.contains($0)
+            }
+        default:
+            if let command = type.adminCommand {
+                data.command = command
+                data.ok = detail["ok"] == .bool(true)
+                data.error =
+                    data.ok == true
+                    ? nil
+                    : detail["code"]?.stringValue.flatMap {
+                        Self.adminErrorCodes.contains($0) ? $0 : nil
+                    }
+                data.arguments = AdminArguments(audited: detail, command: command)
+            }
+        }
         return CloudEvent(
             id: "\(instance)-\(seq)", source: settings.source, type: type, time: row.string("at") ?? "",
-            subject: referralID, data: data)
+            subject: data.referralID, data: data)
     }
+
+    /// The `reason`s a withdrawal or purge is published with; anything else is left out.
+    static let reasons: Set<String> = Set(WithdrawReason.allCases.map(\.rawValue)).union(["retention", "purge"])
+    /// The names `disclosed` rows may hold (ReferralDesk.disclosedFields, offeredFields).
+    static let personalFieldNames: Set<String> = [
+        "citizen.display_name", "citizen.municipality", "citizen.postcode", "citizen.phone", "citizen.email",
+        "citizen.language", "citizen.preferred_channel", "referrer.name", "referrer.phone", "referrer.email",
+        "referrer.role", "need.summary", "life_event", "note",
+    ]
+    /// The admin error codes (Protocols/ADMIN.md).
+    static let adminErrorCodes: Set<String> = [
+        "invalid", "unknown_command", "disabled", "failed", "not_found", "conflict", "forbidden",
+    ]
 }

@@ -22,7 +22,12 @@ final class SubscribeIntake {
     /// Where the next ``receive(limit:)`` starts, so that a busy adapter cannot starve a quiet one.
     private var next = 0
 
-    init(context: ZMQContext, sources: [SubscribeSource], maxMessageBytes: Int, logger: Logger) throws {
+    /// A source with a `server_key` is connected as a CURVE client with `keyPair` (the broker's own in CURVE mode):
+    /// only the adapter holding that key's secret can then complete the handshake, so nobody else can publish as
+    /// its organisation, and the submissions are encrypted on the way.
+    init(
+        context: ZMQContext, sources: [SubscribeSource], maxMessageBytes: Int, keyPair: CurveKeyPair?, logger: Logger
+    ) throws {
         self.sources = sources
         self.logger = logger
         var sockets: [ZMQSocket] = []
@@ -35,6 +40,10 @@ final class SubscribeIntake {
                 try socket.setMaxMessageSize(maxMessageBytes)
                 try socket.setReceiveHighWaterMark(10_000)
                 try socket.subscribe(WireMessage.signature)
+                if let serverKey = source.serverKey {
+                    guard let keyPair else { throw ConfigError("no key pair for the CURVE client") }
+                    try socket.makeCurveClient(serverKey: serverKey, keyPair: keyPair)
+                }
                 let monitorEndpoint = "inproc://schakel-subscribe-monitor-\(index)"
                 try socket.monitor(monitorEndpoint, events: [.connected, .disconnected])
                 let monitor = try context.socket(.pair)

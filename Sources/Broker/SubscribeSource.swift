@@ -10,8 +10,8 @@ public struct SubscribeSource: Sendable, Equatable {
     public var endpoint: String
     /// The organisation principal (`org:...`); must be on the social map.
     public var organisation: String
-    /// The adapter's CURVE public key (40 characters of Z85). Checked now; used once CURVE transport lands, when
-    /// it becomes the `ZMQ_CURVE_SERVERKEY` of this SUB socket.
+    /// The adapter's CURVE public key (40 characters of Z85): the `ZMQ_CURVE_SERVERKEY` of this SUB socket, so the
+    /// broker reads only from the adapter holding its secret. Required in CURVE mode for a `tcp://` endpoint.
     public var serverKey: String?
 
     public init(endpoint: String, organisation: String, serverKey: String? = nil) {

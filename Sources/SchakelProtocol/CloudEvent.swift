@@ -52,8 +52,8 @@ public struct CloudEvent: Sendable, Equatable {
 /// `contact:schuldhulp-anna`), which is about the professional's work and not about the citizen.
 public struct EventData: Sendable, Equatable, Codable {
     public var referralID: String?
-    /// The referring organisation's principal.
-    public var organisation: String
+    /// The referring organisation's principal; absent only on an admin action that names no referral.
+    public var organisation: String?
     /// The referring organisation's own id for the referral (their receipt key).
     public var externalID: String?
     public var urgency: Urgency?
@@ -67,9 +67,19 @@ public struct EventData: Sendable, Equatable, Codable {
     /// On `submission.rejected`: the rejection code and the offending field.
     public var code: RejectionCode?
     public var field: String?
+    /// On `referral.withdrawn` and `referral.purged`: why (a WITHDRAW reason, `retention`, `purge`).
+    public var reason: String?
+    /// On `referral.disclosed`: the names of the personal fields the contact received, never their values.
+    public var fields: [String]?
+    /// On `admin.*`: the command, whether it succeeded, its error code when it did not, and the arguments that
+    /// are safe to publish.
+    public var command: String?
+    public var ok: Bool?
+    public var error: String?
+    public var arguments: AdminArguments?
 
     public init(
-        referralID: String? = nil, organisation: String, externalID: String? = nil, urgency: Urgency? = nil,
+        referralID: String? = nil, organisation: String?, externalID: String? = nil, urgency: Urgency? = nil,
         handoverID: String? = nil, needIndex: Int? = nil, domain: String? = nil, contact: String? = nil,
         handoverState: HandoverState? = nil, duplicate: Bool? = nil, code: RejectionCode? = nil,
         field: String? = nil
@@ -89,7 +99,8 @@ public struct EventData: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case organisation, urgency, domain, contact, duplicate, code, field
+        case organisation, urgency, domain, contact, duplicate, code, field, reason, fields, command, ok, error
+        case arguments
         case referralID = "referral_id"
         case externalID = "external_id"
         case handoverID = "handover_id"

@@ -39,12 +39,51 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     case nazorgReminded = "nl.schakel.nazorg.reminded"
     /// Nazorg found the need unresolved, or nobody answered it.
     case nazorgUnresolved = "nl.schakel.nazorg.unresolved"
+    /// The referrer withdrew the referral (WITHDRAW), or its consent expired: open handovers are cancelled and the
+    /// citizen's data is deleted. `reason` says which.
+    case referralWithdrawn = "nl.schakel.referral.withdrawn"
+    /// The citizen's data was erased on their request (admin `erase`).
+    case referralErased = "nl.schakel.referral.erased"
+    /// The referral's personal data was deleted: after the retention period, by WITHDRAW, by erasure or by admin
+    /// `purge`. `reason` says which.
+    case referralPurged = "nl.schakel.referral.purged"
+    /// Personal data went to a contact: the offer (HANDOVER) or the details on ACK. `fields` names which fields,
+    /// never their values. Audit only: not on the STATUS timeline.
+    case referralDisclosed = "nl.schakel.referral.disclosed"
+    /// Candidates exist only outside what the citizen consented to: the referrer must ask for wider consent.
+    case handoverConsentNeeded = "nl.schakel.handover.consent_needed"
+    /// An operator ran an admin command (Protocols/ADMIN.md); audit only, not on the STATUS timeline.
+    case adminAssign = "nl.schakel.admin.assign"
+    case adminAudit = "nl.schakel.admin.audit"
+    case adminBackup = "nl.schakel.admin.backup"
+    case adminClockAdvance = "nl.schakel.admin.clock.advance"
+    case adminDebugStall = "nl.schakel.admin.debug.stall"
+    case adminErase = "nl.schakel.admin.erase"
+    case adminExport = "nl.schakel.admin.export"
+    case adminKeyRotate = "nl.schakel.admin.key.rotate"
+    case adminPurge = "nl.schakel.admin.purge"
+    case adminSocialmapReload = "nl.schakel.admin.socialmap.reload"
     /// A SUBMIT from a publish-only adapter was refused. Not in the event log (nothing was stored): published
     /// once, after the batch that refused it committed, and not durable.
     case submissionRejected = "nl.schakel.submission.rejected"
 
-    /// The stream type of an event-log entry (`submitted`, `offered`, ...); nil for a name it does not know.
+    /// The admin command of an `nl.schakel.admin.*` type, such as `clock.advance`; nil for the other types.
+    public var adminCommand: String? {
+        rawValue.hasPrefix(Self.adminPrefix) ? String(rawValue.dropFirst(Self.adminPrefix.count)) : nil
+    }
+
+    static let adminPrefix = "nl.schakel.admin."
+
+    /// The stream type of an event-log entry (`submitted`, `offered`, ..., the audit-only `disclosed` and
+    /// `admin.<command>`); nil for a name it does not know, such as an admin command that does not exist.
     public init?(timelineEvent: String) {
+        if timelineEvent.hasPrefix("admin.") {
+            guard let type = EventType(rawValue: "nl.schakel.\(timelineEvent)"), type.adminCommand != nil else {
+                return nil
+            }
+            self = type
+            return
+        }
         switch timelineEvent {
         case "submitted": self = .referralAccepted
         case "closed": self = .referralClosed
@@ -66,6 +105,11 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
         case "nazorg.asked": self = .nazorgAsked
         case "nazorg.reminded": self = .nazorgReminded
         case "nazorg.unresolved": self = .nazorgUnresolved
+        case "withdrawn": self = .referralWithdrawn
+        case "erased": self = .referralErased
+        case "purged": self = .referralPurged
+        case "disclosed": self = .referralDisclosed
+        case "consent_needed": self = .handoverConsentNeeded
         default: return nil
         }
     }
@@ -91,5 +135,9 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     /// Whether events of this type are about one handover (and so carry its id, need and domain).
     public var isAboutAHandover: Bool {
         rawValue.hasPrefix("nl.schakel.handover.") || rawValue.hasPrefix("nl.schakel.nazorg.")
+            || self == .referralDisclosed
     }
+
+    /// Whether the type is only in the audit trail, not on the STATUS timeline: disclosures and admin actions.
+    public var isAuditOnly: Bool { self == .referralDisclosed || adminCommand != nil }
 }

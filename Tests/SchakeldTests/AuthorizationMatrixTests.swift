@@ -41,6 +41,9 @@ import ZeroMQ
     static func decline(_ id: String) -> JSONValue { ["handover_id": .string(id), "reason": "capacity"] }
     static func outcome(_ id: String) -> JSONValue { ["handover_id": .string(id), "result": "resolved"] }
     static func reopen(_ f: Fixture) -> JSONValue { ["referral_id": .string(f.referralID), "reason": "x"] }
+    static func withdraw(_ f: Fixture) -> JSONValue {
+        ["referral_id": .string(f.referralID), "reason": "consent_withdrawn"]
+    }
     static func byID(_ f: Fixture) -> JSONValue { ["referral_id": .string(f.referralID)] }
     static func byExternalID(_ f: Fixture) -> JSONValue { ["external_id": .string(f.externalID)] }
 
@@ -53,11 +56,13 @@ import ZeroMQ
             who: otherOrganisation, command: .outcome, body: { outcome($0.annaHandover) }, code: "forbidden",
             field: "handover_id"),
         Cell(who: otherOrganisation, command: .reopen, body: reopen, code: "forbidden", field: "referral_id"),
+        Cell(who: otherOrganisation, command: .withdraw, body: withdraw, code: "forbidden", field: "referral_id"),
         Cell(who: otherOrganisation, command: .status, body: byID, code: "forbidden", field: "referral_id"),
         Cell(who: otherOrganisation, command: .status, body: byExternalID, code: "not_found"),
         // A contact person: nothing of an organisation's, and only their own handovers.
         Cell(who: anna, command: .submit, body: submit, code: "forbidden"),
         Cell(who: anna, command: .reopen, body: reopen, code: "forbidden", field: "referral_id"),
+        Cell(who: anna, command: .withdraw, body: withdraw, code: "forbidden", field: "referral_id"),
         Cell(who: anna, command: .status, body: byExternalID, code: "not_found", field: "external_id"),
         Cell(who: anna, command: .ack, body: { ack($0.bramHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: anna, command: .decline, body: { decline($0.bramHandover) }, code: "forbidden", field: "handover_id"),
@@ -71,6 +76,7 @@ import ZeroMQ
         Cell(who: nil, command: .contacted, body: { ack($0.annaHandover) }, code: "hello_required"),
         Cell(who: nil, command: .outcome, body: { outcome($0.annaHandover) }, code: "hello_required"),
         Cell(who: nil, command: .reopen, body: reopen, code: "hello_required"),
+        Cell(who: nil, command: .withdraw, body: withdraw, code: "hello_required"),
         Cell(who: nil, command: .status, body: byID, code: "hello_required"),
         Cell(who: nil, command: .received, body: { _ in ["message_ids": ["msg-x"]] }, code: "hello_required"),
     ]
@@ -142,6 +148,9 @@ import ZeroMQ
         // Having declined, Bram holds nothing in the referral any more and may no longer see it.
         let refused = try bram.request(.status, Self.byID(fixture), expect: .referral)
         #expect(refused.body["code"]?.stringValue == "forbidden")
+        // And the referrer may withdraw what it submitted.
+        let withdrawn = try gp.request(.withdraw, Self.withdraw(fixture), expect: .noted)
+        #expect(withdrawn.command == "NOTED" && withdrawn.body["event"] == "withdrawn", "\(withdrawn.body)")
     }
 
     @Test func receivedForAnotherPrincipalsMessagesConfirmsNothing() throws {
@@ -166,6 +175,7 @@ import ZeroMQ
     static let actingCells: [Cell] = [
         Cell(who: anna, command: .submit, body: submit, code: "forbidden"),
         Cell(who: anna, command: .reopen, body: reopen, code: "forbidden", field: "referral_id"),
+        Cell(who: anna, command: .withdraw, body: withdraw, code: "forbidden", field: "referral_id"),
         Cell(who: anna, command: .ack, body: { ack($0.bramHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: anna, command: .decline, body: { decline($0.bramHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: anna, command: .status, body: byExternalID, code: "not_found", field: "external_id"),

@@ -128,6 +128,13 @@ import Testing
         try listener.collect(timeout: 0.3)
         let events = listener.events(about: referralID) + listener.events(about: legalID)
         #expect(events.map(\.type) == expected)
+        // The coordinator's assignment is an admin action too: published with its arguments, without a subject.
+        let assign = try #require(listener.events(ofType: .adminAssign).first)
+        #expect(assign.event["subject"] == nil)
+        #expect(
+            assign.data["arguments"] == [
+                "handover_id": unowned, "contact": "contact:wonen-carla", "by": "contact:vechtzicht-youri",
+            ])
         for type: EventType in [
             .handoverUnroutable, .handoverUnowned, .handoverEscalated, .handoverAssigned, .handoverContactOverdue,
             .nazorgAsked, .nazorgReminded, .nazorgUnresolved, .referralClosed, .referralReopened,

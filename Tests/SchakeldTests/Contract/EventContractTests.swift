@@ -48,7 +48,27 @@ import Testing
             #expect(type != nil, "the timeline event \(name) has no stream type")
             if let type { mapped.insert(type) }
         }
-        #expect(mapped == Set(EventType.allCases).subtracting([.submissionRejected]))
+        let auditOnly = Set(EventType.allCases.filter(\.isAuditOnly))
+        #expect(mapped == Set(EventType.allCases).subtracting(auditOnly).subtracting([.submissionRejected]))
+        #expect(EventType(timelineEvent: "disclosed") == .referralDisclosed)
+    }
+
+    /// Every admin command the broker audits (all but `help` and `stats`) has its `nl.schakel.admin.<command>`
+    /// type, and there is no admin type without a command; a command that does not exist has none.
+    @Test func everyAuditedAdminCommandHasAStreamType() throws {
+        let folder = ProtocolSpec.schemasFolder.appendingPathComponent("admin", isDirectory: true)
+        let commands = Set(
+            try ContractFiles.jsonFiles(in: folder).filter { $0.hasSuffix(".request.schema.json") }.map {
+                String($0.dropLast(".request.schema.json".count))
+            }
+        ).subtracting(["help", "stats"])
+        #expect(!commands.isEmpty)
+        for command in commands {
+            #expect(EventType(timelineEvent: "admin.\(command)")?.adminCommand == command, "admin.\(command)")
+        }
+        #expect(Set(EventType.allCases.compactMap(\.adminCommand)) == commands)
+        #expect(EventType(timelineEvent: "admin.no.such.command") == nil)
+        #expect(EventType(timelineEvent: "admin.") == nil)
     }
 
     @Test func theHandoverStateInAnEventIsTheOneItsTypeImplies() throws {

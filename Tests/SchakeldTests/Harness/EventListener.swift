@@ -24,11 +24,13 @@ final class EventListener {
     /// Contract violations found in received events; tests expect it empty.
     private(set) var violations: [String] = []
 
-    init(_ endpoint: String) throws {
+    /// With `curve`, a CURVE client proving `keyPair` to the broker holding `serverKey`'s secret.
+    init(_ endpoint: String, curve: (serverKey: String, keyPair: CurveKeyPair)? = nil) throws {
         context = try ZMQContext()
         socket = try context.socket(.sub)
         try socket.setLinger(milliseconds: 0)
         try socket.subscribe(Data())
+        if let curve { try socket.makeCurveClient(serverKey: curve.serverKey, keyPair: curve.keyPair) }
         try socket.connect(endpoint)
     }
 
@@ -78,17 +80,30 @@ final class EventListener {
         }
     }
 
-    /// The events about one referral, in arrival order.
+    /// The events about one referral that match its STATUS timeline, in arrival order: without the audit-only
+    /// ones (`referral.disclosed`, `admin.*`), which the timeline does not show.
     func events(about referralID: String) -> [Received] {
+        allEvents(about: referralID).filter { !(EventType(rawValue: $0.type)?.isAuditOnly ?? false) }
+    }
+
+    /// Every event about one referral, the audit-only ones included, in arrival order.
+    func allEvents(about referralID: String) -> [Received] {
         received.filter { $0.event["subject"]?.stringValue == referralID }
+    }
+
+    /// The events of one type, in arrival order.
+    func events(ofType type: EventType) -> [Received] {
+        received.filter { $0.type == type.rawValue }
     }
 
     /// Makes sure the subscription is live before a test relies on it: a SUB socket misses what is published
     /// before its connection is up (the slow joiner). Submits small probe referrals as `organisation` until one
     /// is seen on the stream. Returns the probes' referral ids.
     @discardableResult
-    func join(_ daemon: Daemon, probingAs organisation: String = "org:gemeente-utrecht") throws -> Set<String> {
-        let prober = try daemon.connect(as: organisation)
+    func join(
+        _ daemon: Daemon, probingAs organisation: String = "org:gemeente-utrecht", keys: CurveKeyPair? = nil
+    ) throws -> Set<String> {
+        let prober = try keys.map { try daemon.connect(as: organisation, keys: $0) } ?? daemon.connect(as: organisation)
         var probes: Set<String> = []
         let deadline = Date().addingTimeInterval(Peer.patience * Sanitizer.slowdown)
         while Date() < deadline {

@@ -12,10 +12,16 @@ final class Publisher {
     /// How often each external id was published.
     private(set) var publishes: [String: Int] = [:]
 
-    init() throws {
+    /// The adapter's CURVE key pair when it is a CURVE server; its public key is the daemon's `server_key`.
+    let keys: CurveKeyPair?
+
+    /// With `curve`, a CURVE server with a fresh key pair (``keys``), as an adapter in a CURVE deployment is.
+    init(curve: Bool = false) throws {
         context = try ZMQContext()
         socket = try context.socket(.pub)
         try socket.setLinger(milliseconds: 0)
+        keys = curve ? try CurveKeyPair.generate() : nil
+        if let keys { try socket.makeCurveServer(secretKey: keys.secretKey) }
         try socket.bind("tcp://127.0.0.1:*")
         endpoint = try socket.lastEndpoint()
     }
