@@ -231,9 +231,11 @@ extension BrokerServer {
         "referral_id", "handover_id", "contact", "by", "duration", "key_id", "dry_run", "older_than", "path", "seconds",
     ]
 
-    /// Records an admin command in the events table (`admin.<command>`), on its referral when it names one.
-    func auditAdminAction(request frames: [Data], command: String?, error: AdminError?) {
-        guard let command, command != "help", command != "stats" else { return }
+    /// Records an admin command in the events table (`admin.<command>`), on its referral when it names one. A
+    /// command the daemon does not know is recorded as `admin.unknown`: an attempt, without the text that was typed.
+    func auditAdminAction(request frames: [Data], command typed: String?, error: AdminError?) {
+        guard let typed, typed != "help", typed != "stats" else { return }
+        let command = adminCommands.summaries[typed] == nil ? "unknown" : typed
         var detail: [String: JSONValue] = ["ok": .bool(error == nil)]
         if let error { detail["code"] = .string(error.code) }
         var referralID: String?
@@ -244,7 +246,9 @@ extension BrokerServer {
                 default: continue
                 }
             }
-            if let id = fields["referral_id"]?.stringValue, (try? desk.referralRow(id)) != nil { referralID = id }
+            if command != "unknown", let id = fields["referral_id"]?.stringValue, (try? desk.referralRow(id)) != nil {
+                referralID = id
+            }
         }
         do {
             try commitChange {

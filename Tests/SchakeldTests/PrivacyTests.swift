@@ -503,6 +503,13 @@ import Testing
         let backups = try Self.query(
             daemon, "SELECT detail FROM events WHERE event = 'admin.backup' AND referral_id IS NULL")
         #expect(backups.count == 1)
+        // A command the daemon does not know is an attempt on the record, without the text that was typed.
+        _ = try? daemon.admin("forget \(Referrals.citizenName)", ["referral_id": referralID])
+        #expect(try Self.query(daemon, "SELECT 1 FROM events WHERE event = 'admin.unknown'").count == 1)
+        let typed = try Self.query(
+            daemon, "SELECT 1 FROM events WHERE instr(event, ?) > 0 OR instr(COALESCE(detail, ''), ?) > 0",
+            [.text(Referrals.citizenName), .text(Referrals.citizenName)])
+        #expect(typed.isEmpty, "the typed command is in the events table")
         for peer in [gp, anna] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
