@@ -76,7 +76,11 @@ public struct BusinessCalendar: Sendable {
     public func deadline(from start: Date, adding duration: ISODuration, clock: Clock) -> Date {
         switch clock {
         case .wall:
-            let afterDays = calendar.date(byAdding: .day, value: duration.totalDays, to: start) ?? start
+            // Days are calendar days (the same local time, across a clock change), the rest is elapsed time.
+            let afterDays =
+                duration.totalDays == 0
+                ? start
+                : moment(localDate(of: start).adding(days: duration.totalDays), minutes: minutesOfDay(start))
             return afterDays.addingTimeInterval(duration.timeSeconds)
         case .business:
             return addBusiness(duration, to: start)
@@ -85,34 +89,42 @@ public struct BusinessCalendar: Sendable {
 
     // MARK: Business arithmetic
 
-    private var calendar: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar
-    }
+    // Local dates and times by arithmetic on the zone's offset rather than with a Foundation `Calendar`: a
+    // Calendar call costs tens of thousands of instructions, and every offer computes a deadline and a reminder.
+    // The results are the Calendar's (BusinessCalendarTests compares them on every hour of four years).
 
     func localDate(of moment: Date) -> LocalDate {
-        let c = calendar.dateComponents([.year, .month, .day], from: moment)
-        return LocalDate(c.year ?? 1970, c.month ?? 1, c.day ?? 1)
+        LocalDate(dayNumber: Int((localSeconds(moment) / 86_400).rounded(.down)))
     }
 
-    /// Local midnight plus `minutes` (fractional allowed) on `date`, honouring DST.
+    /// Local midnight plus `minutes` (fractional allowed) on `date`, honouring DST. A local time that does not
+    /// exist (the hour skipped in spring) moves forward by the gap, as `Calendar` does.
     func moment(_ date: LocalDate, minutes: Double) -> Date {
-        var c = DateComponents()
-        c.year = date.year
-        c.month = date.month
-        c.day = date.day
-        c.hour = Int(minutes) / 60
-        c.minute = Int(minutes) % 60
-        let whole = calendar.date(from: c) ?? Date(timeIntervalSince1970: 0)
-        return whole.addingTimeInterval((minutes - minutes.rounded(.down)) * 60)
+        let local = Double(date.dayNumber) * 86_400 + minutes * 60
+        let before = Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: local - 86_400 / 2)))
+        let guess = local - before
+        let after = Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: guess)))
+        if after == before { return Date(timeIntervalSince1970: guess) }
+        // The offset changed between noon the day before and the guess: take the offset in force at the moment
+        // itself (autumn: the first of a repeated hour; spring: a skipped time lands after the gap).
+        let corrected = local - after
+        let check = Double(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: corrected)))
+        return Date(timeIntervalSince1970: check == after ? corrected : guess)
     }
 
     /// Minutes after local midnight of `moment`, with fractions.
     func minutesOfDay(_ moment: Date) -> Double {
-        let c = calendar.dateComponents([.hour, .minute, .second, .nanosecond], from: moment)
-        return Double((c.hour ?? 0) * 60 + (c.minute ?? 0)) + Double(c.second ?? 0) / 60
-            + Double(c.nanosecond ?? 0) / 60e9
+        let seconds = localSeconds(moment)
+        let whole = seconds.rounded(.down)
+        var ofDay = Int(whole) % 86_400
+        if ofDay < 0 { ofDay += 86_400 }
+        // Summed as the Calendar's components were (minutes, then seconds / 60), so deadlines come out identical.
+        return Double(ofDay / 60) + Double(ofDay % 60) / 60 + (seconds - whole) / 60
+    }
+
+    /// Seconds since 1970-01-01 00:00 in local time.
+    private func localSeconds(_ moment: Date) -> Double {
+        moment.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: moment))
     }
 
     func nextWorkingDay(after date: LocalDate) -> LocalDate {

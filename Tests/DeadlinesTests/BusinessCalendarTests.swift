@@ -188,3 +188,52 @@ import Testing
         #expect(calendar.nextWorkingDay(after: LocalDate(2026, 6, 30)) == LocalDate(2026, 9, 1))
     }
 }
+
+/// The calendar works out local dates and times from the zone's offsets; a Gregorian `Calendar` in the same zone is
+/// the reference, on every hour of four years (eight clock changes) and at the awkward times of the change days.
+@Suite struct LocalTimeArithmeticTests {
+    let calendar = BusinessCalendar.standard
+    let reference: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = BusinessCalendar.standard.timeZone
+        return c
+    }()
+
+    @Test func everyHourOfFourYearsHasTheCalendarsLocalDateAndTime() {
+        var moment = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+        let end = Date(timeIntervalSince1970: 1_893_456_000)  // 2030-01-01T00:00:00Z
+        while moment < end {
+            let c = reference.dateComponents([.year, .month, .day, .hour, .minute, .second], from: moment)
+            #expect(calendar.localDate(of: moment) == LocalDate(c.year!, c.month!, c.day!), "\(moment)")
+            #expect(calendar.minutesOfDay(moment) == Double(c.hour! * 60 + c.minute!) + Double(c.second!) / 60)
+            moment.addTimeInterval(3_600 + 60 * 7 + 11)  // wander through the minutes too
+        }
+    }
+
+    @Test func localTimesOnEveryDayIncludingClockChangesAreTheCalendars() {
+        var day = LocalDate(2026, 1, 1)
+        while day < LocalDate(2030, 1, 1) {
+            for minutes in [0.0, 59.5, 120, 150, 179, 180, 540, 1_020, 1_439] {
+                var c = DateComponents()
+                (c.year, c.month, c.day) = (day.year, day.month, day.day)
+                (c.hour, c.minute) = (Int(minutes) / 60, Int(minutes) % 60)
+                let expected = reference.date(from: c)!.addingTimeInterval((minutes - minutes.rounded(.down)) * 60)
+                #expect(calendar.moment(day, minutes: minutes) == expected, "\(day) + \(minutes) min")
+            }
+            day = day.adding(days: 1)
+        }
+    }
+
+    @Test func wallClockDaysKeepTheLocalTimeAcrossAClockChange() {
+        var start = Date(timeIntervalSince1970: 1_774_000_000)  // March 2026, before the change
+        for _ in 0..<400 {
+            for days in [1, 3] {
+                let expected = reference.date(byAdding: .day, value: days, to: start)!
+                #expect(
+                    calendar.deadline(from: start, adding: ISODuration("P\(days)D")!, clock: .wall) == expected,
+                    "\(start) + \(days) days")
+            }
+            start.addTimeInterval(3_600 * 5 + 17)
+        }
+    }
+}
