@@ -243,7 +243,7 @@ final class ReferralDesk {
         }
         let at = now
         let needRef = NeedRef(index: needIndex, domain: need.domain)
-        let explanationText = try explanation.map { try JSONValueEncoder.encode($0).canonicalString() }
+        let explanationText = try explanation.map { try CanonicalJSONEncoder.encodeString($0) }
         let handoverID = waitingHandover ?? Identifier.make("ho")
         if let waitingHandover {
             guard let contact = chosen else {
@@ -606,7 +606,7 @@ final class ReferralDesk {
         messageID: String, to principal: String, _ message: WireMessage, referralID: String?, handoverID: String?
     ) throws {
         // An offer carries the need's summary and life event: sealed like every other piece of personal data.
-        let text = message.body.canonicalString()
+        let text = message.canonicalBodyString()
         let stored = message.command == Command.handover.rawValue ? try seal(text) : text
         try db.run(
             """
@@ -723,7 +723,7 @@ final class ReferralDesk {
     /// A stored explanation, or nil when the column is empty or unreadable.
     /// A contact's card as stored with a handover: kept for the day the contact is no longer on the map.
     func storedCard(_ contact: ContactPerson) throws -> String {
-        try JSONValueEncoder.encode(card(contact)).canonicalString()
+        try CanonicalJSONEncoder.encodeString(card(contact))
     }
 
     /// The card stored with handover row `h`, for a contact who has left the map since.

@@ -41,8 +41,33 @@ public struct CloudEvent: Sendable, Equatable {
     }
 
     /// The two frames to publish: the topic (the type) and the JSON.
+    ///
+    /// The text is `json.canonicalData()`, written by `CanonicalJSONEncoder` without building the tree; should the
+    /// data not encode, `json` (with `data` as `{}`) is what is published, as before.
     public func frames() -> [Data] {
-        [Data(type.rawValue.utf8), json.canonicalData()]
+        let text = (try? CanonicalJSONEncoder.encode(Structured(event: self))).map { Data($0) } ?? json.canonicalData()
+        return [Data(type.rawValue.utf8), text]
+    }
+}
+
+/// A ``CloudEvent`` in the structured JSON format: the same members as ``CloudEvent/json``.
+private struct Structured: Encodable {
+    let event: CloudEvent
+
+    enum CodingKeys: String, CodingKey {
+        case specversion, id, source, type, time, datacontenttype, data, subject
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(CloudEvent.specVersion, forKey: .specversion)
+        try container.encode(event.id, forKey: .id)
+        try container.encode(event.source, forKey: .source)
+        try container.encode(event.type.rawValue, forKey: .type)
+        try container.encode(event.time, forKey: .time)
+        try container.encode(CloudEvent.contentType, forKey: .datacontenttype)
+        try container.encode(event.data, forKey: .data)
+        try container.encodeIfPresent(event.subject, forKey: .subject)
     }
 }
 

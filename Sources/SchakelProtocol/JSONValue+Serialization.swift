@@ -24,14 +24,7 @@ extension JSONValue {
         case .bool(let value):
             out.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
         case .number(let value):
-            guard value.isFinite else { return false }
-            if value.rounded() == value, abs(value) < 1e15 {
-                out.append(contentsOf: String(Int64(value)).utf8)
-            } else {
-                var text = value.description
-                if text.hasSuffix(".0") { text.removeLast(2) }
-                out.append(contentsOf: text.utf8)
-            }
+            guard Self.writeNumber(value, into: &out) else { return false }
         case .string(let value):
             Self.writeString(value, into: &out)
         case .array(let items):
@@ -56,44 +49,79 @@ extension JSONValue {
         return true
     }
 
-    private static let nullBytes = Array("null".utf8)
-    private static let trueBytes = Array("true".utf8)
-    private static let falseBytes = Array("false".utf8)
+    static let nullBytes = Array("null".utf8)
+    static let trueBytes = Array("true".utf8)
+    static let falseBytes = Array("false".utf8)
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ value: String, into out: inout [UInt8]) {
+    /// Appends a number as `JSONEncoder` printed it; false (and nothing written) when it is not finite.
+    /// Shared with `CanonicalJSONEncoder`, so both paths print numbers the same way.
+    static func writeNumber(_ value: Double, into out: inout [UInt8]) -> Bool {
+        guard value.isFinite else { return false }
+        if value.rounded() == value, abs(value) < 1e15 {
+            out.append(contentsOf: String(Int64(value)).utf8)
+        } else {
+            var text = value.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            out.append(contentsOf: text.utf8)
+        }
+        return true
+    }
+
+    /// Appends a quoted, escaped string; shared with `CanonicalJSONEncoder`.
+    static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""):
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "\\"))
-            case 0x08:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "b"))
-            case 0x09:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "t"))
-            case 0x0A:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "n"))
-            case 0x0C:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "f"))
-            case 0x0D:
-                out.append(UInt8(ascii: "\\"))
-                out.append(UInt8(ascii: "r"))
-            case 0x00..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
-            default:
-                out.append(byte)
+        // Runs of bytes that need no escape are copied at once; most strings are one such run.
+        let copied: Void? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count where needsEscape(bytes[index]) {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                writeEscaped(bytes[index], into: &out)
+                runStart = index + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        }
+        if copied == nil {
+            for byte in value.utf8 {
+                if needsEscape(byte) { writeEscaped(byte, into: &out) } else { out.append(byte) }
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// `"`, `\` and the C0 controls; everything else (`/`, DEL, all of non-ASCII) is written as it is.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    private static func writeEscaped(_ byte: UInt8, into out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""):
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"):
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "\\"))
+        case 0x08:
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "b"))
+        case 0x09:
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "t"))
+        case 0x0A:
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "n"))
+        case 0x0C:
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "f"))
+        case 0x0D:
+            out.append(UInt8(ascii: "\\"))
+            out.append(UInt8(ascii: "r"))
+        default:
+            out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
     }
 }

@@ -31,7 +31,7 @@ public struct Referral: Sendable, Equatable, Codable {
     /// The referral's canonical JSON: what is stored, and what a resubmission is compared with.
     /// Built from the validated value, so `"note": null` and no note at all are the same referral.
     public func canonicalString() -> String {
-        (try? JSONValueEncoder.encode(self))?.canonicalString() ?? ""
+        (try? CanonicalJSONEncoder.encodeString(self)) ?? ""
     }
 
     enum CodingKeys: String, CodingKey {
