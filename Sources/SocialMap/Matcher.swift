@@ -63,7 +63,7 @@ public struct Matcher: Sendable {
         let index = map.index
         var removed = Dictionary(uniqueKeysWithValues: MatchFilter.allCases.map { ($0.rawValue, 0) })
         let inDomain = map.contactCount(in: request.domain)
-        let (local, national) = map.pools(serving: request.domain, in: request.municipality)
+        let (local, national) = map.candidates(serving: request.domain, in: request.municipality)
         removed[MatchFilter.domain.rawValue] = map.contacts.count - inDomain
         removed[MatchFilter.municipality.rawValue] = inDomain - local.count - national.count
         // Everything the filters compare, turned into places and bits once per request.
@@ -75,10 +75,10 @@ public struct Matcher: Sendable {
         qualified.reserveCapacity(local.count + national.count)
         var absent: [Int32] = []
         var retryAt: Date?
-        index.entries.withUnsafeBufferPointer { entries in
-            for pool in [local, national] {
-                for place in pool {
-                    let entry = entries[Int(place)]
+        for pool in [local, national] {
+            pool.withUnsafeBufferPointer { members in
+                for member in members {
+                    let (place, entry) = (member.place, member.entry)
                     if !consented.permits(entry.organization) {
                         consent += 1
                     } else if !excluded.isEmpty && excluded.contains(place) {
