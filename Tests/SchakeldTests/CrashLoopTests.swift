@@ -16,7 +16,13 @@ import Testing
 
     @Test func everyPromiseSurvivesRandomKills() throws {
         var loop = try CrashLoop()
-        try loop.run(kills: Self.kills)
+        do {
+            try loop.run(kills: Self.kills)
+        } catch {
+            // Which round, how far it got, and what the daemon said last: a failure after minutes is not rerun lightly.
+            let log = loop.daemon.log().split(separator: "\n").suffix(40).joined(separator: "\n")
+            throw TestError("after \(loop.report): \(error)\nlast lines of the daemon's log:\n\(log)")
+        }
         let report = loop.report
         print("crash loop: \(report)")
         #expect(loop.violations.isEmpty, "\(loop.violations.prefix(20).joined(separator: "\n"))")
@@ -89,7 +95,7 @@ struct CrashLoop {
             } ?? []
         guard contacts.count > 3 else { throw TestError("the demo map has too few contacts for \(domains)") }
         // A short retry interval, so that offers lost with a kill come again quickly.
-        daemon = try Daemon(settings: ["outbox": ["retry_interval": "PT1S"], "log_level": "notice"])
+        daemon = try Daemon(settings: ["outbox": ["retry_interval": "PT1S"], "log_level": "info"])
         // Deadlines of seconds on the wall clock, so reminders, expiries, re-routes, escalations and
         // nazorg fire all through the loop and get killed at every point of their firing too.
         let policy = daemon.directory.appendingPathComponent("policy.json")
