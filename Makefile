@@ -101,8 +101,10 @@ crash-test: deps
 ## test runner's, goes to a file under <build dir>/reports, and any file there fails the target. Known false
 ## positives in third-party code are suppressed in Tests/Sanitizers/*.supp, one comment per entry.
 ## SCHAKEL_SANITIZER tells the tests to allow for the slowdown and to skip resident-memory bounds (the sanitizer's
-## allocator, not the daemon, decides RSS there). Measured on the 2-core dev machine (23 Nov 2026): address 137 s,
-## thread 124 s including its clean build (35 s), so .ci/run runs both.
+## allocator, not the daemon, decides RSS there). Measured on the 2-core dev machine shared with other builds
+## (23 Nov 2026, 328 tests): sanitize-address 127 s (tests 98 s, the crash loop the longest at 90 s; a clean
+## .build-asan adds about 190 s), sanitize-thread 138 s (tests 133 s; a clean .build-tsan about 145 s). .ci/run runs
+## sanitize-address (about 5 min from a clean clone); sanitize-thread, as long again, is run by hand.
 SAN_DIR := $(CURDIR)/Tests/Sanitizers
 sanitize: sanitize-address sanitize-thread
 

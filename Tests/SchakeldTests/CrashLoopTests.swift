@@ -17,7 +17,13 @@ import Testing
 
     @Test func everyPromiseSurvivesRandomKills() throws {
         var loop = try CrashLoop()
-        try loop.run(kills: Self.kills)
+        do {
+            try loop.run(kills: Self.kills)
+        } catch {
+            // Which round, how far it got, and what the daemon said last: a failure after minutes is not rerun lightly.
+            let log = loop.daemon.log().split(separator: "\n").suffix(40).joined(separator: "\n")
+            throw TestError("after \(loop.report): \(error)\nlast lines of the daemon's log:\n\(log)")
+        }
         let report = loop.report
         print("crash loop: \(report)")
         #expect(loop.violations.isEmpty, "\(loop.violations.prefix(20).joined(separator: "\n"))")
@@ -34,6 +40,8 @@ struct CrashLoop {
         var duplicatesConfirmed = 0
         var inDoubtResubmitted = 0
         var acknowledged = 0
+        var acksResent = 0
+        var reacknowledged = 0
         var declined = 0
         var invariantChecks = 0
         var timerChecks = 0
@@ -42,13 +50,17 @@ struct CrashLoop {
         var description: String {
             "\(kills) kills, \(referrals) referrals accepted, \(duplicatesConfirmed) duplicate submits recognised, "
                 + "\(inDoubtResubmitted) in-doubt submits resent, \(acknowledged) handovers acknowledged, "
-                + "\(declined) declined, \(invariantChecks) invariant checks passed, of which \(timerChecks) on timers; \(deadlinesFired) deadlines fired"
+                + "\(acksResent) in-doubt ACKs resent, \(reacknowledged) re-ACKs answered ACKED again, \(declined) declined, \(invariantChecks) invariant checks passed, of which \(timerChecks) on timers; \(deadlinesFired) deadlines fired"
         }
     }
 
     let daemon: Daemon
     let organisations = ["org:huisarts-de-brug", "org:gemeente-utrecht"]
-    let contacts = ["contact:schuldhulp-anna", "contact:wonen-bram", "contact:wonen-carla"]
+    /// The needs the adapters submit, and so the domains whose contacts take part.
+    static let needs = [["debt"], ["housing"], ["debt", "housing"], ["housing", "income"]]
+    /// Every contact on the demo map who can be offered one of those needs, so that every offer can be answered
+    /// (with only some of them, most offers expired unanswered and long runs acknowledged almost nothing).
+    let contacts: [String]
     var rng = SystemRandomNumberGenerator()
     /// (organisation, external_id) → referral_id, for every ACCEPTED ever received.
     var accepted: [Key: String] = [:]
@@ -58,6 +70,10 @@ struct CrashLoop {
     var inDoubt: Set<Key> = []
     /// Handovers the daemon answered ACKED / DECLINED for.
     var ackedHandovers: Set<String> = []
+    /// Which contact holds each handover it acknowledged, for re-ACKs.
+    var ackedBy: [String: String] = [:]
+    /// ACKs sent without an answer yet; a kill makes them in doubt, and the contact sends them again.
+    var acksInDoubt: [String: String] = [:]
     var declinedHandovers: Set<String> = []
     /// Accepted since the last check, so each is checked over the protocol at least once.
     var recent: [Key] = []
@@ -71,8 +87,16 @@ struct CrashLoop {
     }
 
     init() throws {
+        let domains = Set(Self.needs.joined())
+        contacts =
+            try JSONValue.parse(Data(contentsOf: Paths.demoMap))["contacts"]?.arrayValue?.compactMap {
+                contact in
+                let theirs = Set(contact["domains"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                return theirs.isDisjoint(with: domains) ? nil : contact["id"]?.stringValue
+            } ?? []
+        guard contacts.count > 3 else { throw TestError("the demo map has too few contacts for \(domains)") }
         // A short retry interval, so that offers lost with a kill come again quickly.
-        daemon = try Daemon(settings: ["outbox": ["retry_interval": "PT1S"], "log_level": "notice"])
+        daemon = try Daemon(settings: ["outbox": ["retry_interval": "PT1S"], "log_level": "info"])
         // Deadlines of seconds on the wall clock, so reminders, expiries, re-routes, escalations and
         // nazorg fire all through the loop and get killed at every point of their firing too.
         let policy = daemon.directory.appendingPathComponent("policy.json")
@@ -118,14 +142,27 @@ struct CrashLoop {
             }
         }
         inDoubt = []
+        // Contacts resend the ACKs the kill left unanswered, like an adapter resends its submits.
+        for (handoverID, contact) in acksInDoubt.sorted(by: { $0.key < $1.key }) {
+            guard let peer = people[contact] else { continue }
+            let answer = try peer.request(.ack, ["handover_id": .string(handoverID)], expect: .acked)
+            report.acksResent += 1
+            if answer.command == "ACKED" {
+                recordAcked(answer, by: contact)
+            } else if !["conflict", "not_found"].contains(answer.body["code"]?.stringValue ?? "") {
+                // conflict: it expired or went to someone else meanwhile; not_found: no longer offered to anyone
+                violations.append("an in-doubt ACK of \(handoverID) was refused: \(answer.body)")
+            }
+            try peer.confirmBuffered()
+        }
+        acksInDoubt = [:]
         let turns = Int.random(in: 1...8, using: &rng)
         for turn in 0..<turns {
             for (organisation, peer) in orgs {
                 for _ in 0..<Int.random(in: 0...6, using: &rng) {
                     serial += 1
                     let key = Key(organisation: organisation, externalID: "CL-\(organisation.suffix(6))-\(serial)")
-                    let needs = [["debt"], ["housing"], ["debt", "housing"], ["housing", "income"]].randomElement(
-                        using: &rng)!
+                    let needs = Self.needs.randomElement(using: &rng)!
                     let body = try Referrals.make(externalID: key.externalID, needs: needs)
                     bodies[key] = body
                     inDoubt.insert(key)
@@ -153,9 +190,9 @@ struct CrashLoop {
                     try handle(message, organisation: organisation, peer: peer)
                 }
             }
-            for (_, peer) in people {
+            for (contact, peer) in people {
                 for message in try peer.drain(timeout: 0.002) {
-                    try handleContact(message, peer: peer)
+                    try handleContact(message, contact: contact, peer: peer)
                 }
             }
         } while Date() < deadline
@@ -166,7 +203,9 @@ struct CrashLoop {
         case "ACCEPTED":
             guard let externalID = message.body["external_id"]?.stringValue else { return }
             record(message, for: Key(organisation: organisation, externalID: externalID))
-        case "NOTICE":
+        case "NOTICE", "REMINDER", "ESCALATION", "NAZORG":
+            // Confirmed now and then, so that some are redelivered after a kill; never confirming would make the
+            // outbox grow all run long and flood every new connection (see `checkOverTheProtocol`).
             if let id = message.body["message_id"], Bool.random(using: &rng) {
                 try peer.send(.received, ["message_ids": [id]])
             }
@@ -177,19 +216,21 @@ struct CrashLoop {
         }
     }
 
-    mutating func handleContact(_ message: WireMessage, peer: Peer) throws {
+    mutating func handleContact(_ message: WireMessage, contact: String, peer: Peer) throws {
         switch message.command {
         case "HANDOVER":
             guard let id = message.body["handover_id"] else { return }
             switch Int.random(in: 0..<10, using: &rng) {
-            case 0..<6: try peer.send(.ack, ["handover_id": id])
+            case 0..<6:
+                try peer.send(.ack, ["handover_id": id])
+                if let handoverID = id.stringValue, !ackedHandovers.contains(handoverID) {
+                    acksInDoubt[handoverID] = contact
+                }
             case 6..<8: try peer.send(.decline, ["handover_id": id, "reason": "capacity"])
             default: break  // leave it offered for a while
             }
         case "ACKED":
-            if let id = message.body["handover_id"]?.stringValue, ackedHandovers.insert(id).inserted {
-                report.acknowledged += 1
-            }
+            recordAcked(message, by: contact)
         case "DECLINED":
             if let id = message.body["handover_id"]?.stringValue, declinedHandovers.insert(id).inserted {
                 report.declined += 1
@@ -206,6 +247,13 @@ struct CrashLoop {
         default:
             break
         }
+    }
+
+    mutating func recordAcked(_ answer: WireMessage, by contact: String) {
+        guard let id = answer.body["handover_id"]?.stringValue else { return }
+        acksInDoubt[id] = nil
+        ackedBy[id] = contact
+        if ackedHandovers.insert(id).inserted { report.acknowledged += 1 }
     }
 
     mutating func record(_ answer: WireMessage, for key: Key) {
@@ -244,6 +292,11 @@ struct CrashLoop {
             if peers[key.organisation] == nil { peers[key.organisation] = try daemon.connect(as: key.organisation) }
             let peer = peers[key.organisation]!
             let status = try peer.request(.status, ["external_id": .string(key.externalID)], expect: .referral)
+            // Like a real adapter, confirm what the reconnect delivered. Left unconfirmed, the daemon sends all of it
+            // again every retry interval, and a reader slowed down by a sanitizer falls so far behind that its
+            // connection misses the daemon's heartbeat (30 s) and silently reconnects without its session: every
+            // request after that was answered hello_required.
+            try peer.confirmBuffered()
             report.invariantChecks += 1
             if status.body["referral_id"]?.stringValue != accepted[key] {
                 violations.append("STATUS of accepted \(key.externalID) answered \(status.body)")
@@ -256,6 +309,22 @@ struct CrashLoop {
                 violations.append("resubmitting \(key.externalID) answered \(answer.body)")
             } else {
                 report.duplicatesConfirmed += 1
+            }
+        }
+        // Nothing is acknowledged twice, and nothing acknowledged is forgotten: a contact that sends ACK again for a
+        // handover it got ACKED for, across any number of kills, gets ACKED again for the same handover.
+        let again = ackedBy.keys.sorted().shuffled(using: &rng).prefix(everything ? 20 : 3)
+        var people: [String: Peer] = [:]
+        for handoverID in again {
+            guard let contact = ackedBy[handoverID] else { continue }
+            if people[contact] == nil { people[contact] = try daemon.connect(as: contact) }
+            let answer = try people[contact]!.request(.ack, ["handover_id": .string(handoverID)], expect: .acked)
+            try people[contact]!.confirmBuffered()
+            report.invariantChecks += 1
+            if answer.command != "ACKED" || answer.body["handover_id"]?.stringValue != handoverID {
+                violations.append("a re-ACK of acknowledged \(handoverID) answered \(answer.command) \(answer.body)")
+            } else {
+                report.reacknowledged += 1
             }
         }
     }

@@ -124,6 +124,20 @@ final class Peer {
         try request(.submit, ["referral": referral], expect: .accepted)
     }
 
+    /// Confirms, with one RECEIVED, every buffered outbox message that RECEIVED answers (all but HANDOVER, which
+    /// ACK or DECLINE answers) and drops them from the buffer; what is left is kept for later calls.
+    func confirmBuffered() throws {
+        var ids: [JSONValue] = []
+        buffered.removeAll { message in
+            guard message.command != "HANDOVER", let id = message.body["message_id"] else { return false }
+            ids.append(id)
+            return true
+        }
+        for start in stride(from: 0, to: ids.count, by: 1_000) {  // RECEIVED takes up to 1,000 ids
+            try send(.received, ["message_ids": .array(Array(ids[start..<min(start + 1_000, ids.count)]))])
+        }
+    }
+
     func confirm(_ message: WireMessage) throws {
         guard let id = message.body["message_id"]?.stringValue else { throw TestError("no message_id in \(message)") }
         try send(.received, ["message_ids": .array([.string(id)])])
