@@ -71,6 +71,9 @@ public final class BrokerServer {
     var revokedSessions: [Data: String] = [:]
     private var closed = false
 
+    /// The most timers one turn of the loop fires; the rest fire in the next turns, with requests served between.
+    static let timersPerTurn = 256
+
     /// How often `STATUS=` is refreshed for `systemctl status`.
     static let statusInterval: Duration = .seconds(30)
 
@@ -187,7 +190,7 @@ public final class BrokerServer {
         notifier.ready(status: statusLine())
         logger.info("daemon.ready", ["notify": notifier.isActive ? "on" : "off"])
         while true {
-            fireDueTimers()
+            fireDueTimers(limit: Self.timersPerTurn)
             resealBatch()
             let now = loopClock.now
             if let every = notifier.watchdogInterval, now >= nextWatchdog {
@@ -539,8 +542,10 @@ public final class BrokerServer {
     /// Fires every timer that is due, in due order, in one transaction with their effects;
     /// returns how many fired.
     @discardableResult
-    func fireDueTimers() -> Int {
-        let due = timers.popDue(asOf: clock.now())
+    /// Fires up to `limit` due timers in one transaction. The loop passes ``timersPerTurn`` so that a backlog (after
+    /// downtime, or a burst of deadlines) is worked off between the peers' requests instead of before them.
+    func fireDueTimers(limit: Int = .max) -> Int {
+        let due = timers.popDue(asOf: clock.now(), limit: limit)
         guard !due.isEmpty else { return 0 }
         var failed: [(id: String, due: Date)] = []
         do {

@@ -7,13 +7,31 @@ import Storage
 /// again (a handover of theirs was declined, expired, completed or withdrawn), an absence ends (a timer at its
 /// end), or a reload changes the map.
 extension ReferralDesk {
-    /// Tries every waiting need that one of the contacts released since the last call could take, oldest first.
+    /// Offers waiting needs, oldest first, to the room the contacts released since the last call made: only needs
+    /// such a contact could serve (domain and municipality) are matched again, and it stops as soon as none of them
+    /// has room left. (Matching every waiting need of their domains on each release kept the loop busy for minutes
+    /// with a few thousand waiting needs.)
     func releaseWaiting() throws {
         guard !releasedContacts.isEmpty else { return }
-        let domains = Set(releasedContacts.compactMap { map.contacts[$0] }.flatMap(\.domains))
+        let released = releasedContacts.sorted().compactMap { map.contacts[$0] }
         releasedContacts = []
-        guard !domains.isEmpty else { return }
-        try retryWaiting { domains.contains($0) }
+        var withRoom = released.filter { contactLoad.open($0.id) < $0.capacity }
+        guard !withRoom.isEmpty else { return }
+        let rows = try db.query(
+            """
+            SELECT h.handover_id, h.domain, r.municipality FROM handovers h
+            JOIN referrals r ON r.referral_id = h.referral_id WHERE h.state = 'waiting' ORDER BY h.rowid
+            """)
+        for row in rows {
+            guard let handoverID = row.string("handover_id"), let domain = row.string("domain") else { continue }
+            let municipality = row.string("municipality") ?? ""
+            guard
+                withRoom.contains(where: { $0.domains.contains(domain) && map.serves($0, municipality: municipality) })
+            else { continue }
+            try retryWaiting(handoverID)
+            withRoom.removeAll { contactLoad.open($0.id) >= $0.capacity }
+            if withRoom.isEmpty { break }
+        }
     }
 
     /// Tries every waiting need whose domain passes `include`, oldest first.
@@ -36,6 +54,7 @@ extension ReferralDesk {
             let referralID = row.string("referral_id")
         else { return }
         let needIndex = row.int("need_index") ?? 0
+        logger.debug("need.retried", ["referral": referralID, "handover": handoverID])
         let referral = try storedReferral(referralID)
         let leadElsewhere =
             try db.queryOne(

@@ -73,9 +73,9 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
     }
 
     /// Removes and returns every timer due at or before `now`, earliest first.
-    public mutating func popDue(asOf now: Date) -> [(id: ID, due: Date)] {
+    public mutating func popDue(asOf now: Date, limit: Int = .max) -> [(id: ID, due: Date)] {
         var fired: [(id: ID, due: Date)] = []
-        while let first = heap.first, first.due <= now {
+        while fired.count < limit, let first = heap.first, first.due <= now {
             cancel(first.id)
             fired.append((first.id, first.due))
         }

@@ -213,6 +213,28 @@ import Testing
         #expect(gp.violations.isEmpty && bram.violations.isEmpty, "\(gp.violations) \(bram.violations)")
     }
 
+    @Test func roomForOneIsOfferedToOneWaitingNeedWithoutMatchingAllTheOthers() throws {
+        let daemon = try Self.daemon(
+            map: try SocialMaps.demo(changing: [
+                "contact:wonen-bram": ["capacity": .number(1)], "contact:wonen-carla": ["capacity": .number(1)],
+            ]))
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        var accepted: [WireMessage] = []
+        for _ in 0..<32 { accepted.append(try gp.submit(try Self.housing())) }
+        let first = try bram.next(.handover)
+        func retries() -> Int { daemon.log().components(separatedBy: "event=need.retried").count - 1 }
+        let before = retries()
+        _ = try bram.request(
+            .decline, ["handover_id": first.body["handover_id"]!, "reason": "other"], expect: .declined)
+        // The oldest waiting need takes the room Bram made; the other twenty-nine keep waiting, unmatched: matching
+        // every waiting need on every release kept the loop busy for minutes with thousands of them.
+        let released = try bram.next(.handover)
+        #expect(released.body["referral_id"] == accepted[2].body["referral_id"])
+        #expect(retries() - before == 1, "\(retries() - before) waiting needs matched again for one free place")
+        #expect(gp.violations.isEmpty && bram.violations.isEmpty, "\(gp.violations) \(bram.violations)")
+    }
+
     @Test func aNeedWaitingForAbsentContactsIsOfferedWhenTheAbsenceEnds() throws {
         let back: JSONValue = [["from": "2026-11-20", "to": "2026-11-23T12:00:00+01:00"]]
         let daemon = try Self.daemon(
