@@ -30,7 +30,9 @@ private final class CanonicalNode {
         case node(CanonicalNode)
     }
 
-    let parent: CanonicalNode?
+    /// Unowned: the parent holds its children (`fields`, `items`), so a strong reference back would be a cycle that
+    /// leaked every nested container; a child is only used while its parent is encoding.
+    unowned let parent: CanonicalNode?
     let key: (any CodingKey)?
     var buffer: [UInt8] = []
     var fields: [(key: String, entry: Entry)]?
