@@ -61,6 +61,11 @@ final class Peer {
         guard let frames = try receiveRaw(timeout: timeout) else { return nil }
         let message = try WireMessage.parse(frames, maxBodyBytes: Int.max)
         violations += ProtocolSpec.validate(message).map { "\(message.command): \($0)" }
+        // SRP1 "Bodies": the broker writes every body in canonical form, whichever encoder built it.
+        if let body = frames.last, message.body.canonicalData() != body {
+            violations.append(
+                "\(message.command): body is not canonical JSON: \(String(decoding: body, as: UTF8.self))")
+        }
         return message
     }
 
