@@ -25,6 +25,8 @@ public final class BrokerServer {
     /// `schakeld.lock` in the state directory, held for the daemon's life: one daemon per state directory.
     let stateLock: LockFile
     let db: Database
+    /// Copies the write-ahead log into the database file off the loop, so that no commit stalls on it.
+    let checkpointer: WALCheckpointer
     let desk: ReferralDesk
     let context: ZMQContext
     let router: ZMQSocket
@@ -71,6 +73,12 @@ public final class BrokerServer {
     var revokedSessions: [Data: String] = [:]
     private var closed = false
 
+    /// The log's length (in pages) at which the checkpointer is asked to copy it: SQLite's own default.
+    static let checkpointPages = 1_000
+    /// The length at which the loop copies the log itself, because a writer that never pauses has kept the
+    /// checkpointer from ever finishing (see ``WALCheckpointer``): about 40 MiB.
+    static let checkpointBackstopPages = 10_000
+
     /// The most timers one turn of the loop fires; the rest fire in the next turns, with requests served between.
     static let timersPerTurn = 256
 
@@ -101,6 +109,7 @@ public final class BrokerServer {
         stateLock = try Self.lockStateDirectory(config)
         let keys = try DataKeys.load(config, logger: logger)
         db = try Self.openDatabase(config)
+        checkpointer = try Self.startCheckpointer(db, config, logger: logger)
         desk = try ReferralDesk(
             db: db, map: map, policy: policy, clock: clock, logger: logger, keys: keys, retention: config.retention)
         timers = TimerQueue(try desk.pendingTimers())
@@ -264,6 +273,8 @@ public final class BrokerServer {
         router.close()
         zap?.close()
         context.close()
+        // The checkpointer's connection first: the last one to close copies the log and removes it.
+        checkpointer.stop()
         try db.close()
         stateLock.release()
         logger.info("daemon.stopped")
@@ -495,8 +506,10 @@ public final class BrokerServer {
         }
     }
 
+    /// What follows every commit: the checkpoints, then the timer queue catches up with the timers table.
     private func applyTimerChanges() {
         checkpointIfPurged()
+        checkpointIfLong()
         for change in desk.takeTimerChanges() {
             switch change {
             case .schedule(let id, let due): timers.schedule(id, at: due)
@@ -512,6 +525,20 @@ public final class BrokerServer {
         desk.needsCheckpoint = false
         do {
             _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            logger.warning("storage.checkpoint_failed", ["error": "\(error)"])
+        }
+    }
+
+    /// Asks the checkpointer to copy a long log; past the backstop, copies it here (a passive checkpoint: it waits
+    /// for nobody, and the next commit then starts the log over).
+    private func checkpointIfLong() {
+        let frames = db.framesInWAL
+        guard frames >= Self.checkpointPages else { return }
+        checkpointer.request()
+        guard frames >= Self.checkpointBackstopPages else { return }
+        do {
+            try db.checkpoint(.passive)
         } catch {
             logger.warning("storage.checkpoint_failed", ["error": "\(error)"])
         }
@@ -706,6 +733,21 @@ extension BrokerServer {
             throw StartupError("cannot use the database \(path) (unreadable, or not a Schakel database?): \(error)")
         }
         return db
+    }
+
+    /// Turns off the automatic checkpoint on the loop's connection and starts the thread that does it instead.
+    static func startCheckpointer(_ db: Database, _ config: BrokerConfig, logger: Logger) throws -> WALCheckpointer {
+        var options = Database.Options()
+        options.synchronous = config.synchronousFull ? .full : .normal
+        options.secureDelete = true
+        do {
+            try db.countWALInsteadOfCheckpointing()
+            return try WALCheckpointer(path: config.databasePath, options: options) { problem in
+                logger.warning("storage.checkpoint_failed", ["error": problem])
+            }
+        } catch {
+            throw StartupError("cannot open a second connection to \(config.databasePath) for checkpoints: \(error)")
+        }
     }
 
     /// Every problem in the social map the config names, each with its JSON path, so `--check-config` catches

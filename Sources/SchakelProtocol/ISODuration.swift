@@ -52,9 +52,17 @@ public struct ISODuration: Sendable, Equatable, Hashable, CustomStringConvertibl
     }
 
     /// A duration of whole seconds, written as `PT<n>S`.
+    ///
+    /// Built directly rather than parsed: the business calendar makes one for every reminder it schedules, and
+    /// the pattern match of ``init(_:)`` cost more than the rest of the deadline arithmetic.
     public init(seconds: Int) {
-        // "PT<n>S" always parses.
-        self = ISODuration("PT\(max(0, seconds))S")!
+        let seconds = max(0, seconds)
+        text = "PT\(seconds)S"
+        weeks = 0
+        days = 0
+        hours = 0
+        minutes = 0
+        secondsPart = Double(seconds)
     }
 
     public var description: String { text }

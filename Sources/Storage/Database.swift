@@ -17,6 +17,8 @@ public final class Database {
     private var statementCache: [String: Statement] = [:]
     /// Gives each open savepoint a distinct name.
     var savepointDepth = 0
+    /// The log's size as the WAL hook reports it (``countWALInsteadOfCheckpointing()``).
+    let walCounter = WALCounter()
 
     /// Opens (and unless read-only, creates) the database at `path` and applies `options`.
     ///

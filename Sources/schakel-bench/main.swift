@@ -22,6 +22,7 @@ let usage = """
       --open-referrals N the size of the restart measurement (default 1,000,000)
       --timers-only      only the timer queue and the restart figures
       --social-map       only the social map figures (national map: load, memory, matching)
+      --protocol-only    only the ceilings and the figures over the protocol (no map, timers, restart)
     """
 
 var smoke = false
@@ -32,6 +33,7 @@ var workload: Int?
 var pacedRateOverride: Double?
 var openReferralsOverride: Int?
 var timersOnly = false
+var protocolOnly = false
 var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("schakeld")
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -47,6 +49,7 @@ while !arguments.isEmpty {
     case "--paced-rate" where !arguments.isEmpty: pacedRateOverride = Double(arguments.removeFirst())
     case "--open-referrals" where !arguments.isEmpty: openReferralsOverride = Int(arguments.removeFirst())
     case "--timers-only": timersOnly = true
+    case "--protocol-only": protocolOnly = true
     case "--help", "-h":
         print(usage)
         exit(0)
@@ -255,6 +258,7 @@ let sizes =
 
     let status = daemon.stop()
     if status != 0 { throw BenchError("schakeld exited with status \(status) on SIGTERM") }
+    if protocolOnly { return table }
 
     try MapBench.run(smoke: smoke, into: &table)
 

@@ -26,3 +26,16 @@ import Testing
         #expect(ISODuration("PT5M")?.minutes == 5)
     }
 }
+
+@Suite struct ISODurationFromSecondsTests {
+    @Test func wholeSecondsAreTheSameDurationAsTheirTextParsed() throws {
+        for seconds in [0, 1, 59, 60, 3_599, 3_600, 86_399, 86_400, 604_800, 31_536_000, Int(Int32.max)] {
+            let parsed = try #require(ISODuration("PT\(seconds)S"))
+            #expect(ISODuration(seconds: seconds) == parsed, "\(seconds) s")
+        }
+    }
+
+    @Test func negativeSecondsBecomeZero() throws {
+        #expect(ISODuration(seconds: -5) == (try #require(ISODuration("PT0S"))))
+    }
+}
