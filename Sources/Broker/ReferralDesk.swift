@@ -622,9 +622,14 @@ final class ReferralDesk {
 
     /// An ACK or DECLINE answers the offer: it is never sent again.
     func confirmOffer(_ handoverID: String, at: String) throws {
+        // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log two
+        // random pages per referral (migration 7).
         try db.run(
-            "UPDATE outbox SET confirmed_at = ? WHERE handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL",
-            [.text(at), .text(handoverID)])
+            """
+            UPDATE outbox SET confirmed_at = ?
+            WHERE referral_id = (SELECT referral_id FROM handovers WHERE handover_id = ?)
+              AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+            """, [.text(at), .text(handoverID), .text(handoverID)])
     }
 
     // MARK: Helpers

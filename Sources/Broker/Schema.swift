@@ -279,5 +279,13 @@ enum Schema {
                 -- keeps the handovers they acknowledged, and STATUS must still say who holds them.
                 ALTER TABLE handovers ADD COLUMN contact_card TEXT;  -- canonical JSON of the ContactCard
                 """),
+        Migration(
+            version: 7,
+            sql: """
+                -- Every referral wrote two entries into this index at random places (handover ids are random), so
+                -- each dirtied its own page: two of the twenty or so pages a referral adds to the log. The one
+                -- query that used it finds an offer's message through the referral's few outbox rows instead.
+                DROP INDEX outbox_by_handover;
+                """),
     ]
 }

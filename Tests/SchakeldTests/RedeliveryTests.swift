@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import Storage
 import Testing
 
 /// The outbox: what the broker owes a peer comes again until the peer confirms it.
@@ -26,6 +27,35 @@ import Testing
         let welcome = try third.hello(as: "contact:schuldhulp-anna")
         #expect(welcome.body["pending"] == .number(0))
         #expect(try third.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }.isEmpty)
+    }
+
+    /// Migration 7 dropped the outbox's handover index (two random pages of log per referral); confirming an offer
+    /// must still find its row through an index, never by scanning every message ever sent.
+    @Test func anAcknowledgedOfferIsConfirmedThroughTheReferralsOutboxRows() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+
+        let rows = try PrivacyTests.query(
+            daemon, "SELECT confirmed_at FROM outbox WHERE message_id = ?",
+            [.text(offer.body["message_id"]!.stringValue!)])
+        #expect(rows.count == 1 && rows.first?.string("confirmed_at") != nil)
+        #expect(
+            try PrivacyTests.query(daemon, "SELECT name FROM sqlite_master WHERE name = 'outbox_by_handover'").isEmpty)
+        let plan = try PrivacyTests.query(
+            daemon,
+            """
+            EXPLAIN QUERY PLAN UPDATE outbox SET confirmed_at = ?
+            WHERE referral_id = (SELECT referral_id FROM handovers WHERE handover_id = ?)
+              AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+            """, [.text("x"), .text("h"), .text("h")]
+        ).compactMap { $0.string("detail") }
+        #expect(plan.contains { $0.contains("outbox USING INDEX outbox_by_referral") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
     }
 
     @Test func receivedConfirmsANoticeForGood() throws {
