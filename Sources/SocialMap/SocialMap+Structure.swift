@@ -152,43 +152,66 @@ extension SocialMap {
         ).enumerated().map { ($0.element, $0.offset) })
 
     static func isCBSCode(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        return b.count == 6 && b[0] == UInt8(ascii: "G") && b[1] == UInt8(ascii: "M") && b[2...].allSatisfy(isDigit)
+        utf8(s) { b in
+            b.count == 6 && b[0] == UInt8(ascii: "G") && b[1] == UInt8(ascii: "M") && b[2...].allSatisfy(isDigit)
+        }
     }
 
     /// `^(org|contact):[a-z0-9][a-z0-9-]{0,99}$` for the given prefix.
     static func isID(_ s: String, prefix: String) -> Bool {
         guard s.hasPrefix(prefix) else { return false }
-        let rest = Array(s.utf8.dropFirst(prefix.utf8.count))
-        guard let first = rest.first, rest.count <= 100, isLowerOrDigit(first) else { return false }
-        return rest.allSatisfy { isLowerOrDigit($0) || $0 == UInt8(ascii: "-") }
+        return utf8(s) { b in
+            let rest = b.dropFirst(prefix.utf8.count)
+            guard let first = rest.first, rest.count <= 100, isLowerOrDigit(first) else { return false }
+            return rest.allSatisfy { isLowerOrDigit($0) || $0 == UInt8(ascii: "-") }
+        }
     }
 
     /// `^[a-z][a-z_]*$`, at most 64 characters.
     static func isDomainID(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard let first = b.first, b.count <= 64, isLower(first) else { return false }
-        return b.allSatisfy { isLower($0) || $0 == UInt8(ascii: "_") }
+        utf8(s) { b in
+            guard let first = b.first, b.count <= 64, isLower(first) else { return false }
+            return b.allSatisfy { isLower($0) || $0 == UInt8(ascii: "_") }
+        }
     }
 
     /// `^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`
     static func isLanguage(_ s: String) -> Bool {
-        let parts = s.split(separator: "-", omittingEmptySubsequences: false).map { Array($0.utf8) }
-        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy(isLetter) else { return false }
-        return parts.dropFirst().allSatisfy {
-            (2...8).contains($0.count) && $0.allSatisfy { isLetter($0) || isDigit($0) }
+        // One pass over the bytes: splitting into arrays cost more than the rest of a contact's checks.
+        utf8(s) { b in
+            var length = 0  // of the part being read
+            var first = true  // whether that is the language, before any '-'
+            for byte in b {
+                if byte == UInt8(ascii: "-") {
+                    guard first ? (2...3).contains(length) : (2...8).contains(length) else { return false }
+                    first = false
+                    length = 0
+                } else {
+                    guard isLetter(byte) || (!first && isDigit(byte)) else { return false }
+                    length += 1
+                }
+            }
+            return first ? (2...3).contains(length) : (2...8).contains(length)
         }
     }
 
     /// `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
     static func isDate(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        return b.count == 10 && b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-")
-            && b.enumerated().allSatisfy { $0.offset == 4 || $0.offset == 7 || isDigit($0.element) }
+        utf8(s) { b in
+            b.count == 10 && b[4] == UInt8(ascii: "-") && b[7] == UInt8(ascii: "-")
+                && b.enumerated().allSatisfy { $0.offset == 4 || $0.offset == 7 || isDigit($0.element) }
+        }
     }
 
     static func isMoment(_ s: String) -> Bool {
         isDate(s) ? Absence.moment(s, endOfDay: false) != nil : RFC3339.parse(s) != nil
+    }
+
+    /// `body` over the UTF-8 of `s` in place: the checks run for every field of a national map, and copying each
+    /// string into an array first was most of their cost.
+    private static func utf8(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+        var s = s
+        return s.withUTF8(body)
     }
 
     private static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }

@@ -53,6 +53,13 @@ public struct SocialMap: Sendable {
 
     /// The document in `data`, or the first problem of syntax or shape with its path.
     static func decode(_ data: Data) -> Result<SocialMapDocument, SocialMapError> {
+        // A file that loads takes the shortcut (SocialMapReader.swift); any other takes the strict path below.
+        if let document = SocialMapReader.read(data) { return .success(document) }
+        return decodeStrictly(data)
+    }
+
+    /// ``decode(_:)`` without the shortcut: what finds and reports every problem of syntax or shape.
+    static func decodeStrictly(_ data: Data) -> Result<SocialMapDocument, SocialMapError> {
         // The strict parser first: JSONDecoder alone would overflow the stack on a deeply
         // nested file and keep the last of two equal keys without a word. The parsed tree is then
         // decoded as it is, not parsed a second time.
@@ -138,6 +145,12 @@ public struct SocialMap: Sendable {
 
     /// Every problem in the bytes of a social map file (see ``problems(contentsOf:)``).
     public static func problems(data: Data) -> [SocialMapError] {
+        if let document = SocialMapReader.read(data) { return problems(in: document) }
+        return problemsStrictly(data: data)
+    }
+
+    /// ``problems(data:)`` without the shortcut.
+    static func problemsStrictly(data: Data) -> [SocialMapError] {
         let json: JSONValue
         do {
             json = try JSONValue.parse(data)
@@ -146,7 +159,7 @@ public struct SocialMap: Sendable {
         }
         let shape = structuralProblems(json)
         if !shape.isEmpty { return shape }
-        switch decode(data) {
+        switch decodeStrictly(data) {
         case .failure(let problem): return [problem]
         case .success(let document): return problems(in: document)
         }
@@ -185,7 +198,9 @@ public struct SocialMap: Sendable {
             }
         }
         let domains = Set(document.domains.map(\.id))
+        // Reserved up front: growing them one by one moved every contact several times.
         var organizations: [String: Organization] = [:]
+        organizations.reserveCapacity(document.organizations.count)
         for (i, org) in document.organizations.enumerated() {
             let path = "organizations[\(i)]"
             guard org.id.hasPrefix("org:") else {
@@ -218,6 +233,7 @@ public struct SocialMap: Sendable {
             register(org.publicKeys, of: org.id, at: path)
         }
         var contacts: [String: ContactPerson] = [:]
+        contacts.reserveCapacity(document.contacts.count)
         for (i, contact) in document.contacts.enumerated() {
             let path = "contacts[\(i)]"
             guard contact.id.hasPrefix("contact:") else {
