@@ -51,6 +51,16 @@ final class DaemonProcess {
         return 0
     }
 
+    /// Bytes the daemon has sent towards storage so far (`write_bytes` of /proc/<pid>/io: pages it dirtied in
+    /// files, its checkpointer thread's included), the measure of write amplification; nil where unreadable.
+    func storageBytesWritten() -> Int? {
+        guard let io = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8) else { return nil }
+        for line in io.split(separator: "\n") where line.hasPrefix("write_bytes:") {
+            return line.split(separator: " ").last.flatMap { Int($0) }
+        }
+        return nil
+    }
+
     /// CPU seconds (user + system) the daemon has used so far, from /proc/<pid>/stat.
     func cpuSeconds() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
