@@ -9,7 +9,7 @@ enum TimerChange: Sendable, Equatable {
     case cancel(id: String)
 }
 
-/// The kinds of timer the desk sets. The row's id is `kind:handover_id`, so each handover has
+/// The kinds of timer the desk sets. The row's id is `handover_id:kind` (``id(for:)``), so each handover has
 /// at most one timer of each kind.
 enum TimerKind: String, Sendable {
     /// Remind the contact that the offer waits for an answer.
@@ -26,7 +26,7 @@ enum TimerKind: String, Sendable {
     case nazorgFinal = "nazorg_final"
     /// A waiting need's absent candidate is back: try to offer it again.
     case absenceEnd = "absence_end"
-    /// The consent's `expires_at`: withdraw the referral (a referral timer, `consent_expiry:<referral_id>`).
+    /// The consent's `expires_at`: withdraw the referral (a referral timer, `<referral_id>:consent_expiry`).
     case consentExpiry = "consent_expiry"
     /// The retention period after the referral closed has passed: purge its personal data (a referral timer).
     case retention
@@ -36,8 +36,16 @@ enum TimerKind: String, Sendable {
         .ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal, .absenceEnd,
     ]
 
-    /// Timers of a whole referral: their id is `kind:referral_id` and their row has no handover.
+    /// Timers of a whole referral: their id is `referral_id:kind` and their row has no handover.
     static let referralKinds: [TimerKind] = [.consentExpiry, .retention]
+
+    /// The timer's id: its handover's (or referral's) id, then the kind.
+    ///
+    /// Subject first, so that the timers of one handover sit side by side in the primary key's index: scheduling
+    /// or cancelling a reminder and an expiry dirties one page, not two at random places (migration 8).
+    func id(for subject: String) -> String {
+        "\(subject):\(rawValue)"
+    }
 }
 
 /// The deadline chain of issue 4: offers carry an acknowledgement deadline, a reminder goes out
@@ -64,7 +72,7 @@ extension ReferralDesk {
     /// Drops every pending timer of a handover that was answered or withdrawn.
     func cancelTimers(forHandover handoverID: String) throws {
         for kind in TimerKind.all {
-            let id = "\(kind.rawValue):\(handoverID)"
+            let id = kind.id(for: handoverID)
             try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
             if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
         }
@@ -122,7 +130,7 @@ extension ReferralDesk {
     }
 
     func insertTimer(_ kind: TimerKind, referralID: String, handoverID: String, due: Date) throws {
-        let id = "\(kind.rawValue):\(handoverID)"
+        let id = kind.id(for: handoverID)
         try db.run(
             "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)",
             [.text(id), .text(kind.rawValue), .text(referralID), .text(handoverID), .real(due.timeIntervalSince1970)])

@@ -278,7 +278,7 @@ extension ReferralDesk {
     }
 
     private func deleteTimer(_ kind: TimerKind, _ handoverID: String) throws {
-        let id = "\(kind.rawValue):\(handoverID)"
+        let id = kind.id(for: handoverID)
         try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
         if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
     }

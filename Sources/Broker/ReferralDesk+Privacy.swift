@@ -333,7 +333,7 @@ extension ReferralDesk {
     }
 
     func insertReferralTimer(_ kind: TimerKind, referralID: String, due: Date) throws {
-        let id = "\(kind.rawValue):\(referralID)"
+        let id = kind.id(for: referralID)
         try db.run(
             "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, NULL, ?)",
             [.text(id), .text(kind.rawValue), .text(referralID), .real(due.timeIntervalSince1970)])
@@ -341,7 +341,7 @@ extension ReferralDesk {
     }
 
     func deleteReferralTimer(_ kind: TimerKind, referralID: String) throws {
-        let id = "\(kind.rawValue):\(referralID)"
+        let id = kind.id(for: referralID)
         try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
         if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
     }

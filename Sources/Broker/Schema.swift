@@ -98,7 +98,7 @@ enum Schema {
                 CREATE INDEX handovers_by_contact ON handovers(contact, state);
 
                 CREATE TABLE timers (
-                    timer_id    TEXT PRIMARY KEY,  -- kind:handover_id
+                    timer_id    TEXT PRIMARY KEY,  -- kind:handover_id (handover_id:kind since migration 8)
                     kind        TEXT NOT NULL,
                     referral_id TEXT NOT NULL REFERENCES referrals(referral_id),
                     handover_id TEXT,
@@ -286,6 +286,15 @@ enum Schema {
                 -- each dirtied its own page: two of the twenty or so pages a referral adds to the log. The one
                 -- query that used it finds an offer's message through the referral's few outbox rows instead.
                 DROP INDEX outbox_by_handover;
+                """),
+        Migration(
+            version: 8,
+            sql: """
+                -- Timer ids become subject:kind (they were kind:subject), so that a handover's reminder and expiry
+                -- share a page of the primary key's index instead of dirtying one page each at random places.
+                -- A kind never contains ':'; the subject (a handover or referral id) may not be assumed not to.
+                UPDATE timers SET timer_id = substr(timer_id, length(kind) + 2) || ':' || kind
+                WHERE timer_id = kind || ':' || substr(timer_id, length(kind) + 2);
                 """),
     ]
 }

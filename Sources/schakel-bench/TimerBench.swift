@@ -20,7 +20,7 @@ enum TimerBench {
     static func queue(count: Int, into table: inout Table) {
         let base = Date(timeIntervalSince1970: 1_800_000_000)
         var rng = SystemRandomNumberGenerator()
-        let ids = (0..<count).map { "ack_expiry:ho-\(UUID().uuidString.lowercased())-\($0)" }
+        let ids = (0..<count).map { "ho-\(UUID().uuidString.lowercased())-\($0):ack_expiry" }
         let dues = (0..<count).map { _ in base.addingTimeInterval(Double.random(in: 0..<8_000_000, using: &rng)) }
         let before = ownResidentBytes()
         var queue = TimerQueue<String>()
@@ -120,7 +120,7 @@ enum TimerBench {
                         try db.run(
                             "INSERT INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)",
                             [
-                                .text("\(kind):\(ho)"), .text(kind), .text(ref), .text(ho),
+                                .text("\(ho):\(kind)"), .text(kind), .text(ref), .text(ho),
                                 .real(due + Double(i % 86_400) + offset),
                             ])
                     }

@@ -470,7 +470,7 @@ struct CrashLoop {
             """
             SELECT h.handover_id FROM handovers h
             WHERE h.state = 'offered'
-              AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.timer_id = 'ack_expiry:' || h.handover_id)
+              AND NOT EXISTS (SELECT 1 FROM timers t WHERE t.timer_id = h.handover_id || ':ack_expiry')
             """)
         try expectNone(
             "acknowledged handover without a nazorg deadline",
