@@ -86,7 +86,7 @@ import Testing
             }
         }
         open["contact:not-on-this-map"] = 3
-        let load = ContactLoad(map: map, open: open, lastOffered: lastOffered)
+        var load = ContactLoad(map: map, open: open, lastOffered: lastOffered)
         let matcher = Matcher(map: map)
         let reference = Reference(map: map)
         let domains = document.domains.map(\.id)
@@ -96,6 +96,22 @@ import Testing
         var chosenCount = 0
         var withRunnerUp = 0
         for n in 0..<3_000 {
+            // The load changes between matches as the desk's does (offers, releases, rollbacks): the copies matching
+            // walks must follow every change.
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                let contact = document.contacts.randomElement(using: &rng)!
+                if Bool.random(using: &rng) {
+                    let count = Int.random(in: 0...contact.capacity, using: &rng)
+                    open[contact.id] = count
+                    load.setOpen(count, for: contact.id)
+                } else {
+                    let moment =
+                        Int.random(in: 0..<4, using: &rng) == 0
+                        ? nil : now.addingTimeInterval(-3_600 * Double(Int.random(in: 0...48, using: &rng)))
+                    lastOffered[contact.id] = moment
+                    load.setLastOffered(moment, for: contact.id)
+                }
+            }
             let domain = domains[Int.random(in: 0..<domains.count, using: &rng)]
             let scopes: [ShareScope]
             switch n % 4 {
