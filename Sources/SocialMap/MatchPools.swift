@@ -20,13 +20,24 @@ struct MatchPools: Sendable {
 
     /// Each pool by its key, `"domain GM0344"`, national contacts under `"domain *"`.
     let pools: [String: Pool]
-    /// Per position, the member's place, organisation index, capacity and accepted urgencies (see ``MatchIndex``).
+    /// Per position, what the walk reads for every member, in one record (one stream of memory, not three).
+    let traits: [Traits]
+    /// Per position, what is read for some members or some requests only: the place (for those that could rank
+    /// first), the organisation index (for a consent that names organisations), the domains (for a referral with
+    /// other needs), all language bits (for a language beyond the first 16).
     let place: [Int32]
     let organization: [Int32]
-    let capacity: [Int32]
-    let urgencies: [UInt8]
-    let languages: [UInt64]
     let domains: [UInt64]
+    let languages: [UInt64]
+
+    /// A member as the walk's filters and first ranking keys see it (see ``MatchIndex/Entry``), in 8 bytes: the
+    /// walk's time on a pool not in cache goes by the bytes it reads.
+    struct Traits {
+        var capacity: Int32
+        /// The first 16 language bits (``MatchIndex/languageBits``): a map seldom has more languages.
+        var languages: UInt16
+        var urgencies: UInt8
+    }
     /// The absence periods of the members who have any, pool by pool, by position and then start: few enough that
     /// matching checks them before the walk instead of testing every member for an absence.
     let absentee: [Int32]
@@ -44,8 +55,7 @@ struct MatchPools: Sendable {
         var layout: [String: Pool] = [:]
         var place: [Int32] = []
         var organization: [Int32] = []
-        var capacity: [Int32] = []
-        var urgencies: [UInt8] = []
+        var traits: [Traits] = []
         var languages: [UInt64] = []
         var domains: [UInt64] = []
         var absentee: [Int32] = []
@@ -53,8 +63,7 @@ struct MatchPools: Sendable {
         var absenceEnd: [Double] = []
         place.reserveCapacity(total)
         organization.reserveCapacity(total)
-        capacity.reserveCapacity(total)
-        urgencies.reserveCapacity(total)
+        traits.reserveCapacity(total)
         languages.reserveCapacity(total)
         domains.reserveCapacity(total)
         for key in pools.keys.sorted() {
@@ -71,8 +80,10 @@ struct MatchPools: Sendable {
                 }
                 place.append(p)
                 organization.append(entry.organization)
-                capacity.append(entry.capacity)
-                urgencies.append(entry.urgencies)
+                traits.append(
+                    Traits(
+                        capacity: entry.capacity, languages: UInt16(truncatingIfNeeded: entry.languages),
+                        urgencies: entry.urgencies))
                 languages.append(entry.languages)
                 domains.append(entry.domains)
             }
@@ -81,8 +92,7 @@ struct MatchPools: Sendable {
         self.pools = layout
         self.place = place
         self.organization = organization
-        self.capacity = capacity
-        self.urgencies = urgencies
+        self.traits = traits
         self.languages = languages
         self.domains = domains
         self.absentee = absentee

@@ -97,29 +97,69 @@ extension Matcher {
         }
 
         /// Applies the filters to every member of `pool` and ranks those left.
+        ///
+        /// The hot loop of matching: it runs for every member of the biggest pools, so it reads columns held in
+        /// locals (kept in registers, not reloaded through `self`), reads a member's last offer and place only when
+        /// the member could make the podium, and counts in locals written back once.
         mutating func visit(_ pool: MatchPools.Pool) {
             let skipped = skippedMembers(of: pool)
+            let (organization, lastOffered, place) = (pools.organization, load.poolLastOffered, pools.place)
+            let criteria = criteria
+            let (everyone, urgency) = (criteria.everyone, criteria.urgency)
+            // The common language checks as a bit test on the record; other languages and other needs ask `head`.
+            var (speaksAll, languageBit, slowHead) = (false, UInt16(0), !criteria.otherDomains.isEmpty)
+            switch criteria.language {
+            case .any: speaksAll = true
+            case .bit(let bit) where bit <= UInt16.max: languageBit = UInt16(bit)
+            case .bit, .list: slowHead = true
+            }
+            var podium = podium
+            var (byConsent, byUrgency, full, qualified) = (0, 0, 0, 0)
             var nextSkipped = skipped.first ?? Int.max
             var s = 0
-            let everyone = criteria.everyone
-            let urgency = criteria.urgency
-            for i in pool.members {
-                if i == nextSkipped {
-                    s += 1
-                    nextSkipped = s < skipped.count ? skipped[s] : Int.max
-                    continue
-                }
-                if !everyone && !criteria.permits(pools.organization[i]) {
-                    removedByConsent += 1
-                } else if pools.urgencies[i] & urgency == 0 {
-                    removedByUrgency += 1
-                } else if load.poolOpen[i] >= pools.capacity[i] {
-                    removedAsFull += 1
-                } else {
-                    qualified += 1
-                    podium.offer(ranked(at: i, sameReferral: false, deputy: false))
+            pools.traits.withUnsafeBufferPointer { traits in
+                load.poolOpen.withUnsafeBufferPointer { open in
+                    for i in pool.members {
+                        if i == nextSkipped {
+                            s += 1
+                            nextSkipped = s < skipped.count ? skipped[s] : Int.max
+                            continue
+                        }
+                        if !everyone && !criteria.permits(organization[i]) {
+                            byConsent += 1
+                            continue
+                        }
+                        let member = traits[i]
+                        if member.urgencies & urgency == 0 {
+                            byUrgency += 1
+                            continue
+                        }
+                        let (o, c) = (open[i], member.capacity)
+                        if o >= c {
+                            full += 1
+                            continue
+                        }
+                        qualified += 1
+                        // Most candidates lose to the runner-up on the keys before the rotation: decide that first.
+                        let head =
+                            slowHead
+                            ? head(at: i, sameReferral: false, deputy: false)
+                            : (speaksAll || member.languages & languageBit != 0 ? 2 : 0)
+                        let second = podium.second
+                        if head < second.head { continue }
+                        if head == second.head && Int(o) * Int(max(second.capacity, 1)) > Int(second.open) * Int(c) {
+                            continue
+                        }
+                        podium.offer(
+                            Ranked(head: head, open: o, capacity: c, lastOffered: lastOffered[i], place: place[i]))
+                    }
                 }
             }
+            self.podium = podium
+            removedByConsent += byConsent
+            removedByUrgency += byUrgency
+            removedAsFull += full
+            self.qualified += qualified
         }
 
         /// The positions in `pool` of the members declined before or away, counted here and skipped by the walk,
@@ -140,7 +180,7 @@ extension Matcher {
                 last = i
                 let place = pools.place[i]
                 guard criteria.permits(pools.organization[i]), !criteria.isExcluded(place),
-                    pools.urgencies[i] & criteria.urgency != 0
+                    pools.traits[i].urgencies & criteria.urgency != 0
                 else { continue }
                 skipped.append(i)
                 absent.append(place)
@@ -150,10 +190,9 @@ extension Matcher {
             return skipped
         }
 
-        /// The ranking fields of the member at position `i`.
+        /// The keys before the load of the member at position `i` (``Ranked/head``).
         @inline(__always)
-        func ranked(at i: Int, sameReferral: Bool, deputy: Bool) -> Ranked {
-            let place = pools.place[i]
+        func head(at i: Int, sameReferral: Bool, deputy: Bool) -> Int {
             var covered = 0
             if !criteria.otherDomains.isEmpty {
                 let domains = pools.domains[i]
@@ -163,12 +202,16 @@ extension Matcher {
             switch criteria.language {
             case .any: speaks = true
             case .bit(let bit): speaks = pools.languages[i] & bit != 0
-            case .list(let language): speaks = index.languageLists[Int(place)].contains(language)
+            case .list(let language): speaks = index.languageLists[Int(pools.place[i])].contains(language)
             }
-            return Ranked(
-                head: Ranked.head(sameReferral: sameReferral, covered: covered, speaks: speaks, deputy: deputy),
-                open: load.poolOpen[i], capacity: pools.capacity[i], lastOffered: load.poolLastOffered[i],
-                place: place)
+            return Ranked.head(sameReferral: sameReferral, covered: covered, speaks: speaks, deputy: deputy)
+        }
+
+        /// The ranking fields of the member at position `i`.
+        func ranked(at i: Int, sameReferral: Bool, deputy: Bool) -> Ranked {
+            Ranked(
+                head: head(at: i, sameReferral: sameReferral, deputy: deputy), open: load.poolOpen[i],
+                capacity: pools.traits[i].capacity, lastOffered: load.poolLastOffered[i], place: pools.place[i])
         }
 
         /// Ranks `place` again with the keys the walk left out (same referral, deputy), when it qualified.
@@ -176,8 +219,8 @@ extension Matcher {
             for pool in candidatePools {
                 guard let i = pools.position(of: place, in: pool) else { continue }
                 guard criteria.permits(pools.organization[i]), !criteria.isExcluded(place),
-                    pools.urgencies[i] & criteria.urgency != 0, !absent.contains(place),
-                    load.poolOpen[i] < pools.capacity[i]
+                    pools.traits[i].urgencies & criteria.urgency != 0, !absent.contains(place),
+                    load.poolOpen[i] < pools.traits[i].capacity
                 else { return }
                 podium.lift(ranked(at: i, sameReferral: sameReferral, deputy: deputy))
                 return
