@@ -75,7 +75,7 @@ public struct Matcher: Sendable {
             now: now.timeIntervalSinceReferenceDate)
         walk.visit(local)
         walk.visit(national)
-        // Same referral first, then deputies: each lift can only raise a candidate's rank.
+        // Members of the same referral and deputies of the absent, each lifted once with both of its keys.
         let sameReferral = Set(request.sameReferral.compactMap { index.places[$0] })
         let deputies = Set(walk.absent.map { index.entries[Int($0)].deputy }.filter { $0 >= 0 })
         for place in sameReferral.union(deputies).sorted() {
