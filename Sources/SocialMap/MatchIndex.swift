@@ -29,12 +29,6 @@ struct MatchIndex: Sendable {
     let languageLists: [[String]]
     let absences: [[AbsencePeriod]]
 
-    /// A pool member: its place and its entry, together.
-    struct Member {
-        var place: Int32
-        var entry: Entry
-    }
-
     struct Entry {
         var organization: Int32
         var capacity: Int32

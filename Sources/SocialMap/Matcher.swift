@@ -58,87 +58,53 @@ public struct Matcher: Sendable {
     }
 
     /// Matches one need at `now`. `load` must have been built for this matcher's map.
+    ///
+    /// One walk over the local and the national pool (``MatchPools``) applies the filters and keeps the best two
+    /// candidates as it goes. The few members a request singles out are handled around the walk instead of being
+    /// looked for in it: those declined before and those away are found first (by binary search and in the pool's
+    /// short list of absences) and skipped; those of the same referral and the deputies of the absent are lifted
+    /// afterwards, which can only move them up, so the best two stay right.
     public func match(_ request: MatchRequest, load: ContactLoad, now: Date) -> MatchResult {
         precondition(load.identity === map.index.identity, "the ContactLoad was built for another social map")
         let index = map.index
-        var removed = Dictionary(uniqueKeysWithValues: MatchFilter.allCases.map { ($0.rawValue, 0) })
         let inDomain = map.contactCount(in: request.domain)
-        let (local, national) = map.candidates(serving: request.domain, in: request.municipality)
-        removed[MatchFilter.domain.rawValue] = map.contacts.count - inDomain
-        removed[MatchFilter.municipality.rawValue] = inDomain - local.count - national.count
-        // Everything the filters compare, turned into places and bits once per request.
-        let consented = Consented(request.consent, domain: request.domain, index: index)
-        let excluded = Set(request.excluding.compactMap { index.places[$0] })
-        let urgency = MatchIndex.bit(request.urgency)
-        var (consent, declined, urgencyRemoved, absentCount, full) = (0, 0, 0, 0, 0)
-        var qualified: [Int32] = []
-        qualified.reserveCapacity(local.count + national.count)
-        var absent: [Int32] = []
-        var retryAt: Date?
-        for pool in [local, national] {
-            pool.withUnsafeBufferPointer { members in
-                for member in members {
-                    let (place, entry) = (member.place, member.entry)
-                    if !consented.permits(entry.organization) {
-                        consent += 1
-                    } else if !excluded.isEmpty && excluded.contains(place) {
-                        declined += 1
-                    } else if entry.urgencies & urgency == 0 {
-                        urgencyRemoved += 1
-                    } else if entry.absenceSlot >= 0, let absence = index.absence(slot: entry.absenceSlot, now) {
-                        absentCount += 1
-                        absent.append(place)
-                        retryAt = min(retryAt ?? absence.end, absence.end)
-                    } else if load.open(at: place) >= entry.capacity {
-                        full += 1
-                    } else {
-                        qualified.append(place)
-                    }
-                }
-            }
-        }
-        removed[MatchFilter.consent.rawValue] = consent
-        removed[MatchFilter.declinedBefore.rawValue] = declined
-        removed[MatchFilter.urgency.rawValue] = urgencyRemoved
-        removed[MatchFilter.absent.rawValue] = absentCount
-        removed[MatchFilter.capacity.rawValue] = full
-        // Only the comparison fields per candidate; the full ranking keys (with formatted times) are built for
-        // the chosen one and the runner-up alone.
-        let deputies = Set(absent.map { index.entries[Int($0)].deputy }.filter { $0 >= 0 })
+        let local = map.matchPools.pool(request.domain, request.municipality)
+        let national = map.matchPools.pool(request.domain, "*")
+        var walk = Walk(
+            pools: map.matchPools, load: load, criteria: Criteria(request, index: index), index: index,
+            now: now.timeIntervalSinceReferenceDate)
+        walk.visit(local)
+        walk.visit(national)
+        // Members of the same referral and deputies of the absent, each lifted once with both of its keys.
         let sameReferral = Set(request.sameReferral.compactMap { index.places[$0] })
-        let otherDomains = request.otherDomains.map { index.domainBits[$0] ?? 0 }
-        let language = request.language?.lowercased()
-        // A language nobody on the map speaks has no bit: then nobody speaks it, which is what a zero bit says.
-        let languageBit = language.flatMap { l in index.languageBits.map { $0[l] ?? 0 } }
-        var best: Ranked?
-        var second: Ranked?
-        for place in qualified {
-            let entry = index.entries[Int(place)]
-            let slot = load.slot(at: place)
-            let candidate = Ranked(
-                place: place, sameReferral: !sameReferral.isEmpty && sameReferral.contains(place),
-                otherNeedsCovered: otherDomains.isEmpty
-                    ? 0 : otherDomains.reduce(0) { $0 + (entry.domains & $1 != 0 ? 1 : 0) },
-                speaksLanguage: language.map { index.speaks(place, $0, bit: languageBit) } ?? true,
-                isDeputy: !deputies.isEmpty && deputies.contains(place), open: slot.open, capacity: entry.capacity,
-                lastOffered: slot.lastOffered)
-            if let b = best, !candidate.ranksBefore(b) {
-                if second.map({ candidate.ranksBefore($0) }) ?? true { second = candidate }
-            } else {
-                second = best
-                best = candidate
-            }
+        let deputies = Set(walk.absent.map { index.entries[Int($0)].deputy }.filter { $0 >= 0 })
+        for place in sameReferral.union(deputies).sorted() {
+            walk.lift(
+                place, in: [local, national], sameReferral: sameReferral.contains(place),
+                deputy: deputies.contains(place))
         }
+        let removed: [String: Int] = [
+            MatchFilter.domain.rawValue: map.contacts.count - inDomain,
+            MatchFilter.municipality.rawValue: inDomain - local.members.count - national.members.count,
+            MatchFilter.consent.rawValue: walk.removedByConsent,
+            MatchFilter.declinedBefore.rawValue: walk.removedAsDeclined,
+            MatchFilter.urgency.rawValue: walk.removedByUrgency,
+            MatchFilter.absent.rawValue: walk.absent.count,
+            MatchFilter.capacity.rawValue: walk.removedAsFull,
+        ]
+        let best = walk.qualified > 0 ? walk.podium.best : nil
+        let second = walk.qualified > 1 ? walk.podium.second : nil
         let chosen = best.map { map.sortedContacts[Int($0.place)] }
         func keys(_ r: Ranked?) -> RankingKeys? {
-            r.map { rankingKeys(place: $0.place, request: request, load: load, absent: absent) }
+            r.map { rankingKeys(place: $0.place, request: request, load: load, absent: walk.absent) }
         }
-        let waiting = chosen == nil && absentCount + full > 0
+        let waiting = chosen == nil && walk.absent.count + walk.removedAsFull > 0
         return MatchResult(
             chosen: chosen,
             explanation: MatchExplanation(
                 considered: map.contacts.count, removed: removed, chosen: keys(best), runnerUp: keys(second)),
-            isWaiting: waiting, retryAt: waiting ? retryAt : nil)
+            isWaiting: waiting,
+            retryAt: waiting ? walk.retryAt.map { Date(timeIntervalSinceReferenceDate: $0) } : nil)
     }
 
     /// Every candidate that passes the hard filters, best first.
@@ -168,58 +134,6 @@ public struct Matcher: Sendable {
             deputyFor: deputyFor, load: Double(open) / Double(max(contact.capacity, 1)), open: open,
             capacity: contact.capacity, lastOfferedAt: load.lastOffered(at: place).map(RFC3339.format),
             order: Int(place))
-    }
-
-    /// Which organisations a consent lets this need go to, as organisation indexes: all of them when it names
-    /// everyone or the need's domain, else the organisations it names.
-    struct Consented {
-        let everyone: Bool
-        let organizations: Set<Int32>
-
-        init(_ consent: Consent, domain: String, index: MatchIndex) {
-            var everyone = false
-            var organizations: Set<Int32> = []
-            for scope in consent.shareWith {
-                switch scope {
-                case .everyone: everyone = true
-                case .domain(let d): if d == domain { everyone = true }
-                case .organisation(let o): if let i = index.organizationIndex[o] { organizations.insert(i) }
-                }
-            }
-            self.everyone = everyone
-            self.organizations = organizations
-        }
-
-        func permits(_ organization: Int32) -> Bool {
-            everyone || organizations.contains(organization)
-        }
-    }
-
-    /// What ranking compares, without the strings of ``RankingKeys``: cheap to build for every candidate.
-    struct Ranked {
-        var place: Int32
-        var sameReferral: Bool
-        var otherNeedsCovered: Int
-        var speaksLanguage: Bool
-        var isDeputy: Bool
-        var open: Int32
-        var capacity: Int32
-        /// Seconds since the reference date, `-infinity` for never (which ranks first).
-        var lastOffered: Double
-
-        /// Whether this one ranks strictly before `other` (the order of ``RankingKeys``).
-        func ranksBefore(_ other: Ranked) -> Bool {
-            let (a, b) = (self, other)
-            if a.sameReferral != b.sameReferral { return a.sameReferral }
-            if a.otherNeedsCovered != b.otherNeedsCovered { return a.otherNeedsCovered > b.otherNeedsCovered }
-            if a.speaksLanguage != b.speaksLanguage { return a.speaksLanguage }
-            if a.isDeputy != b.isDeputy { return a.isDeputy }
-            // Cross-multiplied, so that 1/3 and 2/6 tie exactly.
-            let (la, lb) = (Int(a.open) * Int(max(b.capacity, 1)), Int(b.open) * Int(max(a.capacity, 1)))
-            if la != lb { return la < lb }
-            if a.lastOffered != b.lastOffered { return a.lastOffered < b.lastOffered }
-            return a.place < b.place
-        }
     }
 
     // MARK: The first cut's interface, kept for its tests

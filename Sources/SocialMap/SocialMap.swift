@@ -28,10 +28,8 @@ public struct SocialMap: Sendable {
     let keyOwners: [String: String]
     /// What matching reads per candidate, by place.
     let index: MatchIndex
-    /// The pools again, each member with its ``MatchIndex/Entry`` beside its place: matching walks a pool from
-    /// front to back instead of jumping into an array of every contact for each member, which on a national map
-    /// cost a cache miss per candidate.
-    let candidatePools: [String: [MatchIndex.Member]]
+    /// The pools again, laid out for matching's walk.
+    let matchPools: MatchPools
 
     /// Loads and checks a social map file.
     public init(contentsOf url: URL) throws {
@@ -123,9 +121,7 @@ public struct SocialMap: Sendable {
         let index = MatchIndex(
             sorted: sorted, domainVocabulary: document.domains.map(\.id), absencePeriods: periods)
         self.index = index
-        self.candidatePools = pools.mapValues { places in
-            places.map { MatchIndex.Member(place: $0, entry: index.entries[Int($0)]) }
-        }
+        self.matchPools = MatchPools(pools: pools, index: index)
     }
 
     /// Every problem in a social map file, each with its JSON path; empty when the file loads. A file that is not
@@ -342,13 +338,6 @@ public struct SocialMap: Sendable {
     /// national one, which never share a contact. Each is ascending; together they are not.
     func pools(serving domain: String, in municipality: String) -> (local: [Int32], national: [Int32]) {
         (pools["\(domain) \(municipality)"] ?? [], pools["\(domain) *"] ?? [])
-    }
-
-    /// ``pools(serving:in:)`` with each member's entry.
-    func candidates(serving domain: String, in municipality: String) -> (
-        local: [MatchIndex.Member], national: [MatchIndex.Member]
-    ) {
-        (candidatePools["\(domain) \(municipality)"] ?? [], candidatePools["\(domain) *"] ?? [])
     }
 
     /// The places of ``pools(serving:in:)`` as one ascending list.

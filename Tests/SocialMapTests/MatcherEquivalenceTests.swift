@@ -71,6 +71,23 @@ import Testing
     @Test func theIndexedMatcherChoosesAndExplainsLikeTheReference() throws {
         let document = NationalMap.generate(
             seed: 11, sizes: NationalMap.Sizes(municipalities: 25, organizations: 300, contacts: 1_500))
+        try compare(document, languages: ["nl", "EN", "ar", nil])
+    }
+
+    /// Languages past the 16 the walk tests in its record, and past the 64 that have bits at all, take other paths.
+    @Test(arguments: [20, 70])
+    func languagesBeyondTheFastBitsMatchLikeTheReference(languageCount: Int) throws {
+        var document = NationalMap.generate(
+            seed: 12, sizes: NationalMap.Sizes(municipalities: 10, organizations: 120, contacts: 600))
+        var rng = NationalMap.Generator(seed: 5)
+        let extra = (0..<languageCount).map { "x\($0)" }
+        for n in document.contacts.indices {
+            document.contacts[n].languages += (0..<3).map { _ in extra.randomElement(using: &rng)! }
+        }
+        try compare(document, languages: ["x\(languageCount - 1)", "X17", "nl", "x3", "zz", nil])
+    }
+
+    func compare(_ document: SocialMapDocument, languages: [String?]) throws {
         let map = try SocialMap(document: document)
         var rng = NationalMap.Generator(seed: 99)
         let now = Date(timeIntervalSince1970: 1_796_119_200)
@@ -86,7 +103,7 @@ import Testing
             }
         }
         open["contact:not-on-this-map"] = 3
-        let load = ContactLoad(map: map, open: open, lastOffered: lastOffered)
+        var load = ContactLoad(map: map, open: open, lastOffered: lastOffered)
         let matcher = Matcher(map: map)
         let reference = Reference(map: map)
         let domains = document.domains.map(\.id)
@@ -95,7 +112,24 @@ import Testing
         let municipalities = document.municipalities.map(\.code)
         var chosenCount = 0
         var withRunnerUp = 0
+        var speakersChosen = 0
         for n in 0..<3_000 {
+            // The load changes between matches as the desk's does (offers, releases, rollbacks): the copies matching
+            // walks must follow every change.
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                let contact = document.contacts.randomElement(using: &rng)!
+                if Bool.random(using: &rng) {
+                    let count = Int.random(in: 0...contact.capacity, using: &rng)
+                    open[contact.id] = count
+                    load.setOpen(count, for: contact.id)
+                } else {
+                    let moment =
+                        Int.random(in: 0..<4, using: &rng) == 0
+                        ? nil : now.addingTimeInterval(-3_600 * Double(Int.random(in: 0...48, using: &rng)))
+                    lastOffered[contact.id] = moment
+                    load.setLastOffered(moment, for: contact.id)
+                }
+            }
             let domain = domains[Int.random(in: 0..<domains.count, using: &rng)]
             let scopes: [ShareScope]
             switch n % 4 {
@@ -109,7 +143,7 @@ import Testing
                 domain: domain, municipality: municipalities[Int.random(in: 0..<municipalities.count, using: &rng)],
                 consent: Consent(givenAt: "2026-11-30T09:00:00Z", recordedBy: "test", shareWith: scopes),
                 urgency: Urgency.allCases[Int.random(in: 0..<3, using: &rng)],
-                language: ["nl", "EN", "ar", nil][Int.random(in: 0..<4, using: &rng)],
+                language: languages[Int.random(in: 0..<languages.count, using: &rng)],
                 excluding: Set((0..<Int.random(in: 0..<30, using: &rng)).map { _ in ids.randomElement(using: &rng)! }),
                 sameReferral: Set(
                     (0..<Int.random(in: 0..<30, using: &rng)).map { _ in ids.randomElement(using: &rng)! }),
@@ -126,11 +160,13 @@ import Testing
                 #expect(keys.lastOfferedAt == lastOffered[keys.contact].map(RFC3339.format))
             }
             if got.chosen != nil { chosenCount += 1 }
+            if got.explanation.chosen?.speaksLanguage == true && request.language != nil { speakersChosen += 1 }
             if got.explanation.runnerUp != nil { withRunnerUp += 1 }
         }
         // The comparison means something only if both outcomes happen often.
         #expect(chosenCount > 500 && chosenCount < 2_900)
         #expect(withRunnerUp > 300)
+        #expect(speakersChosen > 100)
     }
 
     @Test func aLoadBuiltForAnotherMapIsIgnoredByIdNotMisread() throws {
