@@ -25,8 +25,12 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
     public init<S: Sequence>(_ timers: S) where S.Element == (id: ID, due: Date) {
         heap.reserveCapacity(timers.underestimatedCount)
         positions.reserveCapacity(timers.underestimatedCount)
-        for timer in timers where positions[timer.id] == nil {
-            positions[timer.id] = heap.count
+        for timer in timers {
+            // One hash per timer: a start-up with two million of them spent a third of its time in this loop.
+            if let first = positions.updateValue(heap.count, forKey: timer.id) {
+                positions[timer.id] = first  // a repeated id keeps its first
+                continue
+            }
             heap.append(Entry(id: timer.id, due: timer.due, sequence: nextSequence))
             nextSequence += 1
         }

@@ -72,4 +72,18 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(cancelled)
         #expect(withCancel.count == 4_999)
     }
+
+    @Test func aRepeatedIDKeepsItsFirstDueTime() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var queue = TimerQueue([
+            (id: "a", due: t0.addingTimeInterval(30)), (id: "b", due: t0.addingTimeInterval(10)),
+            (id: "a", due: t0.addingTimeInterval(5)), (id: "c", due: t0.addingTimeInterval(20)),
+            (id: "b", due: t0.addingTimeInterval(40)),
+        ])
+        #expect(queue.count == 3)
+        #expect(queue.due(of: "a") == t0.addingTimeInterval(30))
+        #expect(queue.due(of: "b") == t0.addingTimeInterval(10))
+        #expect(queue.popDue(asOf: t0.addingTimeInterval(100)).map(\.id) == ["b", "c", "a"])
+        #expect(queue.isEmpty && !queue.cancel("a"))
+    }
 }
