@@ -243,7 +243,7 @@ final class ReferralDesk {
         }
         let at = now
         let needRef = NeedRef(index: needIndex, domain: need.domain)
-        let explanationText = try explanation.map { try CanonicalJSONEncoder.encodeString($0) }
+        let explanationText = try explanation.map { String(decoding: try $0.canonicalBytes(), as: UTF8.self) }
         let handoverID = waitingHandover ?? Identifier.make("ho")
         if let waitingHandover {
             guard let contact = chosen else {
