@@ -566,11 +566,10 @@ public final class BrokerServer {
         return result
     }
 
-    /// Fires every timer that is due, in due order, in one transaction with their effects;
-    /// returns how many fired.
+    /// Fires up to `limit` due timers, in due order, in one transaction with their effects; returns how many fired.
+    /// The loop passes ``timersPerTurn`` so that a backlog (after downtime, or a burst of deadlines) is worked off
+    /// between the peers' requests instead of before them.
     @discardableResult
-    /// Fires up to `limit` due timers in one transaction. The loop passes ``timersPerTurn`` so that a backlog (after
-    /// downtime, or a burst of deadlines) is worked off between the peers' requests instead of before them.
     func fireDueTimers(limit: Int = .max) -> Int {
         let due = timers.popDue(asOf: clock.now(), limit: limit)
         guard !due.isEmpty else { return 0 }
@@ -704,14 +703,17 @@ extension BrokerServer {
         }
     }
 
+    /// How every connection to the state database is opened: the configured durability, and `secure_delete` so
+    /// purged personal data does not linger in free pages.
+    static func databaseOptions(_ config: BrokerConfig) -> Database.Options {
+        Database.Options(synchronous: config.synchronousFull ? .full : .normal, secureDelete: true)
+    }
+
     static func openDatabase(_ config: BrokerConfig) throws -> Database {
         let path = config.databasePath
-        var options = Database.Options()
-        options.synchronous = config.synchronousFull ? .full : .normal
-        options.secureDelete = true  // purged personal data must not linger in free pages
         let db: Database
         do {
-            db = try Database(path: path, options: options)
+            db = try Database(path: path, options: databaseOptions(config))
         } catch {
             throw StartupError("cannot open the database \(path): \(error)")
         }
@@ -737,12 +739,9 @@ extension BrokerServer {
 
     /// Turns off the automatic checkpoint on the loop's connection and starts the thread that does it instead.
     static func startCheckpointer(_ db: Database, _ config: BrokerConfig, logger: Logger) throws -> WALCheckpointer {
-        var options = Database.Options()
-        options.synchronous = config.synchronousFull ? .full : .normal
-        options.secureDelete = true
         do {
             try db.countWALInsteadOfCheckpointing()
-            return try WALCheckpointer(path: config.databasePath, options: options) { problem in
+            return try WALCheckpointer(path: config.databasePath, options: databaseOptions(config)) { problem in
                 logger.warning("storage.checkpoint_failed", ["error": problem])
             }
         } catch {

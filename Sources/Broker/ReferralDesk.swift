@@ -725,7 +725,6 @@ final class ReferralDesk {
             ])
     }
 
-    /// A stored explanation, or nil when the column is empty or unreadable.
     /// A contact's card as stored with a handover: kept for the day the contact is no longer on the map.
     func storedCard(_ contact: ContactPerson) throws -> String {
         try CanonicalJSONEncoder.encodeString(card(contact))
@@ -736,6 +735,7 @@ final class ReferralDesk {
         h.string("contact_card").flatMap { try? SRPCoding.decoder.decode(ContactCard.self, from: Data($0.utf8)) }
     }
 
+    /// A stored explanation, or nil when the column is unreadable.
     func explanation(_ text: String) -> MatchExplanation? {
         try? SRPCoding.decoder.decode(MatchExplanation.self, from: Data(text.utf8))
     }

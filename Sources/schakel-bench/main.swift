@@ -64,6 +64,13 @@ func progress(_ text: String) {
     FileHandle.standardError.write(Data("schakel-bench: \(text)\n".utf8))
 }
 
+/// "; N KiB written per referral" for a note: the storage bytes the daemon wrote (the log and the checkpoint's copy
+/// into the database file) since `before`, per referral; empty when /proc says nothing or nothing was accepted.
+func writtenPerReferral(_ daemon: DaemonProcess, since before: Int?, referrals: Int) -> String {
+    guard let before, let after = daemon.storageBytesWritten(), referrals > 0 else { return "" }
+    return "; \((after - before) / 1_024 / referrals) KiB written per referral"
+}
+
 /// Sizes: the full run takes about a minute and a half; the smoke run a few seconds.
 struct Sizes {
     var ceilingSeconds: Double
@@ -168,10 +175,7 @@ let sizes =
         let writtenBefore = daemon.storageBytesWritten()
         let rate = try driver.closedLoop(adapterCount: 8, window: sizes.window, seconds: 3_600, limit: workload)
         let wall = Double(Clock.nanoseconds() - started) / 1e9
-        var written = ""
-        if let before = writtenBefore, let after = daemon.storageBytesWritten(), workload > 0 {
-            written = "; \((after - before) / 1_024 / workload) KiB written per referral"
-        }
+        let written = writtenPerReferral(daemon, since: writtenBefore, referrals: workload)
         table.add(
             "fixed workload: \(workload) referrals, 8 adapters", rate, "referrals/s",
             note: "daemon CPU \(Int((daemon.cpuSeconds() - cpuBefore) / wall * 100))%\(written)")
@@ -193,11 +197,7 @@ let sizes =
         let rate = try driver.closedLoop(adapterCount: count, window: sizes.window, seconds: sizes.intakeSeconds)
         let cpu = (daemon.cpuSeconds() - cpuBefore) / (Double(Clock.nanoseconds() - started) / 1e9)
         best = max(best, rate)
-        // Storage bytes per referral: the log, the checkpoint's copy into the database file, and nothing else.
-        var written = ""
-        if let before = writtenBefore, let after = daemon.storageBytesWritten(), driver.accepted > acceptedBefore {
-            written = "; \((after - before) / 1_024 / (driver.accepted - acceptedBefore)) KiB written per referral"
-        }
+        let written = writtenPerReferral(daemon, since: writtenBefore, referrals: driver.accepted - acceptedBefore)
         table.add(
             "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight", rate,
             "referrals/s", ceiling: sqlite100Ceiling,
