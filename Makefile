@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test
+.PHONY: deps build run test test-dates python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test
 
 ## deps: install libzmq, SQLite, libsodium and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -31,6 +31,16 @@ run: build
 test: deps python-venv
 	swift build --build-tests $(SWIFT_FLAGS)
 	SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python swift test --skip-build
+
+## test-dates: the whole suite, the daemons it starts included, under libfaketime at seven dates that break
+## careless code (a Saturday night, both DST switches, King's Day, New Year's Eve, a leap day, three years ahead;
+## Tests/Dates/run --list). TEST_DATE=NAME runs one; TEST_DATE=today the one .ci/run picks by the day of the year
+TEST_DATE ?= all
+test-dates: deps python-venv
+	@command -v faketime >/dev/null || { echo "installing faketime"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq faketime; }
+	swift build --build-tests $(SWIFT_FLAGS)
+	SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python Tests/Dates/run $(TEST_DATE)
 
 ## python-venv: a virtualenv in .build/python-venv with examples/python/requirements.txt (pyzmq from PyPI),
 ## made again only when the requirements change; fails when pip cannot install them

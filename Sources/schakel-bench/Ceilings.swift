@@ -2,15 +2,19 @@ import Dispatch
 import Foundation
 import SchakelProtocol
 import Storage
+import Synchronization
 import ZeroMQ
 
 /// The machine's own limits, measured in the same run as the figures they bound.
 enum Ceilings {
     /// DEALER↔ROUTER round trips per second with `frames` as the message, keeping `window` in
     /// flight; the ROUTER echoes on its own thread, like the daemon's loop but doing nothing else.
+    /// A `tcp://…:*` endpoint is bound on a port the kernel picks (a fixed port collided with other tests'
+    /// connections in the ephemeral range), and the dealer connects to the one it bound.
     static func zmqRoundTrips(endpoint: String, frames: [Data], window: Int, seconds: Double) throws -> Double {
         let ready = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
+        let bound = Mutex<String?>(nil)
         let thread = Thread {
             defer { done.signal() }
             do {
@@ -23,6 +27,8 @@ enum Ceilings {
                 try router.setReceiveHighWaterMark(1_000_000)
                 try router.setReceiveTimeout(milliseconds: 100)
                 try router.bind(endpoint)
+                let last = try router.lastEndpoint()
+                bound.withLock { $0 = last }
                 ready.signal()
                 while let message = try router.receive() {
                     if message.frames.count == 2 { break }  // the stop signal: routing id + one frame
@@ -35,6 +41,7 @@ enum Ceilings {
         }
         thread.start()
         ready.wait()
+        guard let endpoint = bound.withLock({ $0 }) else { throw BenchError("the echo router could not bind") }
         let context = try ZMQContext()
         defer { context.close() }
         let dealer = try context.socket(.dealer)

@@ -75,7 +75,17 @@ final class DaemonProcess {
     func stop() -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
         process.terminate()
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         return process.terminationStatus
+    }
+}
+
+extension Process {
+    /// `waitUntilExit()`, without turning the run loop while the child runs. Foundation's run loop on Linux never
+    /// wakes from its 50 ms wait under libfaketime (`make test-dates`), so the bench would wait forever; the
+    /// process's own monitor thread still notices the exit, so polling `isRunning` works under a fake clock too.
+    func waitUntilExitPolling() {
+        while isRunning { usleep(2_000) }
+        waitUntilExit()
     }
 }

@@ -15,7 +15,7 @@ import Testing
         try process.run()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         #expect(process.terminationStatus == 0, "\(errors)")
         for figure in [
             "ceiling: DEALER↔ROUTER round trips, ipc", "ceiling: DEALER↔ROUTER round trips, tcp loopback",

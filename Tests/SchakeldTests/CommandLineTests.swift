@@ -23,7 +23,7 @@ import Testing
         try process.run()
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         return Run(
             status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
             errors: String(decoding: errors, as: UTF8.self))
@@ -122,7 +122,7 @@ import Testing
         try process.run()
         defer {
             process.terminate()
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
         }
         let deadline = Date().addingTimeInterval(10)
         var answered = false

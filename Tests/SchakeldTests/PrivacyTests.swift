@@ -120,7 +120,10 @@ import Testing
     }
 
     @Test func aSchemaV4DatabaseIsUpgradedAndItsPersonalDataSealed() throws {
-        let daemon = try Daemon()
+        // The fixture's referral was accepted on Monday 23 November 2026 at 08:00 UTC, its offer to Bram due three
+        // days later: the daemon runs on the manual clock half an hour after the referral, whatever today's date,
+        // so the offer is still open (on the real clock it expired once the calendar passed 26 November).
+        let daemon = try Daemon(settings: ["clock": ["mode": "manual", "start": "2026-11-23T09:30:00+01:00"]])
         try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
         let fixture = Paths.packageRoot.appendingPathComponent("Tests/SchakeldTests/Fixtures/schema-v4.sql")
         do {

@@ -55,7 +55,7 @@ import ZeroMQ
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             let errors = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
             return (process.terminationStatus, text.split(separator: "\n").map(String.init), errors)

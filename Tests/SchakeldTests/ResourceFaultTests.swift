@@ -188,7 +188,7 @@ import ZeroMQ
         process.arguments = arguments
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         return process.terminationStatus
     }
 }

@@ -126,7 +126,7 @@ final class Daemon {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline { usleep(10_000) }
         guard !process.isRunning else { return nil }
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         self.process = nil
         return process.terminationStatus
     }
@@ -160,12 +160,12 @@ final class Daemon {
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         guard !process.isRunning else {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
             throw TestError("schakeld was expected to refuse to start but still ran after \(timeout) s:\n\(self.log())")
         }
         // Already reaped, but Foundation's Process keeps itself alive until its termination is seen on this
         // thread's run loop, which only waitUntilExit turns (LeakSanitizer found one Process per call).
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         return process.terminationStatus
     }
 
@@ -202,7 +202,7 @@ final class Daemon {
     func kill9() {
         guard let process else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         self.process = nil
     }
 
@@ -211,7 +211,7 @@ final class Daemon {
     func stop() -> Int32 {
         guard let process else { return 0 }
         process.terminate()
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         self.process = nil
         return process.terminationStatus
     }
@@ -254,7 +254,7 @@ final class Daemon {
     deinit {
         if let process {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()  // also for one that exited by itself: see startExpectingExit
+            process.waitUntilExitPolling()  // also for one that exited by itself: see startExpectingExit
         }
         try? FileManager.default.removeItem(at: directory)
     }
