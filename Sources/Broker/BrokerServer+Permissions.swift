@@ -27,8 +27,8 @@ extension BrokerServer {
         }
         if info.st_uid != geteuid() && info.st_uid != 0 {
             throw StartupError(
-                "the state directory \(path) belongs to uid \(info.st_uid), not to the daemon's user "
-                    + "(uid \(geteuid())); chown it to the user schakeld runs as")
+                "the state directory \(path) belongs to uid \(info.st_uid) (\(userName(info.st_uid))), not to the "
+                    + "daemon's user (uid \(geteuid()), \(userName(geteuid()))); run chown \(userName(geteuid())) \(path)")
         }
         var parent = url.deletingLastPathComponent()
         while parent.path != "/" && !parent.path.isEmpty {
@@ -43,6 +43,12 @@ extension BrokerServer {
             }
             parent = parent.deletingLastPathComponent()
         }
+    }
+
+    /// The user's login name from the password database, or the bare uid for a user it does not list.
+    private static func userName(_ uid: uid_t) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "\(uid)" }
+        return String(cString: name)
     }
 
     /// Binds an `ipc://` endpoint so that only this user can connect: the socket file is created under a umask of

@@ -81,6 +81,39 @@ import Testing
         #expect(anna.violations.isEmpty, "\(anna.violations)")
     }
 
+    /// An external id is the referrer's own case number, so it is unique per organisation only: another
+    /// organisation that happens to use the same one gets its own referral, never a `conflict` that tells it the
+    /// id exists elsewhere and never the other organisation's referral as a "duplicate".
+    @Test func twoOrganisationsMayUseTheSameExternalID() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let municipality = try daemon.connect(as: "org:gemeente-utrecht")
+        let shared = "CASE-\(UUID().uuidString.prefix(8))"
+        let referral = try Referrals.make(externalID: shared, needs: ["debt"])
+
+        let first = try gp.submit(referral)
+        let same = try municipality.submit(referral)  // the same body
+        let changed = try daemon.connect(as: "org:juridisch-loket").submit(
+            Referrals.setting("note", to: "Een andere verwijzing.", in: referral))
+        for accepted in [first, same, changed] {
+            #expect(accepted.command == "ACCEPTED")
+            #expect(accepted.body["duplicate"] == false)
+            #expect(accepted.body["external_id"] == .string(shared))
+        }
+        let ids = [first, same, changed].compactMap { $0.body["referral_id"]?.stringValue }
+        #expect(Set(ids).count == 3, "each organisation has its own referral: \(ids)")
+
+        // Each sees its own referral under the shared external id, and a resubmission is still a duplicate.
+        for (peer, referralID) in [(gp, ids[0]), (municipality, ids[1])] {
+            let status = try peer.request(.status, ["external_id": .string(shared)], expect: .referral)
+            #expect(status.body["referral_id"]?.stringValue == referralID)
+            let again = try peer.submit(referral)
+            #expect(again.body["duplicate"] == true)
+            #expect(again.body["referral_id"]?.stringValue == referralID)
+        }
+    }
+
     @Test func contactWhoConnectsLaterStillGetsTheOffer() throws {
         let daemon = try Daemon()
         try daemon.start()

@@ -113,6 +113,23 @@ import ZeroMQ
         try daemon.start()
     }
 
+    @Test func aStateDirectoryOwnedByAnotherUserIsRefused() throws {
+        let daemon = try Daemon()
+        let state = daemon.stateDirectory.path
+        try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: state)
+        // 65534 is nobody on Debian: a user the tests (run as root or not) never are.
+        #expect(chown(state, 65534, gid_t.max) == 0, "cannot chown \(state) for the test")
+        try Self.expectRefusal(daemon, "the state directory \(state) belongs to uid 65534")
+        let owner = getpwuid(65534).map { String(cString: $0.pointee.pw_name) } ?? "65534"
+        let me = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "\(geteuid())"
+        #expect(daemon.log().contains("(\(owner))"), "the owner is named: \(daemon.log())")
+        #expect(daemon.log().contains("chown \(me) \(state)"), "the chown to run is given: \(daemon.log())")
+        #expect(!FileManager.default.fileExists(atPath: daemon.databaseURL.path), "nothing was created in it")
+        #expect(chown(state, geteuid(), gid_t.max) == 0)
+        try daemon.start()
+    }
+
     @Test func aStateDirectoryUnderAWorldWritableDirectoryIsRefused() throws {
         let daemon = try Daemon()
         let open = daemon.directory.appendingPathComponent("open")
