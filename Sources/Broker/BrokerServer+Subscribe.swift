@@ -68,7 +68,7 @@ extension BrokerServer {
             externalID = referral.externalID
             let loadMark = desk.loadMark
             do {
-                let receipt = try db.savepoint {
+                let receipt = try db.savepointInTransaction {
                     try desk.submitPublished(from: organisation, referral: referral, canonicalBody: body)
                 }
                 if receipt.duplicate {
@@ -114,7 +114,7 @@ extension BrokerServer {
             ])
         if rejection.externalID != nil {
             do {
-                _ = try db.savepoint { try desk.enqueueRejection(to: organisation, rejection) }
+                _ = try db.savepointInTransaction { try desk.enqueueRejection(to: organisation, rejection) }
             } catch {
                 logger.error(
                     "storage.failed", ["command": "SUBMIT", "organisation": organisation, "error": "\(error)"])

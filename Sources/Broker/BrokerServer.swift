@@ -72,6 +72,10 @@ public final class BrokerServer {
     /// Connections whose session a reload dropped, with the reason their next message is refused with.
     var revokedSessions: [Data: String] = [:]
     private var closed = false
+    /// When a locked database was last logged, and how many batches met it since: one line per
+    /// ``lockLogInterval``, not one per batch.
+    private var lockLog: (last: ContinuousClock.Instant, batches: Int)?
+    static let lockLogInterval = Duration.seconds(10)
 
     /// The log's length (in pages) at which the checkpointer is asked to copy it: SQLite's own default.
     static let checkpointPages = 1_000
@@ -304,9 +308,11 @@ public final class BrokerServer {
         var outgoing: [Outgoing] = []
         var greeted: Set<String> = []
         var announcements: [Announcement] = []
+        var began = false
         do {
             let started = ContinuousClock.now
             try db.transaction {
+                began = true
                 for message in incoming {
                     handle(message, into: &outgoing, greeted: &greeted)
                 }
@@ -319,6 +325,13 @@ public final class BrokerServer {
             desk.loadCommitted()
             events?.publishCommitted()
             announce(announcements)
+        } catch let error as SQLiteError where !began && error.isBusy {
+            // Another process holds the write lock (a backup tool, an sqlite3 shell): nothing can be written,
+            // but every peer still gets an answer, PING its PONG, within the busy timeout.
+            logLockedDatabase(error)
+            for message in incoming {
+                handle(message, into: &outgoing, greeted: &greeted, writable: false)
+            }
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
             desk.rollBackLoad(to: 0)
@@ -340,7 +353,11 @@ public final class BrokerServer {
         }
     }
 
-    private func handle(_ received: Multipart, into outgoing: inout [Outgoing], greeted: inout Set<String>) {
+    /// Answers one request of the batch. With `writable` false (the database is locked by another process) only
+    /// what needs no write is served, PING and HELLO; everything else is answered `unavailable`.
+    private func handle(
+        _ received: Multipart, into outgoing: inout [Outgoing], greeted: inout Set<String>, writable: Bool = true
+    ) {
         guard let envelope = Envelope(routerFrames: received.frames) else { return }
         func reply(_ message: WireMessage, ifCommitFails: WireMessage? = nil) {
             outgoing.append(
@@ -413,9 +430,15 @@ public final class BrokerServer {
                 .unavailable, "the broker could not store this; nothing was recorded, please retry",
                 command: commandName(request))
             if case .submit(let referral, _) = request { unavailable.externalID = referral.externalID }
+            guard writable else {
+                unavailable.message =
+                    "the broker's database is locked by another program; nothing was recorded, please retry shortly"
+                reject(unavailable)
+                return
+            }
             let loadMark = desk.loadMark
             do {
-                let answer = try db.savepoint { try perform(request, for: principal) }
+                let answer = try db.savepointInTransaction { try perform(request, for: principal) }
                 if let answer {
                     reply(answer, ifCommitFails: WireMessage(.rejected, encoding: unavailable))
                 }
@@ -432,6 +455,22 @@ public final class BrokerServer {
                 reject(unavailable)
             }
         }
+    }
+
+    /// Logs that another process holds the database's write lock, at most once per ``lockLogInterval``.
+    private func logLockedDatabase(_ error: SQLiteError) {
+        let now = ContinuousClock.now
+        if let lockLog, now < lockLog.last + Self.lockLogInterval {
+            self.lockLog?.batches += 1
+            return
+        }
+        logger.warning(
+            "storage.locked",
+            [
+                "error": "\(error)", "batches_since_last": "\(lockLog?.batches ?? 0)",
+                "meaning": "another process holds the database's write lock; requests are answered unavailable",
+            ])
+        lockLog = (now, 0)
     }
 
     /// Performs an authenticated request inside the batch transaction; nil means no reply.
@@ -579,7 +618,7 @@ public final class BrokerServer {
                 for timer in due {
                     let loadMark = desk.loadMark
                     do {
-                        try db.savepoint { try desk.fire(timerID: timer.id) }
+                        try db.savepointInTransaction { try desk.fire(timerID: timer.id) }
                         if crashBeforeTimerCommit {
                             // Test hook: die after a timer's effects, before they commit.
                             logger.warning("test_hook.crash_before_timer_commit", ["timer": timer.id])
@@ -705,8 +744,13 @@ extension BrokerServer {
 
     /// How every connection to the state database is opened: the configured durability, and `secure_delete` so
     /// purged personal data does not linger in free pages.
+    ///
+    /// The busy timeout is short: the daemon's own connections never hold the write lock for long, so a wait
+    /// means another process holds it, and the loop answers `unavailable` after this rather than stall every peer
+    /// (and the watchdog) for SQLite's usual seconds.
     static func databaseOptions(_ config: BrokerConfig) -> Database.Options {
-        Database.Options(synchronous: config.synchronousFull ? .full : .normal, secureDelete: true)
+        Database.Options(
+            synchronous: config.synchronousFull ? .full : .normal, busyTimeoutMilliseconds: 1_000, secureDelete: true)
     }
 
     static func openDatabase(_ config: BrokerConfig) throws -> Database {

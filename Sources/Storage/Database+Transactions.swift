@@ -52,6 +52,20 @@ extension Database {
         }
     }
 
+    /// ``savepoint(_:)`` for one item of a batch, refused when the enclosing transaction is gone.
+    ///
+    /// On some errors (`SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_NOMEM`) SQLite rolls the whole transaction back by
+    /// itself. A plain savepoint after that would start a transaction of its own and commit at its `RELEASE`:
+    /// work its caller still counts as part of the batch, whose `COMMIT` then fails. So this one throws (a
+    /// `SQLiteError` whose ``SQLiteError/isTransactionLost`` is true) without running `body`: the caller answers
+    /// that nothing was recorded, which is now the truth.
+    public func savepointInTransaction<T>(_ body: () throws -> T) throws -> T {
+        guard isInTransaction else {
+            throw SQLiteError.transactionLost(operation: "SAVEPOINT")
+        }
+        return try savepoint(body)
+    }
+
     /// Runs the rollback `sql`; if that fails too, throws its error annotated with the one that caused it.
     private func undo(_ sql: String, after cause: any Error) throws {
         do {

@@ -65,6 +65,16 @@ extension SQLiteError {
         SQLiteError(extendedCode: Int(SQLITE_MISUSE), message: message, operation: operation)
     }
 
+    /// The transaction this work belonged to was already rolled back (see ``Database/savepointInTransaction(_:)``).
+    static func transactionLost(operation: String) -> SQLiteError {
+        SQLiteError(extendedCode: Int(SQLITE_ABORT), message: Self.transactionLostMessage, operation: operation)
+    }
+
+    static let transactionLostMessage = "the enclosing transaction was already rolled back; nothing was run"
+
+    /// True for ``transactionLost(operation:)``: the work was not run because its batch was already lost.
+    public var isTransactionLost: Bool { extendedCode == Int(SQLITE_ABORT) && message == Self.transactionLostMessage }
+
     /// A generic failure detected by the wrapper rather than by SQLite (e.g. a pragma that did not take effect).
     static func failure(_ message: String, operation: String) -> SQLiteError {
         SQLiteError(extendedCode: Int(SQLITE_ERROR), message: message, operation: operation)
