@@ -149,6 +149,7 @@ extension BrokerServer {
             mapReloadFailures: mapReloadFailures, endpoints: endpoints)
         stats.overdue = try overdueHandovers()
         stats.timersPending = timers.count
+        stats.peersDropped = peersDropped
         if !intake.sources.isEmpty {
             stats.intake = [
                 "received": intakeCounts.received, "accepted": intakeCounts.accepted,

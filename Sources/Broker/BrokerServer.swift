@@ -55,6 +55,12 @@ public final class BrokerServer {
     let startedAt = ContinuousClock.now
     var commitLatency = LatencyWindow()
     var mapReloads = 0
+    /// Sessions ended because the peer did not read its answers (``dropUnreadPeer``), for stats and metrics.
+    var peersDropped = 0
+    /// Answers waiting for room in their peer's libzmq queue.
+    var backlog: ReplyBacklog
+    /// Principals whose outbox delivery stopped at a full libzmq queue: when to try again, and the wait so far.
+    var stalledPushes: [String: (next: ContinuousClock.Instant, wait: Duration)] = [:]
     var mapReloadFailures = 0
     /// A re-seal of the personal data under a new data key, done in batches between turns (`key.rotate`).
     var rotation = KeyRotation()
@@ -120,6 +126,7 @@ public final class BrokerServer {
         shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
         let context = try ZMQContext()
         self.context = context
+        backlog = ReplyBacklog(budgetBytes: ReplyBacklog.budget(maxBodyBytes: config.maxBodyBytes))
         router = try context.socket(.router)
         try router.setLinger(milliseconds: 1_000)
         try router.setRouterMandatory(true)
@@ -127,8 +134,8 @@ public final class BrokerServer {
         // outbox of one principal would follow it to a peer with another key (see Protocols/SRP1.md, Security).
         try router.setRouterHandover(config.curveSecretKeyFile == nil)
         try router.setMaxMessageSize(config.maxMessageBytes)
-        try router.setSendHighWaterMark(100_000)
-        try router.setReceiveHighWaterMark(100_000)
+        try router.setSendHighWaterMark(Self.sendQueueMessages)
+        try router.setReceiveHighWaterMark(Self.receiveQueueMessages)
         try router.setHeartbeat(
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
         var curve: (secretKey: String, zap: ZMQSocket)?
@@ -203,6 +210,8 @@ public final class BrokerServer {
         notifier.ready(status: statusLine())
         logger.info("daemon.ready", ["notify": notifier.isActive ? "on" : "off"])
         while true {
+            if !backlog.isEmpty { flushBacklog() }
+            if !stalledPushes.isEmpty { resumeStalledPushes() }
             fireDueTimers(limit: Self.timersPerTurn)
             resealBatch()
             let now = loopClock.now
@@ -218,6 +227,8 @@ public final class BrokerServer {
             var wake = min(lastRetry + retryInterval, nextStatus)
             if notifier.watchdogInterval != nil { wake = min(wake, nextWatchdog) }
             if rotation.isActive { wake = now }  // more to re-seal: only look at the sockets, then go on
+            if !backlog.isEmpty { wake = min(wake, now + .milliseconds(5)) }  // answers wait for libzmq's queues
+            if let next = stalledPushes.values.map(\.next).min() { wake = min(wake, max(now, next)) }
             if manualClock == nil, let due = timers.nextDue {
                 // Wake for the next deadline; the manual clock only moves on an admin command.
                 wake = min(wake, now + .milliseconds(Int((due.timeIntervalSince(clock.now()) * 1_000).rounded(.up))))
@@ -343,7 +354,7 @@ public final class BrokerServer {
         }
         applyTimerChanges()
         for reply in outgoing {
-            send(reply.message, to: reply.routingID, delimiter: reply.delimiter)
+            sendReply(Envelope.frames(to: reply.routingID, delimiter: reply.delimiter, message: reply.message))
         }
         for principal in greeted {
             deliverOutbox(to: principal, afterSeq: 0)
@@ -664,10 +675,67 @@ public final class BrokerServer {
             principal: principal, routingID: routingID, receivesPushes: pushes, credential: credential)
     }
 
+    /// libzmq's send queue per peer, in messages. Small: what does not fit waits in ``ReplyBacklog``, whose
+    /// budget is counted in bytes, so a peer that never reads costs at most this many messages plus that budget.
+    static let sendQueueMessages = 256
+    /// libzmq's receive queue per peer, in messages: past it libzmq stops reading that peer's connection, so a
+    /// peer that sends faster than the loop works waits in its own queue and the kernel's (TCP pushes back),
+    /// not in the daemon's memory (each queued message costs a few KB there, whatever its size).
+    static let receiveQueueMessages = 256
+
+    /// A peer whose answers passed the backlog's budget does not read: its waiting answers are discarded and its
+    /// session ends (its next request is answered `hello_required`; what libzmq still holds for it stays bounded
+    /// by ``sendQueueMessages``). Its outbox stays in the database and is delivered when it says HELLO again.
+    private func dropUnreadPeer(routingID: Data) {
+        backlog.discard(routingID)
+        guard let principal = sessionsByRoutingID[routingID] else { return }
+        dropSession(routingID: routingID)
+        peersDropped += 1
+        logger.warning(
+            "peer.dropped",
+            [
+                "principal": principal, "reason": "its answers are not read (send queue full)",
+                "dropped_total": "\(peersDropped)",
+            ])
+    }
+
     func dropSession(routingID: Data) {
         guard let principal = sessionsByRoutingID.removeValue(forKey: routingID) else { return }
         if sessions[principal]?.routingID == routingID { sessions[principal] = nil }
         logger.debug("peer.gone", ["principal": principal])
+    }
+
+    /// Sends the answer to a request: behind the answers already waiting for that peer, or into the backlog when
+    /// libzmq's queue is full; a peer whose backlog would pass its budget is dropped (``dropUnreadPeer``).
+    private func sendReply(_ frames: [Data]) {
+        let routingID = frames[0]
+        if !backlog.hasWaiting(for: routingID) {
+            do {
+                switch try router.send(frames, dontWait: true) {
+                case .sent: return
+                case .hostUnreachable:
+                    dropSession(routingID: routingID)
+                    return
+                case .wouldBlock: break
+                }
+            } catch {
+                logger.warning("send.failed", ["command": commandName(frames), "error": "\(error)"])
+                return
+            }
+        }
+        if !backlog.append(frames, for: routingID) { dropUnreadPeer(routingID: routingID) }
+    }
+
+    /// Hands the waiting answers to libzmq as its queues empty; called every turn while any wait.
+    private func flushBacklog() {
+        let gone = backlog.flush { frames in
+            (try? router.send(frames, dontWait: true)) ?? .hostUnreachable
+        }
+        for routingID in gone { dropSession(routingID: routingID) }
+    }
+
+    private func commandName(_ frames: [Data]) -> String {
+        frames.count > 2 ? String(decoding: frames[frames.count - 2], as: UTF8.self) : "-"
     }
 
     /// Sends what is ready; a peer that is gone or full simply keeps its outbox for later.
@@ -698,6 +766,8 @@ public final class BrokerServer {
     /// confirms cannot make every turn of the loop slower for everyone else.
     private func deliverOutbox(to principal: String, afterSeq: Int64, limit: Int = 1_000) {
         guard let session = sessions[principal], session.receivesPushes else { return }
+        // Answers wait for this peer: they go first, and the outbox is durable, so it follows on a later turn.
+        guard !backlog.hasWaiting(for: session.routingID) else { return }
         let pending: [OutboxMessage]
         do {
             pending = try desk.pendingOutbox(for: principal, afterSeq: afterSeq, limit: limit)
@@ -706,10 +776,29 @@ public final class BrokerServer {
             return
         }
         for item in pending {
-            guard send([session.routingID] + item.frames, command: item.command) else { return }
+            guard send([session.routingID] + item.frames, command: item.command) else {
+                // Its libzmq queue is full: try again soon (backing off while it stays full), not only on the
+                // retry interval, so a contact who reads gets a long outbox without waiting for that.
+                let wait = min(stalledPushes[principal].map { $0.wait * 2 } ?? .milliseconds(10), .seconds(1))
+                stalledPushes[principal] = (ContinuousClock.now + wait, wait)
+                return
+            }
             if let sent = sessions[principal]?.lastSentSeq, sent < item.seq {
                 sessions[principal]?.lastSentSeq = item.seq
             }
+        }
+        stalledPushes[principal] = nil
+    }
+
+    /// Goes on with the outboxes whose peers' queues were full, once their wait is over.
+    private func resumeStalledPushes() {
+        let now = ContinuousClock.now
+        for (principal, stall) in stalledPushes where stall.next <= now {
+            guard sessions[principal] != nil else {
+                stalledPushes[principal] = nil
+                continue
+            }
+            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
         }
     }
 

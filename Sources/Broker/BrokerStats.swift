@@ -13,6 +13,8 @@ struct BrokerStats: Sendable {
     /// Age of the oldest unconfirmed outbox message; 0 when the outbox is empty.
     var outboxOldestAgeSeconds: Double
     var peersConnected: Int
+    /// Sessions ended because the peer did not read its answers (its send queue was full).
+    var peersDropped: Int = 0
     var commitLatency: LatencyWindow
     /// Handovers past their deadline with nobody acting (see `BrokerServer.overdueHandovers()`), and
     /// deadlines waiting to fire.
@@ -42,6 +44,7 @@ struct BrokerStats: Sendable {
                 "pending": .int(outboxPending), "oldest_age_seconds": .number(outboxOldestAgeSeconds.rounded()),
             ],
             "peers_connected": .int(peersConnected),
+            "peers_dropped": .int(peersDropped),
             "commit_latency_ms": [
                 "samples": .int(commitLatency.windowCount), "p50": milliseconds(latency[0]),
                 "p90": milliseconds(latency[1]), "p99": milliseconds(latency[2]), "max": milliseconds(latency[3]),
@@ -86,6 +89,9 @@ struct BrokerStats: Sendable {
             "schakel_outbox_oldest_age_seconds", "gauge", "Age of the oldest unconfirmed outbox message.",
             [("", outboxOldestAgeSeconds)])
         metric("schakel_peers_connected", "gauge", "Peers with a session (said HELLO).", [("", Double(peersConnected))])
+        metric(
+            "schakel_peers_dropped_total", "counter", "Sessions ended because the peer did not read its answers.",
+            [("", Double(peersDropped))])
         metric("schakel_overdue_handovers", "gauge", "Handovers past their deadline.", [("", Double(overdue))])
         metric("schakel_timers_pending", "gauge", "Timers waiting to fire.", [("", Double(timersPending))])
         let latency = commitLatency.quantiles(Self.quantiles)
