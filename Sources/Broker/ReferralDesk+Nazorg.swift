@@ -102,6 +102,14 @@ extension ReferralDesk {
                 .conflict, "handover \(handoverID) is \(handover.state.rawValue); an outcome follows an acknowledgement"
             )
         }
+        // A purge is final: the note would be personal data stored (and exported) again, never purged a second
+        // time. The result itself is a pseudonymous code like those the purge keeps, so it is still recorded.
+        if note != nil, try isPurged(handover.referralID) {
+            throw Rejection(
+                .conflict,
+                "the personal data of referral \(handover.referralID) has been purged, so it takes no note any more; "
+                    + "send the OUTCOME again without \"note\"", field: "note")
+        }
         let now = self.now
         try db.run(
             "UPDATE handovers SET \(isReferrer ? "outcome_referrer" : "outcome_contact") = ?, updated_at = ? WHERE handover_id = ?",
@@ -156,6 +164,13 @@ extension ReferralDesk {
         }
         guard row.string("organisation") == principal else {
             throw Rejection(.forbidden, "only the referring organisation reopens \(referralID)", field: "referral_id")
+        }
+        // Routing again needs what the purge deleted (the need's summary, the citizen's details).
+        guard try !isPurged(referralID) else {
+            throw Rejection(
+                .conflict,
+                "the personal data of referral \(referralID) has been purged, so it cannot be routed again; submit it "
+                    + "again as a new referral with a new external_id if the citizen consents", field: "referral_id")
         }
         // The newest handover of each need decides whether the need is open again.
         let newest = try db.query(

@@ -328,6 +328,12 @@ extension ReferralDesk {
         try db.queryOne("SELECT * FROM referrals WHERE referral_id = ?", [.text(referralID)])
     }
 
+    /// True once the referral's personal data was purged (retention, WITHDRAW, `erase`): from then on it takes
+    /// none again.
+    func isPurged(_ referralID: String) throws -> Bool {
+        try referralRow(referralID)?.string("purged_at") != nil
+    }
+
     func isWithdrawn(_ referralID: String) throws -> Bool {
         try referralRow(referralID)?.string("state") == ReferralState.withdrawn.rawValue
     }
