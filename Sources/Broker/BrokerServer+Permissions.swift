@@ -8,27 +8,34 @@ import ZeroMQ
 /// File permissions the daemon relies on: the state directory (the database and the admin socket) and the admin
 /// socket itself, the only access control the admin protocol has (Protocols/ADMIN.md).
 extension BrokerServer {
-    /// Refuses a state directory that someone else could change: one writable by group or others (they could
-    /// replace the database or put their own socket where the admin socket is), one owned by another user, and one
-    /// below a directory that others may write without the sticky bit (they could rename the state directory
-    /// away). Every refusal says what to do.
-    static func checkStateDirectory(_ url: URL) throws {
+    /// Refuses a state directory that lets anyone but the daemon's user in: with group or others able to read or
+    /// search it, they could read the database (and, with the data key, the citizen's data) or use the admin
+    /// socket; able to write it, replace either. Mode 0700, or 0750 when `group` (`admin.group`) shares the admin
+    /// socket. Also refuses one owned by another user, and one below a directory that others may write without the
+    /// sticky bit (they could rename the state directory away). Every refusal says what to do.
+    static func checkStateDirectory(_ url: URL, group: String? = nil) throws {
         let path = url.path
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw StartupError("cannot use the state directory \(path): \(String(cString: strerror(errno)))")
         }
         let mode = info.st_mode & 0o7777
-        if mode & 0o022 != 0 {
+        let allowed: mode_t = group == nil ? 0o700 : 0o750
+        if mode & 0o777 & ~allowed != 0 {
+            let harm =
+                mode & 0o022 != 0
+                ? "group or others can write to it and so replace the database or the admin socket"
+                : "others than the daemon's user\(group.map { " and the group \($0)" } ?? "") can read the "
+                    + "database or reach the admin socket"
             throw StartupError(
-                "the state directory \(path) has mode \(String(mode, radix: 8)): group or others can write to it "
-                    + "and so replace the database or the admin socket; chmod go-w \(path) (0700, or 0750 with "
-                    + "admin.group)")
+                "the state directory \(path) has mode \(String(mode, radix: 8)), so \(harm); chmod "
+                    + "\(String(allowed, radix: 8)) \(path)")
         }
         if info.st_uid != geteuid() && info.st_uid != 0 {
             throw StartupError(
                 "the state directory \(path) belongs to uid \(info.st_uid) (\(userName(info.st_uid))), not to the "
-                    + "daemon's user (uid \(geteuid()), \(userName(geteuid()))); run chown \(userName(geteuid())) \(path)")
+                    + "daemon's user (uid \(geteuid()), \(userName(geteuid()))); run chown \(userName(geteuid())) "
+                    + "\(path)")
         }
         var parent = url.deletingLastPathComponent()
         while parent.path != "/" && !parent.path.isEmpty {
@@ -42,6 +49,33 @@ extension BrokerServer {
                         + "away; chmod o-w \(parent.path) or choose another state_dir")
             }
             parent = parent.deletingLastPathComponent()
+        }
+    }
+
+    /// Makes the database private to the daemon's user: creates a missing database file with mode 0600 (SQLite
+    /// would create it with the umask's, usually 0644, and gives its `-wal` and `-shm` the database's mode), and
+    /// narrows an existing database, `-wal`, `-shm` or `-journal` that group or others can read to 0600, as an older
+    /// version or a restore may have left it. A group may be let into the state directory (`admin.group`); the
+    /// citizen's data is never for it.
+    static func makeDatabasePrivate(_ path: String, logger: Logger) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd >= 0 {
+            Glibc.close(fd)
+        } else if errno != EEXIST {
+            throw StartupError("cannot create the database \(path): \(String(cString: strerror(errno)))")
+        }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & 0o077 != 0 else {
+                continue
+            }
+            guard chmod(file, 0o600) == 0 else {
+                throw StartupError(
+                    "\(file) has mode \(String(info.st_mode & 0o777, radix: 8)), so others can read the citizen's data, "
+                        + "and the daemon cannot change it (\(String(cString: strerror(errno)))); chmod 600 \(file)")
+            }
+            logger.warning(
+                "storage.made_private", ["file": file, "was": String(info.st_mode & 0o777, radix: 8), "now": "600"])
         }
     }
 

@@ -97,6 +97,7 @@ extension BrokerServer {
             if desk.keys.current.id != keyID {
                 let path = config.keyDirectory.appendingPathComponent("\(keyID).key").path
                 do {
+                    try DataKeys.checkPrivate(path)
                     desk.keys.add(try SealingKey.load(id: keyID, contentsOf: path))
                     try desk.keys.makeCurrent(keyID)
                 } catch {

@@ -113,11 +113,12 @@ public final class BrokerServer {
         let policy = try Self.loadPolicy(config)
         try FileManager.default.createDirectory(
             at: config.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try Self.checkStateDirectory(config.stateDirectory)
+        try Self.checkStateDirectory(config.stateDirectory, group: config.adminGroup)
         // Before the database and the endpoints: a second daemon must not bind (and so take over) the first
         // one's ipc:// sockets.
         stateLock = try Self.lockStateDirectory(config)
         let keys = try DataKeys.load(config, logger: logger)
+        try Self.makeDatabasePrivate(config.databasePath, logger: logger)
         db = try Self.openDatabase(config)
         checkpointer = try Self.startCheckpointer(db, config, logger: logger)
         desk = try ReferralDesk(

@@ -36,6 +36,7 @@ enum DataKeys {
         for name in names.sorted() where name.hasSuffix(".key") {
             let id = String(name.dropLast(".key".count))
             guard SealingKey.isValidID(id) else { continue }
+            try checkPrivate(directory.appendingPathComponent(name).path)
             do {
                 let key = try SealingKey.load(id: id, contentsOf: directory.appendingPathComponent(name).path)
                 if id == settings.keyID { current = key } else { others.append(key) }
@@ -50,5 +51,20 @@ enum DataKeys {
         }
         logger.info("encryption.keys_loaded", ["current": current.id, "keys": "\(others.count + 1)"])
         return KeyRing(current: current, others: others)
+    }
+
+    /// Refuses a key file that group or others can read, like the CURVE secret key: whoever reads it can open
+    /// every sealed value in the database and its backups. At start and for `key.rotate` alike, so a rotation
+    /// never takes a key that the next start would refuse.
+    static func checkPrivate(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // loading it says why it cannot be read
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw StartupError(
+                "data key \(path) has mode \(String(mode, radix: 8)), so group or others can read the key that opens "
+                    + "the citizen's data; chmod 600 \(path) (or 400), and rotate to a new key if others may have read it"
+            )
+        }
     }
 }

@@ -11,7 +11,8 @@ extension Database {
     ///
     /// The copy is made in one step, so it is a snapshot of one moment even while other connections write; it is
     /// written to `path` plus `.partial` first and renamed into place only when complete, so `path` never holds half
-    /// a backup. The file gets mode 0600: a backup holds everything the database does, personal data included.
+    /// a backup. The file has mode 0600 from its creation on (umask or not): a backup holds everything the database
+    /// does, personal data included.
     /// Throws when `path` exists already, rather than overwrite something an operator meant to keep.
     /// Returns the number of pages copied.
     @discardableResult
@@ -22,7 +23,21 @@ extension Database {
         }
         let partial = path + ".partial"
         try? FileManager.default.removeItem(atPath: partial)
-        let target = try Connection(path: partial, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        // Created here, exclusively and with mode 0600 whatever the umask, before SQLite opens it: a file SQLite
+        // creates gets the umask's mode, and a chmod once it is written leaves a window in which others may open it
+        // (and keep reading through that descriptor).
+        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw SQLiteError.failure(String(cString: strerror(errno)), operation: "create \(partial) with mode 0600")
+        }
+        Glibc.close(fd)
+        let target: Connection
+        do {
+            target = try Connection(path: partial, flags: SQLITE_OPEN_READWRITE)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
         var pages = 0
         do {
             try target.withUnsafeHandle(operation) { destination in
@@ -42,9 +57,6 @@ extension Database {
                 }
             }
             try target.close()
-            guard chmod(partial, 0o600) == 0 else {
-                throw SQLiteError.failure(String(cString: strerror(errno)), operation: "chmod 0600 \(partial)")
-            }
             try FileManager.default.moveItem(atPath: partial, toPath: path)
         } catch {
             try? target.close()

@@ -70,7 +70,8 @@ import Testing
         daemon.stop()
 
         let restored = try Daemon()
-        try FileManager.default.createDirectory(at: restored.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: restored.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.copyItem(at: file, to: restored.stateDirectory.appendingPathComponent("schakel.sqlite"))
         try restored.start()
         let peer = try restored.connect(as: "org:gemeente-utrecht")

@@ -124,7 +124,8 @@ import Testing
         // days later: the daemon runs on the manual clock half an hour after the referral, whatever today's date,
         // so the offer is still open (on the real clock it expired once the calendar passed 26 November).
         let daemon = try Daemon(settings: ["clock": ["mode": "manual", "start": "2026-11-23T09:30:00+01:00"]])
-        try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fixture = Paths.packageRoot.appendingPathComponent("Tests/SchakeldTests/Fixtures/schema-v4.sql")
         do {
             let db = try Database(path: daemon.databaseURL.path)
@@ -187,6 +188,9 @@ import Testing
         // Raw 32 bytes, as postinst writes it; a credential of another kind beside it is ignored.
         try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(
             to: credentials.appendingPathComponent("k1.key"))
+        // Mode 0400, as systemd's LoadCredential= gives it; one others can read is refused.
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o400], ofItemAtPath: credentials.appendingPathComponent("k1.key").path)
         try Data("not a data key".utf8).write(to: credentials.appendingPathComponent("curve-secret"))
         let settings: [String: JSONValue] = [
             "encryption": ["key_dir": "$CREDENTIALS_DIRECTORY", "key_id": "k1"]
@@ -601,7 +605,9 @@ import Testing
         #expect(try anna.next(.cancelled).body["reason"] == "erased")
 
         let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        try Data(hex.utf8).write(to: daemon.keyDirectory.appendingPathComponent("k2.key"))
+        let k2 = daemon.keyDirectory.appendingPathComponent("k2.key")
+        try Data(hex.utf8).write(to: k2)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: k2.path)
         let rotate = try ctl(["rotate-key", "k2"])
         #expect(rotate.status == 0 && rotate.output.hasSuffix("done\n"), "\(rotate.output) \(rotate.errors)")
         let missing = try ctl(["rotate-key", "k3"])

@@ -54,7 +54,8 @@ import ZeroMQ
 
     @Test func aDatabaseThatIsNotOneIsAClearErrorAndANonZeroExit() throws {
         let daemon = try Daemon()
-        try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = daemon.stateDirectory.appendingPathComponent("schakel.sqlite")
         try Data(String(repeating: "not a database at all ", count: 500).utf8).write(to: file)
         let status = try daemon.startExpectingExit()
@@ -76,7 +77,8 @@ import ZeroMQ
     @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
     func aFullDiskNeverGivesAFalseAcceptedAndTheDaemonRecoversByItself() throws {
         let daemon = try Daemon(settings: ["log_level": "notice"])
-        try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         guard
             try Self.run("/bin/mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", daemon.stateDirectory.path)
                 == 0

@@ -11,7 +11,8 @@ import Testing
     @Test func aDeadlineStoredUnderTheOldIDFiresAfterTheUpgrade() throws {
         // Friday 27 November 2026: before the fixture's ack_expiry (Monday 30 November, 08:00 UTC).
         let daemon = try Daemon(settings: ["clock": ["mode": "manual", "start": "2026-11-27T10:00:00+01:00"]])
-        try FileManager.default.createDirectory(at: daemon.stateDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fixture = Paths.packageRoot.appendingPathComponent("Tests/SchakeldTests/Fixtures/schema-v4.sql")
         do {
             let db = try Database(path: daemon.databaseURL.path)
