@@ -25,6 +25,9 @@ public struct BrokerConfig: Sendable {
     public var maxMessageBytes: Int
     /// The most messages handled in one loop turn, and so committed in one transaction.
     public var batchSize: Int
+    /// `limits.max_connections`: connections the broker endpoint holds at once; nil means what the open-file
+    /// limit allows (BrokerServer+Connections.swift).
+    public var maxConnections: Int?
     /// How often unconfirmed outbox messages are sent again to connected peers.
     public var outboxRetryInterval: ISODuration
     public var synchronousFull: Bool
@@ -161,6 +164,7 @@ public struct BrokerConfig: Sendable {
         maxMessageBytes = int(
             limits?["max_message_bytes"], "limits.max_message_bytes", default: 4 * Self.defaultMaxBodyBytes)
         batchSize = int(limits?["batch_size"], "limits.batch_size", default: 512)
+        maxConnections = limits?["max_connections"].map { int($0, "limits.max_connections", default: 1) }
         let retry = string(fields["outbox"]?["retry_interval"], "outbox.retry_interval", default: "PT30S")
         if let interval = ISODuration(retry), interval.seconds > 0 {
             outboxRetryInterval = interval
@@ -230,7 +234,7 @@ public struct BrokerConfig: Sendable {
 
     /// The keys each section may hold: a misspelt key in a section is as wrong as one at the top.
     static let knownSectionKeys: [(String, Set<String>)] = [
-        ("limits", ["max_body_bytes", "max_message_bytes", "batch_size"]),
+        ("limits", ["max_body_bytes", "max_message_bytes", "batch_size", "max_connections"]),
         ("outbox", ["retry_interval"]),
         ("database", ["synchronous", "max_pages"]),
         ("clock", ["mode", "start"]),

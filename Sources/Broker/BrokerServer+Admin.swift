@@ -150,6 +150,11 @@ extension BrokerServer {
         stats.overdue = try overdueHandovers()
         stats.timersPending = timers.count
         stats.peersDropped = peersDropped
+        stats.connectionsClosed =
+            ConnectionGuard.Reason.allCases.map {
+                (endpoint: "broker", reason: $0.rawValue, count: connectionGuard.closed[$0] ?? 0)
+            }
+            + (metrics.map { [(endpoint: "metrics", reason: "limit_or_timeout", count: $0.closedByLimit)] } ?? [])
         if !intake.sources.isEmpty {
             stats.intake = [
                 "received": intakeCounts.received, "accepted": intakeCounts.accepted,

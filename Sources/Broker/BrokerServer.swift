@@ -30,6 +30,12 @@ public final class BrokerServer {
     let desk: ReferralDesk
     let context: ZMQContext
     let router: ZMQSocket
+    /// The PAIR end of the router's monitor: accepted and closed connections, for ``connectionGuard``.
+    let routerMonitor: ZMQSocket
+    /// Keeps the router's connections within the file-descriptor budget (BrokerServer+Connections.swift).
+    var connectionGuard: ConnectionGuard
+    /// When a closed-by-limit line was last logged per reason, and how many closings since.
+    var connectionLog: [ConnectionGuard.Reason: (at: ContinuousClock.Instant, since: Int)] = [:]
     /// The REP socket of Protocols/ADMIN.md, on `ipc://` in the state directory, mode 0600.
     let admin: ZMQSocket
     var adminCommands = AdminCommands()
@@ -139,6 +145,16 @@ public final class BrokerServer {
         try router.setReceiveHighWaterMark(Self.receiveQueueMessages)
         try router.setHeartbeat(
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
+        try router.setHandshakeInterval(milliseconds: Self.handshakeMilliseconds)
+        // The monitor before the bind, so that no accepted connection goes uncounted.
+        try router.monitor(Self.routerMonitorEndpoint, events: [.accepted, .disconnected])
+        routerMonitor = try context.socket(.pair)
+        try routerMonitor.setLinger(milliseconds: 0)
+        try routerMonitor.connect(Self.routerMonitorEndpoint)
+        let connectionBudget = Self.connectionBudget(
+            fileLimit: Self.raiseFileLimit(), configured: config.maxConnections)
+        connectionGuard = ConnectionGuard(
+            maxConnections: connectionBudget, maxSilent: Self.maxSilentConnections(budget: connectionBudget))
         var curve: (secretKey: String, zap: ZMQSocket)?
         if let keyFile = config.curveSecretKeyFile {
             let secretKey = try BrokerConfig.readCurveSecretKey(at: keyFile)
@@ -203,6 +219,7 @@ public final class BrokerServer {
         let zapItem = zap.map { poller.add($0) }
         let intakeItems = intake.sockets.map { poller.add($0) }
         let monitorItems = intake.monitors.map { poller.add($0) }
+        let routerMonitorItem = poller.add(routerMonitor)
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
         let loopClock = ContinuousClock()
         var lastRetry = loopClock.now
@@ -229,6 +246,7 @@ public final class BrokerServer {
             if notifier.watchdogInterval != nil { wake = min(wake, nextWatchdog) }
             if rotation.isActive { wake = now }  // more to re-seal: only look at the sockets, then go on
             if !backlog.isEmpty { wake = min(wake, now + .milliseconds(5)) }  // answers wait for libzmq's queues
+            if let timeout = metrics?.nextTimeout { wake = min(wake, max(now, timeout)) }
             if let next = stalledPushes.values.map(\.next).min() { wake = min(wake, max(now, next)) }
             if manualClock == nil, let due = timers.nextDue {
                 // Wake for the next deadline; the manual clock only moves on an admin command.
@@ -246,6 +264,9 @@ public final class BrokerServer {
                 }
                 if signals.contains(SIGHUP) { reload() }
             }
+            if ready[routerMonitorItem].contains(.readable) {
+                serveRouterMonitor()
+            }
             if let zapItem, ready[zapItem].contains(.readable) {
                 try serveZAP()
             }
@@ -261,6 +282,7 @@ public final class BrokerServer {
             if let metricsItem, let metrics, ready[metricsItem].contains(.readable) {
                 try metrics.serve(route)
             }
+            metrics?.closeTimedOut()
             if loopClock.now >= lastRetry + retryInterval {
                 lastRetry = loopClock.now
                 resendUnconfirmed()
@@ -286,6 +308,7 @@ public final class BrokerServer {
         intake.close()
         events?.close()
         admin.close()
+        routerMonitor.close()
         router.close()
         zap?.close()
         context.close()
@@ -314,6 +337,7 @@ public final class BrokerServer {
         while incoming.count + published.count < config.batchSize,
             let message = try router.receive(dontWait: true, metadata: metadata)
         {
+            if let fd = message.sourceFileDescriptor { connectionGuard.heard(from: fd) }
             incoming.append(message)
         }
         guard !incoming.isEmpty || !published.isEmpty else { return }

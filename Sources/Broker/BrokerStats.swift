@@ -15,6 +15,8 @@ struct BrokerStats: Sendable {
     var peersConnected: Int
     /// Sessions ended because the peer did not read its answers (its send queue was full).
     var peersDropped: Int = 0
+    /// Connections closed to keep within the file-descriptor budget, by endpoint and reason (metrics only).
+    var connectionsClosed: [(endpoint: String, reason: String, count: Int)] = []
     var commitLatency: LatencyWindow
     /// Handovers past their deadline with nobody acting (see `BrokerServer.overdueHandovers()`), and
     /// deadlines waiting to fire.
@@ -92,6 +94,12 @@ struct BrokerStats: Sendable {
         metric(
             "schakel_peers_dropped_total", "counter", "Sessions ended because the peer did not read its answers.",
             [("", Double(peersDropped))])
+        metric(
+            "schakel_connections_closed_total", "counter",
+            "Connections closed to keep within the file-descriptor budget, by endpoint and reason.",
+            connectionsClosed.map {
+                (labels: "{endpoint=\"\($0.endpoint)\",reason=\"\($0.reason)\"}", value: Double($0.count))
+            })
         metric("schakel_overdue_handovers", "gauge", "Handovers past their deadline.", [("", Double(overdue))])
         metric("schakel_timers_pending", "gauge", "Timers waiting to fire.", [("", Double(timersPending))])
         let latency = commitLatency.quantiles(Self.quantiles)

@@ -19,7 +19,16 @@ final class MetricsEndpoint {
     let endpoint: String
     /// Bytes received per connection until the request head is complete.
     private var pending: [Data: Data] = [:]
+    /// Every open connection, with when it opened: a connection gets ``requestTimeout`` for its request.
+    private var opened: [Data: ContinuousClock.Instant] = [:]
     static let maxRequestHeadBytes = 8 * 1024
+    /// Connections held at once; past it the oldest is closed (a scraper and a probe need a few). Part of the
+    /// broker's reserved descriptors (`BrokerServer.reservedFileDescriptors`).
+    static let maxConnections = 64
+    /// How long a connection may take to send its whole request head before it is closed.
+    static let requestTimeout = Duration.seconds(5)
+    /// Connections closed for the cap or the timeout since start, for the metrics.
+    private(set) var closedByLimit = 0
 
     init(context: ZMQContext, endpoint: String) throws {
         socket = try context.socket(.stream)
@@ -41,15 +50,25 @@ final class MetricsEndpoint {
             let chunk = message.frames[1]
             if chunk.isEmpty {  // a connection opened or closed
                 pending[connection] = nil
+                if opened.removeValue(forKey: connection) == nil {
+                    opened[connection] = .now
+                    // Full: the oldest goes, not the newcomer, whose request (a probe's) follows at once; a
+                    // flood of silent connections then only ever holds the newest few.
+                    if opened.count > Self.maxConnections, let oldest = opened.min(by: { $0.value < $1.value }) {
+                        close(oldest.key)
+                    }
+                }
                 continue
             }
             var head = (pending[connection] ?? Data()) + chunk
-            guard let end = head.range(of: Data("\r\n\r\n".utf8)) else {
-                if head.count > Self.maxRequestHeadBytes {
-                    respond(connection, Response(status: 431, body: "request header too large\n"), includeBody: true)
-                } else {
-                    pending[connection] = head
-                }
+            let end = head.range(of: Data("\r\n\r\n".utf8))
+            // A head past the limit is refused whether or not its end has arrived (ADMIN.md, metrics).
+            if (end.map { $0.lowerBound - head.startIndex } ?? head.count) > Self.maxRequestHeadBytes {
+                respond(connection, Response(status: 431, body: "request header too large\n"), includeBody: true)
+                continue
+            }
+            guard let end else {
+                pending[connection] = head
                 continue
             }
             head = head[head.startIndex..<end.lowerBound]
@@ -81,6 +100,28 @@ final class MetricsEndpoint {
         _ = try? socket.send([connection, bytes], dontWait: true)
         _ = try? socket.send([connection, Data()], dontWait: true)
         pending[connection] = nil
+        opened[connection] = nil
+    }
+
+    /// When the oldest open connection's time for its request runs out; nil with none open.
+    var nextTimeout: ContinuousClock.Instant? {
+        opened.values.min().map { $0 + Self.requestTimeout }
+    }
+
+    /// Closes the connections whose request did not arrive within ``requestTimeout`` (a client that opens and
+    /// never finishes its head would otherwise hold a descriptor for good).
+    func closeTimedOut(now: ContinuousClock.Instant = .now) {
+        for (connection, at) in opened where now >= at + Self.requestTimeout {
+            close(connection)
+        }
+    }
+
+    /// Closes a connection without an answer (ZMQ_STREAM: an empty frame to it).
+    private func close(_ connection: Data) {
+        _ = try? socket.send([connection, Data()], dontWait: true)
+        pending[connection] = nil
+        opened[connection] = nil
+        closedByLimit += 1
     }
 
     static func reason(_ status: Int) -> String {

@@ -14,6 +14,9 @@ public struct Multipart: Sendable, Equatable {
     /// Further metadata properties asked for in ``ZMQSocket/receive(dontWait:metadata:)``, such as those a ZAP
     /// handler attached (``ZAPReply/metadata``); a name the message does not carry is absent.
     public var metadata: [String: String]
+    /// The file descriptor of the connection it came on (`ZMQ_SRCFD`), where libzmq knows it: a listener uses it
+    /// to tell connections that talk from those that only hold a descriptor (see the broker's `ConnectionGuard`).
+    public var sourceFileDescriptor: Int32?
 
     /// Builds a message, e.g. as the expected value in a test.
     public init(

@@ -49,6 +49,13 @@ final class ZMQMessage {
         return String(cString: value)
     }
 
+    /// The file descriptor of the connection the message arrived on (`zmq_msg_get(ZMQ_SRCFD)`), or nil when it
+    /// has none (a frame the socket made itself, such as a ROUTER's routing id, or one from `inproc://`).
+    var sourceFileDescriptor: Int32? {
+        let fd = zmq_msg_get(pointer, ZMQ_SRCFD)
+        return fd >= 0 ? fd : nil
+    }
+
     deinit {
         // zmq_msg_close fails only with EFAULT (not a message); after a successful send it closes the emptied
         // message, which is allowed.

@@ -21,6 +21,8 @@ public struct ZMQMonitorEvent: Sendable, Equatable {
         /// An established connection broke: the peer closed it, died, or missed its heartbeats
         /// (`ZMQ_EVENT_DISCONNECTED`). libzmq will reconnect on its own.
         public static let disconnected = Kind(rawValue: Int(ZMQ_EVENT_DISCONNECTED))
+        /// A listener accepted a connection (`ZMQ_EVENT_ACCEPTED`); the value is its file descriptor.
+        public static let accepted = Kind(rawValue: Int(ZMQ_EVENT_ACCEPTED))
         /// The ZMTP handshake (and CURVE, when used) completed (`ZMQ_EVENT_HANDSHAKE_SUCCEEDED`).
         public static let handshakeSucceeded = Kind(rawValue: Int(ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
         /// The handshake failed: a protocol error, or authentication refused (`ZMQ_EVENT_HANDSHAKE_FAILED_*`).

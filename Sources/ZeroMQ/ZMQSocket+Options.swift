@@ -57,6 +57,13 @@ extension ZMQSocket {
         try setIntOption(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", timeoutMilliseconds)
     }
 
+    /// How long a new connection may take for its ZMTP handshake (and CURVE's) before libzmq drops it
+    /// (`ZMQ_HANDSHAKE_IVL`; 0 = forever, libzmq's default is 30 s). A listener keeps it short so that connections
+    /// that never start a handshake do not hold file descriptors for long.
+    public func setHandshakeInterval(milliseconds: Int) throws {
+        try setIntOption(ZMQ_HANDSHAKE_IVL, "ZMQ_HANDSHAKE_IVL", milliseconds)
+    }
+
     /// The routing id a ROUTER peer will see for this socket (`ZMQ_ROUTING_ID`, 1 to 255 bytes, not starting with
     /// a zero byte); set before ``connect(_:)``.
     public func setRoutingID(_ id: Data) throws {

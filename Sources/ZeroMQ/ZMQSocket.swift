@@ -160,6 +160,7 @@ public final class ZMQSocket {
                 // zmq_poll prefetched the message (libzmq 4.3.4 router_t::xhas_in), the frames after it do.
                 if result.userID == nil { result.userID = message.property("User-Id") }
                 if result.peerAddress == nil { result.peerAddress = message.property("Peer-Address") }
+                if result.sourceFileDescriptor == nil { result.sourceFileDescriptor = message.sourceFileDescriptor }
                 for name in metadata where result.metadata[name] == nil {
                     if let value = message.property(name) { result.metadata[name] = value }
                 }

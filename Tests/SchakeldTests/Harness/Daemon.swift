@@ -24,6 +24,9 @@ final class Daemon {
     private var runs = 0
     /// Set in the daemon's environment on top of the test's own, e.g. `NOTIFY_SOCKET` and `WATCHDOG_USEC`.
     var environment: [String: String]
+    /// When set, the daemon starts with this limit on open files, soft and hard (`prlimit --nofile`), as a unit's
+    /// `LimitNOFILE=` would set it.
+    var fileLimit: Int?
 
     /// - Parameters:
     ///   - settings: extra top-level config settings merged over the defaults.
@@ -98,6 +101,14 @@ final class Daemon {
         let process = Process()
         process.executableURL = Paths.executable("schakeld")
         process.arguments = ["--config", configURL.path]
+        if let fileLimit {
+            // prlimit sets the limit and then execs the daemon, so the pid is the daemon's.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments =
+                ["--nofile=\(fileLimit):\(fileLimit)", "--", Paths.executable("schakeld").path] + [
+                    "--config", configURL.path,
+                ]
+        }
         var variables = ProcessInfo.processInfo.environment
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { variables[name] = nil }
         process.environment = variables.merging(environment) { $1 }
