@@ -1,6 +1,10 @@
 internal import CSQLite
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A connection to one SQLite database file, with the durability settings the broker relies on.
 ///
 /// Threading: a `Database` is not thread-safe and not `Sendable`. It is owned by one thread (the broker's
@@ -27,6 +31,7 @@ public final class Database {
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         let flags = options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        if !options.readOnly { Self.createPrivately(path) }
         connection = try Connection(path: path, flags: flags)
         do {
             try configure(options)
@@ -39,6 +44,19 @@ public final class Database {
             }
             throw configurationError
         }
+    }
+
+    /// Creates a missing database file with mode 0600 before SQLite opens it: SQLite would create it 0644 minus the
+    /// umask (0640 under a systemd unit's `UMask=0007`), and it gives the `-wal` and `-shm` files the database
+    /// file's mode, so this keeps all three readable by their owner only, whatever the umask. An existing file is
+    /// left as it is; a file that cannot be created is left to `sqlite3_open_v2`, which reports why.
+    private static func createPrivately(_ path: String) {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        var descriptor: Int32
+        repeat {
+            descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        } while descriptor < 0 && errno == EINTR
+        if descriptor >= 0 { Glibc.close(descriptor) }
     }
 
     deinit {

@@ -20,6 +20,21 @@ import Testing
         #expect(try database.queryOne("PRAGMA busy_timeout")?[0] == 5000)
     }
 
+    @Test func theDatabaseAndItsLogAreReadableByTheOwnerOnly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("private.sqlite")
+        let database = try Database(path: path)
+        defer { try? database.close() }
+        try database.execute("CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+
+        // SQLite alone would make them 0644 minus the umask; its -wal and -shm copy the database file's mode.
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file)")
+        }
+    }
+
     @Test func optionsAreAppliedToTheConnection() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
