@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test
+.PHONY: deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
 
 ## deps: install libzmq, SQLite, libsodium and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -163,3 +163,15 @@ deb: deb-deps
 ## again: for throwaway machines only (CI). Both need root
 deb-test:
 	deploy/deb/test $(DEB_DIR)/schakel_*.deb
+
+## deb-test-systemd: boot a Debian 12 container with systemd 252 as PID 1 (systemd-nspawn), apt-get install the
+## package from `make deb` in it, check what the unit promises against the live systemd (READY, STATUS=, watchdog,
+## reload, credentials and CURVE, systemd-analyze security, file modes, stop under load), purge it. Needs root;
+## the container's root file system is built once with debootstrap and cached in .build/systemd-root
+SYSTEMD_TEST_APT_PACKAGES := systemd-container debootstrap
+deb-test-systemd:
+	@if ! (command -v systemd-nspawn && command -v debootstrap) >/dev/null; then \
+		echo "installing $(SYSTEMD_TEST_APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEMD_TEST_APT_PACKAGES); \
+	fi
+	deploy/deb/test-systemd $(DEB_DIR)/schakel_*.deb
