@@ -31,9 +31,11 @@ extension BrokerServer {
 
     /// Raises the soft limit on open files to the hard limit (systemd's default soft limit is 1,024 whatever the
     /// unit's hard limit), and returns the soft limit now in force.
+    /// Under the unit's `SystemCallFilter=~@resources` both calls fail (EPERM): `LimitNOFILE=` has set soft and
+    /// hard alike there, and the limit is read from /proc/self/limits instead.
     static func raiseFileLimit() -> Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1_024 }
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return softFileLimitFromProc() ?? 1_024 }
         if limit.rlim_cur < limit.rlim_max {
             var raised = limit
             raised.rlim_cur = limit.rlim_max
@@ -41,6 +43,14 @@ extension BrokerServer {
         }
         // RLIM_INFINITY is all ones; Swift cannot import its C definition (-1 in an unsigned type).
         return limit.rlim_cur >= rlim_t(Int32.max) ? Int(Int32.max) : Int(limit.rlim_cur)
+    }
+
+    /// The soft limit on open files as /proc/self/limits gives it ("Max open files  8192  8192  files").
+    static func softFileLimitFromProc() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/limits", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") })
+        else { return nil }
+        return line.dropFirst("Max open files".count).split(separator: " ").first.flatMap { Int($0) }
     }
 
     /// Connections the broker endpoint may hold: `limits.max_connections`, but never more than the open-file
