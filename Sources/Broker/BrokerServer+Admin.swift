@@ -112,10 +112,12 @@ extension BrokerServer {
     func serveAdmin() throws {
         while let request = try admin.receive(dontWait: true) {
             let answer = adminCommands.reply(to: request.frames)
+            // A name the daemon does not know is logged as `unknown`, not as typed.
+            let command = answer.command.map { adminCommands.summaries[$0] == nil ? "unknown" : $0 } ?? "-"
             if let error = answer.error {
-                logger.info("admin.refused", ["command": answer.command ?? "-", "code": error.code])
+                logger.info("admin.refused", ["command": command, "code": error.code])
             } else {
-                logger.debug("admin.command", ["command": answer.command ?? "-"])
+                logger.debug("admin.command", ["command": command])
             }
             auditAdminAction(request: request.frames, command: answer.command, error: answer.error)
             _ = try admin.send([answer.reply], dontWait: true)

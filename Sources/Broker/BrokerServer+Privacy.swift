@@ -227,27 +227,30 @@ extension BrokerServer {
 
     // MARK: Audit of admin actions
 
-    /// The arguments an admin event keeps: ids, durations, flags. Never personal data.
-    private static let auditedArguments: Set<String> = [
-        "referral_id", "handover_id", "contact", "by", "duration", "key_id", "dry_run", "older_than", "path", "seconds",
-    ]
-
-    /// Records an admin command in the events table (`admin.<command>`), on its referral when it names one. A
-    /// command the daemon does not know is recorded as `admin.unknown`: an attempt, without the text that was typed.
+    /// Records an admin command in the events table (`admin.<command>`), on its referral when it names one.
+    ///
+    /// The row keeps only arguments that have their documented form (`AdminArguments.validated`: ids the broker
+    /// made, principals, durations, flags) and the path of a backup: a name or a phone number typed where an id
+    /// belongs is left out, since the audit trail outlives the referral's personal data. A command the daemon does
+    /// not know is recorded as `admin.unknown` with its outcome only: an attempt, nothing of what was typed.
     func auditAdminAction(request frames: [Data], command typed: String?, error: AdminError?) {
         guard let typed, typed != "help", typed != "stats" else { return }
         let command = adminCommands.summaries[typed] == nil ? "unknown" : typed
         var detail: [String: JSONValue] = ["ok": .bool(error == nil)]
         if let error { detail["code"] = .string(error.code) }
         var referralID: String?
-        if frames.count == 1, let request = try? JSONValue.parse(frames[0]), case .object(let fields) = request {
-            for (key, value) in fields where Self.auditedArguments.contains(key) {
-                switch value {
-                case .string, .number, .bool: detail[key] = value
-                default: continue
-                }
+        if command != "unknown", frames.count == 1, let request = try? JSONValue.parse(frames[0]),
+            case .object(let fields) = request
+        {
+            for (key, value) in fields {
+                if let kept = AdminArguments.validated(key, value) { detail[key] = kept }
             }
-            if command != "unknown", let id = fields["referral_id"]?.stringValue, (try? desk.referralRow(id)) != nil {
+            if command == "backup", let path = fields["path"]?.stringValue, path.hasPrefix("/"),
+                path.utf8.count <= 4_096
+            {
+                detail["path"] = .string(path)
+            }
+            if let id = detail["referral_id"]?.stringValue, (try? desk.referralRow(id)) != nil {
                 referralID = id
             }
         }

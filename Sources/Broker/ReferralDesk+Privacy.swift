@@ -51,6 +51,22 @@ extension ReferralDesk {
         return fields
     }
 
+    /// Records that `principal` received `fields` of the referral through `handoverID`, unless that is on record
+    /// already: an ACK answered again sends the same fields to the same holder, and a holder repeating it must not
+    /// grow the audit trail and the event stream by a row each time.
+    func recordDisclosure(of fields: [String], referralID: String, handoverID: String, to principal: String) throws {
+        let detail: [String: JSONValue] = ["fields": .array(fields.map { .string($0) })]
+        let recorded = try db.queryOne(
+            """
+            SELECT 1 AS found FROM events
+            WHERE referral_id = ? AND event = 'disclosed' AND handover_id = ? AND contact = ? AND detail = ?
+            LIMIT 1
+            """,
+            [.text(referralID), .text(handoverID), .text(principal), .text(JSONValue.object(detail).canonicalString())])
+        guard recorded == nil else { return }
+        try appendEvent(referralID, "disclosed", at: now, handoverID: handoverID, contact: principal, detail: detail)
+    }
+
     // MARK: Consent
 
     /// Sets the consent's own clock: at `expires_at` the referral is withdrawn as if the referrer had sent WITHDRAW.

@@ -410,9 +410,8 @@ final class ReferralDesk {
                 .conflict, "handover \(handoverID) was withdrawn: you left the social map, so it went to someone else")
         }
         let referral = try storedReferral(handover.referralID)
-        try appendEvent(
-            handover.referralID, "disclosed", at: now, handoverID: handoverID, contact: principal,
-            detail: ["fields": .array(Self.disclosedFields(referral).map { .string($0) })])
+        try recordDisclosure(
+            of: Self.disclosedFields(referral), referralID: handover.referralID, handoverID: handoverID, to: principal)
         let need = referral.needs[handover.needIndex]
         let acknowledgedAt =
             try db.queryOne(

@@ -28,24 +28,52 @@ public struct AdminArguments: Sendable, Equatable, Codable {
     /// row); nil when there are none.
     public init?(audited detail: [String: JSONValue], command: String) {
         let allowed = Self.published[command] ?? []
-        func text(_ key: String, _ pattern: String) -> String? {
-            guard allowed.contains(key), let value = detail[key]?.stringValue, value.count <= 128,
-                value.range(of: pattern, options: .regularExpression) != nil
-            else { return nil }
-            return value
+        func text(_ key: String) -> String? {
+            guard allowed.contains(key), let value = detail[key] else { return nil }
+            return Self.validated(key, value)?.stringValue
         }
-        let duration = "^P(\\d+W)?(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?$"
-        handoverID = text("handover_id", "^ho-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-        contact = text("contact", "^contact:[a-z0-9][a-z0-9-]{0,99}$")
-        by = text("by", "^(org|contact):[a-z0-9][a-z0-9-]{0,99}$")
-        self.duration = text("duration", duration)
-        olderThan = text("older_than", duration)
-        keyID = text("key_id", "^[a-z0-9_-]{1,32}$")
-        if allowed.contains("dry_run"), case .bool(let flag)? = detail["dry_run"] { dryRun = flag }
-        if allowed.contains("seconds"), let number = detail["seconds"]?.numberValue, number.isFinite {
-            seconds = number
+        handoverID = text("handover_id")
+        contact = text("contact")
+        by = text("by")
+        duration = text("duration")
+        olderThan = text("older_than")
+        keyID = text("key_id")
+        if allowed.contains("dry_run"), let flag = detail["dry_run"].flatMap({ Self.validated("dry_run", $0) }) {
+            dryRun = flag.boolValue
+        }
+        if allowed.contains("seconds"), let number = detail["seconds"].flatMap({ Self.validated("seconds", $0) }) {
+            seconds = number.numberValue
         }
         if self == AdminArguments() { return nil }
+    }
+
+    /// The documented form of each argument an audit row may keep: ids the broker made, principals, durations.
+    private static let forms: [String: String] = {
+        let uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        let duration = "^P(\\d+W)?(\\d+D)?(T(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?$"
+        return [
+            "referral_id": "^ref-\(uuid)$", "handover_id": "^ho-\(uuid)$",
+            "contact": "^contact:[a-z0-9][a-z0-9-]{0,99}$", "by": "^(org|contact):[a-z0-9][a-z0-9-]{0,99}$",
+            "duration": duration, "older_than": duration, "key_id": "^[a-z0-9_-]{1,32}$",
+        ]
+    }()
+
+    /// `value` when the argument `key` has its documented form (an id the broker made, a principal, a duration,
+    /// a flag or a number of seconds); nil otherwise.
+    ///
+    /// What an `admin.<command>` audit row keeps of its request: an operator who types a citizen's name or phone
+    /// number where an id belongs gets a refusal, and the record of it holds neither.
+    public static func validated(_ key: String, _ value: JSONValue) -> JSONValue? {
+        switch (key, value) {
+        case ("dry_run", .bool): return value
+        case ("seconds", .number(let number)) where number.isFinite: return value
+        case (_, .string(let text)):
+            guard let form = forms[key], text.utf8.count <= 128,
+                text.range(of: form, options: .regularExpression) != nil
+            else { return nil }
+            return value
+        default: return nil
+        }
     }
 
     enum CodingKeys: String, CodingKey {
