@@ -129,10 +129,10 @@ extension BrokerServer {
                     field: rejection.field)))
     }
 
-    /// The body's `referral.external_id` when it is one the receipt can carry (1 to 128 characters, no control
-    /// characters), even if the rest of the referral is wrong.
+    /// The body's `referral.external_id` when it is one the receipt can carry (1 to 128 characters in at most 512
+    /// bytes, no control characters), even if the rest of the referral is wrong.
     static func readableExternalID(_ body: JSONValue) -> String? {
-        guard let id = body["referral"]?["external_id"]?.stringValue, (1...128).contains(id.count),
+        guard let id = body["referral"]?["external_id"]?.stringValue, FieldReader.fits(id, 1...128),
             !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { return nil }
         return id

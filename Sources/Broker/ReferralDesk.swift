@@ -175,7 +175,7 @@ final class ReferralDesk {
         }
         if let expires = referral.consent.expiresAt.flatMap(RFC3339.parse), expires <= clock.now() {
             throw Rejection(
-                .invalid, "the consent expired at \(referral.consent.expiresAt ?? ""); ask the citizen again",
+                .invalid, "the consent has expired (its expires_at has passed); ask the citizen again",
                 field: "referral.consent.expires_at", externalID: referral.externalID)
         }
         let referralID = Identifier.make("ref")

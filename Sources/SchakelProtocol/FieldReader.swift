@@ -39,13 +39,34 @@ public struct FieldReader: Sendable {
         return value
     }
 
-    /// A string field with its length in characters checked; nil when optional and absent.
+    /// How many bytes of UTF-8 a string field may hold per character of its length bound.
+    ///
+    /// Lengths count characters (extended grapheme clusters), and one character may be a base letter with any
+    /// number of combining marks: without a bound in bytes too, a 200 KB `external_id` would be "one character",
+    /// stored in the clear and copied into every NOTICE and event. Four bytes is one code point at most, so text
+    /// whose characters are single code points always fits.
+    public static let bytesPerCharacter = 4
+
+    /// Whether `text` is within `length` characters and within the byte bound that comes with it; the check of
+    /// `string(_:required:length:)` for values read outside a `FieldReader`.
+    public static func fits(_ text: String, _ length: ClosedRange<Int>) -> Bool {
+        text.utf8.count <= length.upperBound * bytesPerCharacter && length.contains(text.count)
+    }
+
+    /// A string field with its length checked in characters and in bytes of UTF-8 (at most `bytesPerCharacter`
+    /// per character of the bound); nil when optional and absent.
     public func string(
         _ key: String, required: Bool = true, length: ClosedRange<Int> = 1...10_000
     ) throws(Rejection) -> String? {
         guard let value = try value(key, required: required) else { return nil }
         guard case .string(let text) = value else {
             throw Rejection(.invalid, "\(pathOf(key)) must be a string, not \(value.typeName)", field: pathOf(key))
+        }
+        let maxBytes = length.upperBound * Self.bytesPerCharacter
+        guard text.utf8.count <= maxBytes else {
+            throw Rejection(
+                .invalid, "\(pathOf(key)) must be at most \(maxBytes) bytes of UTF-8, not \(text.utf8.count)",
+                field: pathOf(key))
         }
         // JSON may escape any control character (`\u0000`); no field of a referral needs one but
         // tab, line feed and carriage return, and the others break logs, terminals and exports.
@@ -92,14 +113,15 @@ public struct FieldReader: Sendable {
         return text
     }
 
-    /// A string from a fixed vocabulary.
+    /// A string from a fixed vocabulary. The refusal names the allowed values, never the one sent: a phone number
+    /// typed into the wrong field would otherwise travel back in the REJECTED, and wait in the outbox with it.
     public func enumeration<E: RawRepresentable & CaseIterable>(
         _ key: String, _ type: E.Type, required: Bool = true
     ) throws(Rejection) -> E? where E.RawValue == String {
         guard let text = try string(key, required: required, length: 1...64) else { return nil }
         guard let value = E(rawValue: text) else {
             let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
-            throw Rejection(.invalid, "\(pathOf(key)) must be one of \(allowed); got \"\(text)\"", field: pathOf(key))
+            throw Rejection(.invalid, "\(pathOf(key)) must be one of \(allowed)", field: pathOf(key))
         }
         return value
     }

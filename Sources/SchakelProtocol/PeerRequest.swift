@@ -66,7 +66,7 @@ public enum PeerRequest: Sendable, Equatable {
             try r.only(["message_ids"])
             var ids: [String] = []
             for (path, item) in try r.array("message_ids", count: 1...1_000) ?? [] {
-                guard let id = item.stringValue, idLength.contains(id.count) else {
+                guard let id = item.stringValue, FieldReader.fits(id, idLength) else {
                     throw Rejection(.invalid, "\(path) must be a message id string", field: path)
                 }
                 ids.append(id)

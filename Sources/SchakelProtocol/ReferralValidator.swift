@@ -44,7 +44,7 @@ public struct ReferralValidator: Sendable {
             guard knownDomains.contains(domain) else {
                 throw Rejection(
                     .invalid,
-                    "\(n.pathOf("domain")) \"\(domain)\" is not in the domain vocabulary (\(knownDomains.sorted().joined(separator: ", ")))",
+                    "\(n.pathOf("domain")) must be in the domain vocabulary (\(knownDomains.sorted().joined(separator: ", ")))",
                     field: n.pathOf("domain"))
             }
             needs.append(Need(domain: domain, summary: try n.requiredString("summary", length: 1...1_000)))
@@ -95,11 +95,14 @@ public struct ReferralValidator: Sendable {
         let recordedBy = try r.requiredString("recorded_by", length: 1...200)
         var scopes: [ShareScope] = []
         for (path, item) in try r.array("share_with", count: 1...50) ?? [] {
-            guard let text = item.stringValue, let scope = ShareScope(text) else {
+            guard let text = item.stringValue, FieldReader.fits(text, 1...110), let scope = ShareScope(text) else {
                 throw Rejection(.invalid, "\(path) must be \"*\", \"domain:<domain>\" or \"org:<id>\"", field: path)
             }
             if case .domain(let d) = scope, !knownDomains.contains(d) {
-                throw Rejection(.invalid, "\(path) names the unknown domain \"\(d)\"", field: path)
+                throw Rejection(
+                    .invalid,
+                    "\(path) must name a domain of the vocabulary (\(knownDomains.sorted().joined(separator: ", ")))",
+                    field: path)
             }
             scopes.append(scope)
         }

@@ -89,4 +89,94 @@ import Testing
         }
         #expect(published.count == 2)
     }
+
+    // MARK: c. Refused values are not echoed
+
+    @Test func aRefusalNamesTheFieldAndTheAllowedValuesNeverTheValueSent() throws {
+        let publisher = try Publisher()
+        let (daemon, _) = try SubscribeIntakeTests.daemon(subscribingTo: publisher)
+        try daemon.start()
+        let gp = try daemon.connect(as: SubscribeIntakeTests.organisation)
+
+        // Over a session: an enumeration, a domain and a consent scope, each with a phone number in it.
+        let cases: [(path: String, value: JSONValue, field: String)] = [
+            ("urgency", .string(Self.typedPhone), "referral.urgency"),
+            ("needs", [["domain": .string(Self.typedPhone), "summary": "Hulp."]], "referral.needs[0].domain"),
+            ("consent.share_with", [.string("domain:\(Self.typedPhone)")], "referral.consent.share_with[0]"),
+            ("citizen.preferred_channel", .string(Self.typedName), "referral.citizen.preferred_channel"),
+        ]
+        for (path, value, field) in cases {
+            let bad = Referrals.setting(path, to: value, in: try PrivacyTests.example())
+            let answer = try gp.request(.submit, ["referral": bad], expect: .accepted)
+            #expect(answer.command == "REJECTED")
+            #expect(answer.body["field"]?.stringValue == field)
+            let text = answer.body.canonicalString()
+            #expect(!text.contains(Self.typedPhone) && !text.contains(Self.typedName), "\(text)")
+        }
+        let urgency = try gp.request(
+            .submit, ["referral": Referrals.setting("urgency", to: "asap", in: try PrivacyTests.example())],
+            expect: .accepted)
+        #expect(urgency.body["message"]?.stringValue?.contains("normal") == true, "the message names what is allowed")
+
+        // Published: the REJECTED receipt waits in the outbox, so it must not hold the value either.
+        let receipts = SubscribeIntakeTests.Receipts(gp)
+        let bad = Referrals.setting(
+            "urgency", to: .string(Self.typedPhone), in: try Referrals.make(externalID: "BAD-\(UUID())"))
+        try publisher.republishUntilReceipted([bad]) { try receipts.collect($0) }
+        #expect(receipts.all.contains { $0.command == "REJECTED" && $0.body["field"] == "referral.urgency" })
+        let outbox = try PrivacyTests.query(daemon, "SELECT body FROM outbox")
+        #expect(outbox.allSatisfy { !($0.string("body") ?? "").contains(Self.typedPhone) })
+        #expect(try PrivacyTests.rawContains(daemon, Self.typedPhone).isEmpty)
+    }
+
+    // MARK: e. Lengths in bytes
+
+    @Test func aStringOfCombiningMarksIsBoundedInBytesNotOnlyInCharacters() throws {
+        let publisher = try Publisher()
+        let (daemon, events) = try SubscribeIntakeTests.daemon(subscribingTo: publisher)
+        try daemon.start()
+        let listener = try EventListener(events)
+        try listener.join(daemon)
+        let gp = try daemon.connect(as: SubscribeIntakeTests.organisation)
+        // One character by Swift's count, 20,001 bytes of UTF-8.
+        let zalgo = "Z" + String(repeating: "\u{0301}", count: 10_000)
+        #expect(zalgo.count == 1)
+
+        let answer = try gp.request(
+            .submit, ["referral": Referrals.setting("external_id", to: .string(zalgo), in: try Referrals.make())],
+            expect: .accepted)
+        #expect(answer.command == "REJECTED")
+        #expect(answer.body["field"] == "referral.external_id")
+        #expect(answer.body["external_id"] == nil, "the receipt does not carry it back either")
+        let named = try gp.request(
+            .submit,
+            ["referral": Referrals.setting("citizen.display_name", to: .string(zalgo), in: try Referrals.make())],
+            expect: .accepted)
+        #expect(named.command == "REJECTED" && named.body["field"] == "referral.citizen.display_name")
+        let status = try gp.request(.status, ["external_id": .string(zalgo)], expect: .referral)
+        #expect(status.command == "REJECTED" && status.body["field"] == "external_id")
+
+        // Published (after a receipt proves the daemon's SUB connection is up), it is neither stored nor put in a
+        // receipt: the refusal is an event without an external id.
+        let receipts = SubscribeIntakeTests.Receipts(gp)
+        try publisher.republishUntilReceipted([try Referrals.make(needs: ["debt"])]) { try receipts.collect($0) }
+        try publisher.submit(Referrals.setting("external_id", to: .string(zalgo), in: try Referrals.make()))
+        try publisher.republishUntilReceipted([try Referrals.make(needs: ["debt"])]) { try receipts.collect($0) }
+        try listener.wait(for: "the refusal") { received in
+            received.contains {
+                $0.type == EventType.submissionRejected.rawValue && $0.data["field"] == "referral.external_id"
+                    && $0.data["external_id"] == nil
+            }
+        }
+        #expect(receipts.all.allSatisfy { $0.command == "ACCEPTED" })
+        let marks = String(repeating: "\u{0301}", count: 100)
+        #expect(
+            try PrivacyTests.query(daemon, "SELECT external_id FROM referrals").allSatisfy {
+                !($0.string("external_id") ?? "").contains(marks)
+            })
+        #expect(
+            try PrivacyTests.query(daemon, "SELECT body FROM outbox").allSatisfy {
+                !($0.string("body") ?? "").contains(marks)
+            })
+    }
 }
