@@ -111,7 +111,7 @@ extension BrokerServer {
             [
                 "organisation": organisation, "code": rejection.code.rawValue, "field": rejection.field ?? "-",
                 "receipt": rejection.externalID == nil ? "none: no readable external_id" : "outbox",
-            ])
+            ], throttledBy: organisation)
         if rejection.externalID != nil {
             do {
                 _ = try db.savepointInTransaction { try desk.enqueueRejection(to: organisation, rejection) }

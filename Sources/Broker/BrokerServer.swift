@@ -453,7 +453,7 @@ public final class BrokerServer {
             greeted.insert(name)
             let pending = (try? desk.pendingCount(for: name)) ?? 0
             reply(WireMessage(.welcome, encoding: Welcome(principal: name, server: Self.serverName, pending: pending)))
-            logger.info("peer.hello", ["principal": name, "pending": "\(pending)"])
+            logger.info("peer.hello", ["principal": name, "pending": "\(pending)"], throttledBy: name)
         default:
             guard let principal else {
                 reject(

@@ -4,27 +4,50 @@ import Foundation
 ///
 /// The `<N>` prefix lets journald file the line under the right priority; the rest is logfmt
 /// so operators can grep and parse it. Callers pass ids and states only, never personal data.
+/// An event a peer can cause at will (a HELLO) passes a `throttledBy` key: see `LogThrottle`.
 public struct Logger: Sendable {
     public var level: LogLevel
+    private let throttle: LogThrottle
 
-    public init(level: LogLevel) {
+    /// `repeatInterval`: how often a throttled event is written per key at most.
+    public init(level: LogLevel, repeatInterval: Duration = .seconds(5)) {
         self.level = level
+        self.throttle = LogThrottle(interval: repeatInterval)
     }
 
-    public func log(_ severity: LogLevel, _ event: String, _ fields: KeyValuePairs<String, String> = [:]) {
+    /// Writes the line; with `key`, only when no line of `event` for that key was written in the last interval, and
+    /// then with `suppressed=<n>` when lines were left out meanwhile.
+    public func log(
+        _ severity: LogLevel, _ event: String, _ fields: KeyValuePairs<String, String> = [:],
+        throttledBy key: String? = nil
+    ) {
         guard severity <= level else { return }
-        var line = "<\(severity.rawValue)>level=\(severity.name) event=\(event)"
-        for (key, value) in fields {
-            line += " \(key)=\(Self.quote(value))"
+        var suppressed = 0
+        if let key {
+            guard let left = throttle.admit(event, key: key) else { return }
+            suppressed = left
         }
+        var line = "<\(severity.rawValue)>level=\(severity.name) event=\(event)"
+        for (name, value) in fields {
+            line += " \(name)=\(Self.quote(value))"
+        }
+        if suppressed > 0 { line += " suppressed=\(suppressed)" }
         line += "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    public func error(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, event, fields) }
-    public func warning(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, event, fields) }
-    public func info(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, event, fields) }
-    public func debug(_ event: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, event, fields) }
+    public func error(
+        _ event: String, _ fields: KeyValuePairs<String, String> = [:], throttledBy key: String? = nil
+    ) { log(.error, event, fields, throttledBy: key) }
+    public func warning(
+        _ event: String, _ fields: KeyValuePairs<String, String> = [:], throttledBy key: String? = nil
+    ) { log(.warning, event, fields, throttledBy: key) }
+    public func info(
+        _ event: String, _ fields: KeyValuePairs<String, String> = [:], throttledBy key: String? = nil
+    ) { log(.info, event, fields, throttledBy: key) }
+    public func debug(
+        _ event: String, _ fields: KeyValuePairs<String, String> = [:], throttledBy key: String? = nil
+    ) { log(.debug, event, fields, throttledBy: key) }
 
     static func quote(_ value: String) -> String {
         if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) {

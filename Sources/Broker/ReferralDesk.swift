@@ -553,7 +553,7 @@ final class ReferralDesk {
         return WireMessage(
             .referral,
             encoding: ReferralStatus(
-                referralID: referralID, externalID: row.string("external_id") ?? "",
+                referralID: referralID, externalID: isReferrer ? row.string("external_id") : nil,
                 state: ReferralState(rawValue: row.string("state") ?? "") ?? .open,
                 urgency: Urgency(rawValue: row.string("urgency") ?? "") ?? .normal, handovers: handovers,
                 timeline: timeline))

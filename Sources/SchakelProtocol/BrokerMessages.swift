@@ -302,14 +302,16 @@ public struct Notice: Sendable, Equatable, Codable {
 /// `REFERRAL`: the answer to STATUS.
 public struct ReferralStatus: Sendable, Equatable, Codable {
     public var referralID: String
-    public var externalID: String
+    /// Only for the referring organisation, whose id it is: a contact may not ask by it, so it has no business
+    /// seeing it (it may be a file number that leads to the citizen).
+    public var externalID: String?
     public var state: ReferralState
     public var urgency: Urgency
     public var handovers: [HandoverSummary]
     public var timeline: [TimelineEntry]
 
     public init(
-        referralID: String, externalID: String, state: ReferralState, urgency: Urgency, handovers: [HandoverSummary],
+        referralID: String, externalID: String?, state: ReferralState, urgency: Urgency, handovers: [HandoverSummary],
         timeline: [TimelineEntry]
     ) {
         self.referralID = referralID

@@ -129,6 +129,40 @@ import Testing
         #expect(try PrivacyTests.rawContains(daemon, Self.typedPhone).isEmpty)
     }
 
+    // MARK: d. Log floods
+
+    @Test func manyHellosGiveABoundedNumberOfLogLines() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let started = Date()
+        let peer = try daemon.peer()
+        let hellos = 2_000
+        for _ in 0..<hellos {
+            try peer.send(.hello, ["as": "org:huisarts-de-brug"])
+        }
+        for _ in 0..<hellos {
+            #expect(try peer.reply(.welcome).command == "WELCOME")
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let lines = daemon.log().components(separatedBy: "\n").filter { $0.contains("event=peer.hello") }
+        // One line per principal and interval (5 s), whatever the number of HELLOs.
+        #expect(lines.count <= 2 + Int(elapsed / 5), "\(lines.count) peer.hello lines for \(hellos) HELLOs")
+
+        // The next line after the interval says how many were left out.
+        let deadline = Date().addingTimeInterval(20 * Sanitizer.slowdown)
+        var summary: String?
+        while summary == nil, Date() < deadline {
+            _ = try peer.request(.hello, ["as": "org:huisarts-de-brug"], expect: .welcome)
+            summary = daemon.log().components(separatedBy: "\n").first {
+                $0.contains("event=peer.hello") && $0.contains("suppressed=")
+            }
+            if summary == nil { _ = try peer.drain(timeout: 0.25) }
+        }
+        let count = summary?.components(separatedBy: " ").first { $0.hasPrefix("suppressed=") }?
+            .dropFirst("suppressed=".count)
+        #expect(count.flatMap { Int($0) }.map { $0 >= hellos - lines.count } == true, "\(summary ?? "no summary")")
+    }
+
     // MARK: e. Lengths in bytes
 
     @Test func aStringOfCombiningMarksIsBoundedInBytesNotOnlyInCharacters() throws {
@@ -178,5 +212,26 @@ import Testing
             try PrivacyTests.query(daemon, "SELECT body FROM outbox").allSatisfy {
                 !($0.string("body") ?? "").contains(marks)
             })
+    }
+
+    // MARK: f. STATUS to a contact
+
+    @Test func aContactsStatusLeavesOutTheExternalID() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let referral = try PrivacyTests.example()
+        let referralID = try #require(try gp.submit(referral).body["referral_id"])
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        _ = try anna.next(.handover)
+
+        let toAnna = try anna.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(toAnna.command == "REFERRAL")
+        #expect(toAnna.body["referral_id"] == referralID)
+        #expect(toAnna.body["external_id"] == nil)
+        let toReferrer = try gp.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(toReferrer.body["external_id"] == referral["external_id"])
+        #expect(anna.violations.isEmpty, "\(anna.violations)")
+        #expect(gp.violations.isEmpty, "\(gp.violations)")
     }
 }
