@@ -877,6 +877,9 @@ extension BrokerServer {
         }
         do {
             try db.migrate(Schema.migrations)
+            // Statement journals and sorts in memory, not in temporary files: every file SQLite needs is open from
+            // the start, so a descriptor shortage (BrokerServer+Connections.swift) can never fail a commit.
+            _ = try db.query("PRAGMA temp_store = MEMORY")
             if let pages = config.maxDatabasePages {
                 _ = try db.query("PRAGMA max_page_count = \(pages)")
             }
