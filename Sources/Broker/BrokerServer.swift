@@ -763,12 +763,7 @@ public final class BrokerServer {
         frames.count > 2 ? String(decoding: frames[frames.count - 2], as: UTF8.self) : "-"
     }
 
-    /// Sends what is ready; a peer that is gone or full simply keeps its outbox for later.
-    @discardableResult
-    private func send(_ message: WireMessage, to routingID: Data, delimiter: Bool) -> Bool {
-        send(Envelope.frames(to: routingID, delimiter: delimiter, message: message), command: message.command)
-    }
-
+    /// Sends an outbox message; a peer that is gone or full simply keeps its outbox for later.
     private func send(_ frames: [Data], command: String) -> Bool {
         let routingID = frames[0]
         do {
