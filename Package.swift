@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
         .testTarget(
             name: "SchakeldTests",
             dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium"],

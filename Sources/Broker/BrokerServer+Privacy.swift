@@ -209,7 +209,7 @@ extension BrokerServer {
                 }
                 // Done: checkpoint after this commit, so no copy under the old key (or in the clear) stays in the WAL.
                 if !rotation.isActive {
-                    desk.needsCheckpoint = true
+                    desk.record(.checkpoint)
                     try db.run(
                         "INSERT OR REPLACE INTO settings (name, value) VALUES ('sealed_under', ?)", [.text(current)])
                 }

@@ -66,9 +66,8 @@ extension BrokerServer {
                 throw Rejection(.malformed, "not a SUBMIT", command: wire.command)
             }
             externalID = referral.externalID
-            let loadMark = desk.loadMark
             do {
-                let receipt = try db.savepointInTransaction {
+                let receipt = try savepoint {
                     try desk.submitPublished(from: organisation, referral: referral, canonicalBody: body)
                 }
                 if receipt.duplicate {
@@ -87,10 +86,8 @@ extension BrokerServer {
                     "subscribe.accepted",
                     ["organisation": organisation, "referral": receipt.referralID, "duplicate": "\(receipt.duplicate)"])
             } catch let rejection as Rejection {
-                desk.rollBackLoad(to: loadMark)
                 throw rejection
             } catch {
-                desk.rollBackLoad(to: loadMark)
                 logger.error(
                     "storage.failed", ["command": "SUBMIT", "organisation": organisation, "error": "\(error)"])
             }
@@ -114,7 +111,7 @@ extension BrokerServer {
             ], throttledBy: organisation)
         if rejection.externalID != nil {
             do {
-                _ = try db.savepointInTransaction { try desk.enqueueRejection(to: organisation, rejection) }
+                _ = try savepoint { try desk.enqueueRejection(to: organisation, rejection) }
             } catch {
                 logger.error(
                     "storage.failed", ["command": "SUBMIT", "organisation": organisation, "error": "\(error)"])

@@ -345,9 +345,10 @@ public final class BrokerServer {
         var greeted: Set<String> = []
         var announcements: [Announcement] = []
         var began = false
+        var deliveries: Set<String> = []
         do {
             let started = ContinuousClock.now
-            try db.transaction {
+            (_, deliveries) = try turn {
                 began = true
                 for message in incoming {
                     handle(message, into: &outgoing, greeted: &greeted)
@@ -358,8 +359,6 @@ public final class BrokerServer {
             }
             let elapsed = started.duration(to: .now).components
             commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-            desk.loadCommitted()
-            events?.publishCommitted()
             announce(announcements)
         } catch let error as SQLiteError where !began && error.isBusy {
             // Another process holds the write lock (a backup tool, an sqlite3 shell): nothing can be written,
@@ -370,23 +369,17 @@ public final class BrokerServer {
             }
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
-            desk.rollBackLoad(to: 0)
-            _ = desk.takeTouchedPrincipals()
-            _ = desk.takeTimerChanges()
             for i in outgoing.indices {
                 if let failure = outgoing[i].ifCommitFails { outgoing[i].message = failure }
             }
         }
-        applyTimerChanges()
         for reply in outgoing {
             sendReply(Envelope.frames(to: reply.routingID, delimiter: reply.delimiter, message: reply.message))
         }
         for principal in greeted {
             deliverOutbox(to: principal, afterSeq: 0)
         }
-        for principal in desk.takeTouchedPrincipals().subtracting(greeted) {
-            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
-        }
+        deliver(to: deliveries.subtracting(greeted))
     }
 
     /// Answers one request of the batch. With `writable` false (the database is locked by another process) only
@@ -472,21 +465,18 @@ public final class BrokerServer {
                 reject(unavailable)
                 return
             }
-            let loadMark = desk.loadMark
             do {
-                let answer = try db.savepointInTransaction { try perform(request, for: principal) }
+                let answer = try savepoint { try perform(request, for: principal) }
                 if let answer {
                     reply(answer, ifCommitFails: WireMessage(.rejected, encoding: unavailable))
                 }
             } catch var rejection as Rejection {
-                desk.rollBackLoad(to: loadMark)
                 rejection.command = commandName(request)
                 if case .submit(let referral, _) = request, rejection.externalID == nil {
                     rejection.externalID = referral.externalID
                 }
                 reject(rejection)
             } catch {
-                desk.rollBackLoad(to: loadMark)
                 logger.error("storage.failed", ["command": commandName(request), "error": "\(error)"])
                 reject(unavailable)
             }
@@ -581,23 +571,56 @@ public final class BrokerServer {
         }
     }
 
-    /// What follows every commit: the checkpoints, then the timer queue catches up with the timers table.
-    private func applyTimerChanges() {
-        checkpointIfPurged()
+    // MARK: Turns: one transaction, and what follows its commit
+
+    /// Runs `body` in a savepoint of the open transaction: when it throws, its rows and its effects (timers, load,
+    /// deliveries) roll back together, and the error is rethrown.
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let mark = desk.turnMark
+        do {
+            return try db.savepointInTransaction(body)
+        } catch {
+            desk.rollBack(to: mark)
+            throw error
+        }
+    }
+
+    /// Runs `body` in one transaction, then brings the rest of the daemon in step with what committed: the event
+    /// stream, the checkpoints, the timer queue. Returns the principals with new outbox messages, for the caller to
+    /// deliver to once its replies are out. When the transaction fails, its effects are dropped with it.
+    ///
+    /// The one copy of the commit bookkeeping: peer batches, timers and admin changes all go through it.
+    func turn<T>(_ body: () throws -> T) throws -> (result: T, deliveries: Set<String>) {
+        let result: T
+        do {
+            result = try db.transaction(.immediate, body)
+        } catch {
+            desk.rollBack(to: 0)
+            throw error
+        }
+        let committed = desk.commitTurn()
+        events?.publishCommitted()
+        if committed.checkpoint { checkpointAfterPurge() }
         checkpointIfLong()
-        for change in desk.takeTimerChanges() {
+        for change in committed.timers {
             switch change {
             case .schedule(let id, let due): timers.schedule(id, at: due)
             case .cancel(let id): timers.cancel(id)
             }
         }
+        return (result, committed.deliveries)
+    }
+
+    /// Sends each of `principals` what its outbox holds beyond what its session was already sent.
+    func deliver(to principals: Set<String>) {
+        for principal in principals {
+            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
+        }
     }
 
     /// After a commit that purged personal data: copy the WAL into the database and truncate it, so the old
     /// page images (sealed, but still the citizen's data) do not stay in the `-wal` file.
-    private func checkpointIfPurged() {
-        guard desk.needsCheckpoint else { return }
-        desk.needsCheckpoint = false
+    private func checkpointAfterPurge() {
         do {
             _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
         } catch {
@@ -619,25 +642,11 @@ public final class BrokerServer {
         }
     }
 
-    /// Runs a change that comes from outside the protocol (an admin command) in its own
-    /// transaction, with the same bookkeeping as a batch: timers and load follow the commit,
-    /// and what it put in outboxes is delivered.
+    /// Runs a change that comes from outside the protocol (an admin command) in its own transaction, with the
+    /// same bookkeeping as a batch, and delivers what it put in outboxes.
     func commitChange<T>(_ body: () throws -> T) throws -> T {
-        let result: T
-        do {
-            result = try db.transaction(.immediate, body)
-        } catch {
-            desk.rollBackLoad(to: 0)
-            _ = desk.takeTouchedPrincipals()
-            _ = desk.takeTimerChanges()
-            throw error
-        }
-        desk.loadCommitted()
-        events?.publishCommitted()
-        applyTimerChanges()
-        for principal in desk.takeTouchedPrincipals() {
-            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
-        }
+        let (result, deliveries) = try turn(body)
+        deliver(to: deliveries)
         return result
     }
 
@@ -649,12 +658,12 @@ public final class BrokerServer {
         let due = timers.popDue(asOf: clock.now(), limit: limit)
         guard !due.isEmpty else { return 0 }
         var failed: [(id: String, due: Date)] = []
+        let deliveries: Set<String>
         do {
-            try db.transaction {
+            (_, deliveries) = try turn {
                 for timer in due {
-                    let loadMark = desk.loadMark
                     do {
-                        try db.savepointInTransaction { try desk.fire(timerID: timer.id) }
+                        try savepoint { try desk.fire(timerID: timer.id) }
                         if crashBeforeTimerCommit {
                             // Test hook: die after a timer's effects, before they commit.
                             logger.warning("test_hook.crash_before_timer_commit", ["timer": timer.id])
@@ -662,7 +671,6 @@ public final class BrokerServer {
                         }
                     } catch {
                         // Its row is still there; try again in a minute rather than spin on it.
-                        desk.rollBackLoad(to: loadMark)
                         logger.error("timer.failed", ["timer": timer.id, "error": "\(error)"])
                         failed.append(timer)
                     }
@@ -670,19 +678,11 @@ public final class BrokerServer {
             }
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "timers": "\(due.count)"])
-            desk.rollBackLoad(to: 0)
-            _ = desk.takeTouchedPrincipals()
-            _ = desk.takeTimerChanges()
             for timer in due { timers.schedule(timer.id, at: timer.due) }  // they stay pending
             return 0
         }
-        desk.loadCommitted()
-        events?.publishCommitted()
-        applyTimerChanges()
         for timer in failed { timers.schedule(timer.id, at: clock.now().addingTimeInterval(60)) }
-        for principal in desk.takeTouchedPrincipals() {
-            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
-        }
+        deliver(to: deliveries)
         return due.count - failed.count
     }
 

@@ -74,7 +74,7 @@ extension ReferralDesk {
         for kind in TimerKind.all {
             let id = kind.id(for: handoverID)
             try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
-            if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
+            if db.changes > 0 { record(.timer(.cancel(id: id))) }
         }
     }
 
@@ -134,7 +134,7 @@ extension ReferralDesk {
         try db.run(
             "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)",
             [.text(id), .text(kind.rawValue), .text(referralID), .text(handoverID), .real(due.timeIntervalSince1970)])
-        timerChanges.append(.schedule(id: id, due: due))
+        record(.timer(.schedule(id: id, due: due)))
     }
 
     private func offeredHandover(_ handoverID: String) throws -> (StoredHandover, contact: String, ackBy: String)? {

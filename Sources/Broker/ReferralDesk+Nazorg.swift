@@ -295,7 +295,7 @@ extension ReferralDesk {
     private func deleteTimer(_ kind: TimerKind, _ handoverID: String) throws {
         let id = kind.id(for: handoverID)
         try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
-        if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
+        if db.changes > 0 { record(.timer(.cancel(id: id))) }
     }
 
     private func heldHandover(_ id: String, by principal: String, command: String) throws -> TakenHandover {

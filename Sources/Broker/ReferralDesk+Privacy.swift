@@ -223,7 +223,7 @@ extension ReferralDesk {
     /// Deletes the personal data of a referral and keeps the pseudonymous rest (states, times, domains, outcome
     /// codes, the timeline): the sealed body and notes, and the offers that carried summaries. With
     /// `secure_delete` on, the deleted bytes are zeroed in the file; the loop checkpoints the WAL after the
-    /// commit (``needsCheckpoint``), so no copy is left in it either.
+    /// commit (``Turn/Effect/checkpoint``), so no copy is left in it either.
     func purge(_ referralID: String, at: String, why: String) throws {
         try db.run(
             "UPDATE referrals SET body = '', purged_at = ? WHERE referral_id = ? AND purged_at IS NULL",
@@ -237,7 +237,7 @@ extension ReferralDesk {
             [.text(referralID)])
         try deleteReferralTimer(.retention, referralID: referralID)
         try appendEvent(referralID, "purged", at: at, detail: ["reason": .string(why)])
-        needsCheckpoint = true
+        record(.checkpoint)
         logger.info("referral.purged", ["referral": referralID, "reason": why])
     }
 
@@ -248,7 +248,7 @@ extension ReferralDesk {
     func erase(_ referralID: String, by operatorName: String) throws -> (cancelled: [String], told: [String]) {
         guard let row = try referralRow(referralID) else { throw Rejection(.notFound, "no referral \(referralID)") }
         let at = now
-        let before = touchedPrincipals
+        let before = turnMark
         let cancelled = try end(referralID, reason: .erased, cancel: .erased, at: at)
         let organisation = row.string("organisation") ?? ""
         try enqueue(
@@ -256,7 +256,7 @@ extension ReferralDesk {
             Notice(
                 messageID: "", referralID: referralID, externalID: row.string("external_id") ?? "", event: .erased,
                 at: at))
-        let told = touchedPrincipals.subtracting(before).subtracting([organisation]).sorted()
+        let told = turn.principals(since: before).subtracting([organisation]).sorted()
         logger.info("referral.erased", ["referral": referralID, "told": "\(told.count)", "by": operatorName])
         return (cancelled, told)
     }
@@ -359,13 +359,13 @@ extension ReferralDesk {
         try db.run(
             "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, NULL, ?)",
             [.text(id), .text(kind.rawValue), .text(referralID), .real(due.timeIntervalSince1970)])
-        timerChanges.append(.schedule(id: id, due: due))
+        record(.timer(.schedule(id: id, due: due)))
     }
 
     func deleteReferralTimer(_ kind: TimerKind, referralID: String) throws {
         let id = kind.id(for: referralID)
         try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
-        if db.changes > 0 { timerChanges.append(.cancel(id: id)) }
+        if db.changes > 0 { record(.timer(.cancel(id: id))) }
     }
 
     /// Drops every timer of the referral, its handovers' included.
@@ -374,6 +374,6 @@ extension ReferralDesk {
             $0.string("timer_id")
         }
         try db.run("DELETE FROM timers WHERE referral_id = ?", [.text(referralID)])
-        for id in ids { timerChanges.append(.cancel(id: id)) }
+        for id in ids { record(.timer(.cancel(id: id))) }
     }
 }

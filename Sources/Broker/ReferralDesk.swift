@@ -23,11 +23,9 @@ final class ReferralDesk {
     var keys: KeyRing
     /// How long after a referral closes its personal data is kept (config `retention`).
     var retention: ISODuration
-    /// Principals whose outbox got new messages since the loop last asked.
-    private(set) var touchedPrincipals: Set<String> = []
-    /// Timer rows written or deleted since the loop last asked; applied to the in-memory queue
-    /// only after the commit, so the queue never holds a timer the database does not.
-    var timerChanges: [TimerChange] = []
+    /// The effects of the work done since the last commit that reach beyond the database (timers, load, outbox
+    /// delivery, checkpoints), kept per savepoint so that a rollback drops them with the rows that caused them.
+    private(set) var turn = Turn()
     /// Open (offered, accepted or contacted) handovers per contact: what matching balances on. Read from
     /// the database at start and kept in step with every change to a handover's state, because
     /// a `COUNT(*)` per candidate per need grew with every open handover and dominated intake.
@@ -38,20 +36,9 @@ final class ReferralDesk {
     /// `openHandovers` and `lastOffered` laid out for the current map, as matching reads them; rebuilt when the
     /// map is replaced (contacts who left it keep their counts above, for when they come back).
     private(set) var contactLoad: ContactLoad
-    /// The inverse of each change to `openHandovers` and `lastOffered` since the last commit, so that a rolled
-    /// back savepoint or a failed commit takes the in-memory state back with the database.
-    private var loadUndo: [LoadChange] = []
-    /// Set when personal data was purged: after the commit the loop checkpoints and truncates the WAL, so the
-    /// deleted values leave that file too.
-    var needsCheckpoint = false
     /// Contacts whose open handovers went down since the waiting needs were last looked at: a need waiting for
     /// room may be offered to one of them now.
     var releasedContacts: Set<String> = []
-
-    private enum LoadChange {
-        case open(contact: String, delta: Int)
-        case lastOffered(contact: String, previous: Date?)
-    }
 
     init(
         db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger, keys: KeyRing,
@@ -85,12 +72,6 @@ final class ReferralDesk {
         contactLoad = ContactLoad(map: map, open: openHandovers, lastOffered: lastOffered)
     }
 
-    /// Returns and forgets the timer changes of the work done since the last call.
-    func takeTimerChanges() -> [TimerChange] {
-        defer { timerChanges = [] }
-        return timerChanges
-    }
-
     /// Matches with `newMap` from the next request on. Handovers already offered stay with their contact.
     func replaceMap(_ newMap: SocialMap) {
         map = newMap
@@ -99,46 +80,46 @@ final class ReferralDesk {
         validator = ReferralValidator(knownDomains: newMap.domains)
     }
 
-    /// Returns and forgets the principals with new outbox messages.
-    func takeTouchedPrincipals() -> Set<String> {
-        defer { touchedPrincipals = [] }
-        return touchedPrincipals
-    }
+    // MARK: The turn: effects that follow the commit
 
-    // MARK: Keeping the in-memory load in step with the database
+    /// Where a savepoint starts, for ``rollBack(to:)``.
+    var turnMark: Int { turn.mark }
 
-    /// A point to roll the in-memory load back to, taken where a savepoint starts.
-    var loadMark: Int { loadUndo.count }
-
-    /// Undoes the load changes made since `mark`: call it when the savepoint or the
-    /// transaction that held them rolled back (`0` for the whole batch).
-    func rollBackLoad(to mark: Int) {
-        while loadUndo.count > mark, let change = loadUndo.popLast() {
-            switch change {
-            case .open(let contact, let delta):
+    /// The savepoint (or, with `0`, the transaction) that began at `mark` rolled back: its effects are dropped, and
+    /// the load it changed is taken back with the database.
+    func rollBack(to mark: Int) {
+        for effect in turn.rollBack(to: mark) {
+            switch effect {
+            case .load(let contact, let delta):
                 openHandovers[contact, default: 0] -= delta
                 contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
-            case .lastOffered(let contact, let previous):
+            case .offered(let contact, _, let previous):
                 lastOffered[contact] = previous
                 contactLoad.setLastOffered(previous, for: contact)
+            case .timer, .delivery, .checkpoint:
+                break  // not applied yet
             }
         }
     }
 
-    /// The batch's transaction committed: its load changes are final.
-    func loadCommitted() {
-        loadUndo.removeAll(keepingCapacity: true)
+    /// The transaction committed: its effects are final; returns what the loop must now do.
+    func commitTurn() -> Turn.Committed {
+        turn.commit()
+    }
+
+    func record(_ effect: Turn.Effect) {
+        turn.record(effect)
     }
 
     func changeLoad(of contact: String, by delta: Int) {
         openHandovers[contact, default: 0] += delta
         contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
-        loadUndo.append(.open(contact: contact, delta: delta))
+        turn.record(.load(contact: contact, delta: delta))
         if delta < 0 { releasedContacts.insert(contact) }
     }
 
     func noteOffer(to contact: String, at moment: Date) {
-        loadUndo.append(.lastOffered(contact: contact, previous: lastOffered[contact]))
+        turn.record(.offered(contact: contact, at: moment, previous: lastOffered[contact]))
         lastOffered[contact] = moment
         contactLoad.setLastOffered(moment, for: contact)
     }
@@ -616,7 +597,7 @@ final class ReferralDesk {
                 .text(messageID), .text(principal), .text(message.command), .text(stored),
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(now),
             ])
-        touchedPrincipals.insert(principal)
+        turn.record(.delivery(to: principal))
     }
 
     /// An ACK or DECLINE answers the offer: it is never sent again.
