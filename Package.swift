@@ -39,11 +39,13 @@ let package = Package(
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
         .target(name: "Deadlines", dependencies: ["SchakelProtocol"]),
         .target(name: "Systemd"),
+        /// The referral life cycle as a pure state machine: no storage, no sockets, no clock.
+        .target(name: "Referrals", dependencies: ["SchakelProtocol", "SocialMap", "Deadlines"]),
         .target(name: "SchakelClient", dependencies: ["ZeroMQ", "SchakelProtocol"]),
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd", "Sodium",
+                "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd", "Sodium", "Referrals",
             ]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"]),
+        .testTarget(name: "ReferralsTests", dependencies: ["Referrals", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(
             name: "SchakeldTests",
             dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium"],

@@ -24,7 +24,7 @@ extension BrokerServer {
                 if !dryRun {
                     try commitChange {
                         for candidate in candidates {
-                            try desk.purge(candidate.referralID, at: desk.now, why: "purge")
+                            try desk.purge(candidate.referralID, why: "purge")
                         }
                     }
                 }
@@ -47,7 +47,7 @@ extension BrokerServer {
             [unowned self] request throws(AdminError) in
             let referralID = try Self.referralArgument(request, "audit")
             do {
-                guard try desk.referralRow(referralID) != nil else {
+                guard try desk.referralExists(referralID) else {
                     throw AdminError("not_found", "no referral \(referralID)")
                 }
                 return ["referral_id": .string(referralID), "events": .array(try desk.auditTrail(referralID))]
@@ -250,13 +250,13 @@ extension BrokerServer {
             {
                 detail["path"] = .string(path)
             }
-            if let id = detail["referral_id"]?.stringValue, (try? desk.referralRow(id)) != nil {
+            if let id = detail["referral_id"]?.stringValue, (try? desk.referralExists(id)) == true {
                 referralID = id
             }
         }
         do {
             try commitChange {
-                try desk.appendEvent(referralID, "admin.\(command)", at: desk.now, contact: nil, detail: detail)
+                try desk.appendEvent(referralID, "admin.\(command)", detail: detail)
             }
         } catch {
             logger.error("audit.write_failed", ["command": command, "error": "\(error)"])

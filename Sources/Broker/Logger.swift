@@ -22,6 +22,14 @@ public struct Logger: Sendable {
         throttledBy key: String? = nil
     ) {
         guard severity <= level else { return }
+        log(severity, event, fields: fields.map { ($0.key, $0.value) }, throttledBy: key)
+    }
+
+    /// ``log(_:_:_:throttledBy:)`` with fields built at run time (the life cycle's ``LogLine``s).
+    public func log(
+        _ severity: LogLevel, _ event: String, fields: [(String, String)], throttledBy key: String? = nil
+    ) {
+        guard severity <= level else { return }
         var suppressed = 0
         if let key {
             guard let left = throttle.admit(event, key: key) else { return }

@@ -13,7 +13,8 @@ extension ReferralDesk {
     func submitPublished(from organisation: String, referral: Referral, canonicalBody: String) throws -> Accepted {
         let answer = try submit(from: organisation, referral: referral, canonicalBody: canonicalBody)
         var accepted = try answer.decode(Accepted.self)
-        if accepted.duplicate, let pending = try pendingReceipt(to: organisation, .accepted, accepted.externalID) {
+        if accepted.duplicate, let pending = try store.pendingReceipt(to: organisation, .accepted, accepted.externalID)
+        {
             // A republish while the first receipt is still unconfirmed: that one answers it, no second copy.
             accepted.messageID = pending
             return accepted
@@ -32,7 +33,7 @@ extension ReferralDesk {
     func enqueueRejection(to organisation: String, _ rejection: Rejection) throws -> String {
         var rejection = rejection
         if let externalID = rejection.externalID,
-            let pending = try pendingReceipt(to: organisation, .rejected, externalID, code: rejection.code)
+            let pending = try store.pendingReceipt(to: organisation, .rejected, externalID, code: rejection.code)
         {
             return pending
         }
@@ -42,22 +43,5 @@ extension ReferralDesk {
             messageID: messageID, to: organisation, WireMessage(.rejected, encoding: rejection), referralID: nil,
             handoverID: nil)
         return messageID
-    }
-
-    /// The message id of an unconfirmed receipt already waiting in the outbox for this external id, if any.
-    private func pendingReceipt(
-        to organisation: String, _ command: Command, _ externalID: String, code: RejectionCode? = nil
-    ) throws -> String? {
-        try db.queryOne(
-            """
-            SELECT message_id FROM outbox
-            WHERE principal = ? AND confirmed_at IS NULL AND command = ?
-              AND json_extract(body, '$.external_id') = ? AND (? IS NULL OR json_extract(body, '$.code') = ?)
-            ORDER BY seq LIMIT 1
-            """,
-            [
-                .text(organisation), .text(command.rawValue), .text(externalID),
-                code.map { .text($0.rawValue) } ?? .null, code.map { .text($0.rawValue) } ?? .null,
-            ])?.string("message_id")
     }
 }

@@ -1,0 +1,459 @@
+import Foundation
+import Referrals
+import SchakelProtocol
+import Sodium
+import Storage
+
+/// The referrals, their handovers, the outbox and the timers in SQLite: the only code that holds SQL for them
+/// (a test greps for it, see Tests/BrokerTests/SQLPlacementTests.swift).
+///
+/// It loads a ``ReferralCase`` before an event and writes the effects the machine returned; it seals personal data
+/// on the way in and opens it on the way out, so nothing above it sees a sealed value and nothing below it a clear
+/// one. Scans across referrals (waiting needs, offers of departed contacts, purge candidates) return ids, and each
+/// id goes through the machine. Another store (PostgreSQL, or a leaner SQLite layout) implements the same methods.
+///
+/// Runs on the event-loop thread inside the transaction the loop opened: it never begins or commits one.
+final class ReferralStore {
+    let db: Database
+    /// The data keys: personal data is sealed with the current one before it is written (encryption at rest).
+    var keys: KeyRing
+
+    init(db: Database, keys: KeyRing) {
+        self.db = db
+        self.keys = keys
+    }
+
+    // MARK: Sealing
+
+    /// Seals personal data under the current data key before it is written.
+    func seal(_ text: String) throws -> String {
+        try keys.seal(text)
+    }
+
+    /// Opens a sealed value; text from before encryption at rest (no `sb1:` prefix) is returned as it is until
+    /// the background re-seal reaches it.
+    func unseal(_ stored: String) throws -> String {
+        KeyRing.keyID(of: stored) == nil ? stored : try keys.open(stored)
+    }
+
+    // MARK: Loading a case
+
+    /// The case of `referralID`, or nil when there is no such referral. With `referral` false the sealed referral
+    /// is neither opened nor decoded (``ReferralCase/referral`` stays nil).
+    func loadCase(_ referralID: String, referral: Bool = true) throws -> ReferralCase? {
+        guard let row = try db.queryOne("SELECT * FROM referrals WHERE referral_id = ?", [.text(referralID)]) else {
+            return nil
+        }
+        return try makeCase(row, referral: referral)
+    }
+
+    /// The case that holds handover `handoverID`.
+    func loadCase(handover handoverID: String, referral: Bool = true) throws -> ReferralCase? {
+        guard
+            let referralID = try db.queryOne(
+                "SELECT referral_id FROM handovers WHERE handover_id = ?", [.text(handoverID)])?.string("referral_id")
+        else { return nil }
+        return try loadCase(referralID, referral: referral)
+    }
+
+    /// The case an organisation submitted under `externalID` (its idempotency key).
+    func loadCase(organisation: String, externalID: String, referral: Bool = true) throws -> ReferralCase? {
+        guard
+            let row = try db.queryOne(
+                "SELECT * FROM referrals WHERE organisation = ? AND external_id = ?",
+                [.text(organisation), .text(externalID)])
+        else { return nil }
+        return try makeCase(row, referral: referral)
+    }
+
+    private func makeCase(_ row: Row, referral open: Bool = true) throws -> ReferralCase {
+        let referralID = row.string("referral_id") ?? ""
+        let stored = row.string("body") ?? ""
+        let body = stored.isEmpty || !open ? nil : try unseal(stored)
+        let referral = try body.map { try SRPCoding.decoder.decode(Referral.self, from: Data($0.utf8)) }
+        var referralCase = ReferralCase(
+            id: referralID, organisation: row.string("organisation") ?? "",
+            externalID: row.string("external_id") ?? "",
+            urgency: Urgency(rawValue: row.string("urgency") ?? "") ?? .normal,
+            municipality: row.string("municipality") ?? "",
+            state: ReferralState(rawValue: row.string("state") ?? "") ?? .open,
+            createdAt: row.string("created_at") ?? "", updatedAt: row.string("updated_at") ?? "",
+            referral: referral, canonicalBody: body)
+        referralCase.closedAt = row.string("closed_at")
+        referralCase.purgedAt = row.string("purged_at")
+        referralCase.withdrawnReason = row.string("withdrawn_reason").flatMap(WithdrawReason.init(rawValue:))
+        referralCase.handovers = try db.query(
+            "SELECT * FROM handovers WHERE referral_id = ? ORDER BY rowid", [.text(referralID)]
+        ).map(Self.handover)
+        for timer in try db.query("SELECT timer_id, due_at FROM timers WHERE referral_id = ?", [.text(referralID)]) {
+            if let id = timer.string("timer_id") {
+                referralCase.timers[id] = Date(timeIntervalSince1970: timer.double("due_at") ?? 0)
+            }
+        }
+        return referralCase
+    }
+
+    static func handover(_ h: Row) -> Handover {
+        var handover = Handover(
+            id: h.string("handover_id") ?? "", needIndex: h.int("need_index") ?? 0, domain: h.string("domain") ?? "",
+            contact: h.string("contact"), state: HandoverState(rawValue: h.string("state") ?? "") ?? .unroutable,
+            isLead: h.bool("is_lead") ?? false, createdAt: h.string("created_at") ?? "",
+            updatedAt: h.string("updated_at") ?? "")
+        handover.declineReason = h.string("decline_reason").flatMap(DeclineReason.init(rawValue:))
+        handover.ackBy = h.string("ack_by")
+        handover.contactBy = h.string("contact_by")
+        handover.nazorgAt = h.string("nazorg_at")
+        handover.answerBy = h.string("answer_by")
+        handover.contactedAt = h.string("contacted_at")
+        handover.contactChannel = h.string("contact_channel").flatMap(Channel.init(rawValue:))
+        handover.outcome = h.string("outcome").flatMap(OutcomeResult.init(rawValue:))
+        handover.outcomeReferrer = h.string("outcome_referrer").flatMap(OutcomeResult.init(rawValue:))
+        handover.outcomeContact = h.string("outcome_contact").flatMap(OutcomeResult.init(rawValue:))
+        handover.offeredAt = h.string("offered_at")
+        handover.explanation = h.string("explanation")
+        handover.contactCard = h.string("contact_card")
+        return handover
+    }
+
+    // MARK: Writing what the machine decided
+
+    /// Writes the effects of one event on `referralCase` (the case as the machine left it). A record created or
+    /// changed is written once, as the case now holds it; messages, events and timers are written in order.
+    func apply(_ effects: [ReferralEffect], to referralCase: ReferralCase, at: String) throws {
+        var written: Set<String> = []
+        var changed: [String] = []
+        var referralChanged = false
+        for effect in effects {
+            switch effect {
+            case .referralCreated(let canonicalBody):
+                try insertReferral(referralCase, body: try seal(canonicalBody))
+                written.insert(referralCase.id)
+            case .referralChanged:
+                referralChanged = true
+            case .handoverCreated(let id):
+                guard let handover = referralCase.handover(id) else { continue }
+                try insertHandover(handover, referralID: referralCase.id)
+                written.insert(id)
+            case .handoverChanged(let id):
+                if !written.contains(id), !changed.contains(id) { changed.append(id) }
+            case .noteRecorded(let handoverID, let note):
+                try db.run(
+                    "UPDATE handovers SET outcome_note = ? WHERE handover_id = ?",
+                    [.text(try seal(note)), .text(handoverID)])
+            case .timerScheduled(let id, let kind, let handoverID, let due):
+                try db.run(
+                    """
+                    INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(id), .text(kind.rawValue), .text(referralCase.id), handoverID.map { .text($0) } ?? .null,
+                        .real(due.timeIntervalSince1970),
+                    ])
+            case .timerCancelled(let id):
+                try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
+            case .sent(let principal, let body, let handoverID):
+                let messageID = Identifier.make("msg")
+                try insertOutbox(
+                    messageID: messageID, to: principal, body.wireMessage(messageID: messageID),
+                    referralID: referralCase.id, handoverID: handoverID, at: at)
+            case .offerSettled(let handoverID):
+                // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
+                // two random pages per referral (migration 7).
+                try db.run(
+                    """
+                    UPDATE outbox SET confirmed_at = ?
+                    WHERE referral_id = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+                    """, [.text(at), .text(referralCase.id), .text(handoverID)])
+            case .recorded(let entry, let once):
+                if once, try isRecorded(entry, referralID: referralCase.id) { continue }
+                try appendEvent(referralCase.id, entry)
+            case .purged:
+                try purgePersonalData(referralCase.id, at: at)
+            case .loadChanged, .offered, .logged:
+                break  // the broker's memory and log, not the database
+            }
+        }
+        for id in changed {
+            if let handover = referralCase.handover(id) { try updateHandover(handover) }
+        }
+        if referralChanged, !written.contains(referralCase.id) {
+            try db.run(
+                """
+                UPDATE referrals SET state = ?, updated_at = ?, closed_at = ?, withdrawn_reason = ?
+                WHERE referral_id = ?
+                """,
+                [
+                    .text(referralCase.state.rawValue), .text(referralCase.updatedAt),
+                    referralCase.closedAt.map { .text($0) } ?? .null,
+                    referralCase.withdrawnReason.map { .text($0.rawValue) } ?? .null, .text(referralCase.id),
+                ])
+        }
+    }
+
+    private func insertReferral(_ referralCase: ReferralCase, body: String) throws {
+        try db.run(
+            """
+            INSERT INTO referrals (referral_id, organisation, external_id, urgency, municipality, body, state,
+                                   created_at, updated_at, closed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(referralCase.id), .text(referralCase.organisation), .text(referralCase.externalID),
+                .text(referralCase.urgency.rawValue), .text(referralCase.municipality), .text(body),
+                .text(referralCase.state.rawValue), .text(referralCase.createdAt), .text(referralCase.updatedAt),
+                referralCase.closedAt.map { .text($0) } ?? .null,
+            ])
+    }
+
+    private func insertHandover(_ h: Handover, referralID: String) throws {
+        try db.run(
+            """
+            INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+                                   decline_reason, ack_by, contact_by, nazorg_at, answer_by, contacted_at,
+                                   contact_channel, outcome, outcome_referrer, outcome_contact, offered_at,
+                                   explanation, contact_card, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(h.id), .text(referralID), .integer(Int64(h.needIndex)), .text(h.domain)] + Self.columns(h)
+                + [.text(h.createdAt), .text(h.updatedAt)])
+    }
+
+    private func updateHandover(_ h: Handover) throws {
+        try db.run(
+            """
+            UPDATE handovers SET contact = ?, state = ?, is_lead = ?, decline_reason = ?, ack_by = ?, contact_by = ?,
+                   nazorg_at = ?, answer_by = ?, contacted_at = ?, contact_channel = ?, outcome = ?,
+                   outcome_referrer = ?, outcome_contact = ?, offered_at = ?, explanation = ?, contact_card = ?,
+                   updated_at = ?
+            WHERE handover_id = ?
+            """, Self.columns(h) + [.text(h.updatedAt), .text(h.id)])
+    }
+
+    /// The columns a handover's life cycle changes, from `contact` to `contact_card`.
+    private static func columns(_ h: Handover) -> [SQLValue] {
+        func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
+        return [
+            text(h.contact), .text(h.state.rawValue), .integer(h.isLead ? 1 : 0), text(h.declineReason?.rawValue),
+            text(h.ackBy), text(h.contactBy), text(h.nazorgAt), text(h.answerBy), text(h.contactedAt),
+            text(h.contactChannel?.rawValue), text(h.outcome?.rawValue), text(h.outcomeReferrer?.rawValue),
+            text(h.outcomeContact?.rawValue), text(h.offeredAt), text(h.explanation), text(h.contactCard),
+        ]
+    }
+
+    /// Deletes the personal data of a referral and keeps the pseudonymous rest (states, times, domains, outcome
+    /// codes, the timeline): the sealed body and notes, and the offers that carried summaries.
+    private func purgePersonalData(_ referralID: String, at: String) throws {
+        try db.run(
+            "UPDATE referrals SET body = '', purged_at = ? WHERE referral_id = ? AND purged_at IS NULL",
+            [.text(at), .text(referralID)])
+        try db.run(
+            "UPDATE handovers SET outcome_note = NULL WHERE referral_id = ? AND outcome_note IS NOT NULL",
+            [.text(referralID)])
+        try db.run(
+            "DELETE FROM outbox WHERE referral_id = ? AND (command = 'HANDOVER' OR confirmed_at IS NOT NULL)",
+            [.text(referralID)])
+    }
+
+    // MARK: The event log
+
+    /// Appends to the audit trail. `detail` holds field names, admin arguments and counts: never personal data.
+    func appendEvent(_ referralID: String?, _ entry: AuditEntry) throws {
+        try db.run(
+            "INSERT INTO events (referral_id, at, event, handover_id, contact, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                referralID.map { .text($0) } ?? .null, .text(entry.at), .text(entry.event),
+                entry.handoverID.map { .text($0) } ?? .null, entry.contact.map { .text($0) } ?? .null,
+                entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
+            ])
+    }
+
+    private func isRecorded(_ entry: AuditEntry, referralID: String) throws -> Bool {
+        try db.queryOne(
+            """
+            SELECT 1 AS found FROM events
+            WHERE referral_id = ? AND event = ? AND handover_id IS ? AND contact IS ? AND detail IS ?
+            LIMIT 1
+            """,
+            [
+                .text(referralID), .text(entry.event), entry.handoverID.map { .text($0) } ?? .null,
+                entry.contact.map { .text($0) } ?? .null,
+                entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
+            ]) != nil
+    }
+
+    /// The STATUS timeline: every event of the referral but the audit-only ones.
+    func timeline(_ referralID: String) throws -> [TimelineEntry] {
+        try db.query(
+            """
+            SELECT at, event, handover_id, contact FROM events
+            WHERE referral_id = ? AND event != 'disclosed' AND event NOT LIKE 'admin.%' ORDER BY seq
+            """, [.text(referralID)]
+        ).map {
+            TimelineEntry(
+                at: $0.string("at") ?? "", event: $0.string("event") ?? "", handoverID: $0.string("handover_id"),
+                contact: $0.string("contact"))
+        }
+    }
+
+    // MARK: The outbox
+
+    /// Writes one message to `principal`'s outbox, to be delivered after the commit. An offer carries the need's
+    /// summary and life event: sealed like every other piece of personal data.
+    func insertOutbox(
+        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, handoverID: String?,
+        at: String
+    ) throws {
+        let text = message.canonicalBodyString()
+        let stored = message.command == Command.handover.rawValue ? try seal(text) : text
+        try db.run(
+            """
+            INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(messageID), .text(principal), .text(message.command), .text(stored),
+                referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(at),
+            ])
+    }
+
+    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. A message that cannot be
+    /// opened any more is returned as nil in `unreadable`, for the caller to log.
+    func pendingOutbox(for principal: String, afterSeq: Int64, limit: Int) throws -> (
+        messages: [OutboxMessage], unreadable: [String]
+    ) {
+        var messages: [OutboxMessage] = []
+        var unreadable: [String] = []
+        for row in try db.query(
+            """
+            SELECT seq, message_id, command, body FROM outbox
+            WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
+            """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))])
+        {
+            guard let stored = row.string("body") else { continue }
+            guard let body = try? unseal(stored) else {
+                unreadable.append(row.string("message_id") ?? "?")
+                continue
+            }
+            messages.append(
+                OutboxMessage(
+                    seq: row.int64("seq") ?? 0, messageID: row.string("message_id") ?? "", principal: principal,
+                    command: row.string("command") ?? "", body: Data(body.utf8)))
+        }
+        return (messages, unreadable)
+    }
+
+    func pendingCount(for principal: String) throws -> Int {
+        try db.queryOne(
+            "SELECT COUNT(*) AS n FROM outbox WHERE principal = ? AND confirmed_at IS NULL", [.text(principal)]
+        )?.int("n") ?? 0
+    }
+
+    /// RECEIVED: the messages are confirmed and never sent again.
+    func confirm(_ messageIDs: [String], from principal: String, at: String) throws {
+        for id in messageIDs {
+            try db.run(
+                "UPDATE outbox SET confirmed_at = ? WHERE message_id = ? AND principal = ? AND confirmed_at IS NULL",
+                [.text(at), .text(id), .text(principal)])
+        }
+    }
+
+    /// The message id of an unconfirmed receipt already waiting in the outbox for this external id, if any.
+    func pendingReceipt(
+        to organisation: String, _ command: Command, _ externalID: String, code: RejectionCode? = nil
+    ) throws -> String? {
+        try db.queryOne(
+            """
+            SELECT message_id FROM outbox
+            WHERE principal = ? AND confirmed_at IS NULL AND command = ?
+              AND json_extract(body, '$.external_id') = ? AND (? IS NULL OR json_extract(body, '$.code') = ?)
+            ORDER BY seq LIMIT 1
+            """,
+            [
+                .text(organisation), .text(command.rawValue), .text(externalID),
+                code.map { .text($0.rawValue) } ?? .null, code.map { .text($0.rawValue) } ?? .null,
+            ])?.string("message_id")
+    }
+
+    // MARK: Timers
+
+    /// Every pending timer, earliest first, to fill the event loop's queue at start.
+    func pendingTimers() throws -> [(id: String, due: Date)] {
+        try db.query("SELECT timer_id, due_at FROM timers ORDER BY due_at, rowid").map {
+            ($0.string("timer_id") ?? "", Date(timeIntervalSince1970: $0.double("due_at") ?? 0))
+        }
+    }
+
+    /// What timer `id` is for, or nil when its row is gone (cancelled since the queue took it).
+    func timer(_ id: String) throws -> (kind: TimerKind, referralID: String, handoverID: String?)? {
+        guard
+            let row = try db.queryOne(
+                "SELECT kind, referral_id, handover_id FROM timers WHERE timer_id = ?", [.text(id)]),
+            let kind = TimerKind(rawValue: row.string("kind") ?? ""), let referralID = row.string("referral_id")
+        else { return nil }
+        return (kind, referralID, row.string("handover_id"))
+    }
+
+    // MARK: Scans across referrals
+
+    /// Open handovers per contact and when each contact was last offered one: what matching balances on, read at
+    /// start and kept in memory since.
+    func contactLoad() throws -> (open: [String: Int], lastOffered: [String: Date]) {
+        var open: [String: Int] = [:]
+        var lastOffered: [String: Date] = [:]
+        for row in try db.query(
+            """
+            SELECT contact, COUNT(*) AS n FROM handovers
+            WHERE contact IS NOT NULL AND state IN ('offered', 'accepted', 'contacted') GROUP BY contact
+            """)
+        {
+            if let contact = row.string("contact") { open[contact] = row.int("n") ?? 0 }
+        }
+        for row in try db.query(
+            "SELECT contact, MAX(offered_at) AS at FROM handovers WHERE offered_at IS NOT NULL GROUP BY contact")
+        {
+            if let contact = row.string("contact"), let at = row.string("at").flatMap(RFC3339.parse) {
+                lastOffered[contact] = at
+            }
+        }
+        return (open, lastOffered)
+    }
+
+    /// Every waiting need, oldest first, with what decides who could take it.
+    func waitingNeeds() throws -> [(handoverID: String, referralID: String, domain: String, municipality: String)] {
+        try db.query(
+            """
+            SELECT h.handover_id, h.referral_id, h.domain, r.municipality FROM handovers h
+            JOIN referrals r ON r.referral_id = h.referral_id WHERE h.state = 'waiting' ORDER BY h.rowid
+            """
+        ).compactMap { row in
+            guard let id = row.string("handover_id"), let referralID = row.string("referral_id") else { return nil }
+            return (id, referralID, row.string("domain") ?? "", row.string("municipality") ?? "")
+        }
+    }
+
+    /// Every offer still waiting for its answer, oldest first.
+    func openOffers() throws -> [(handoverID: String, referralID: String, contact: String)] {
+        try db.query(
+            "SELECT handover_id, referral_id, contact FROM handovers WHERE state = 'offered' ORDER BY rowid"
+        ).compactMap { row in
+            guard let id = row.string("handover_id"), let referralID = row.string("referral_id"),
+                let contact = row.string("contact")
+            else { return nil }
+            return (id, referralID, contact)
+        }
+    }
+
+    /// Referrals in a final state whose personal data is still held: ids and dates only.
+    func closedUnpurged() throws -> [(referralID: String, state: String, closedAt: String)] {
+        try db.query(
+            """
+            SELECT referral_id, state, closed_at FROM referrals
+            WHERE closed_at IS NOT NULL AND purged_at IS NULL ORDER BY closed_at, referral_id
+            """
+        ).compactMap { row in
+            guard let id = row.string("referral_id"), let closedAt = row.string("closed_at") else { return nil }
+            return (id, row.string("state") ?? "", closedAt)
+        }
+    }
+}

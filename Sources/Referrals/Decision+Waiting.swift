@@ -1,0 +1,93 @@
+import SchakelProtocol
+
+/// Needs that wait for room, offers whose contact left the map, and needs a coordinator assigns by hand.
+extension Decision {
+    /// Offers the waiting need `handoverID` if someone qualifies now; otherwise it keeps waiting.
+    mutating func retryWaiting(_ handoverID: String) throws(Rejection) {
+        guard let handover = referralCase.handover(handoverID), handover.state == .waiting else { return }
+        log(.debug, "need.retried", ["referral": referralCase.id, "handover": handoverID])
+        _ = try requireReferral()
+        let leadElsewhere = referralCase.handovers.contains {
+            $0.isLead && $0.id != handoverID
+                && [.offered, .accepted, .contacted, .completed, .waiting].contains($0.state)
+        }
+        let outcome = route(
+            needIndex: handover.needIndex, lead: !leadElsewhere,
+            excluding: referralCase.previousHolders(need: handover.needIndex), waitingHandover: handoverID)
+        if outcome == .offered {
+            updateReferralState()
+            log(.info, "need.released", ["referral": referralCase.id, "handover": handoverID])
+        }
+    }
+
+    /// The offer `handoverID` is pending to a contact who is no longer on the map: withdrawn (CANCELLED
+    /// `removed_from_map`) and offered to the next candidate (NOTICE `rerouted`).
+    mutating func withdrawFromDepartedContact(_ handoverID: String) throws(Rejection) {
+        guard let (handover, contact) = offered(handoverID), map.contacts[contact] == nil else { return }
+        update(handoverID) { [at] in
+            $0.state = .cancelled
+            $0.ackBy = nil
+            $0.updatedAt = at
+        }
+        changeLoad(of: contact, by: -1)
+        emit(.offerSettled(handoverID: handoverID))
+        cancelTimers(forHandover: handoverID)
+        record("cancelled", handoverID: handoverID, contact: contact)
+        send(
+            to: contact,
+            .cancelled(
+                Cancelled(
+                    messageID: "", handoverID: handoverID, referralID: referralCase.id, reason: .removedFromMap)))
+        _ = try requireReferral()
+        route(
+            needIndex: handover.needIndex, lead: handover.isLead,
+            excluding: referralCase.previousHolders(need: handover.needIndex), event: .rerouted)
+        updateReferralState()
+        log(.info, "handover.withdrawn", ["referral": referralCase.id, "handover": handoverID, "contact": contact])
+    }
+
+    /// Offers the need of the unowned or unroutable handover `handoverID` to `contactID`, on behalf of
+    /// `coordinator`. Returns the new handover's id.
+    mutating func assign(_ handoverID: String, to contactID: String, by coordinator: String) throws(Rejection)
+        -> String
+    {
+        guard let handover = referralCase.handover(handoverID) else {
+            throw Rejection(.notFound, "no handover \(handoverID)", field: "handover_id")
+        }
+        guard handover.state == .unowned || handover.state == .unroutable else {
+            throw Rejection(
+                .conflict,
+                "handover \(handoverID) is \(handover.state.rawValue); only an unowned or unroutable need is assigned by hand"
+            )
+        }
+        let newest = referralCase.newest(need: handover.needIndex)?.id
+        guard newest == handoverID else {
+            throw Rejection(.conflict, "the need of \(handoverID) has moved on to \(newest ?? "?")")
+        }
+        guard let contact = map.contacts[contactID] else {
+            throw Rejection(.notFound, "no contact person \(contactID) on the social map")
+        }
+        guard map.contacts[coordinator] != nil || map.organizations[coordinator] != nil else {
+            throw Rejection(.notFound, "no principal \(coordinator) on the social map")
+        }
+        guard !referralCase.isWithdrawn else {
+            throw Rejection(.conflict, "referral \(referralCase.id) was withdrawn; its data is deleted")
+        }
+        let referral = try requireReferral()
+        let domain = referral.needs[handover.needIndex].domain
+        guard referral.consent.permits(organisation: contact.organization, domain: domain) else {
+            throw Rejection(
+                .forbidden,
+                "the citizen's consent does not cover \(contact.organization) for \(domain); ask the referrer for consent"
+            )
+        }
+        let leadTaken = referralCase.handovers.contains {
+            $0.isLead && ($0.state == .offered || $0.state.isTaken)
+        }
+        record("assigned", handoverID: handoverID, contact: contactID)
+        route(needIndex: handover.needIndex, lead: !leadTaken, excluding: [], assignTo: contact)
+        updateReferralState()
+        log(.info, "handover.assigned", ["referral": referralCase.id, "contact": contactID, "by": coordinator])
+        return referralCase.newest(need: handover.needIndex)?.id ?? ""
+    }
+}

@@ -1,0 +1,328 @@
+import Deadlines
+import Foundation
+import SchakelProtocol
+import SocialMap
+
+/// One event being decided: the case as it changes, the effects so far, and the load matching sees (the event's own
+/// offers included, so that a referral's second need does not go to a contact its first one just filled).
+///
+/// Internal to the machine; every method is a step of the life cycle that changes the case and says so with an
+/// effect. It never reads the clock (`now` is the event's one reading) and never touches storage.
+struct Decision {
+    let machine: ReferralMachine
+    var referralCase: ReferralCase
+    let now: Date
+    /// `now` as the protocol writes it.
+    let at: String
+    var load: ContactLoad
+    private(set) var effects: [ReferralEffect] = []
+
+    init(machine: ReferralMachine, referralCase: ReferralCase, now: Date, load: ContactLoad) {
+        self.machine = machine
+        self.referralCase = referralCase
+        self.now = now
+        self.at = RFC3339.format(now)
+        self.load = load
+    }
+
+    var map: SocialMap { machine.map }
+    var policy: Policy { machine.policy }
+
+    // MARK: Effects
+
+    mutating func emit(_ effect: ReferralEffect) {
+        effects.append(effect)
+    }
+
+    mutating func record(
+        _ event: String, handoverID: String? = nil, contact: String? = nil, detail: [String: JSONValue]? = nil,
+        once: Bool = false
+    ) {
+        emit(.recorded(AuditEntry(event, at: at, handoverID: handoverID, contact: contact, detail: detail), once: once))
+    }
+
+    mutating func send(to principal: String, _ body: OutboxBody, offer handoverID: String? = nil) {
+        emit(.sent(to: principal, body, handoverID: handoverID))
+    }
+
+    mutating func log(_ level: LogLine.Level, _ event: String, _ fields: KeyValuePairs<String, String>) {
+        emit(.logged(LogLine(level, event, fields)))
+    }
+
+    /// Changes handover `id` of the case and records that it must be written.
+    mutating func update(_ id: String, _ change: (inout Handover) -> Void) {
+        guard let index = referralCase.index(of: id) else {
+            preconditionFailure("handover \(id) is not part of referral \(referralCase.id)")
+        }
+        change(&referralCase.handovers[index])
+        emit(.handoverChanged(id))
+    }
+
+    mutating func changeLoad(of contact: String, by delta: Int) {
+        load.setOpen(load.open(contact) + delta, for: contact)
+        emit(.loadChanged(contact: contact, delta: delta))
+    }
+
+    mutating func schedule(_ kind: TimerKind, subject: String, due: Date) {
+        let id = kind.id(for: subject)
+        referralCase.timers[id] = due
+        emit(.timerScheduled(id: id, kind: kind, handoverID: kind.isReferralTimer ? nil : subject, due: due))
+    }
+
+    mutating func cancelTimer(_ kind: TimerKind, subject: String) {
+        let id = kind.id(for: subject)
+        guard referralCase.timers.removeValue(forKey: id) != nil else { return }
+        emit(.timerCancelled(id: id))
+    }
+
+    /// Drops every pending timer of a handover that was answered or withdrawn.
+    mutating func cancelTimers(forHandover handoverID: String) {
+        for kind in TimerKind.handoverKinds { cancelTimer(kind, subject: handoverID) }
+    }
+
+    /// Drops every timer of the referral, its handovers' included.
+    mutating func cancelAllTimers() {
+        for id in referralCase.timers.keys.sorted() {
+            referralCase.timers[id] = nil
+            emit(.timerCancelled(id: id))
+        }
+    }
+
+    /// The referral as submitted, or the refusal that says its personal data is gone.
+    func requireReferral() throws(Rejection) -> Referral {
+        guard let referral = referralCase.referral else {
+            guard referralCase.isPurged else {
+                // The store loads the referral for every event whose `needsReferral` is true: this one is not.
+                throw Rejection(.unavailable, "referral \(referralCase.id) was loaded without its data; please retry")
+            }
+            throw Rejection(.conflict, "the personal data of referral \(referralCase.id) has been deleted")
+        }
+        return referral
+    }
+
+    // MARK: Routing
+
+    /// What became of a need that was routed.
+    enum RouteOutcome {
+        /// Offered to a contact.
+        case offered
+        /// Every candidate is away or full: it waits for one.
+        case waiting
+        /// Nobody on the map can take it (unroutable, or unowned after offers went unanswered).
+        case nobody
+    }
+
+    /// Offers need `needIndex` to the best candidate not in `excluding` (or to `assignTo`), or records that it waits
+    /// or that nobody can take it; tells the referrer either way. With `waitingHandover` the need is already waiting
+    /// under that id: it is offered in place when someone qualifies now, and left waiting (quietly) when nobody does.
+    @discardableResult
+    mutating func route(
+        needIndex: Int, lead: Bool, excluding: Set<String>, event: NoticeEvent = .offered,
+        assignTo: ContactPerson? = nil, waitingHandover: String? = nil
+    ) -> RouteOutcome {
+        guard let referral = referralCase.referral else {
+            preconditionFailure("routing needs the referral's data; callers check requireReferral() first")
+        }
+        let need = referral.needs[needIndex]
+        var chosen = assignTo
+        var explanation: MatchExplanation?
+        var waiting = false
+        var retryAt: Date?
+        if assignTo == nil {
+            let result = machine.matcher.match(
+                matchRequest(needIndex: needIndex, excluding: excluding), load: load, now: now)
+            chosen = result.chosen
+            explanation = result.explanation
+            waiting = result.isWaiting
+            retryAt = result.retryAt
+        }
+        let needRef = NeedRef(index: needIndex, domain: need.domain)
+        let explanationText = explanation.flatMap { try? $0.canonicalBytes() }.map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        let handoverID = waitingHandover ?? machine.makeID("ho")
+        if let waitingHandover {
+            guard let contact = chosen else {
+                update(waitingHandover) { $0.explanation = explanationText }
+                if let retryAt { schedule(.absenceEnd, subject: waitingHandover, due: retryAt) }
+                return waiting ? .waiting : .nobody
+            }
+            cancelTimers(forHandover: waitingHandover)
+            let card = storedCard(contact)
+            update(waitingHandover) { [at] handover in
+                handover.contact = contact.id
+                handover.state = .offered
+                handover.isLead = lead
+                handover.offeredAt = at
+                handover.explanation = explanationText
+                handover.contactCard = card
+                handover.updatedAt = at
+            }
+        } else {
+            var handover = Handover(
+                id: handoverID, needIndex: needIndex, domain: need.domain, contact: chosen?.id,
+                state: chosen != nil ? .offered : waiting ? .waiting : .unroutable,
+                isLead: (chosen != nil || waiting) && lead, createdAt: at, updatedAt: at)
+            handover.offeredAt = chosen != nil ? at : nil
+            handover.explanation = explanationText
+            handover.contactCard = chosen.flatMap { storedCard($0) }
+            referralCase.handovers.append(handover)
+            emit(.handoverCreated(handoverID))
+        }
+        guard let contact = chosen else {
+            if waiting {
+                record("waiting", handoverID: handoverID)
+                send(
+                    to: referralCase.organisation,
+                    .notice(
+                        Notice(
+                            messageID: "", referralID: referralCase.id, externalID: referralCase.externalID,
+                            event: .waiting, handoverID: handoverID, need: needRef, at: at)))
+                if let retryAt { schedule(.absenceEnd, subject: handoverID, due: retryAt) }
+                log(
+                    .info, "need.waiting", ["referral": referralCase.id, "need": "\(needIndex)", "domain": need.domain])
+                return .waiting
+            }
+            // After offers went unanswered nobody owns the need; before any offer nobody could take it.
+            let unowned = event == .rerouted
+            // Candidates exist, but only outside what the citizen consented to: the referrer must ask for consent;
+            // the broker never routes outside share_with.
+            let consentNeeded = (explanation?.removed[MatchFilter.consent.rawValue] ?? 0) > 0
+            if unowned { update(handoverID) { $0.state = .unowned } }
+            record(unowned ? "unowned" : "unroutable", handoverID: handoverID)
+            if consentNeeded { record("consent_needed", handoverID: handoverID) }
+            send(
+                to: referralCase.organisation,
+                .notice(
+                    Notice(
+                        messageID: "", referralID: referralCase.id, externalID: referralCase.externalID,
+                        event: consentNeeded ? .consentNeeded : unowned ? .unowned : .unroutable,
+                        handoverID: handoverID, need: needRef, at: at)))
+            log(
+                .info, consentNeeded ? "need.consent_needed" : unowned ? "need.unowned" : "need.unroutable",
+                ["referral": referralCase.id, "need": "\(needIndex)", "domain": need.domain])
+            return .nobody
+        }
+        changeLoad(of: contact.id, by: 1)
+        load.setLastOffered(now, for: contact.id)
+        emit(.offered(contact: contact.id, at: now))
+        record("offered", handoverID: handoverID, contact: contact.id)
+        let ackBy = scheduleOfferDeadlines(handoverID: handoverID, organisation: contact.organization)
+        let offer = HandoverOffer(
+            messageID: "", handoverID: handoverID, referralID: referralCase.id,
+            need: NeedRef(index: needIndex, domain: need.domain, summary: need.summary), urgency: referral.urgency,
+            lifeEvent: referral.lifeEvent, citizen: referral.citizen.offerView,
+            referrer: ReferrerView(
+                organisation: referralCase.organisation,
+                organisationName: machine.organisationName(referralCase.organisation)),
+            lead: lead,
+            leadContact: lead ? nil : leadCard(besides: handoverID, holder: contact.id)?.withoutDirectLine,
+            offeredAt: at, ackBy: ackBy)
+        send(to: contact.id, .handover(offer), offer: handoverID)
+        record(
+            "disclosed", handoverID: handoverID, contact: contact.id,
+            detail: ["fields": .array(Disclosure.offeredFields(referral).map { .string($0) })])
+        send(
+            to: referralCase.organisation,
+            .notice(
+                Notice(
+                    messageID: "", referralID: referralCase.id, externalID: referralCase.externalID, event: event,
+                    handoverID: handoverID, need: needRef, contact: machine.card(contact).withoutDirectLine, at: at)))
+        log(.info, "handover.offered", ["referral": referralCase.id, "handover": handoverID, "contact": contact.id])
+        return .offered
+    }
+
+    /// The matching request for one need: the referral's other contacts and needs included, so that a citizen's
+    /// needs go to as few people as can serve them.
+    func matchRequest(needIndex: Int, excluding: Set<String>) -> MatchRequest {
+        let referral = referralCase.referral!
+        let need = referral.needs[needIndex]
+        return MatchRequest(
+            domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
+            urgency: referral.urgency, language: referral.citizen.language, excluding: excluding,
+            sameReferral: referralCase.contactsOfOtherNeeds(than: needIndex),
+            otherDomains: referral.needs.indices.filter { $0 != needIndex }.map { referral.needs[$0].domain })
+    }
+
+    /// Sets the reminder and expiry of a new offer; returns `ack_by` for the offer and STATUS.
+    mutating func scheduleOfferDeadlines(handoverID: String, organisation: String) -> String {
+        let rules = policy.policy(for: referralCase.urgency, organisation: organisation)
+        let due = policy.calendar.deadline(from: now, adding: rules.acknowledgeWithin, clock: rules.acknowledgeClock)
+        let remindAt = policy.calendar.point(
+            rules.reminderAt, of: rules.acknowledgeWithin, from: now, clock: rules.acknowledgeClock)
+        schedule(.ackReminder, subject: handoverID, due: remindAt)
+        schedule(.ackExpiry, subject: handoverID, due: due)
+        let ackBy = RFC3339.format(due)
+        update(handoverID) { $0.ackBy = ackBy }
+        return ackBy
+    }
+
+    // MARK: The referral's own state
+
+    /// Recomputes the referral's state from the newest handover of each need; closing the loop is news for the
+    /// referrer too.
+    mutating func updateReferralState() {
+        guard referralCase.state != .withdrawn else { return }  // final
+        let previous = referralCase.state
+        let state = ReferralState.derive(from: referralCase.currentHandovers.map(\.state))
+        referralCase.state = state
+        referralCase.updatedAt = at
+        emit(.referralChanged)
+        keepRetention(state)
+        if state == .closed, previous != .closed {
+            record("closed")
+            send(
+                to: referralCase.organisation,
+                .notice(
+                    Notice(
+                        messageID: "", referralID: referralCase.id, externalID: referralCase.externalID,
+                        event: .closed, at: at)))
+        }
+    }
+
+    /// Keeps `closed_at` and the retention timer in step with the referral's state: a final state (closed,
+    /// unroutable) starts the retention period, anything else (reopened, assigned) stops it.
+    mutating func keepRetention(_ state: ReferralState) {
+        let final = state == .closed || state == .unroutable
+        if final, referralCase.closedAt == nil {
+            referralCase.closedAt = at
+            emit(.referralChanged)
+            if !referralCase.isPurged {
+                schedule(.retention, subject: referralCase.id, due: now.addingTimeInterval(machine.retention.seconds))
+            }
+        } else if !final, referralCase.closedAt != nil {
+            referralCase.closedAt = nil
+            emit(.referralChanged)
+            cancelTimer(.retention, subject: referralCase.id)
+        }
+    }
+
+    // MARK: Cards
+
+    /// A contact's card as stored with a handover: kept for the day the contact is no longer on the map.
+    func storedCard(_ contact: ContactPerson) -> String? {
+        try? CanonicalJSONEncoder.encodeString(machine.card(contact))
+    }
+
+    /// The card of the contact who leads the referral, when that is someone other than `holder`, who holds
+    /// `handoverID`: with the direct line once the lead has acknowledged, without it while the lead is only offered.
+    func leadCard(besides handoverID: String, holder: String) -> ContactCard? {
+        guard let lead = referralCase.lead(besides: handoverID),
+            let contact = lead.contact.flatMap({ map.contacts[$0] }), contact.id != holder
+        else { return nil }
+        let card = machine.card(contact)
+        return lead.state == .offered ? card.withoutDirectLine : card
+    }
+
+    /// Tells the referrer about a step of one handover.
+    mutating func notifyReferrer(
+        _ handover: Handover, _ event: NoticeEvent, result: OutcomeResult? = nil
+    ) {
+        send(
+            to: referralCase.organisation,
+            .notice(
+                Notice(
+                    messageID: "", referralID: referralCase.id, externalID: referralCase.externalID, event: event,
+                    handoverID: handover.id, need: handover.need, result: result, at: at)))
+    }
+}

@@ -1,0 +1,41 @@
+import SchakelProtocol
+
+/// A message the life cycle owes a principal, before the store gives it its message id and writes it to the outbox.
+public enum OutboxBody: Sendable, Equatable {
+    case handover(HandoverOffer)
+    case notice(Notice)
+    case reminder(Reminder)
+    case cancelled(Cancelled)
+    case escalation(Escalation)
+    case nazorg(Nazorg)
+
+    /// The wire message with `messageID` filled in.
+    public func wireMessage(messageID: String) -> WireMessage {
+        switch self {
+        case .handover(var body):
+            body.messageID = messageID
+            return WireMessage(.handover, encoding: body)
+        case .notice(var body):
+            body.messageID = messageID
+            return WireMessage(.notice, encoding: body)
+        case .reminder(var body):
+            body.messageID = messageID
+            return WireMessage(.reminder, encoding: body)
+        case .cancelled(var body):
+            body.messageID = messageID
+            return WireMessage(.cancelled, encoding: body)
+        case .escalation(var body):
+            body.messageID = messageID
+            return WireMessage(.escalation, encoding: body)
+        case .nazorg(var body):
+            body.messageID = messageID
+            return WireMessage(.nazorg, encoding: body)
+        }
+    }
+
+    /// An offer carries the need's summary and life event: the store seals it like the referral itself.
+    public var carriesPersonalData: Bool {
+        if case .handover = self { return true }
+        return false
+    }
+}
