@@ -49,7 +49,8 @@ let package = Package(
             ]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(
-            name: "schakelctl", dependencies: ["ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage"]),
+            name: "schakelctl",
+            dependencies: ["ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage", "Broker"]),
         .executableTarget(
             name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

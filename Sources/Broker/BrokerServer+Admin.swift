@@ -127,16 +127,12 @@ extension BrokerServer {
     /// The snapshot behind `schakelctl stats` and `/metrics`.
     func stats() throws -> BrokerStats {
         var referrals = Dictionary(uniqueKeysWithValues: ReferralState.allCases.map { ($0.rawValue, 0) })
-        for row in try db.query("SELECT state, COUNT(*) AS n FROM referrals GROUP BY state") {
-            referrals[row.string("state") ?? "?"] = row.int("n") ?? 0
-        }
         var handovers = Dictionary(uniqueKeysWithValues: HandoverState.allCases.map { ($0.rawValue, 0) })
-        for row in try db.query("SELECT state, COUNT(*) AS n FROM handovers GROUP BY state") {
-            handovers[row.string("state") ?? "?"] = row.int("n") ?? 0
-        }
-        let outbox = try db.queryOne(
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE confirmed_at IS NULL")
-        let oldest = outbox?.string("oldest").flatMap(RFC3339.parse)
+        let counts = try desk.store.countsByState()
+        referrals.merge(counts.referrals) { $1 }
+        handovers.merge(counts.handovers) { $1 }
+        let outbox = try desk.store.outboxBacklog()
+        let oldest = outbox.oldest
         let uptime = startedAt.duration(to: .now).components
         var endpoints = ["broker": config.broker, "admin": config.adminEndpoint]
         endpoints["metrics"] = metrics?.endpoint
@@ -144,7 +140,7 @@ extension BrokerServer {
         var stats = BrokerStats(
             version: Self.version,
             uptimeSeconds: Double(uptime.seconds) + Double(uptime.attoseconds) / 1e18,
-            referralsByState: referrals, handoversByState: handovers, outboxPending: outbox?.int("n") ?? 0,
+            referralsByState: referrals, handoversByState: handovers, outboxPending: outbox.pending,
             outboxOldestAgeSeconds: oldest.map { max(0, clock.now().timeIntervalSince($0)) } ?? 0,
             peersConnected: sessions.count, commitLatency: commitLatency,
             organisations: desk.map.organizations.count, contacts: desk.map.contacts.count, mapReloads: mapReloads,
@@ -171,19 +167,13 @@ extension BrokerServer {
     /// `contact_by`, or unowned since offers went unanswered. (An unanswered offer is not overdue: at its
     /// deadline it moves on.)
     func overdueHandovers() throws -> Int {
-        try db.queryOne(
-            """
-            SELECT COUNT(*) AS n FROM handovers h
-            WHERE h.state = 'unowned'
-               OR (h.state = 'accepted' AND h.contact_by IS NULL
-                   AND EXISTS (SELECT 1 FROM events e WHERE e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
-            """)?.int("n") ?? 0
+        try desk.store.overdueCount()
     }
 
     /// The one line `systemctl status` shows.
     func statusLine() -> String {
         let open =
-            ((try? db.queryOne("SELECT COUNT(*) AS n FROM referrals WHERE state = 'open'")?.int("n")) ?? nil) ?? 0
+            (try? desk.store.openReferrals()) ?? 0
         let overdue = (try? overdueHandovers()) ?? 0
         return "serving: \(open) open referrals, \(overdue) overdue, \(sessions.count) peers"
     }
@@ -200,7 +190,7 @@ extension BrokerServer {
             }
         case "/healthz":
             // The loop answered, so it turns; the database must answer too.
-            guard (try? db.queryOne("SELECT 1")) != nil else {
+            guard desk.store.isReadable else {
                 return MetricsEndpoint.Response(status: 503, body: "database unavailable\n")
             }
             return MetricsEndpoint.Response(status: 200, body: "ok\n")

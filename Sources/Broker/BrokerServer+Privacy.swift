@@ -137,23 +137,9 @@ extension BrokerServer {
     // MARK: Key rotation in the background
 
     /// The columns that hold sealed values, with the key of their rows and which rows count.
-    private static let sealedColumns: [(table: String, column: String, filter: String)] = [
-        ("referrals", "body", "body != ''"),
-        ("handovers", "outcome_note", "outcome_note IS NOT NULL"),
-        ("outbox", "body", "command = 'HANDOVER'"),
-    ]
-
     /// How many sealed values (or values from before encryption at rest) are not under the current key.
     func unsealedUnderCurrentKey() throws -> Int {
-        let prefix = "\(KeyRing.prefix)\(desk.keys.current.id):"
-        var total = 0
-        for (table, column, filter) in Self.sealedColumns {
-            total +=
-                try db.queryOne(
-                    "SELECT COUNT(*) AS n FROM \(table) WHERE \(filter) AND substr(\(column), 1, ?) != ?",
-                    [.integer(Int64(prefix.utf8.count)), .text(prefix)])?.int("n") ?? 0
-        }
-        return total
+        try desk.store.unsealedUnderCurrentKey()
     }
 
     /// At start: a background re-seal pass unless the last completed pass was under the current key (the
@@ -161,8 +147,7 @@ extension BrokerServer {
     /// from before encryption at rest are all sealed under the current key, without a scan at every start.
     func startRotationIfNeeded() {
         do {
-            let sealedUnder = try db.queryOne("SELECT value FROM settings WHERE name = 'sealed_under'")?
-                .string("value")
+            let sealedUnder = try desk.store.sealedUnder()
             guard sealedUnder != desk.keys.current.id else { return }
             startRotation()
         } catch {
@@ -173,7 +158,7 @@ extension BrokerServer {
     /// Starts a re-seal pass under the current key; `sealed_under` is cleared until it completes.
     private func startRotation() {
         do {
-            try commitChange { try db.run("DELETE FROM settings WHERE name = 'sealed_under'") }
+            try commitChange { try desk.store.setSealedUnder(nil) }
         } catch {
             logger.error("encryption.rotation_start_failed", ["error": "\(error)"])
         }
@@ -188,30 +173,18 @@ extension BrokerServer {
         do {
             try commitChange {
                 var budget = limit
-                for (index, (table, column, filter)) in Self.sealedColumns.enumerated() where budget > 0 {
+                for index in ReferralStore.sealedColumns.indices where budget > 0 {
                     let cursor = rotation.cursors[index]
                     guard cursor != Int64.max else { continue }
-                    let rows = try db.query(
-                        "SELECT rowid AS id, \(column) AS value FROM \(table) WHERE rowid > ? AND \(filter) ORDER BY rowid LIMIT ?",
-                        [.integer(cursor), .integer(Int64(budget))])
-                    for row in rows {
-                        guard let value = row.string("value"), let id = row.int64("id") else { continue }
-                        if KeyRing.keyID(of: value) != current {
-                            try db.run(
-                                "UPDATE \(table) SET \(column) = ? WHERE rowid = ?",
-                                [.text(try desk.seal(try desk.unseal(value))), .integer(id)])
-                            rotation.resealed += 1
-                        }
-                        rotation.cursors[index] = id
-                    }
-                    budget -= rows.count
-                    if budget > 0 { rotation.cursors[index] = Int64.max }  // this column is done
+                    let (next, scanned, resealed) = try desk.store.reseal(column: index, after: cursor, limit: budget)
+                    rotation.resealed += resealed
+                    budget -= scanned
+                    rotation.cursors[index] = next ?? Int64.max  // Int64.max: this column is done
                 }
                 // Done: checkpoint after this commit, so no copy under the old key (or in the clear) stays in the WAL.
                 if !rotation.isActive {
                     desk.record(.checkpoint)
-                    try db.run(
-                        "INSERT OR REPLACE INTO settings (name, value) VALUES ('sealed_under', ?)", [.text(current)])
+                    try desk.store.setSealedUnder(current)
                 }
             }
         } catch {

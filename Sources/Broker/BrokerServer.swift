@@ -174,9 +174,9 @@ public final class BrokerServer {
         try admin.setMaxMessageSize(64 * 1024)
         try Self.bindPrivately(admin, config.adminEndpoint, group: config.adminGroup)
         metrics = try config.metrics.map { try MetricsEndpoint(context: context, endpoint: $0) }
-        let db = self.db
+        let store = desk.store
         events = try config.events.map {
-            try EventStream(context: context, settings: $0, db: db, logger: logger, curve: curve)
+            try EventStream(context: context, settings: $0, store: store, logger: logger, curve: curve)
         }
         // The SUB sockets prove themselves with the broker's own key pair; in insecure_dev, where there is none,
         // with a fresh one, so that a listed server_key still authenticates the adapter and encrypts.
@@ -622,7 +622,7 @@ public final class BrokerServer {
     /// page images (sealed, but still the citizen's data) do not stay in the `-wal` file.
     private func checkpointAfterPurge() {
         do {
-            _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            _ = try db.checkpoint(.truncate)
         } catch {
             logger.warning("storage.checkpoint_failed", ["error": "\(error)"])
         }

@@ -14,7 +14,7 @@ import ZeroMQ
 final class EventStream {
     let settings: EventStreamSettings
     let socket: ZMQSocket
-    private let db: Database
+    private let store: ReferralStore
     private let logger: Logger
     /// The highest `events.seq` published (or skipped at start).
     private(set) var lastSeq: Int64
@@ -31,14 +31,14 @@ final class EventStream {
     /// With `curve` (CURVE mode) the socket is a CURVE server with the broker's key, and the ZAP handler admits
     /// only the subscribers of `settings.publicKeys` (ZAP domain ``BrokerServer/eventsZAPDomain``).
     init(
-        context: ZMQContext, settings: EventStreamSettings, db: Database, logger: Logger,
+        context: ZMQContext, settings: EventStreamSettings, store: ReferralStore, logger: Logger,
         curve: (secretKey: String, zap: ZMQSocket)? = nil
     ) throws {
         self.settings = settings
-        self.db = db
+        self.store = store
         self.logger = logger
         instance = String(UUID().uuidString.lowercased().prefix(8))
-        lastSeq = try db.queryOne("SELECT COALESCE(MAX(seq), 0) AS seq FROM events")?.int64("seq") ?? 0
+        lastSeq = try store.lastEventSeq()
         socket = try context.socket(.pub)
         do {
             try socket.setLinger(milliseconds: 200)
@@ -65,14 +65,7 @@ final class EventStream {
         while true {
             let rows: [Row]
             do {
-                rows = try db.query(
-                    """
-                    SELECT e.seq, e.referral_id, e.at, e.event, e.handover_id, e.contact, e.detail,
-                           r.organisation, r.external_id, r.urgency, h.need_index, h.domain
-                    FROM events e LEFT JOIN referrals r ON r.referral_id = e.referral_id
-                    LEFT JOIN handovers h ON h.handover_id = e.handover_id
-                    WHERE e.seq > ? ORDER BY e.seq LIMIT ?
-                    """, [.integer(lastSeq), .integer(Int64(Self.pageSize))])
+                rows = try store.events(after: lastSeq, limit: Self.pageSize)
             } catch {
                 logger.error("events.read_failed", ["error": "\(error)"])
                 return

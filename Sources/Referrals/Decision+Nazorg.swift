@@ -202,7 +202,9 @@ extension Decision {
 
     /// One reminder to both parties, with a last deadline half the answer time later.
     mutating func remindNazorg(_ handoverID: String) {
-        guard let (handover, contact) = heldHandover(handoverID), handover.state != .completed else { return }
+        guard let (handover, contact) = heldHandover(handoverID),
+            handover.state == .accepted || handover.state == .contacted
+        else { return }
         let rules = policy.policy(
             for: referralCase.urgency, organisation: map.contacts[contact]?.organization ?? "")
         let last = policy.calendar.point(0.5, of: rules.nazorgAnswerWithin, from: now, clock: .wall)
@@ -218,8 +220,12 @@ extension Decision {
         }
     }
 
+    /// Only a taken handover that is still open completes this way: one that was declined, expired or cancelled in
+    /// the meantime keeps its state (its timers went with it; this guards a stale row).
     mutating func recordNoAnswer(_ handoverID: String) {
-        guard let (handover, contact) = heldHandover(handoverID), handover.state != .completed else { return }
+        guard let (handover, contact) = heldHandover(handoverID),
+            handover.state == .accepted || handover.state == .contacted
+        else { return }
         record("outcome", handoverID: handoverID)
         complete(handover, contact: contact, result: .noAnswer)
         updateReferralState()

@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 import SchakelProtocol
 import SocialMap
@@ -61,22 +62,7 @@ enum SocialMapCommands {
 
     /// Per contact, the declines per reason recorded in the daemon's database (read-only: the daemon may be running).
     static func declineCounts(stateDirectory: String) throws -> [String: [String: Int]] {
-        let path = URL(fileURLWithPath: stateDirectory).appendingPathComponent("schakel.sqlite").path
-        let db = try Database(path: path, options: Database.Options(readOnly: true))
-        defer { try? db.close() }
-        let reasons = MapCheck.mapDeclineReasons.map { SQLValue.text($0) }
-        let rows = try db.query(
-            """
-            SELECT contact, decline_reason, COUNT(*) AS n FROM handovers
-            WHERE decline_reason IN (?, ?, ?) AND contact IS NOT NULL
-            GROUP BY contact, decline_reason
-            """, reasons)
-        var counts: [String: [String: Int]] = [:]
-        for row in rows {
-            guard let contact = row.string("contact"), let reason = row.string("decline_reason") else { continue }
-            counts[contact, default: [:]][reason] = row.int("n") ?? 0
-        }
-        return counts
+        try DeclineCounts.read(stateDirectory: stateDirectory)
     }
 }
 
