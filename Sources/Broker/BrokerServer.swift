@@ -523,6 +523,8 @@ public final class BrokerServer {
             let answer = try desk.withdraw(from: principal, referralID: id, reason: reason)
             try desk.releaseWaiting()
             return answer
+        case .cases:
+            return try desk.cases(from: principal)
         case .hello, .ping:
             return nil  // handled before authentication
         }
@@ -541,6 +543,7 @@ public final class BrokerServer {
         case .outcome: "OUTCOME"
         case .reopen: "REOPEN"
         case .withdraw: "WITHDRAW"
+        case .cases: "CASES"
         }
     }
 

@@ -92,3 +92,19 @@ extension SchakelClient {
         }
     }
 }
+
+extension SchakelClient {
+    /// CASES (contacts): the handovers this contact holds, acknowledged and not completed, with the next deadline of
+    /// each. Read-only; no personal data (ACK an acknowledged handover again to see its details).
+    public func cases() throws -> Reply<CaseList> {
+        let answer = try perform(WireMessage(.cases), answers: [.caseList], identity: [:])
+        do {
+            if answer.command == Command.rejected.rawValue {
+                return Reply(message: answer, result: .failure(try answer.decode(Rejection.self)))
+            }
+            return Reply(message: answer, result: .success(try answer.decode(CaseList.self)))
+        } catch {
+            throw SchakelClientError.unexpectedAnswer(answer, "\(error)")
+        }
+    }
+}

@@ -12,6 +12,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case outcome = "OUTCOME"
     case reopen = "REOPEN"
     case withdraw = "WITHDRAW"
+    case cases = "CASES"
     // broker → peer
     case welcome = "WELCOME"
     case pong = "PONG"
@@ -27,9 +28,10 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case escalation = "ESCALATION"
     case nazorg = "NAZORG"
     case noted = "NOTED"
+    case caseList = "CASELIST"
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
     public static let fromPeer: Set<Command> = [
-        .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw,
+        .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw, .cases,
     ]
 }

@@ -11,6 +11,8 @@ public enum PeerRequest: Sendable, Equatable {
     case outcome(handoverID: String, result: OutcomeResult, note: String?)
     case reopen(referralID: String, reason: String)
     case withdraw(referralID: String, reason: WithdrawReason)
+    /// A contact asks which handovers it holds, with the next deadline of each.
+    case cases
 
     /// The principal syntax of HELLO: `org:<id>` or `contact:<id>`.
     public static let principalPattern = "(org|contact):[a-z0-9][a-z0-9-]{0,99}"
@@ -33,7 +35,7 @@ public enum PeerRequest: Sendable, Equatable {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW"
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES"
             )
         }
         let r = FieldReader(body: message.body)
@@ -111,6 +113,9 @@ public enum PeerRequest: Sendable, Equatable {
                     .invalid, "reason \(reason.rawValue) is recorded by the broker, not sent", field: "reason")
             }
             return .withdraw(referralID: id, reason: reason)
+        case .cases:
+            try r.only([])
+            return .cases
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
         }

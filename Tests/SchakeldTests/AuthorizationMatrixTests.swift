@@ -59,6 +59,7 @@ import ZeroMQ
         Cell(who: otherOrganisation, command: .withdraw, body: withdraw, code: "forbidden", field: "referral_id"),
         Cell(who: otherOrganisation, command: .status, body: byID, code: "forbidden", field: "referral_id"),
         Cell(who: otherOrganisation, command: .status, body: byExternalID, code: "not_found"),
+        Cell(who: gp, command: .cases, body: { _ in [:] }, code: "forbidden"),
         // A contact person: nothing of an organisation's, and only their own handovers.
         Cell(who: anna, command: .submit, body: submit, code: "forbidden"),
         Cell(who: anna, command: .reopen, body: reopen, code: "forbidden", field: "referral_id"),
@@ -78,6 +79,7 @@ import ZeroMQ
         Cell(who: nil, command: .reopen, body: reopen, code: "hello_required"),
         Cell(who: nil, command: .withdraw, body: withdraw, code: "hello_required"),
         Cell(who: nil, command: .status, body: byID, code: "hello_required"),
+        Cell(who: nil, command: .cases, body: { _ in [:] }, code: "hello_required"),
         Cell(who: nil, command: .received, body: { _ in ["message_ids": ["msg-x"]] }, code: "hello_required"),
     ]
 

@@ -367,7 +367,9 @@ enum ContractFiles {
         case .escalation: return WireMessage(command, encoding: try message.decode(Escalation.self))
         case .nazorg: return WireMessage(command, encoding: try message.decode(Nazorg.self))
         case .noted: return WireMessage(command, encoding: try message.decode(Noted.self))
-        case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw:
+        case .caseList: return WireMessage(command, encoding: try message.decode(CaseList.self))
+        case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw,
+            .cases:
             throw SchemaLoadError("\(command.rawValue) is sent by peers, not by the broker")
         }
     }
