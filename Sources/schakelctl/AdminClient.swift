@@ -12,7 +12,8 @@ final class AdminClient {
     static func endpoint(admin: String?, stateDirectory: String?) throws -> String {
         if let admin { return admin }
         guard let stateDirectory else {
-            throw ClientError("say where the daemon is: --state-dir DIR (its state directory) or --admin ENDPOINT")
+            throw ClientError.usage(
+                "say where the daemon is: --state-dir DIR (its state directory), --admin ENDPOINT or --config FILE")
         }
         let absolute = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
         return "ipc://\(absolute)/admin.sock"
@@ -26,7 +27,9 @@ final class AdminClient {
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst("ipc://".count))
             guard FileManager.default.fileExists(atPath: path) else {
-                throw ClientError("no admin socket at \(path); is schakeld running with that state directory?")
+                throw ClientError(
+                    "no admin socket at \(path); start schakeld, or name its state directory with --state-dir",
+                    exit: .unreachable)
             }
         }
         try socket.connect(endpoint)
@@ -50,14 +53,15 @@ final class AdminClient {
         var request = arguments
         request["command"] = .string(name)
         guard try socket.send([JSONValue.object(request).canonicalData()]) == .sent else {
-            throw ClientError("could not send to \(endpoint)")
+            throw ClientError("could not send to \(endpoint); is schakeld running?", exit: .unreachable)
         }
         var poller = ZMQPoller()
         poller.add(socket)
         let ready = try poller.poll(timeoutMilliseconds: Int(timeout * 1_000))
         guard ready[0].contains(.readable), let reply = try socket.receive(dontWait: true), reply.frames.count == 1
         else {
-            throw ClientError("no answer from \(endpoint) within \(Int(timeout)) s; is schakeld running?")
+            throw ClientError(
+                "no answer from \(endpoint) within \(Int(timeout)) s; is schakeld running?", exit: .unreachable)
         }
         return try JSONValue.parse(reply.frames[0])
     }

@@ -9,16 +9,20 @@ enum CurveOptions {
     static func curve(keyFile: String?, serverKey: String?) throws -> SchakelClient.Curve? {
         guard keyFile != nil || serverKey != nil else { return nil }
         guard let keyFile, let serverKey else {
-            throw ClientError("--curve-key FILE and --server-key KEY go together")
+            throw ClientError.usage("--curve-key FILE and --server-key KEY go together")
         }
         func text(_ path: String) throws -> String {
-            try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ClientError.usage(
+                    "cannot read the key file \(path); check the path (keygen NAME writes NAME.key)")
+            }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let secret = try text(keyFile)
         let pair = try CurveKeyPair(publicKey: try CurveKeyPair.publicKey(forSecretKey: secret), secretKey: secret)
         let server = CurveKeyPair.isValidKey(serverKey) ? serverKey : try text(serverKey)
         guard CurveKeyPair.isValidKey(server) else {
-            throw ClientError("--server-key: neither a Z85 public key nor a file holding one: \(serverKey)")
+            throw ClientError.usage("--server-key: neither a Z85 public key nor a file holding one: \(serverKey)")
         }
         return SchakelClient.Curve(serverKey: server, keyPair: pair)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SchakelProtocol
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import ZeroMQ
 /// file nor readable by anyone else for a moment; the public key to `NAME.pub`. What to paste where is printed.
 enum KeygenCommand {
     static let help = """
-        Usage: schakelctl keygen NAME
+        Usage: schakelctl keygen NAME [--json]
 
         Makes a CURVE key pair (Z85 text, 40 characters each) and writes NAME.key (the secret key,
         mode 0600) and NAME.pub (the public key). NAME may include a directory. Existing files are
@@ -22,7 +23,7 @@ enum KeygenCommand {
         """
 
     /// Writes the pair; returns the exit code (0 written, 1 refused).
-    static func run(name: String) -> Int32 {
+    static func run(name: String, json: Bool = false) -> Int32 {
         let secretPath = "\(name).key"
         let publicPath = "\(name).pub"
         for path in [secretPath, publicPath] where FileManager.default.fileExists(atPath: path) {
@@ -42,6 +43,14 @@ enum KeygenCommand {
             return refuse(problem)
         }
         let absolute = URL(fileURLWithPath: secretPath).standardizedFileURL.path
+        if json {
+            let paths: [String: JSONValue] = [
+                "public_key": .string(pair.publicKey), "secret_key_file": .string(absolute),
+                "public_key_file": .string(URL(fileURLWithPath: publicPath).standardizedFileURL.path),
+            ]
+            print(JSONValue.object(paths).canonicalString())
+            return 0
+        }
         print(
             """
             public key: \(pair.publicKey)

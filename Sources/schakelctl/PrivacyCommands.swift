@@ -11,7 +11,8 @@ enum PrivacyCommands {
 
     static let usage: [String: String] = [
         "purge": """
-        Usage: schakelctl purge [--dry-run] [--older-than DURATION] (--state-dir DIR | --admin ENDPOINT)
+        Usage: schakelctl purge [--dry-run]
+               [--older-than DURATION] (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
         Deletes the personal data of every referral that closed (or became unroutable, or was withdrawn)
         longer ago than the retention period (the daemon's "retention", default P90D; --older-than P30D for
@@ -20,27 +21,29 @@ enum PrivacyCommands {
         would go: referral ids and dates, no personal data.
         """,
         "audit": """
-        Usage: schakelctl audit REFERRAL_ID (--state-dir DIR | --admin ENDPOINT) [--json]
+        Usage: schakelctl audit REFERRAL_ID (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
         Prints every event of the referral: its timeline, every disclosure of the citizen's data (which
         principal received which fields, when) and every admin action on it. No personal data.
         """,
         "export": """
-        Usage: schakelctl export REFERRAL_ID [--out FILE] (--state-dir DIR | --admin ENDPOINT)
+        Usage: schakelctl export REFERRAL_ID
+               [--out FILE] (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
         The citizen's right of access: writes everything the broker holds about the referral's citizen
         as JSON (the referral, its handovers with notes, the messages sent, the events) to FILE (mode
         0600, must not exist) or stdout. It holds personal data; the export is recorded in the audit trail.
         """,
         "erase": """
-        Usage: schakelctl erase REFERRAL_ID (--state-dir DIR | --admin ENDPOINT)
+        Usage: schakelctl erase REFERRAL_ID (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
         The citizen's right to erasure: cancels every open handover of the referral, deletes the
         citizen's data at once, and tells every contact who holds or held a handover of it (CANCELLED
         erased) and the referrer (NOTICE erased), so that they delete their copies too.
         """,
         "rotate-key": """
-        Usage: schakelctl rotate-key KEY_ID (--state-dir DIR | --admin ENDPOINT) [--wait SECONDS]
+        Usage: schakelctl rotate-key KEY_ID (--state-dir DIR | --admin ENDPOINT | --config FILE)
+               [--wait SECONDS] [--json]
 
         Makes the data key KEY_ID.key in the daemon's key directory the one new data is sealed under,
         and waits (default up to 600 s) while the daemon re-seals everything under it in the background,
@@ -52,12 +55,17 @@ enum PrivacyCommands {
     /// Runs one command against the admin socket; returns the exit code.
     static func run(
         _ command: String, positional: [String], options: [String: String], flags: Set<String>, admin: AdminClient
-    ) throws -> Int32 {
+    ) throws -> ExitCode {
+        let json = flags.contains("--json")
         switch command {
         case "purge":
             var arguments: [String: JSONValue] = ["dry_run": .bool(flags.contains("--dry-run"))]
             if let olderThan = options["--older-than"] { arguments["older_than"] = .string(olderThan) }
             let reply = try admin.call("purge", arguments, timeout: 120)
+            if json {
+                print(reply.canonicalString())
+                return .ok
+            }
             let referrals = reply["referrals"]?.arrayValue ?? []
             let verb = reply["dry_run"] == true ? "would purge" : "purged"
             print(
@@ -73,7 +81,7 @@ enum PrivacyCommands {
             let reply = try admin.call("audit", ["referral_id": .string(try referral(positional, command))])
             if flags.contains("--json") {
                 print(reply.canonicalString())
-                return 0
+                return .ok
             }
             for event in reply["events"]?.arrayValue ?? [] {
                 var line = "\(event["at"]?.stringValue ?? "?")  \(event["event"]?.stringValue ?? "?")"
@@ -87,25 +95,37 @@ enum PrivacyCommands {
             let reply = try admin.call("export", ["referral_id": .string(id)])
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(reply["export"] ?? .null) + Data("\n".utf8)
+            let export = reply["export"] ?? .null
+            let data = try (json ? export.canonicalData() : encoder.encode(export)) + Data("\n".utf8)
             guard let path = options["--out"] else {
                 FileHandle.standardOutput.write(data)
-                return 0
+                return .ok
             }
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw ClientError("cannot create \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw ClientError.usage(
+                    "cannot create \(path): \(String(cString: strerror(errno))); export never overwrites a file")
+            }
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             try handle.write(contentsOf: data)
+            if json {
+                print(JSONValue.object(["referral_id": .string(id), "out": .string(path)]).canonicalString())
+                return .ok
+            }
             print("exported \(id) to \(path) (personal data: keep it safe, delete it when handed over)")
         case "erase":
             let id = try referral(positional, command)
             let reply = try admin.call("erase", ["referral_id": .string(id)])
+            if json {
+                print(reply.canonicalString())
+                return .ok
+            }
             let told = (reply["told"]?.arrayValue ?? []).compactMap(\.stringValue)
             print(
                 "erased \(id): \(reply["cancelled"]?.arrayValue?.count ?? 0) open handover(s) cancelled; told "
                     + (told.isEmpty ? "no contact" : told.joined(separator: ", ")) + " and the referrer")
         default:
-            guard positional.count == 1 else { throw ClientError("rotate-key needs exactly one KEY_ID") }
+            guard positional.count == 1 else { throw ClientError.usage("usage: schakelctl rotate-key KEY_ID") }
             let limit = Date().addingTimeInterval(TimeInterval(options["--wait"] ?? "600") ?? 600)
             var reply = try admin.call("key.rotate", ["key_id": .string(positional[0])])
             while reply["done"] != true, Date() < limit {
@@ -114,16 +134,20 @@ enum PrivacyCommands {
             }
             let resealed = Int(reply["resealed"]?.numberValue ?? 0)
             let remaining = Int(reply["remaining"]?.numberValue ?? 0)
+            if json {
+                print(reply.canonicalString())
+                return remaining == 0 ? .ok : .refused
+            }
             print(
                 "key \(positional[0]): \(resealed) value(s) re-sealed, \(remaining) to go\(remaining == 0 ? ": done" : "")"
             )
-            return remaining == 0 ? 0 : 1
+            return remaining == 0 ? .ok : .refused
         }
-        return 0
+        return .ok
     }
 
     private static func referral(_ positional: [String], _ command: String) throws -> String {
-        guard positional.count == 1 else { throw ClientError("\(command) needs exactly one REFERRAL_ID") }
+        guard positional.count == 1 else { throw ClientError.usage("usage: schakelctl \(command) REFERRAL_ID") }
         return positional[0]
     }
 }

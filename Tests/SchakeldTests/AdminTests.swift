@@ -65,8 +65,8 @@ import Testing
         // Refuses to overwrite.
         let again = try CommandLineTests.run(
             "schakelctl", ["backup", file.path, "--state-dir", daemon.stateDirectory.path])
-        #expect(again.status != 0)
-        #expect(again.errors.contains("failed"))
+        #expect(again.status == 2)
+        #expect(again.errors.contains("exists; backup never overwrites a file"), "\(again.errors)")
         daemon.stop()
 
         let restored = try Daemon()

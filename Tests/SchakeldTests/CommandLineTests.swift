@@ -29,56 +29,94 @@ import Testing
             errors: String(decoding: errors, as: UTF8.self))
     }
 
+    /// The README's walkthrough, command by command as a person types it (the daemon found through its config, as
+    /// on an installed machine), then its manual-clock part: nazorg asks and the contact answers.
     @Test func schakelctlWalksThroughTheReadme() throws {
-        let daemon = try Daemon()
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
         try daemon.start()
-        let env = ["SCHAKEL_BROKER": daemon.endpoint]
+        let config = ["--config", daemon.configURL.path]
+        func ctl(_ arguments: [String]) throws -> Run {
+            try Self.run("schakelctl", arguments + config, environment: ["SCHAKEL_BROKER": ""])
+        }
         let path = Paths.exampleReferral.path
+        let anna = ["--as", "contact:schuldhulp-anna"]
+        let bram = ["--as", "contact:wonen-bram"]
+        let gp = ["--as", "org:huisarts-de-brug"]
 
-        let submit = try Self.run(
-            "schakelctl", ["submit", path, "--as", "org:huisarts-de-brug", "--wait", "0.5"], environment: env)
+        let submit = try ctl(["submit", path, "--wait", "0.5"] + gp)
         #expect(submit.status == 0, "\(submit.errors)")
-        #expect(submit.output.hasPrefix("ACCEPTED"))
-        #expect(submit.output.contains("\"duplicate\" : false"))
-        #expect(submit.output.components(separatedBy: "NOTICE").count - 1 == 2)
+        #expect(submit.output.hasPrefix("ACCEPTED\n"), "\(submit.output)")
+        #expect(submit.output.contains("duplicate    no"))
+        #expect(submit.output.components(separatedBy: "\nNOTICE\n").count - 1 == 2, "\(submit.output)")
 
-        let peek = try Self.run(
-            "schakelctl", ["inbox", "--as", "contact:schuldhulp-anna", "--wait", "0.5"], environment: env)
-        #expect(peek.status == 0)
-        #expect(peek.output.contains("HANDOVER"))
-        #expect(!peek.output.contains(Referrals.citizenName))
+        // Anna's offer: the need and its deadline in Amsterdam time, nobody named.
+        let offers = try ctl(["offers"] + anna)
+        #expect(offers.status == 0, "\(offers.errors)")
+        #expect(offers.output.contains("0 debt  urgent"), "\(offers.output)")
+        #expect(offers.output.contains("2026-11-24 10:00 +01:00"), "\(offers.output)")
+        #expect(!offers.output.contains(Referrals.citizenName))
+        let annaID = try Self.handoverIDs(try ctl(["offers", "--json"] + anna)).first ?? ""
+        #expect(annaID.hasPrefix("ho-"))
 
-        let ack = try Self.run(
-            "schakelctl", ["inbox", "--as", "contact:schuldhulp-anna", "--ack", "--wait", "0.5"], environment: env)
-        #expect(ack.status == 0)
-        #expect(ack.output.contains("ACKED"))
-        #expect(ack.output.contains(Referrals.citizenName))
+        let take = try ctl(["take", annaID] + anna)
+        #expect(take.status == 0, "\(take.errors)")
+        #expect(take.output.hasPrefix("ACKED\n"))
+        #expect(take.output.contains(Referrals.citizenName))
+        #expect(take.output.contains("+31 30 000 2001"), "the referrer's direct line")
+        #expect(try ctl(["offers"] + anna).output == "no offers waiting\n", "a taken offer is not offered again")
 
-        let bram = try Self.run(
-            "schakelctl", ["inbox", "--as", "contact:wonen-bram", "--wait", "0.5"], environment: env)
-        let handoverID = try #require(
-            bram.output.split(separator: "\"").first { $0.hasPrefix("ho-") }.map(String.init))
-        let decline = try Self.run(
-            "schakelctl", ["decline", handoverID, "--as", "contact:wonen-bram", "--reason", "capacity"],
-            environment: env)
-        #expect(decline.status == 0)
-        #expect(decline.output.hasPrefix("DECLINED"))
+        let bramID = try #require(try Self.handoverIDs(try ctl(["offers", "--json"] + bram)).first)
+        let decline = try ctl(["decline", bramID, "--reason", "capacity"] + bram)
+        #expect(decline.status == 0, "\(decline.errors)")
+        #expect(decline.output.hasPrefix("DECLINED\n"))
 
-        let again = try Self.run(
-            "schakelctl", ["submit", path, "--as", "org:huisarts-de-brug", "--wait", "0.5"], environment: env)
-        #expect(again.output.contains("\"duplicate\" : true"))
-        #expect(again.output.contains("\"event\" : \"acknowledged\""))
-        #expect(again.output.contains("+31 30 000 1001"))
+        let contacted = try ctl(["contacted", annaID, "--channel", "phone"] + anna)
+        #expect(contacted.status == 0, "\(contacted.errors)")
+        #expect(contacted.output.contains("contacted"))
+        let cases = try ctl(["cases"] + anna)
+        #expect(cases.status == 0, "\(cases.errors)")
+        #expect(cases.output.contains(annaID) && cases.output.contains("contacted, lead"), "\(cases.output)")
+        #expect(cases.output.contains("nazorg_at 2027-01-18 10:00 +01:00"), "\(cases.output)")
+        #expect(!cases.output.contains(Referrals.citizenName))
 
-        let status = try Self.run(
-            "schakelctl", ["status", "HDB-2026-0042", "--as", "org:huisarts-de-brug"], environment: env)
-        #expect(status.status == 0)
-        #expect(status.output.hasPrefix("REFERRAL"))
+        let again = try ctl(["submit", path, "--wait", "0.5"] + gp)
+        #expect(again.output.contains("duplicate    yes"), "\(again.output)")
+        #expect(again.output.contains("acknowledged"))
+        #expect(again.output.contains("+31 30 000 1001"), "Anna's direct line: the warm handover")
+
+        let status = try ctl(["status", "HDB-2026-0042"] + gp)
+        #expect(status.status == 0, "\(status.errors)")
+        #expect(status.output.hasPrefix("REFERRAL\n"))
         #expect(status.output.contains("contact:wonen-carla"))
+        let json = try ctl(["status", "HDB-2026-0042", "--json"] + gp)
+        let lines = json.output.split(separator: "\n")
+        #expect(lines.count == 1, "JSON Lines: \(json.output)")
+        #expect(try JSONValue.parse(Data(json.output.utf8))["state"] == "open")
 
-        let refused = try Self.run("schakelctl", ["status", "HDB-2026-0042", "--as", "org:nobody"], environment: env)
-        #expect(refused.status == 1)
-        #expect(refused.errors.contains("not on the social map"))
+        // The manual clock: eight weeks on, nazorg asks Anna; she answers from the command line.
+        let advance = try ctl(["clock", "advance", "P8W"])
+        #expect(advance.status == 0, "\(advance.errors)")
+        let inbox = try ctl(["inbox"] + anna)
+        #expect(inbox.output.contains("NAZORG\n"), "\(inbox.output)")
+        #expect(!(try ctl(["inbox"] + anna)).output.contains("NAZORG"), "shown once, confirmed")
+        #expect(try ctl(["cases"] + anna).output.contains("answer_by 2027-02-01 10:00 +01:00"))
+        let outcome = try ctl(["outcome", annaID, "resolved", "--note", "Betalingsregeling getroffen"] + anna)
+        #expect(outcome.status == 0, "\(outcome.errors)")
+        #expect(outcome.output.hasPrefix("NOTED\n") && outcome.output.contains("outcome"))
+        #expect(try ctl(["cases"] + anna).output.hasPrefix("no cases"))
+        let closed = try ctl(["status", "HDB-2026-0042", "--json"] + gp)
+        let handovers = try JSONValue.parse(Data(closed.output.utf8))["handovers"]?.arrayValue ?? []
+        #expect(handovers.first?["state"] == "completed")
+        #expect(handovers.first?["outcome"] == "resolved")
+    }
+
+    /// The handover ids of `offers --json`: one JSON object per line.
+    static func handoverIDs(_ run: Run) throws -> [String] {
+        try run.output.split(separator: "\n").map { line in
+            let offer = try JSONValue.parse(Data(line.utf8))
+            #expect(offer["kind"] == "HANDOVER")
+            return offer["handover_id"]?.stringValue ?? ""
+        }
     }
 
     @Test func everySchakelctlCommandHasHelp() throws {
@@ -87,7 +125,7 @@ import Testing
             #expect(help.status == 0)
             #expect(help.output.contains("Usage: schakelctl \(command)"))
         }
-        #expect(try Self.run("schakelctl", ["--help"]).output.contains("Commands:"))
+        #expect(try Self.run("schakelctl", ["--help"]).output.contains("Contact persons"))
         #expect(try Self.run("schakeld", ["--help"]).output.contains("--state-dir"))
     }
 

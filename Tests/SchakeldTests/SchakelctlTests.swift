@@ -1,0 +1,138 @@
+import Foundation
+import SchakelProtocol
+import Testing
+
+/// schakelctl as people and scripts meet it: one sentence per mistake with an exit code that says whose it is,
+/// messages shown once, and a man page that names every command and option `--help` does.
+@Suite struct SchakelctlTests {
+    static func ctl(_ arguments: [String]) throws -> CommandLineTests.Run {
+        try CommandLineTests.run("schakelctl", arguments, environment: ["SCHAKEL_BROKER": ""])
+    }
+
+    /// Swift's own words (`NSCocoaErrorDomain`, `Rejection(code:`, `SQLite error`) tell a person nothing.
+    static func expectOneSentence(_ run: CommandLineTests.Run, _ status: Int32, saying words: String) {
+        #expect(run.status == status, "\(run.errors)")
+        #expect(run.errors.contains(words), "\(run.errors)")
+        for raw in ["NSCocoaErrorDomain", "Rejection(", "SQLite error", "Error Domain", "SchakelProtocol."] {
+            #expect(!run.errors.contains(raw), "\(run.errors)")
+        }
+    }
+
+    @Test func mistakesOnTheCommandLineAreUsageErrorsInOneSentence() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let truncated = directory.appendingPathComponent("referral.json")
+        try Data(try Data(contentsOf: Paths.exampleReferral).prefix(40)).write(to: truncated)
+        let gp = ["--as", "org:huisarts-de-brug", "--broker", "ipc://\(directory.path)/none.sock"]
+
+        Self.expectOneSentence(try Self.ctl(["status", "X", "--bogus"] + gp), 2, saying: "unknown option --bogus")
+        Self.expectOneSentence(
+            try Self.ctl(["status", "X", "--by", "contact:x"] + gp), 2, saying: "status does not take --by")
+        Self.expectOneSentence(try Self.ctl(["frobnicate"]), 2, saying: "unknown command frobnicate")
+        Self.expectOneSentence(
+            try Self.ctl(["submit", directory.appendingPathComponent("missing.json").path] + gp), 2,
+            saying: "missing.json does not exist; check the path")
+        Self.expectOneSentence(
+            try Self.ctl(["submit", truncated.path] + gp), 2, saying: "is not valid JSON")
+        Self.expectOneSentence(
+            try Self.ctl(["outcome", "ho-1", "fine"] + gp), 2, saying: "RESULT must be one of resolved")
+        Self.expectOneSentence(try Self.ctl(["cases"]), 2, saying: "--as org:ID or --as contact:ID")
+        Self.expectOneSentence(
+            try Self.ctl(["stats", "--config", directory.appendingPathComponent("nope.json").path]), 2,
+            saying: "cannot read the config")
+    }
+
+    @Test func theExitCodeSaysWhetherTheBrokerRefusedOrWasNotThere() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let broker = ["--broker", daemon.endpoint]
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let accepted = try gp.submit(try Referrals.make(needs: ["housing"]))
+        let referralID = try #require(accepted.body["referral_id"]?.stringValue)
+
+        // Refused by the broker: 1, with its code and message as a sentence; with --json the REJECTED line.
+        let forbidden = try Self.ctl(["status", referralID, "--as", "org:gemeente-utrecht"] + broker)
+        Self.expectOneSentence(forbidden, 1, saying: "the broker refused STATUS (forbidden)")
+        let json = try Self.ctl(["status", referralID, "--as", "org:gemeente-utrecht", "--json"] + broker)
+        #expect(json.status == 1)
+        #expect(try JSONValue.parse(Data(json.output.utf8))["code"] == "forbidden")
+        // The handshake refused (a principal not on the map), or nobody there: 3.
+        let stranger = try Self.ctl(["status", referralID, "--as", "org:nobody"] + broker)
+        Self.expectOneSentence(stranger, 3, saying: "not on the social map")
+        let nobody = try Self.ctl(
+            ["status", referralID, "--as", "org:huisarts-de-brug", "--broker", "ipc://\(daemon.directory.path)/x"])
+        Self.expectOneSentence(nobody, 3, saying: "is schakeld running?")
+        let noAdmin = try Self.ctl(["stats", "--state-dir", daemon.directory.appendingPathComponent("x").path])
+        Self.expectOneSentence(noAdmin, 3, saying: "no admin socket")
+
+        // A backup onto an existing file: said before the daemon's SQLite is asked.
+        let existing = daemon.directory.appendingPathComponent("copy.sqlite")
+        try Data("keep me".utf8).write(to: existing)
+        let backup = try Self.ctl(["backup", existing.path, "--state-dir", daemon.stateDirectory.path])
+        Self.expectOneSentence(backup, 2, saying: "exists; backup never overwrites a file")
+        #expect(try Data(contentsOf: existing) == Data("keep me".utf8))
+    }
+
+    /// A REMINDER, like every message but an offer, is confirmed once shown; the offer stays until acted on.
+    @Test func inboxShowsEachMessageOnceAndKeepsOffersUntilTakenOrDeclined() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
+        _ = try daemon.admin("clock.advance", ["duration": "PT4H"])  // halfway to ack_by: a REMINDER
+        let bram = ["--as", "contact:wonen-bram", "--broker", daemon.endpoint]
+
+        let first = try Self.ctl(["inbox"] + bram)
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("HANDOVER\n") && first.output.contains("REMINDER\n"), "\(first.output)")
+        #expect(first.output.contains("2026-11-24 10:00 +01:00"), "times in Amsterdam: \(first.output)")
+        let second = try Self.ctl(["inbox", "--json"] + bram)
+        let kinds = try second.output.split(separator: "\n").map {
+            try JSONValue.parse(Data($0.utf8))["kind"]?.stringValue ?? "?"
+        }
+        #expect(kinds == ["HANDOVER"], "\(second.output)")
+        #expect(second.output.contains("\"ack_by\":\"2026-11-24T09:00:00Z\""), "UTC in JSON: \(second.output)")
+
+        let offer = try #require(CommandLineTests.handoverIDs(try Self.ctl(["offers", "--json"] + bram)).first)
+        #expect(try Self.ctl(["decline", offer, "--reason", "capacity"] + bram).status == 0)
+        #expect(try Self.ctl(["inbox"] + bram).output.isEmpty, "a declined offer is not shown again")
+        let notYours = try Self.ctl(["take", offer, "--as", "contact:schuldhulp-anna", "--broker", daemon.endpoint])
+        Self.expectOneSentence(notYours, 1, saying: "(forbidden)")
+    }
+
+    /// schakelctl(1) names every command and every option that `--help` and each command's help name.
+    @Test func theManPageListsEveryCommandAndOptionOfTheHelp() throws {
+        let page = try String(
+            contentsOf: Paths.packageRoot.appendingPathComponent("deploy/man/schakelctl.1"), encoding: .utf8)
+        let man = page.replacingOccurrences(of: "\\-", with: "-").replacingOccurrences(of: "\\fB", with: "")
+            .replacingOccurrences(of: "\\fR", with: "").replacingOccurrences(of: "\\fI", with: "")
+        let summary = try Self.ctl(["--help"]).output
+        let commands = summary.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let first = line.split(separator: " ").first,
+                first.first?.isLowercase == true
+            else { return nil }
+            return String(first)
+        }
+        #expect(
+            Set(commands).isSuperset(of: ["offers", "take", "cases", "contacted", "outcome", "explain", "socialmap"]))
+        var options: Set<String> = []
+        for command in Set(commands) {
+            let help = try Self.ctl([command, "--help"])
+            #expect(help.status == 0 && help.output.contains("Usage: schakelctl \(command)"), "\(command)")
+            #expect(man.contains(".B schakelctl \(command)") || man.contains("schakelctl \(command)"), "\(command)")
+            #expect(man.contains("\n.BI \"\(command)") || man.contains("\n.B \(command)"), "COMMANDS lacks \(command)")
+            options.formUnion(Self.options(in: help.output))
+        }
+        options.formUnion(Self.options(in: summary))
+        #expect(options.contains("--json") && options.contains("--config"))
+        for option in options.sorted() {
+            let entries = [".BI \(option) ", ".B \(option)\n", ".BR \(option) "]
+            #expect(entries.contains { man.contains("\n.TP\n\($0)") }, "OPTIONS lacks \(option)")
+        }
+    }
+
+    static func options(in text: String) -> Set<String> {
+        Set(text.matches(of: /--[a-z][a-z-]*/).map { String($0.output) })
+    }
+}
