@@ -19,7 +19,10 @@ enum CurveOptions {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let secret = try text(keyFile)
-        let pair = try CurveKeyPair(publicKey: try CurveKeyPair.publicKey(forSecretKey: secret), secretKey: secret)
+        guard CurveKeyPair.isValidKey(secret), let derived = try? CurveKeyPair.publicKey(forSecretKey: secret) else {
+            throw ClientError.usage("\(keyFile) holds no CURVE secret key (40 Z85 characters, as keygen writes them)")
+        }
+        let pair = try CurveKeyPair(publicKey: derived, secretKey: secret)
         let server = CurveKeyPair.isValidKey(serverKey) ? serverKey : try text(serverKey)
         guard CurveKeyPair.isValidKey(server) else {
             throw ClientError.usage("--server-key: neither a Z85 public key nor a file holding one: \(serverKey)")

@@ -101,6 +101,57 @@ import Testing
         Self.expectOneSentence(notYours, 1, saying: "(forbidden)")
     }
 
+    /// A first contact missed stays in `cases`, marked overdue, until CONTACTED; then nazorg is what comes next.
+    @Test func casesKeepAMissedFirstContactVisibleAsOverdue() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        let anna = ["--as", "contact:schuldhulp-anna", "--broker", daemon.endpoint]
+        let id = try #require(CommandLineTests.handoverIDs(try Self.ctl(["offers", "--json"] + anna)).first)
+        #expect(try Self.ctl(["take", id] + anna).status == 0)
+        let due = try Self.ctl(["cases"] + anna)
+        #expect(due.output.contains("contact_by 2026-11-30 10:00 +01:00"), "\(due.output)")
+        #expect(!due.output.contains("OVERDUE"), "\(due.output)")
+
+        _ = try daemon.admin("clock.advance", ["duration": "P7D"])  // to contact_by: Monday 30 November, 10:00
+        let late = try Self.ctl(["cases"] + anna)
+        #expect(late.output.contains("contact_by 2026-11-30 10:00 +01:00 OVERDUE"), "\(late.output)")
+        let json = try JSONValue.parse(Data(try Self.ctl(["cases", "--json"] + anna).output.utf8))
+        #expect(json["kind"] == "CASELIST")
+        #expect(json["cases"]?[0]?["next"]?["overdue"] == true, "\(json)")
+
+        let contacted = try Self.ctl(
+            ["contacted", id, "--at", "2026-12-01T11:00:00+01:00", "--channel", "visit"] + anna)
+        #expect(contacted.status == 0, "\(contacted.errors)")
+        let after = try Self.ctl(["cases"] + anna)
+        #expect(after.output.contains("contacted, lead") && after.output.contains("nazorg_at"), "\(after.output)")
+        #expect(!after.output.contains("OVERDUE"), "\(after.output)")
+    }
+
+    /// The referrer's side of nazorg: an unresolved outcome, then the need routed again.
+    @Test func theReferrerAnswersNazorgAndReopensFromTheCommandLine() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = ["--as", "org:huisarts-de-brug", "--broker", daemon.endpoint]
+        let submit = try Self.ctl(["submit", Paths.exampleReferral.path, "--json", "--wait", "0.3"] + gp)
+        let receipt = try JSONValue.parse(Data((submit.output.split(separator: "\n").first ?? "").utf8))
+        let referralID = try #require(receipt["referral_id"]?.stringValue)
+        let anna = ["--as", "contact:schuldhulp-anna", "--broker", daemon.endpoint]
+        let id = try #require(CommandLineTests.handoverIDs(try Self.ctl(["offers", "--json"] + anna)).first)
+        #expect(try Self.ctl(["take", id] + anna).status == 0)
+
+        let outcome = try Self.ctl(["outcome", id, "not_resolved"] + gp)
+        #expect(outcome.status == 0, "\(outcome.errors)")
+        let noReason = try Self.ctl(["reopen", referralID] + gp)
+        Self.expectOneSentence(noReason, 2, saying: "reopen needs --reason TEXT")
+        let reopen = try Self.ctl(["reopen", referralID, "--reason", "schuld niet opgelost", "--json"] + gp)
+        #expect(reopen.status == 0, "\(reopen.errors)")
+        let noted = try JSONValue.parse(Data(reopen.output.utf8))
+        #expect(noted["kind"] == "NOTED" && noted["event"] == "reopened", "\(reopen.output)")
+        #expect(noted["handovers"]?.arrayValue?.count == 1)
+    }
+
     /// schakelctl(1) names every command and every option that `--help` and each command's help name.
     @Test func theManPageListsEveryCommandAndOptionOfTheHelp() throws {
         let page = try String(
