@@ -24,6 +24,12 @@ struct DaemonConfig {
         return try read(path)
     }
 
+    /// The endpoint to connect to for one the daemon binds: a wildcard address is reached on loopback.
+    static func connectable(_ endpoint: String) -> String {
+        endpoint.replacingOccurrences(of: "tcp://*:", with: "tcp://127.0.0.1:")
+            .replacingOccurrences(of: "tcp://0.0.0.0:", with: "tcp://127.0.0.1:")
+    }
+
     private static func read(_ path: String) throws(ClientError) -> DaemonConfig {
         let url = URL(fileURLWithPath: path)
         guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -38,6 +44,6 @@ struct DaemonConfig {
             stateDirectory: fields["state_dir"]?.stringValue.map { dir in
                 dir.hasPrefix("/") ? dir : base.appendingPathComponent(dir).standardizedFileURL.path
             },
-            broker: fields["broker"]?.stringValue)
+            broker: fields["broker"]?.stringValue.map(connectable))
     }
 }
