@@ -103,8 +103,9 @@ enum PrivacyCommands {
             }
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else {
-                throw ClientError.usage(
-                    "cannot create \(path): \(String(cString: strerror(errno))); export never overwrites a file")
+                let problem =
+                    errno == EEXIST ? "it exists, and export never overwrites" : String(cString: strerror(errno))
+                throw ClientError.usage("cannot create \(path): \(problem); name another file with --out")
             }
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             try handle.write(contentsOf: data)

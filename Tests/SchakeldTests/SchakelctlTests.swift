@@ -72,6 +72,10 @@ import Testing
         let backup = try Self.ctl(["backup", existing.path, "--state-dir", daemon.stateDirectory.path])
         Self.expectOneSentence(backup, 2, saying: "exists; backup never overwrites a file")
         #expect(try Data(contentsOf: existing) == Data("keep me".utf8))
+        let export = try Self.ctl(
+            ["export", referralID, "--out", existing.path, "--state-dir", daemon.stateDirectory.path])
+        Self.expectOneSentence(export, 2, saying: "it exists, and export never overwrites")
+        #expect(try Data(contentsOf: existing) == Data("keep me".utf8))
     }
 
     /// A REMINDER, like every message but an offer, is confirmed once shown; the offer stays until acted on.
