@@ -258,5 +258,5 @@ class Peer:
 
 
 def show(command, body):
-    """One line per message: the command and its body, as schakelctl prints them."""
+    """One line per message: the command and its body as compact JSON (schakelctl --json puts it in "kind")."""
     print(command, json.dumps(body, sort_keys=True, ensure_ascii=False), flush=True)
