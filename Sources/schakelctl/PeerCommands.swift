@@ -101,9 +101,9 @@ struct PeerCommands {
     /// A REJECTED body as a sentence for people: what the broker said, and its code for a script or a helpdesk.
     static func refusal(_ body: JSONValue) -> String {
         let code = body["code"]?.stringValue ?? "refused"
-        let command = body["command"]?.stringValue.map { "\($0) " } ?? ""
-        let field = body["field"]?.stringValue.map { " (field \($0))" } ?? ""
-        return "the broker refused \(command)(\(code))\(field): \(body["message"]?.stringValue ?? "no reason given")"
+        let command = body["command"]?.stringValue.map { " \($0)" } ?? ""
+        let field = body["field"]?.stringValue.map { ", field \($0)" } ?? ""
+        return "the broker refused\(command): \(body["message"]?.stringValue ?? "no reason given") (\(code)\(field))"
     }
 
     /// `value` when it is one of `allowed`, else a usage error listing them.
