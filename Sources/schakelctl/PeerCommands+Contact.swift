@@ -21,6 +21,22 @@ extension PeerCommands {
         return status
     }
 
+    /// ACK of one offer, then (for people) the deadlines the case now has, from CASES: ACKED does not carry them.
+    func take(_ handoverID: String) throws -> ExitCode {
+        let status = answer(try client.ack(handoverID: handoverID).message)
+        guard status == .ok, !output.json, case .success(let list) = try client.cases().result,
+            let held = list.cases.first(where: { $0.handoverID == handoverID })
+        else { return status }
+        var rows: [(String, String)] = []
+        if let at = held.contactBy {
+            rows.append(("contact_by", "\(AmsterdamTime.text(at))  (then: schakelctl contacted \(handoverID))"))
+        }
+        if let at = held.nazorgAt { rows.append(("nazorg_at", AmsterdamTime.text(at))) }
+        if let at = held.answerBy { rows.append(("answer_by", AmsterdamTime.text(at))) }
+        if !rows.isEmpty { print(MessageText.block("deadlines", rows)) }
+        return status
+    }
+
     /// The offers waiting for this contact, with their deadlines; nothing confirmed, nobody named.
     func offers() throws -> ExitCode {
         try invocation.expect(0, "--as contact:ID", help: help)

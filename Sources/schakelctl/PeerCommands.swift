@@ -26,7 +26,7 @@ struct PeerCommands {
         case "offers": return try offers()
         case "take":
             try invocation.expect(1, "HANDOVER_ID --as contact:ID", help: help)
-            return answer(try client.ack(handoverID: positional[0]).message)
+            return try take(positional[0])
         case "decline":
             try invocation.expect(1, "HANDOVER_ID --as contact:ID [--reason REASON]", help: help)
             let reason = try choice(

@@ -63,6 +63,7 @@ import Testing
         #expect(take.output.hasPrefix("ACKED\n"))
         #expect(take.output.contains(Referrals.citizenName))
         #expect(take.output.contains("+31 30 000 2001"), "the referrer's direct line")
+        #expect(take.output.contains("contact_by  2026-11-30 10:00 +01:00"), "\(take.output)")
         #expect(try ctl(["offers"] + anna).output == "no offers waiting\n", "a taken offer is not offered again")
 
         let bramID = try #require(try Self.handoverIDs(try ctl(["offers", "--json"] + bram)).first)
