@@ -10,7 +10,12 @@ final class AdminClient {
 
     /// The admin endpoint from `--admin ENDPOINT`, else from `--state-dir DIR` (`ipc://DIR/admin.sock`).
     static func endpoint(admin: String?, stateDirectory: String?) throws -> String {
-        if let admin { return admin }
+        if let admin {
+            guard Invocation.isEndpoint(admin) else {
+                throw ClientError.usage("\(admin) is not a ZeroMQ endpoint; give --admin as ipc:///PATH/admin.sock")
+            }
+            return admin
+        }
         guard let stateDirectory else {
             throw ClientError.usage(
                 "say where the daemon is: --state-dir DIR (its state directory), --admin ENDPOINT or --config FILE")

@@ -74,6 +74,11 @@ struct Invocation {
 
     var json: Bool { flags.contains("--json") }
 
+    /// Whether `endpoint` has the form ZeroMQ connects to; anything else would fail as `zmq_connect: EINVAL`.
+    static func isEndpoint(_ endpoint: String) -> Bool {
+        endpoint.contains(/^(tcp|ipc):\/\/.+/)
+    }
+
     /// Exactly `count` positional arguments, else a usage error that says what they are.
     func expect(_ count: Int, _ names: String, help: String) throws(ClientError) {
         guard positional.count == count else {

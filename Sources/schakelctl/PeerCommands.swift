@@ -18,6 +18,7 @@ struct PeerCommands {
 
     func run() throws -> ExitCode {
         let positional = invocation.positional
+        _ = try quietTime(default: 0)  // a malformed --wait is a usage error before anything is sent
         switch invocation.command {
         case "submit":
             try invocation.expect(1, "FILE.json --as org:ID", help: help)

@@ -77,6 +77,10 @@ do {
     }
     let environment = ProcessInfo.processInfo.environment.filter { !$0.value.isEmpty }
     let endpoint = options["--broker"] ?? environment["SCHAKEL_BROKER"] ?? config.broker ?? "tcp://127.0.0.1:5710"
+    guard Invocation.isEndpoint(endpoint) else {
+        throw ClientError.usage(
+            "\(endpoint) is not a ZeroMQ endpoint; give --broker as tcp://HOST:PORT or ipc:///PATH")
+    }
     // A person waits at the terminal: two attempts of 4 s say "is schakeld running?" within about 8 s, and a SUBMIT
     // that got no answer is sent once more, unchanged, so the broker records it once.
     var configuration = SchakelClient.Configuration(

@@ -39,6 +39,11 @@ import Testing
             try Self.ctl(["outcome", "ho-1", "fine"] + gp), 2, saying: "RESULT must be one of resolved")
         Self.expectOneSentence(try Self.ctl(["cases"]), 2, saying: "--as org:ID or --as contact:ID")
         Self.expectOneSentence(
+            try Self.ctl(["status", "X", "--as", "org:x", "--broker", "localhost:5710"]), 2,
+            saying: "localhost:5710 is not a ZeroMQ endpoint")
+        Self.expectOneSentence(
+            try Self.ctl(["offers", "--wait", "soon"] + gp), 2, saying: "--wait needs a number of seconds")
+        Self.expectOneSentence(
             try Self.ctl(["stats", "--config", directory.appendingPathComponent("nope.json").path]), 2,
             saying: "cannot read the config")
     }
