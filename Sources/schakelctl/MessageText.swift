@@ -8,7 +8,46 @@ enum MessageText {
 
     static func text(_ message: WireMessage) -> String {
         if message.command == Command.referral.rawValue { return referral(message.body) }
-        return block(message.command, fields(message.body))
+        let title = headline(message).map { "\(message.command)  \($0)" } ?? message.command
+        return block(title, fields(message.body))
+    }
+
+    /// What the message means for the person reading it, in a few words after the command.
+    static func headline(_ message: WireMessage) -> String? {
+        let b = message.body
+        let id = b["handover_id"]?.stringValue ?? "?"
+        let need = "need \(Int(b["need"]?["index"]?.numberValue ?? 0)) (\(b["need"]?["domain"]?.stringValue ?? "?"))"
+        func time(_ key: String) -> String { AmsterdamTime.text(b[key]?.stringValue ?? "?") }
+        switch Command(rawValue: message.command) {
+        case .handover:
+            return "an offer of \(need), \(b["urgency"]?.stringValue ?? "?"): take or decline it by \(time("ack_by"))"
+        case .notice:
+            var text = "\(b["event"]?.stringValue ?? "?")"
+            if b["need"] != nil { text += ": \(need)" }
+            if let name = b["contact"]?["name"]?.stringValue {
+                text += ", \(name) (\(b["contact"]?["organisation_name"]?.stringValue ?? "?"))"
+            }
+            return text
+        case .reminder:
+            switch b["about"]?.stringValue {
+            case "acknowledge": return "the offer \(id) waits: take or decline it by \(time("due"))"
+            case "first_contact": return "reach the citizen of \(id): contact_by was \(time("due"))"
+            default: return "nazorg for \(id) waits for your outcome by \(time("due"))"
+            }
+        case .cancelled:
+            let reason = b["reason"]?.stringValue ?? "?"
+            let delete = reason == "withdrawn" || reason == "erased" ? "; delete what you hold of the citizen" : ""
+            return "\(id) is no longer yours (\(reason))\(delete)"
+        case .escalation:
+            return
+                "\(b["reason"]?.stringValue ?? "?"): \(need) of \(b["referrer"]?["organisation_name"]?.stringValue ?? "?")"
+        case .nazorg:
+            return "what came of \(need)? schakelctl outcome \(id) RESULT, by \(time("answer_by"))"
+        case .acked:
+            return "\(need) is yours: reach \(b["citizen"]?["display_name"]?.stringValue ?? "the citizen")"
+        default:
+            return nil
+        }
     }
 
     /// `title`, then `  key   value` lines with the values aligned.
