@@ -74,7 +74,8 @@ enum PrivacyCommands {
             for item in referrals {
                 print(
                     "  \(item["referral_id"]?.stringValue ?? "?")  \(item["state"]?.stringValue ?? "?")  "
-                        + "closed \(item["closed_at"]?.stringValue ?? "?")  due \(item["purge_at"]?.stringValue ?? "?")"
+                        + "closed \(AmsterdamTime.text(item["closed_at"]?.stringValue ?? "?"))  "
+                        + "due \(AmsterdamTime.text(item["purge_at"]?.stringValue ?? "?"))"
                 )
             }
         case "audit":
@@ -84,7 +85,8 @@ enum PrivacyCommands {
                 return .ok
             }
             for event in reply["events"]?.arrayValue ?? [] {
-                var line = "\(event["at"]?.stringValue ?? "?")  \(event["event"]?.stringValue ?? "?")"
+                var line =
+                    "\(AmsterdamTime.text(event["at"]?.stringValue ?? "?"))  \(event["event"]?.stringValue ?? "?")"
                 if let handover = event["handover_id"]?.stringValue { line += "  \(handover)" }
                 if let principal = event["principal"]?.stringValue { line += "  \(principal)" }
                 if let detail = event["detail"] { line += "  \(detail.canonicalString())" }
