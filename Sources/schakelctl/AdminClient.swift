@@ -2,6 +2,10 @@ import Foundation
 import SchakelProtocol
 import ZeroMQ
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A REQ connection to schakeld's admin socket (Protocols/ADMIN.md): one JSON request, one JSON reply.
 final class AdminClient {
     let context: ZMQContext
@@ -31,6 +35,12 @@ final class AdminClient {
         try socket.setLinger(milliseconds: 0)
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst("ipc://".count))
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if FileManager.default.fileExists(atPath: directory), access(directory, X_OK) != 0 {
+                throw ClientError(
+                    "you may not open \(directory); run as the daemon's user (sudo -u schakel schakelctl ...) or root",
+                    exit: .unreachable)
+            }
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ClientError(
                     "no admin socket at \(path); start schakeld, or name its state directory with --state-dir",
