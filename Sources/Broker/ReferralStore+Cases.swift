@@ -1,0 +1,40 @@
+import Foundation
+import Referrals
+import SchakelProtocol
+import Storage
+
+/// What CASES reads: the handovers a contact holds, with the moments the event log keeps for them.
+extension ReferralStore {
+    /// One handover a contact acknowledged and has not completed.
+    struct HeldHandover {
+        var handover: Handover
+        var referralID: String
+        var urgency: Urgency
+        /// When the contact acknowledged it (the `acknowledged` event).
+        var acknowledgedAt: String?
+        /// When its first-contact deadline was missed (the last `contact_overdue` event): `contact_by` itself is
+        /// cleared once the reminder goes.
+        var overdueAt: String?
+    }
+
+    /// The handovers `contact` holds in state `accepted` or `contacted`, oldest acknowledgement first.
+    func heldHandovers(of contact: String) throws -> [HeldHandover] {
+        try db.query(
+            """
+            SELECT h.*, r.urgency,
+                   (SELECT MIN(e.at) FROM events e WHERE e.referral_id = h.referral_id
+                      AND e.handover_id = h.handover_id AND e.event = 'acknowledged') AS acknowledged_at,
+                   (SELECT MAX(e.at) FROM events e WHERE e.referral_id = h.referral_id
+                      AND e.handover_id = h.handover_id AND e.event = 'contact_overdue') AS overdue_at
+            FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+            WHERE h.contact = ? AND h.state IN ('accepted', 'contacted')
+            ORDER BY acknowledged_at, h.handover_id
+            """, [.text(contact)]
+        ).map { row in
+            HeldHandover(
+                handover: Self.handover(row), referralID: row.string("referral_id") ?? "",
+                urgency: Urgency(rawValue: row.string("urgency") ?? "") ?? .normal,
+                acknowledgedAt: row.string("acknowledged_at"), overdueAt: row.string("overdue_at"))
+        }
+    }
+}
