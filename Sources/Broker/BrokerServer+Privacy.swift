@@ -45,7 +45,7 @@ extension BrokerServer {
         }
         adminCommands.register("audit", summary: "every event of \"referral_id\": disclosures and admin actions too") {
             [unowned self] request throws(AdminError) in
-            let referralID = try Self.referralArgument(request, "audit")
+            let referralID = try referralArgument(request, "audit")
             do {
                 guard try desk.referralExists(referralID) else {
                     throw AdminError("not_found", "no referral \(referralID)")
@@ -60,7 +60,7 @@ extension BrokerServer {
         adminCommands.register(
             "export", summary: "everything held about the citizen of \"referral_id\", personal data opened (access)"
         ) { [unowned self] request throws(AdminError) in
-            let referralID = try Self.referralArgument(request, "export")
+            let referralID = try referralArgument(request, "export")
             do {
                 let export = try desk.export(referralID)
                 logger.info("admin.export", ["referral": referralID])
@@ -74,7 +74,7 @@ extension BrokerServer {
         adminCommands.register(
             "erase", summary: "erase the citizen's data of \"referral_id\" and tell every holder (right to erasure)"
         ) { [unowned self] request throws(AdminError) in
-            let referralID = try Self.referralArgument(request, "erase")
+            let referralID = try referralArgument(request, "erase")
             do {
                 let (cancelled, told) = try commitChange { try desk.erase(referralID, by: "admin") }
                 return [
@@ -127,11 +127,35 @@ extension BrokerServer {
         }
     }
 
-    private static func referralArgument(_ request: JSONValue, _ command: String) throws(AdminError) -> String {
-        guard let id = request["referral_id"]?.stringValue, (1...100).contains(id.count) else {
-            throw .invalid("\(command) needs \"referral_id\"")
+    /// The referral an admin command names: `referral_id`, or the `external_id` the referrer chose (with
+    /// `organisation` when several organisations chose the same one), since the caller who asks the operator quotes
+    /// the id from their own system.
+    private func referralArgument(_ request: JSONValue, _ command: String) throws(AdminError) -> String {
+        if let id = request["referral_id"]?.stringValue, (1...100).contains(id.count) {
+            return id
         }
-        return id
+        guard let externalID = request["external_id"]?.stringValue, (1...128).contains(externalID.count) else {
+            throw .invalid("\(command) needs \"referral_id\" (ref-…) or \"external_id\"")
+        }
+        let organisation = request["organisation"]?.stringValue
+        let found: [(String, String)]
+        do {
+            found = try desk.referrals(withExternalID: externalID, organisation: organisation)
+        } catch {
+            throw AdminError("failed", "could not look up external_id \(externalID): \(error)")
+        }
+        switch found.count {
+        case 0:
+            throw AdminError(
+                "not_found", "no referral with external_id \(externalID)" + (organisation.map { " from \($0)" } ?? ""))
+        case 1:
+            return found[0].1
+        default:
+            let listed = found.map { "\($0.1) (\($0.0))" }.joined(separator: ", ")
+            throw AdminError(
+                "conflict",
+                "external_id \(externalID) was chosen by more than one organisation: \(listed); name the referral_id")
+        }
     }
 
     // MARK: Key rotation in the background
@@ -225,6 +249,12 @@ extension BrokerServer {
             }
             if let id = detail["referral_id"]?.stringValue, (try? desk.referralExists(id)) == true {
                 referralID = id
+            } else if let externalID = fields["external_id"]?.stringValue,
+                let found = try? desk.referrals(
+                    withExternalID: externalID, organisation: fields["organisation"]?.stringValue),
+                found.count == 1
+            {
+                referralID = found[0].1  // recorded on the referral, never the external id itself
             }
         }
         do {

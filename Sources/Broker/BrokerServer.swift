@@ -517,9 +517,11 @@ public final class BrokerServer {
             return try desk.contacted(from: principal, handoverID: id, at: at, channel: channel)
         case .outcome(let id, let result, let note):
             return try desk.outcome(from: principal, handoverID: id, result: result, note: note)
-        case .reopen(let id, let reason):
+        case .reopen(let query, let reason):
+            let id = try desk.referralID(query, namedBy: principal)
             return try desk.reopen(from: principal, referralID: id, reason: reason)
-        case .withdraw(let id, let reason):
+        case .withdraw(let query, let reason):
+            let id = try desk.referralID(query, namedBy: principal)
             let answer = try desk.withdraw(from: principal, referralID: id, reason: reason)
             try desk.releaseWaiting()
             return answer

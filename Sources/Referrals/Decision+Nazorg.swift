@@ -187,7 +187,8 @@ extension Decision {
         setAnswerDeadline(handoverID, kind: .nazorgAnswer, due: answerBy)
         record("nazorg.asked", handoverID: handoverID)
         let question =
-            "Wat is er gekomen van de doorverwijzing voor \(handover.domain)? Is de burger geholpen? Antwoord met OUTCOME."
+            "Wat is er gekomen van de doorverwijzing voor \(map.dutchName(ofDomain: handover.domain))? "
+            + "Is de burger geholpen? Antwoord met OUTCOME."
         for principal in [referralCase.organisation, contact] {
             send(
                 to: principal,

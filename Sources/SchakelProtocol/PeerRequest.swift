@@ -9,8 +9,8 @@ public enum PeerRequest: Sendable, Equatable {
     case status(StatusQuery)
     case contacted(handoverID: String, at: String?, channel: Channel?)
     case outcome(handoverID: String, result: OutcomeResult, note: String?)
-    case reopen(referralID: String, reason: String)
-    case withdraw(referralID: String, reason: WithdrawReason)
+    case reopen(StatusQuery, reason: String)
+    case withdraw(StatusQuery, reason: WithdrawReason)
     /// A contact asks which handovers it holds, with the next deadline of each.
     case cases
 
@@ -76,15 +76,7 @@ public enum PeerRequest: Sendable, Equatable {
             return .received(messageIDs: ids)
         case .status:
             try r.only(["referral_id", "external_id"])
-            let referralID = try r.string("referral_id", required: false, length: idLength)
-            let externalID = try r.string("external_id", required: false, length: 1...128)
-            switch (referralID, externalID) {
-            case (let id?, nil): return .status(.referralID(id))
-            case (nil, let id?): return .status(.externalID(id))
-            default:
-                throw Rejection(
-                    .invalid, "STATUS needs exactly one of referral_id and external_id", field: "referral_id")
-            }
+            return .status(try referral(r, command))
         case .contacted:
             try r.only(["handover_id", "at", "channel"])
             return .contacted(
@@ -100,24 +92,36 @@ public enum PeerRequest: Sendable, Equatable {
             return .outcome(
                 handoverID: id, result: result, note: try r.string("note", required: false, length: 1...2_000))
         case .reopen:
-            try r.only(["referral_id", "reason"])
-            return .reopen(
-                referralID: try r.requiredString("referral_id", length: idLength),
-                reason: try r.requiredString("reason", length: 1...500))
+            try r.only(["referral_id", "external_id", "reason"])
+            return .reopen(try referral(r, command), reason: try r.requiredString("reason", length: 1...500))
         case .withdraw:
-            try r.only(["referral_id", "reason"])
-            let id = try r.requiredString("referral_id", length: idLength)
+            try r.only(["referral_id", "external_id", "reason"])
+            let query = try referral(r, command)
             let reason = try r.enumeration("reason", WithdrawReason.self) ?? .other
             guard reason != .consentExpired, reason != .erased else {
                 throw Rejection(
                     .invalid, "reason \(reason.rawValue) is recorded by the broker, not sent", field: "reason")
             }
-            return .withdraw(referralID: id, reason: reason)
+            return .withdraw(query, reason: reason)
         case .cases:
             try r.only([])
             return .cases
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
+        }
+    }
+
+    /// The referral a STATUS, REOPEN or WITHDRAW names: exactly one of `referral_id` and the sender's own
+    /// `external_id`, so a referrer can use the id from its own system everywhere.
+    private static func referral(_ r: FieldReader, _ command: Command) throws(Rejection) -> StatusQuery {
+        let referralID = try r.string("referral_id", required: false, length: idLength)
+        let externalID = try r.string("external_id", required: false, length: 1...128)
+        switch (referralID, externalID) {
+        case (let id?, nil): return .referralID(id)
+        case (nil, let id?): return .externalID(id)
+        default:
+            throw Rejection(
+                .invalid, "\(command.rawValue) needs exactly one of referral_id and external_id", field: "referral_id")
         }
     }
 }
@@ -137,7 +141,7 @@ public enum WithdrawReason: String, Sendable, Codable, CaseIterable {
     case erased
 }
 
-/// How STATUS names a referral.
+/// How a peer names a referral in STATUS, REOPEN and WITHDRAW.
 public enum StatusQuery: Sendable, Equatable {
     case referralID(String)
     /// Only meaningful for the organisation that chose the external id.

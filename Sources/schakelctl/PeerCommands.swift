@@ -79,7 +79,12 @@ struct PeerCommands {
                 invocation.options["--reason"] ?? "consent_withdrawn",
                 WithdrawReason.allCases.filter { $0 != .consentExpired && $0 != .erased }.map(\.rawValue), "--reason")
             let message = try client.request(
-                WireMessage(.withdraw, .object(["referral_id": .string(positional[0]), "reason": .string(reason)])),
+                WireMessage(
+                    .withdraw,
+                    .object([
+                        positional[0].hasPrefix("ref-") ? "referral_id" : "external_id": .string(positional[0]),
+                        "reason": .string(reason),
+                    ])),
                 answers: [.noted])
             return answer(message)
         }

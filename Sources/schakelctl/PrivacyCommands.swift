@@ -21,22 +21,25 @@ enum PrivacyCommands {
         would go: referral ids and dates, no personal data.
         """,
         "audit": """
-        Usage: schakelctl audit REFERRAL_ID (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
+        Usage: schakelctl audit ID (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
+        ID is a referral_id (ref-…) or the referrer's external_id.
         Prints every event of the referral: its timeline, every disclosure of the citizen's data (which
         principal received which fields, when) and every admin action on it. No personal data.
         """,
         "export": """
-        Usage: schakelctl export REFERRAL_ID
+        Usage: schakelctl export ID
                [--out FILE] (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
+        ID is a referral_id (ref-…) or the referrer's external_id.
         The citizen's right of access: writes everything the broker holds about the referral's citizen
         as JSON (the referral, its handovers with notes, the messages sent, the events) to FILE (mode
         0600, must not exist) or stdout. It holds personal data; the export is recorded in the audit trail.
         """,
         "erase": """
-        Usage: schakelctl erase REFERRAL_ID (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
+        Usage: schakelctl erase ID (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
+        ID is a referral_id (ref-…) or the referrer's external_id.
         The citizen's right to erasure: cancels every open handover of the referral, deletes the
         citizen's data at once, and tells every contact who holds or held a handover of it (CANCELLED
         erased) and the referrer (NOTICE erased), so that they delete their copies too.
@@ -79,7 +82,7 @@ enum PrivacyCommands {
                 )
             }
         case "audit":
-            let reply = try admin.call("audit", ["referral_id": .string(try referral(positional, command))])
+            let reply = try admin.call("audit", try referral(positional, command))
             if flags.contains("--json") {
                 print(reply.canonicalString())
                 return .ok
@@ -93,8 +96,7 @@ enum PrivacyCommands {
                 print(line)
             }
         case "export":
-            let id = try referral(positional, command)
-            let reply = try admin.call("export", ["referral_id": .string(id)])
+            let reply = try admin.call("export", try referral(positional, command))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let export = reply["export"] ?? .null
@@ -111,14 +113,15 @@ enum PrivacyCommands {
             }
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             try handle.write(contentsOf: data)
+            let id = reply["referral_id"]?.stringValue ?? positional[0]
             if json {
                 print(JSONValue.object(["referral_id": .string(id), "out": .string(path)]).canonicalString())
                 return .ok
             }
             print("exported \(id) to \(path) (personal data: keep it safe, delete it when handed over)")
         case "erase":
-            let id = try referral(positional, command)
-            let reply = try admin.call("erase", ["referral_id": .string(id)])
+            let reply = try admin.call("erase", try referral(positional, command))
+            let id = reply["referral_id"]?.stringValue ?? positional[0]
             if json {
                 print(reply.canonicalString())
                 return .ok
@@ -149,8 +152,11 @@ enum PrivacyCommands {
         return .ok
     }
 
-    private static func referral(_ positional: [String], _ command: String) throws -> String {
-        guard positional.count == 1 else { throw ClientError.usage("usage: schakelctl \(command) REFERRAL_ID") }
-        return positional[0]
+    /// The admin arguments naming the referral: a `ref-…` id as `referral_id`, anything else as the referrer's
+    /// `external_id`, so the operator can use whichever id the caller quotes.
+    private static func referral(_ positional: [String], _ command: String) throws -> [String: JSONValue] {
+        guard positional.count == 1 else { throw ClientError.usage("usage: schakelctl \(command) ID") }
+        let id = positional[0]
+        return id.hasPrefix("ref-") ? ["referral_id": .string(id)] : ["external_id": .string(id)]
     }
 }

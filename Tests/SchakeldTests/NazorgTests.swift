@@ -72,6 +72,15 @@ import Testing
         #expect(status.body["handovers"]?[0]?["state"] == "contacted")
     }
 
+    @Test func nazorgQuestionNamesTheDomainInDutch() throws {
+        let setup = try Self.acknowledged()
+        try DeadlineRestartTests.restart(setup.daemon, at: "2027-01-18T11:00:00+01:00")
+        let anna = try setup.daemon.connect(as: "contact:schuldhulp-anna")
+        let question = try #require(try anna.next(.nazorg).body["question"]?.stringValue)
+        #expect(question.contains("doorverwijzing voor schulden?"), "\(question)")
+        #expect(!question.contains("debt"), "\(question)")
+    }
+
     @Test(arguments: OutcomeResult.allCases.filter { $0 != .noAnswer })
     func nazorgAsksBothPartiesAndRecordsTheOutcome(result: OutcomeResult) throws {
         let setup = try Self.acknowledged()
