@@ -126,6 +126,7 @@ public final class BrokerServer {
         let keys = try DataKeys.load(config, logger: logger)
         try Self.makeDatabasePrivate(config.databasePath, logger: logger)
         db = try Self.openDatabase(config)
+        try Self.resumeManualClock(manualClock, db: db, logger: logger)
         checkpointer = try Self.startCheckpointer(db, config, logger: logger)
         desk = try ReferralDesk(
             db: db, map: map, policy: policy, clock: clock, logger: logger, keys: keys, retention: config.retention)

@@ -16,6 +16,15 @@ public final class ManualClock: BrokerClock {
         current.withLock { $0 }
     }
 
+    /// Moves the clock forward to `date` when that is later (never back) and returns the time it shows.
+    @discardableResult
+    public func advance(to date: Date) -> Date {
+        current.withLock { now in
+            now = max(now, date)
+            return now
+        }
+    }
+
     /// Moves the clock forward by `seconds` (never back) and returns the new time.
     @discardableResult
     public func advance(by seconds: TimeInterval) -> Date {

@@ -53,6 +53,32 @@ import Testing
     }
 }
 
+/// The README's manual-clock walkthrough with `kill -9` between two steps: the clock resumes where the database left
+/// off instead of going back to `clock.start`.
+@Suite struct ManualClockRestartTests {
+    @Test func theManualClockResumesFromTheDatabaseAfterKill9() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
+        let offer = try bram.next(.handover)
+        let advanced = try daemon.admin("clock.advance", ["duration": "PT20H"])
+        #expect(advanced["now"] == "2026-11-24T05:00:00Z")
+
+        daemon.kill9()
+        try daemon.start()  // the same config: clock.start is still Monday 10:00
+        let resumed = try daemon.admin("clock.advance", ["duration": "PT0S"])
+        #expect(resumed["now"] == "2026-11-24T05:00:00Z", "\(resumed)")
+        #expect(daemon.log().contains("clock.resumed"))
+
+        // The chain goes on from there: four more hours pass ack_by (Tuesday 10:00 in Amsterdam), once.
+        let bramAgain = try daemon.connect(as: "contact:wonen-bram")
+        _ = try daemon.admin("clock.advance", ["duration": "PT4H"])
+        #expect(try bramAgain.next(.cancelled).body["handover_id"] == offer.body["handover_id"])
+    }
+}
+
 /// What issue 4 asks to see against the running daemon beyond the chain itself: business
 /// deadlines that skip Dutch holidays, and a coordinator assigning a need nobody owns.
 @Suite struct CalendarAndAssignmentTests {
