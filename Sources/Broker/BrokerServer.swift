@@ -114,6 +114,7 @@ public final class BrokerServer {
         self.notifier = notifier
         self.configLoader = configLoader
         let map = try SocialMap(contentsOf: config.socialMapPath)
+        for warning in Self.deploymentWarnings(config, map: map) { logger.warning("config.warning", ["fix": warning]) }
         let subscribeProblems = Self.subscribeProblems(config.subscribe, map: map)
         guard subscribeProblems.isEmpty else { throw ConfigError(problems: subscribeProblems) }
         let policy = try Self.loadPolicy(config)

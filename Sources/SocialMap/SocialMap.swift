@@ -124,9 +124,9 @@ public struct SocialMap: Sendable {
         self.matchPools = MatchPools(pools: pools, index: index)
     }
 
-    /// Every problem in a social map file, each with its JSON path; empty when the file loads. A file that is not
-    /// valid JSON yields that one problem; a file with problems of shape yields those (cross-references are checked
-    /// once the shape is right).
+    /// Every problem in a social map file, each with its JSON path and each once; empty when the file loads. A file
+    /// that is not valid JSON yields that one problem; otherwise problems of shape, missing fields, wrong types and
+    /// cross-references all come in one run (``allProblems(_:)``).
     public static func problems(contentsOf url: URL) -> [SocialMapError] {
         let data: Data
         do {
@@ -153,12 +153,7 @@ public struct SocialMap: Sendable {
         } catch {
             return [SocialMapError(path: "", message: error.message)]
         }
-        let shape = structuralProblems(json)
-        if !shape.isEmpty { return shape }
-        switch decodeStrictly(data) {
-        case .failure(let problem): return [problem]
-        case .success(let document): return problems(in: document)
-        }
+        return allProblems(json)
     }
 
     /// Every cross-reference problem in a document, in file order.
@@ -166,7 +161,7 @@ public struct SocialMap: Sendable {
         check(document).problems
     }
 
-    private static func check(
+    static func check(
         _ document: SocialMapDocument
     ) -> (
         problems: [SocialMapError], organizations: [String: Organization], contacts: [String: ContactPerson],
@@ -359,7 +354,7 @@ public struct SocialMap: Sendable {
         absencePeriods[contactID]?.first { $0.start <= moment && moment < $0.end }
     }
 
-    private static func path(_ keys: [CodingKey]) -> String {
+    static func path(_ keys: [CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
     }
 }

@@ -21,6 +21,13 @@ let usage = """
       --version            print the version and exit
     """
 
+/// `--check-config`'s verdict on a refused config: each problem once, for a person at a terminal (no log line).
+func refuseConfig(_ configPath: String, _ problems: [String]) -> Never {
+    FileHandle.standardError.write(
+        Data("schakeld: \(configPath) has \(problems.count) problem(s):\n\(problems.joined(separator: "\n"))\n".utf8))
+    exit(2)
+}
+
 func fail(_ message: String, code: Int32 = 2) -> Never {
     let reason = message.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     FileHandle.standardError.write(Data("<3>level=error event=daemon.refused reason=\"\(reason)\"\n".utf8))
@@ -82,7 +89,7 @@ do {
                 BrokerServer.socialMapProblems(partial) + BrokerServer.policyProblems(partial)
                 + BrokerServer.subscribeProblems(partial)
         }
-        fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
+        refuseConfig(configPath, problems)
     }
     fail("\(error)")
 }
@@ -90,10 +97,9 @@ if checkOnly {
     let problems =
         BrokerServer.socialMapProblems(config) + BrokerServer.policyProblems(config)
         + BrokerServer.subscribeProblems(config)
-    guard problems.isEmpty else {
-        fail("\(configPath) has \(problems.count) problem(s):\n" + problems.joined(separator: "\n"))
-    }
+    guard problems.isEmpty else { refuseConfig(configPath, problems) }
     print("config ok: \(configPath)")
+    for warning in BrokerServer.deploymentWarnings(config) { print("warning: \(warning)") }
     if let publicKey = try? config.curvePublicKey() {
         print("CURVE: peers connect with the broker's public key \(publicKey)")
     }
