@@ -31,7 +31,10 @@ extension SocialMap {
             }
             let path = path()
             for key in fields.keys.sorted() where !allowed.contains(key) {
-                problems.append(SocialMapError(path: path.isEmpty ? key : "\(path).\(key)", message: "unknown field"))
+                problems.append(
+                    SocialMapError(
+                        path: path.isEmpty ? key : "\(path).\(key)", message: unknownFieldMessage(key, allowed: allowed)
+                    ))
             }
         }
         func text(_ value: JSONValue?, _ path: @autoclosure () -> String, _ valid: (String) -> Bool, _ what: String) {
@@ -102,7 +105,7 @@ extension SocialMap {
             let path = "contacts[\(i)]"
             unknown(contact, contactFields, path)
             for field in ["name", "role", "phone", "email"] { nonEmpty(contact[field], "\(path).\(field)") }
-            text(contact["organization"], "\(path).organization", { isID($0, prefix: "org:") }, "an organisation id")
+            text(contact["organization"], "\(path).organization", { isID($0, prefix: "org:") }, "an organization id")
             text(contact["deputy"], "\(path).deputy", { isID($0, prefix: "contact:") }, "a contact id")
             text(contact["last_verified"], "\(path).last_verified", isDate, "a date (YYYY-MM-DD)")
             if contact["public_keys"]?.arrayValue?.isEmpty == true {

@@ -245,7 +245,7 @@ public struct SocialMap: Sendable {
             } else {
                 problems.append(
                     SocialMapError(
-                        path: "\(path).organization", message: "no organisation \"\(contact.organization)\" on the map")
+                        path: "\(path).organization", message: "no organization \"\(contact.organization)\" on the map")
                 )
             }
             if contact.capacity <= 0 {

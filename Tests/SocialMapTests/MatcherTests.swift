@@ -63,7 +63,7 @@ import Testing
         doc.contacts[0].organization = "org:missing"
         #expect(
             throws: SocialMapError(
-                path: "contacts[0].organization", message: "no organisation \"org:missing\" on the map")
+                path: "contacts[0].organization", message: "no organization \"org:missing\" on the map")
         ) {
             try SocialMap(document: doc)
         }

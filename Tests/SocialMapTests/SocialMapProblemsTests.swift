@@ -15,6 +15,29 @@ import Testing
         #expect(SocialMap.problems(contentsOf: DemoMapTests.demoURL).isEmpty)
     }
 
+    /// The map format spells organizations with a z (as HSDS does); the British spelling gets a hint, not a bare
+    /// "unknown field", and the messages about the field spell it as the field does.
+    @Test func theBritishSpellingOfOrganizationsGetsADidYouMean() throws {
+        var json = try #require(try JSONValue.parse(Data(contentsOf: DemoMapTests.demoURL)).objectValue)
+        json["organisations"] = json["organizations"]
+        json["organizations"] = nil
+        var contacts = try #require(json["contacts"]?.arrayValue)
+        var first = try #require(contacts[0].objectValue)
+        first["organisation"] = first["organization"]
+        first["organization"] = nil
+        contacts[0] = .object(first)
+        json["contacts"] = .array(contacts)
+        let problems = SocialMap.problems(data: JSONValue.object(json).canonicalData())
+        let top = try #require(problems.first { $0.path == "organisations" })
+        #expect(top.message.contains("did you mean \"organizations\""), "\(top.message)")
+        let contact = try #require(problems.first { $0.path == "contacts[0].organisation" })
+        #expect(contact.message.contains("did you mean \"organization\""), "\(contact.message)")
+        for problem in problems {
+            let spellings = ["organisation", "organization"].filter { "\(problem)".contains($0) }
+            #expect(spellings.count <= 1 || problem.message.contains("did you mean"), "both spellings in \(problem)")
+        }
+    }
+
     @Test func anUnreadableFileIsOneProblem() {
         let problems = SocialMap.problems(contentsOf: URL(fileURLWithPath: "/nonexistent/map.json"))
         #expect(problems.count == 1)
