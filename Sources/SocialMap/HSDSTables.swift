@@ -45,17 +45,31 @@ public struct HSDSTables: Sendable, Equatable {
             paths[name] = path
         }
         var result = HSDSTables()
+        var missing: [String] = []
         for name in names {
-            let path = paths[name] ?? "\(name).csv"
-            guard let data = read(path) else { continue }
+            let path = paths[name] ?? paths["\(name)s"] ?? "\(name).csv"
+            guard let data = read(path) else {
+                if required.contains(name) { missing.append("\(name) (\(path))") }
+                continue
+            }
             do {
                 for record in try CSV.records(data) { result.add(name, record) }
             } catch {
                 throw HSDSImport.Failure("\(path): \(error)")
             }
         }
+        guard missing.isEmpty else {
+            throw HSDSImport.Failure(
+                "the data package has no table " + missing.joined(separator: ", ")
+                    + ": list it as a resource of that name in datapackage.json or put NAME.csv beside it; "
+                    + "without it no organisation can be mapped")
+        }
         return result
     }
+
+    /// The tables without which no organisation or contact can be mapped: a package missing one would import
+    /// nothing, so it is refused with the table's name instead.
+    public static let required: Set<String> = ["organization", "service", "service_area", "contact"]
 
     // MARK: The JSON form
 
@@ -79,8 +93,10 @@ public struct HSDSTables: Sendable, Equatable {
         "phone": [("languages", "language", "phone_id")],
     ]
 
-    /// The tables of the JSON form: an array of organizations with their services nested (HSDS's
-    /// `/organizations?full_service=true`), `{"organizations": [...]}`, or a page of them (`{"contents": [...]}`).
+    /// The tables of the JSON form, as the HSDS 3.0 API serves it: organizations with their services nested
+    /// (`/organizations?full_service=true`: an array, `{"organizations": [...]}` or a page `{"contents": [...]}`),
+    /// or services with their organization nested (`/services`: a page `{"contents": [...]}`, an array or
+    /// `{"services": [...]}`). Each record is read as what it is, so both endpoints import the same.
     public static func json(_ data: Data) throws(HSDSImport.Failure) -> HSDSTables {
         let json: JSONValue
         do {
@@ -88,13 +104,41 @@ public struct HSDSTables: Sendable, Equatable {
         } catch {
             throw HSDSImport.Failure("the HSDS JSON is not valid JSON: \(error.message)")
         }
-        guard let organizations = json.arrayValue ?? json["organizations"]?.arrayValue ?? json["contents"]?.arrayValue
+        guard
+            let records = json.arrayValue ?? json["contents"]?.arrayValue ?? json["organizations"]?.arrayValue
+                ?? json["services"]?.arrayValue
         else {
-            throw HSDSImport.Failure("expected an array of organizations, {\"organizations\": [...]} or a page")
+            throw HSDSImport.Failure(
+                "expected the HSDS API's organizations or services: an array, a page {\"contents\": [...]}, "
+                    + "{\"organizations\": [...]} or {\"services\": [...]}")
         }
         var result = HSDSTables()
-        for organization in organizations { result.flatten("organization", organization, parent: nil) }
+        for record in records {
+            if isService(record) {
+                result.flattenService(record)
+            } else {
+                result.flatten("organization", record, parent: nil)
+            }
+        }
         return result
+    }
+
+    /// A service of `/services` rather than an organization: it nests its `organization`, or names one by
+    /// `organization_id` (an organization has no `organization_id` and nests `services` instead).
+    static func isService(_ record: JSONValue) -> Bool {
+        if record["organization"]?.objectValue != nil { return true }
+        return record["organization_id"]?.stringValue != nil && record["services"] == nil
+    }
+
+    /// A `/services` record: its nested organization (once per id, however many services share it), then the
+    /// service itself linked to it.
+    private mutating func flattenService(_ service: JSONValue) {
+        var organizationID = service["organization_id"]?.stringValue
+        if let organization = service["organization"], organization.objectValue != nil {
+            flatten("organization", organization, parent: nil)
+            organizationID = organizationID ?? organization["id"]?.stringValue
+        }
+        flatten("service", service, parent: organizationID.map { ("organization_id", $0) })
     }
 
     private mutating func flatten(_ table: String, _ value: JSONValue, parent: (link: String, id: String)?) {

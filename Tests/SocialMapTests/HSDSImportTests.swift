@@ -106,3 +106,48 @@ import Testing
         }
     }
 }
+
+/// The HSDS 3.0 API's two ways of serving a publication, and a tabular package that lacks a table.
+@Suite struct HSDSAPIFormTests {
+    static func json(_ file: String) throws -> HSDSImport.Result {
+        let tables = try HSDSTables.json(
+            Data(contentsOf: HSDSImportTests.fixtures.appendingPathComponent("hsds-json/\(file)")))
+        return HSDSImport.map(tables, name: "Lekstroom")
+    }
+
+    /// `/services` nests each service's organization (and its areas, contacts, attributes): it reads as the same
+    /// publication as `/organizations?full_service=true`, not as organizations without services.
+    @Test func theServicesPageImportsTheSameMapAsTheOrganizations() throws {
+        let organizations = try HSDSImportTests.jsonForm()
+        let services = try Self.json("services.json")
+        #expect(services.document.organizations.count == 4)
+        #expect(services.document.contacts.count == 5)
+        #expect(services.document == organizations.document)
+        #expect(services.notes == organizations.notes)
+    }
+
+    @Test func aPageOfOrganizationsImportsTheSameMapAsTheArray() throws {
+        let page = try Self.json("organizations-page.json")
+        #expect(page.document == (try HSDSImportTests.jsonForm()).document)
+    }
+
+    @Test func aPackageWithoutATableTheImportNeedsIsRefusedNamingIt() throws {
+        let base = HSDSImportTests.fixtures.appendingPathComponent("hsds-tabular")
+        let datapackage = try Data(contentsOf: base.appendingPathComponent("datapackage.json"))
+        for table in ["organization", "service", "service_area", "contact"] {
+            #expect {
+                _ = try HSDSTables.tabular(datapackage: datapackage) { path in
+                    path.hasPrefix("\(table).") ? nil : try? Data(contentsOf: base.appendingPathComponent(path))
+                }
+            } throws: { error in
+                let message = "\(error)"
+                return message.contains("no table \(table) (\(table).csv)") && message.contains("datapackage.json")
+            }
+        }
+        // A table the mapping can do without (languages) is not required.
+        let withoutLanguages = try HSDSTables.tabular(datapackage: datapackage) { path in
+            path.hasPrefix("language.") ? nil : try? Data(contentsOf: base.appendingPathComponent(path))
+        }
+        #expect(HSDSImport.map(withoutLanguages, name: "Lekstroom").document.organizations.count == 4)
+    }
+}
