@@ -63,9 +63,9 @@ extension BrokerServer {
     /// Reads the ROUTER's monitor events and closes what the guard says to close.
     func serveRouterMonitor() {
         while let message = try? routerMonitor.receive(dontWait: true) {
-            guard let event = ZMQMonitorEvent(frames: message.frames),
-                let closing = connectionGuard.handle(event)
-            else { continue }
+            guard let event = ZMQMonitorEvent(frames: message.frames) else { continue }
+            if let failure = event.handshakeFailure { logRefusedHandshake(failure, endpoint: event.endpoint) }
+            guard let closing = connectionGuard.handle(event) else { continue }
             // shutdown, not close: the descriptor stays libzmq's, which sees the end of the stream and closes it.
             _ = Glibc.shutdown(closing.fileDescriptor, Int32(SHUT_RDWR))
             logConnectionClosed(closing.reason)

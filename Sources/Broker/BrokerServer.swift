@@ -149,7 +149,7 @@ public final class BrokerServer {
             intervalMilliseconds: 10_000, timeToLiveMilliseconds: 30_000, timeoutMilliseconds: 30_000)
         try router.setHandshakeInterval(milliseconds: Self.handshakeMilliseconds)
         // The monitor before the bind, so that no accepted connection goes uncounted.
-        try router.monitor(Self.routerMonitorEndpoint, events: [.accepted, .disconnected])
+        try router.monitor(Self.routerMonitorEndpoint, events: [.accepted, .disconnected, .handshakeFailed])
         routerMonitor = try context.socket(.pair)
         try routerMonitor.setLinger(milliseconds: 0)
         try routerMonitor.connect(Self.routerMonitorEndpoint)

@@ -12,6 +12,8 @@ final class BrokerConnection {
         case message(WireMessage)
         /// The monitor saw the connection break (the broker died or was restarted).
         case disconnected
+        /// The monitor saw the handshake fail: see ``SchakelClient/diagnose(_:endpoint:curve:)``.
+        case handshakeFailed(ZMQHandshakeFailure)
         /// A message that is not SRP/1; dropped.
         case garbage(String)
     }
@@ -33,7 +35,7 @@ final class BrokerConnection {
                 timeoutMilliseconds: beat * 3)
             if let curve = configuration.curve { try Self.apply(curve, to: socket) }
             let monitorEndpoint = "inproc://schakel-client-monitor-\(UUID().uuidString.lowercased())"
-            try socket.monitor(monitorEndpoint, events: .disconnected)
+            try socket.monitor(monitorEndpoint, events: [.disconnected, .handshakeFailed])
             try monitor.connect(monitorEndpoint)
             try socket.connect(endpoint)
         } catch {
@@ -62,9 +64,10 @@ final class BrokerConnection {
             }
         }
         if ready[1].contains(.readable), let frames = try monitor.receive(dontWait: true)?.frames,
-            let event = ZMQMonitorEvent(frames: frames), event.kind.contains(.disconnected)
+            let event = ZMQMonitorEvent(frames: frames)
         {
-            return .disconnected
+            if let failure = event.handshakeFailure { return .handshakeFailed(failure) }
+            if event.kind.contains(.disconnected) { return .disconnected }
         }
         return nil
     }

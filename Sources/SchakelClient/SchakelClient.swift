@@ -134,6 +134,9 @@ public final class SchakelClient {
                 if ContinuousClock.now >= deadline, inbox.isEmpty { return nil }
             case .disconnected:
                 dropConnection(reason: "the connection broke")
+            case .handshakeFailed(let failure):
+                try stopIfConclusive(failure, endpoint: connection.endpoint)
+                dropConnection(reason: "the handshake failed")
             case .garbage:
                 break
             case .message(let message):
@@ -237,6 +240,9 @@ public final class SchakelClient {
             switch arrival {
             case .disconnected:
                 dropConnection(reason: "the connection broke")
+            case .handshakeFailed(let failure):
+                try stopIfConclusive(failure, endpoint: connection.endpoint)
+                dropConnection(reason: "the handshake failed")
             case .garbage:
                 continue
             case .message(let message):
@@ -277,6 +283,9 @@ public final class SchakelClient {
         if try connection.send(hello) {
             let deadline = ContinuousClock.now.advanced(by: configuration.requestTimeout)
             while let arrival = try connection.receive(until: deadline) {
+                if case .handshakeFailed(let failure) = arrival {
+                    try stopIfConclusive(failure, endpoint: endpoint)
+                }
                 guard case .message(let message) = arrival else { continue }
                 if message.command == Command.welcome.rawValue {
                     let welcome: Welcome
@@ -307,6 +316,16 @@ public final class SchakelClient {
         dropConnection(reason: problem)
         endpointIndex += 1
         return nil
+    }
+
+    /// Throws ``SchakelClientError/handshakeRefused(endpoint:reason:)`` (closing the connection) when `failure`
+    /// says what is wrong; returns when it may be passing (a broker restarting).
+    private func stopIfConclusive(_ failure: ZMQHandshakeFailure, endpoint: String) throws {
+        guard let error = Self.diagnose(failure, endpoint: endpoint, curve: configuration.curve) else { return }
+        connection?.close()
+        connection = nil
+        session = nil
+        throw error
     }
 
     /// Closes the connection; the next use opens a new one.

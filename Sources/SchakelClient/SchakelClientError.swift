@@ -12,6 +12,9 @@ public enum SchakelClientError: Error, Sendable, CustomStringConvertible {
     case unexpectedAnswer(WireMessage, String)
     /// The configuration cannot work, e.g. no endpoints.
     case invalidConfiguration(String)
+    /// The broker refused the connection's handshake (CURVE expected, a key not on the map, another server key):
+    /// `reason` says which is likely, from what the client saw. Trying again will not help.
+    case handshakeRefused(endpoint: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum SchakelClientError: Error, Sendable, CustomStringConvertible {
         case .unexpectedAnswer(let message, let problem):
             "unexpected \(message.command) from the broker: \(problem)"
         case .invalidConfiguration(let problem): "invalid client configuration: \(problem)"
+        case .handshakeRefused(_, let reason): reason
         }
     }
 }

@@ -46,6 +46,11 @@ final class AdminClient {
                     "no admin socket at \(path); start schakeld, or name its state directory with --state-dir",
                     exit: .unreachable)
             }
+            guard UnixSocketProbe.probe(path) != .stale else {
+                throw ClientError(
+                    "nothing listens on \(path): schakeld is not running (the socket file is left over from one "
+                        + "that stopped); start it, or check --state-dir")
+            }
         }
         try socket.connect(endpoint)
     }
