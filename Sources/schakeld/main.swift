@@ -22,7 +22,10 @@ let usage = """
     """
 
 /// `--check-config`'s verdict on a refused config: each problem once, for a person at a terminal (no log line).
-func refuseConfig(_ configPath: String, _ problems: [String]) -> Never {
+func refuseConfig(_ configPath: String, _ found: [String]) -> Never {
+    // The config's own check and the checks of what it names can meet the same problem: say it once.
+    var seen: Set<String> = []
+    let problems = found.filter { seen.insert($0).inserted }
     FileHandle.standardError.write(
         Data("schakeld: \(configPath) has \(problems.count) problem(s):\n\(problems.joined(separator: "\n"))\n".utf8))
     exit(2)
@@ -91,6 +94,7 @@ do {
         }
         refuseConfig(configPath, problems)
     }
+    if checkOnly { refuseConfig(configPath, ["\(error)"]) }
     fail("\(error)")
 }
 if checkOnly {

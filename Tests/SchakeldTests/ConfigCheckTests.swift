@@ -59,6 +59,15 @@ import Testing
         }
     }
 
+    @Test func checkConfigOnAMissingFileSaysSoOnce() throws {
+        let daemon = try Daemon()
+        let missing = daemon.directory.appendingPathComponent("nowhere.json").path
+        let check = try CommandLineTests.run("schakeld", ["--check-config", missing])
+        #expect(check.status != 0)
+        #expect(check.errors.components(separatedBy: "cannot read").count - 1 == 1, "\(check.errors)")
+        #expect(!check.errors.contains("event=daemon.refused"), "\(check.errors)")
+    }
+
     @Test func aProductionConfigOnTheDemoMapIsWarnedAbout() throws {
         let production = try Daemon(curve: true)
         let check = try CommandLineTests.run("schakeld", ["--config", production.configURL.path, "--check-config"])
