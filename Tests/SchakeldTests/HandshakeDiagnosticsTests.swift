@@ -62,9 +62,10 @@ import ZeroMQ
         let log = setup.daemon.log()
         #expect(log.contains("does not use CURVE") || log.contains("most likely a plain client"), "\(log)")
         // A peer retrying does not flood the log: one line per reason per interval.
-        for _ in 0..<3 { _ = try setup.status([]) }
+        // Seven attempts would be seven lines or more unthrottled; two reasons, each at most once per 5 s.
+        for _ in 0..<6 { _ = try setup.status([]) }
         let lines = setup.daemon.log().components(separatedBy: "\n").filter { $0.contains("handshake.refused") }
-        #expect(lines.count <= 2, "\(lines.count) lines")
+        #expect(lines.count <= 4, "\(lines.count) lines")
     }
 
     @Test func aKeyNotOnTheMapIsToldSoWithItsPublicKey() throws {
