@@ -7,8 +7,9 @@ import SchakelProtocol
 /// patched with a placeholder of the type it wants, so decoding goes on and the cross-references are checked too;
 /// what a placeholder causes is not reported again.
 extension SocialMap {
-    /// The most refusals recorded before giving up on decoding (a file that is wrong everywhere).
-    static let decodeProblemLimit = 500
+    /// The most refusals recorded before giving up on decoding (a file that is wrong everywhere): each costs a
+    /// decode of the whole file, which for a national map is a noticeable fraction of a second.
+    static let decodeProblemLimit = 100
 
     /// Every problem of syntax, shape, decoding and cross-reference in a parsed file, in that order, each field
     /// named once.
@@ -70,6 +71,10 @@ extension SocialMap {
             patched[problem.path] = replacement
             json = next
         }
+        problems.append(
+            SocialMapError(
+                path: "", message: "more than \(decodeProblemLimit) refusals of the decoder: fix these and check again")
+        )
         return (problems, nil)
     }
 

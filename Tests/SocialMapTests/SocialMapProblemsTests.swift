@@ -38,6 +38,23 @@ import Testing
         }
     }
 
+    /// Each missing field costs a decode of the whole file, so a file wrong everywhere is reported in part, saying so.
+    @Test func aMapWrongEverywhereIsReportedUpToTheLimitAndSaysSo() throws {
+        var json = try #require(try JSONValue.parse(Data(contentsOf: DemoMapTests.demoURL)).objectValue)
+        let contacts = try #require(json["contacts"]?.arrayValue).map { contact -> JSONValue in
+            var fields = contact.objectValue ?? [:]
+            for field in ["name", "phone", "email", "domains", "languages"] { fields[field] = nil }
+            return .object(fields)
+        }
+        #expect(contacts.count * 5 > SocialMap.decodeProblemLimit)
+        json["contacts"] = .array(contacts)
+        let problems = SocialMap.problems(data: JSONValue.object(json).canonicalData())
+        // A missing list takes two decodes (a text placeholder first, then the list the decoder asks for).
+        let missing = problems.filter { $0.message == "required field is missing" }.count
+        #expect(missing >= SocialMap.decodeProblemLimit / 2 && missing <= SocialMap.decodeProblemLimit, "\(missing)")
+        #expect(problems.last?.message.contains("fix these and check again") == true, "\(problems.last!)")
+    }
+
     @Test func anUnreadableFileIsOneProblem() {
         let problems = SocialMap.problems(contentsOf: URL(fileURLWithPath: "/nonexistent/map.json"))
         #expect(problems.count == 1)
