@@ -74,6 +74,9 @@ import Testing
         #expect(check.status == 0, "\(check.errors)")
         #expect(check.output.contains("warning: social_map"), "\(check.output)")
         #expect(check.output.contains("demonstration map of the fictional region Lekstroom"), "\(check.output)")
+        // The start says it too, where an operator reads the journal.
+        try production.start()
+        #expect(production.log().contains("event=config.warning"), "\(production.log())")
 
         // The development config (insecure_dev) runs the demo map as intended: no warning.
         let development = try CommandLineTests.run("schakeld", ["--config", Paths.devConfig.path, "--check-config"])
