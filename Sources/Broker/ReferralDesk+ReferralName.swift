@@ -1,5 +1,4 @@
 import SchakelProtocol
-import Storage
 
 /// How a referral is named by whoever asks about it: the broker's `referral_id`, or the `external_id` the referring
 /// organisation chose.
@@ -15,10 +14,7 @@ extension ReferralDesk {
             return id
         case .externalID(let id):
             guard principal.hasPrefix("org:"),
-                let referralID = try db.queryOne(
-                    "SELECT referral_id FROM referrals WHERE organisation = ? AND external_id = ?",
-                    [.text(principal), .text(id)])?
-                    .string("referral_id")
+                let referralID = try store.referralID(organisation: principal, externalID: id)
             else {
                 throw Rejection(
                     .notFound, "\(principal) submitted no referral with external_id \(id)", field: "external_id")
@@ -31,19 +27,6 @@ extension ReferralDesk {
     /// `(organisation, referral_id)` pairs: an operator names a referral by the id the caller quoted, and two
     /// organisations may have chosen the same one.
     func referrals(withExternalID externalID: String, organisation: String?) throws -> [(String, String)] {
-        let rows: [Row]
-        if let organisation {
-            rows = try db.query(
-                "SELECT organisation, referral_id FROM referrals WHERE external_id = ? AND organisation = ?",
-                [.text(externalID), .text(organisation)])
-        } else {
-            rows = try db.query(
-                "SELECT organisation, referral_id FROM referrals WHERE external_id = ? ORDER BY organisation",
-                [.text(externalID)])
-        }
-        return rows.compactMap { row in
-            guard let organisation = row.string("organisation"), let id = row.string("referral_id") else { return nil }
-            return (organisation, id)
-        }
+        try store.referrals(withExternalID: externalID, organisation: organisation)
     }
 }

@@ -101,7 +101,7 @@ do {
     switch error {
     case .helloRefused(let rejection):
         fail("the broker refused the handshake (\(rejection.code.rawValue)): \(rejection.message)", .unreachable)
-    case .gaveUp:
+    case .gaveUp, .handshakeRefused:
         fail("\(error)", .unreachable)
     case .invalidConfiguration(let problem):
         fail("\(problem); check --broker, --curve-key and --server-key", .usage)

@@ -56,12 +56,18 @@ import Testing
         // Another organisation's external_id names nothing for it.
         let stranger = try CommandLineTests.run(
             "schakelctl",
-            ["withdraw", setup.externalID, "--as", "org:gemeente-utrecht", "--broker", setup.daemon.endpoint])
+            [
+                "withdraw", setup.externalID, "--as", "org:gemeente-utrecht", "--broker", setup.daemon.endpoint,
+                "--json",
+            ])
         #expect(stranger.status == 1 && stranger.output.contains("not_found"), "\(stranger.output)")
 
         let withdraw = try CommandLineTests.run(
             "schakelctl",
-            ["withdraw", setup.externalID, "--as", "org:huisarts-de-brug", "--broker", setup.daemon.endpoint])
+            [
+                "withdraw", setup.externalID, "--as", "org:huisarts-de-brug", "--broker", setup.daemon.endpoint,
+                "--json",
+            ])
         #expect(withdraw.status == 0 && withdraw.output.contains("\"withdrawn\""), "\(withdraw.output)")
         // schakelctl's HELLO as the GP took over the session, so STATUS comes from a new connection.
         let gp = try setup.daemon.connect(as: "org:huisarts-de-brug")

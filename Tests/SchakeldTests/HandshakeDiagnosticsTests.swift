@@ -93,7 +93,7 @@ import ZeroMQ
 
         // With the right keys the same client gets through: the diagnosis is not a false alarm.
         let (right, _) = try setup.status([
-            "--curve-key", setup.path("gp.key"), "--server-key", setup.path("broker.pub"),
+            "--curve-key", setup.path("gp.key"), "--server-key", setup.path("broker.pub"), "--json",
         ])
         #expect(right.output.contains("not_found"), "\(right.output) \(right.errors)")
     }
