@@ -13,7 +13,7 @@ extension BrokerServer {
         adminCommands.register("stats", summary: "counts, ages and latencies; no personal data") {
             [unowned self] _ throws(AdminError) in
             do {
-                return try stats().json
+                return try stats(listingOverdue: true).json
             } catch {
                 throw AdminError("failed", "could not read the statistics: \(error)")
             }
@@ -124,8 +124,9 @@ extension BrokerServer {
         }
     }
 
-    /// The snapshot behind `schakelctl stats` and `/metrics`.
-    func stats() throws -> BrokerStats {
+    /// The snapshot behind `schakelctl stats` and `/metrics`; with `listingOverdue` (the admin `stats`) it names the
+    /// handovers overdue longest too.
+    func stats(listingOverdue: Bool = false) throws -> BrokerStats {
         var referrals = Dictionary(uniqueKeysWithValues: ReferralState.allCases.map { ($0.rawValue, 0) })
         var handovers = Dictionary(uniqueKeysWithValues: HandoverState.allCases.map { ($0.rawValue, 0) })
         let counts = try desk.store.countsByState()
@@ -146,6 +147,9 @@ extension BrokerServer {
             organisations: desk.map.organizations.count, contacts: desk.map.contacts.count, mapReloads: mapReloads,
             mapReloadFailures: mapReloadFailures, endpoints: endpoints)
         stats.overdue = try overdueHandovers()
+        if listingOverdue {
+            stats.overdueHandovers = try desk.store.overdueHandovers(limit: BrokerStats.overdueListLimit)
+        }
         stats.timersPending = timers.count
         stats.peersDropped = peersDropped
         stats.connectionsClosed =
@@ -163,9 +167,7 @@ extension BrokerServer {
         return stats
     }
 
-    /// Handovers whose deadline passed with nobody acting: acknowledged but the citizen not reached by
-    /// `contact_by`, or unowned since offers went unanswered. (An unanswered offer is not overdue: at its
-    /// deadline it moves on.)
+    /// How many handovers passed their deadline with nobody acting (`ReferralStore.overdueCondition` says which).
     func overdueHandovers() throws -> Int {
         try desk.store.overdueCount()
     }

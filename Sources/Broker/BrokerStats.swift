@@ -3,7 +3,8 @@ import SchakelProtocol
 
 /// A snapshot of the broker's health: what `schakelctl stats` prints and `/metrics` exposes.
 ///
-/// Only counts, ages and durations: nothing in it identifies a citizen, a referral or a person.
+/// Counts, ages and durations; for the operator's `stats` only, also the list of overdue handovers by their ids and
+/// the contacts concerned, so that someone can act on them. Nothing in it identifies a citizen.
 struct BrokerStats: Sendable {
     var version: String
     var uptimeSeconds: Double
@@ -21,6 +22,9 @@ struct BrokerStats: Sendable {
     /// Handovers past their deadline with nobody acting (see `BrokerServer.overdueHandovers()`), and
     /// deadlines waiting to fire.
     var overdue: Int = 0
+    /// The `overdueListLimit` handovers overdue longest, oldest first (`stats` only; nil for `/metrics`, which stays
+    /// one series per count).
+    var overdueHandovers: [ReferralStore.OverdueHandover]?
     var timersPending: Int = 0
     var organisations: Int
     var contacts: Int
@@ -33,6 +37,9 @@ struct BrokerStats: Sendable {
     var eventsPublished: Int?
 
     static let quantiles: [Double] = [0.5, 0.9, 0.99]
+
+    /// How many overdue handovers `stats` lists at most; `overdue` beside the list counts them all.
+    static let overdueListLimit = 100
 
     var json: [String: JSONValue] {
         let latency = commitLatency.quantiles(Self.quantiles + [1])
@@ -65,6 +72,7 @@ struct BrokerStats: Sendable {
         var fields: [String: JSONValue] = [:]
         if let intake { fields["intake"] = .object(intake.mapValues { .int($0) }) }
         if let eventsPublished { fields["events_published"] = .int(eventsPublished) }
+        if let overdueHandovers { fields["overdue_handovers"] = .array(overdueHandovers.map(\.json)) }
         return fields
     }
 
@@ -132,5 +140,19 @@ struct BrokerStats: Sendable {
 
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+extension ReferralStore.OverdueHandover {
+    /// One entry of `overdue_handovers` (schemas/admin/stats.reply.schema.json).
+    var json: JSONValue {
+        var fields: [String: JSONValue] = [
+            "handover_id": .string(handoverID), "referral_id": .string(referralID),
+            "need": ["index": .int(needIndex), "domain": .string(domain)], "state": .string(state.rawValue),
+            "since": .string(since),
+        ]
+        if let contact { fields["contact"] = .string(contact) }
+        if let coordinator { fields["coordinator"] = .string(coordinator) }
+        return .object(fields)
     }
 }

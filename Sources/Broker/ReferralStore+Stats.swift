@@ -24,17 +24,89 @@ extension ReferralStore {
         return (row?.int("n") ?? 0, row?.string("oldest").flatMap(RFC3339.parse))
     }
 
-    /// Handovers whose deadline passed with nobody acting: acknowledged but the citizen not reached by
-    /// `contact_by`, or unowned since offers went unanswered. (An unanswered offer is not overdue: at its
-    /// deadline it moves on.)
+    /// The one definition of overdue, as a condition on a handover `h`: acknowledged (`accepted`) with its first
+    /// contact missed (a `contact_overdue` event; `contact_by` is not the test, it may stay set after the deadline),
+    /// or `unowned` (offers went unanswered and nobody is left) while it is still the newest handover of its need
+    /// (an assignment or a reopening gives the need a new handover, and the old one stays `unowned`). An offer that
+    /// goes unanswered is not overdue: at its deadline it moves on.
+    static let overdueCondition = """
+        ((h.state = 'accepted'
+          AND EXISTS (SELECT 1 FROM events e WHERE e.referral_id = h.referral_id
+                      AND e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
+         OR (h.state = 'unowned'
+             AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_id = h.referral_id
+                             AND n.need_index = h.need_index AND n.rowid > h.rowid)))
+        """
+
+    /// How many handovers are overdue (`overdueCondition`): the `overdue` of `stats`, `/metrics` and the status line.
     func overdueCount() throws -> Int {
-        try db.queryOne(
+        try db.queryOne("SELECT COUNT(*) AS n FROM handovers h WHERE \(Self.overdueCondition)")?.int("n") ?? 0
+    }
+
+    /// An overdue handover as the operator's `stats` lists it: ids, principals and times, never the citizen.
+    struct OverdueHandover: Sendable, Equatable {
+        var handoverID: String
+        var referralID: String
+        var needIndex: Int
+        var domain: String
+        /// `accepted` (the first contact is overdue) or `unowned`.
+        var state: HandoverState
+        /// Who holds it; for an unowned need the contact whose offer of that need lapsed last, if any.
+        var contact: String?
+        /// The coordinator it was escalated to (the last `escalated` event about it, or for an unowned need about
+        /// that need), if any.
+        var coordinator: String?
+        /// RFC 3339 UTC: when its `contact_overdue` event was recorded, or when it became unowned.
+        var since: String
+    }
+
+    /// The `limit` overdue handovers (`overdueCondition`) that have been so longest, oldest first.
+    func overdueHandovers(limit: Int) throws -> [OverdueHandover] {
+        try db.query(
             """
-            SELECT COUNT(*) AS n FROM handovers h
-            WHERE h.state = 'unowned'
-               OR (h.state = 'accepted' AND h.contact_by IS NULL
-                   AND EXISTS (SELECT 1 FROM events e WHERE e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
-            """)?.int("n") ?? 0
+            SELECT handover_id, referral_id, need_index, domain, state, contact, coordinator, since FROM (
+                SELECT h.handover_id, h.referral_id, h.need_index, h.domain, h.state,
+                       CASE WHEN h.state = 'accepted' THEN h.contact ELSE
+                           (SELECT e.contact FROM events e JOIN handovers p ON p.handover_id = e.handover_id
+                            WHERE e.referral_id = h.referral_id AND e.event = 'expired'
+                              AND p.need_index = h.need_index
+                            ORDER BY e.seq DESC LIMIT 1)
+                       END AS contact,
+                       CASE WHEN h.state = 'accepted' THEN
+                           (SELECT e.contact FROM events e
+                            WHERE e.referral_id = h.referral_id AND e.handover_id = h.handover_id
+                              AND e.event = 'escalated'
+                            ORDER BY e.seq DESC LIMIT 1)
+                       ELSE
+                           (SELECT e.contact FROM events e JOIN handovers p ON p.handover_id = e.handover_id
+                            WHERE e.referral_id = h.referral_id AND e.event = 'escalated'
+                              AND p.need_index = h.need_index
+                            ORDER BY e.seq DESC LIMIT 1)
+                       END AS coordinator,
+                       CASE WHEN h.state = 'accepted' THEN
+                           (SELECT MIN(e.at) FROM events e
+                            WHERE e.referral_id = h.referral_id AND e.handover_id = h.handover_id
+                              AND e.event = 'contact_overdue')
+                       ELSE
+                           COALESCE(
+                               (SELECT MIN(e.at) FROM events e
+                                WHERE e.referral_id = h.referral_id AND e.handover_id = h.handover_id
+                                  AND e.event = 'unowned'),
+                               h.updated_at)
+                       END AS since
+                FROM handovers h
+                WHERE \(Self.overdueCondition)
+            )
+            ORDER BY since, handover_id
+            LIMIT ?
+            """, [.integer(Int64(limit))]
+        ).map { row in
+            OverdueHandover(
+                handoverID: row.string("handover_id") ?? "", referralID: row.string("referral_id") ?? "",
+                needIndex: row.int("need_index") ?? 0, domain: row.string("domain") ?? "",
+                state: HandoverState(rawValue: row.string("state") ?? "") ?? .unowned, contact: row.string("contact"),
+                coordinator: row.string("coordinator"), since: row.string("since") ?? "")
+        }
     }
 
     func openReferrals() throws -> Int {

@@ -33,7 +33,7 @@ enum Help {
           status ID                         print a referral you hold a handover of
 
         Operator commands (the admin socket, see Protocols/ADMIN.md):
-          stats                             counts per state, outbox depth, peers, commit latency, uptime
+          stats                             counts per state, outbox, peers, latency; what is overdue
           backup FILE                       write a consistent copy of the running daemon's database to FILE
           assign HANDOVER_ID CONTACT --by PRINCIPAL
                                             offer an unowned need to a contact of the coordinator's choice
@@ -158,8 +158,11 @@ enum Help {
         Usage: schakelctl stats (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
         Prints the daemon's statistics: referrals and handovers per state, outbox depth and the age
-        of its oldest message, peers connected, commit latency percentiles, uptime. No personal
-        data. --json prints the raw reply of the admin socket.
+        of its oldest message, peers connected, commit latency percentiles, uptime; then the
+        handovers overdue longest (first contact missed, or unowned), oldest first, at most 100:
+        since when, which handover and need, the contact who holds it (or whose offer lapsed last)
+        and the coordinator it went to. Ids only, no citizen's data. --json prints the raw reply
+        of the admin socket.
         """,
         "backup": """
         Usage: schakelctl backup FILE (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
