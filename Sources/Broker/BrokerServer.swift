@@ -529,6 +529,12 @@ public final class BrokerServer {
             return answer
         case .cases:
             return try desk.cases(from: principal)
+        case .pending:
+            return try desk.pending(from: principal)
+        case .assign(let id, let contact):
+            let answer = try desk.assign(from: principal, handoverID: id, to: contact)
+            try desk.releaseWaiting()
+            return answer
         case .hello, .ping:
             return nil  // handled before authentication
         }
@@ -548,6 +554,8 @@ public final class BrokerServer {
         case .reopen: "REOPEN"
         case .withdraw: "WITHDRAW"
         case .cases: "CASES"
+        case .pending: "PENDING"
+        case .assign: "ASSIGN"
         }
     }
 

@@ -230,7 +230,7 @@ final class ReferralDesk {
         }
         guard let referralCase else { throw Rejection(.notFound, "no referral with that id") }
         let status = try machine.status(
-            of: referralCase, timeline: try store.timeline(referralCase.id), for: principal)
+            of: referralCase, timeline: try store.timeline(referralCase.id), for: principal, now: clock.now())
         return WireMessage(.referral, encoding: status)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import SocialMap
 
 /// The deadline chain: offers carry an acknowledgement deadline, a reminder goes out on the way, and an unanswered
 /// offer is withdrawn and re-routed, escalated to the receiving organisation's coordinator past the re-route limit
@@ -59,29 +60,45 @@ extension Decision {
         log(.info, "handover.expired", ["referral": referralCase.id, "handover": handoverID])
 
         let referral = try requireReferral()
-        let organisation = map.contacts[contact]?.organization ?? ""
+        let organisation = map.contacts[contact]?.organization ?? handover.storedCard?.organisation ?? ""
         let rules = policy.policy(for: referral.urgency, organisation: organisation)
-        if referral.urgency == .crisis || referralCase.expiredOffers(need: handover.needIndex) > rules.maxReroutes {
-            escalate(handover, contact: contact, organisation: organisation, reason: .notAcknowledged)
-        }
+        let pastLimit =
+            referral.urgency == .crisis || referralCase.expiredOffers(need: handover.needIndex) > rules.maxReroutes
         let routed = route(
             needIndex: handover.needIndex, lead: handover.isLead,
             excluding: referralCase.previousHolders(need: handover.needIndex), event: .rerouted)
+        // Routed first, so that the escalation names the need's handover as it is now: the one to act on.
+        if pastLimit {
+            escalate(handover, contact: contact, organisation: organisation, reason: .notAcknowledged)
+        }
         if routed == .nobody {
             escalate(handover, contact: contact, organisation: organisation, reason: .unowned)
         }
         updateReferralState()
     }
 
-    /// Alerts the coordinator of the organisation whose contact let the offer (`expired`) lapse, and tells the
-    /// referrer.
+    /// Who is alerted when `contact` of `organisation` let an offer lapse: the organisation's coordinator, unless
+    /// that is the contact who let it lapse (the alert would go to the one person it is about); else the
+    /// coordinator of the referring organisation; else nobody on the map (the operator's log says so).
+    func escalationTarget(organisation: String, lapsed contact: String) -> ContactPerson? {
+        for org in [organisation, referralCase.organisation] {
+            if let id = map.organizations[org]?.coordinator, id != contact, let coordinator = map.contacts[id] {
+                return coordinator
+            }
+        }
+        return nil
+    }
+
+    /// Alerts a coordinator (``escalationTarget(organisation:lapsed:)``) that the offer `expired` lapsed, and tells
+    /// the referrer.
     mutating func escalate(_ expired: Handover, contact: String, organisation: String, reason: EscalationReason) {
-        guard let coordinatorID = map.organizations[organisation]?.coordinator,
-            let coordinator = map.contacts[coordinatorID]
-        else {
-            log(.warning, "escalation.no_coordinator", ["referral": referralCase.id, "organisation": organisation])
+        guard let coordinator = escalationTarget(organisation: organisation, lapsed: contact) else {
+            log(
+                .warning, "escalation.no_coordinator",
+                ["referral": referralCase.id, "organisation": organisation, "reason": reason.rawValue])
             return
         }
+        let coordinatorID = coordinator.id
         record("escalated", handoverID: expired.id, contact: coordinatorID)
         send(
             to: coordinatorID,
@@ -92,7 +109,7 @@ extension Decision {
                     referrer: ReferrerView(
                         organisation: referralCase.organisation,
                         organisationName: machine.organisationName(referralCase.organisation)),
-                    at: at)))
+                    needHandoverID: referralCase.newest(need: expired.needIndex)?.id, at: at)))
         if reason == .notAcknowledged {
             send(
                 to: referralCase.organisation,

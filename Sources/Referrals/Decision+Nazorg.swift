@@ -174,7 +174,7 @@ extension Decision {
                     messageID: "", handoverID: handoverID, referralID: referralCase.id, about: .firstContact,
                     need: handover.need, due: handover.contactBy ?? at)))
         notifyReferrer(handover, .contactOverdue)
-        update(handoverID) { $0.contactBy = nil }
+        // contact_by stays: STATUS and PENDING show the case as overdue until CONTACTED.
     }
 
     mutating func askNazorg(_ handoverID: String) {

@@ -91,3 +91,105 @@ extension Decision {
         return referralCase.newest(need: handover.needIndex)?.id ?? ""
     }
 }
+
+/// ASSIGN over SRP/1: a coordinator acts on what an escalation or PENDING told them.
+extension Decision {
+    /// Offers the need of `handoverID` to `contactID` on behalf of `coordinator`, who must coordinate the
+    /// organisation the need concerns: the one whose contact holds or held it, or the referring one. The contact named
+    /// is a colleague of the coordinator (or, for the referring organisation's coordinator, anyone within the consent).
+    /// An offer not yet answered is withdrawn from its contact (CANCELLED `reassigned`); a waiting need is offered in
+    /// place. Returns the handover now offered.
+    mutating func assignByCoordinator(_ handoverID: String, to contactID: String, by coordinator: String)
+        throws(Rejection) -> String
+    {
+        guard let coordinated = machine.organisation(coordinatedBy: coordinator) else {
+            throw Rejection(
+                .forbidden,
+                "only an organisation's coordinator on the social map assigns a need; \(coordinator) is none")
+        }
+        guard let handover = referralCase.handover(handoverID) else {
+            throw Rejection(.notFound, "no handover \(handoverID)", field: "handover_id")
+        }
+        let newest = referralCase.newest(need: handover.needIndex)?.id
+        guard newest == handoverID else {
+            throw Rejection(
+                .conflict, "the need of \(handoverID) has moved on to \(newest ?? "?"); assign that one",
+                field: "handover_id")
+        }
+        let forReferrer = referralCase.organisation == coordinated
+        let heldInOrganisation = referralCase.handovers.contains {
+            $0.needIndex == handover.needIndex && $0.contact.flatMap { map.contacts[$0]?.organization } == coordinated
+        }
+        let servesIt = map.organizations[coordinated]?.domains.contains(handover.domain) ?? false
+        guard forReferrer || heldInOrganisation || servesIt else {
+            throw Rejection(
+                .forbidden,
+                "the need of \(handoverID) is not one of \(coordinated)'s, so its coordinator cannot assign it",
+                field: "handover_id")
+        }
+        guard let contact = map.contacts[contactID] else {
+            throw Rejection(.notFound, "no contact person \(contactID) on the social map", field: "contact")
+        }
+        guard contact.organization == coordinated || forReferrer else {
+            throw Rejection(
+                .forbidden, "name a colleague: \(contactID) is not a contact of \(coordinated)", field: "contact")
+        }
+        guard !referralCase.isWithdrawn else {
+            throw Rejection(.conflict, "referral \(referralCase.id) was withdrawn; its data is deleted")
+        }
+        let referral = try requireReferral()
+        guard referral.consent.permits(organisation: contact.organization, domain: handover.domain) else {
+            throw Rejection(
+                .forbidden,
+                "the citizen's consent does not cover \(contact.organization) for \(handover.domain); ask the referrer for consent",
+                field: "contact")
+        }
+        var lead = !referralCase.handovers.contains { $0.isLead && ($0.state == .offered || $0.state.isTaken) }
+        switch handover.state {
+        case .unowned, .unroutable:
+            break
+        case .waiting:
+            lead = !referralCase.handovers.contains {
+                $0.isLead && $0.id != handoverID && [.offered, .accepted, .contacted, .completed].contains($0.state)
+            }
+        case .offered:
+            guard let holder = handover.contact, map.contacts[holder]?.organization == coordinated else {
+                throw Rejection(
+                    .forbidden,
+                    "\(handoverID) is offered outside \(coordinated); only its own coordinator re-offers it",
+                    field: "handover_id")
+            }
+            guard holder != contactID else {
+                throw Rejection(.conflict, "\(handoverID) is already offered to \(contactID)", field: "contact")
+            }
+            lead = handover.isLead
+            update(handoverID) { [at] in
+                $0.state = .cancelled
+                $0.ackBy = nil
+                $0.updatedAt = at
+            }
+            changeLoad(of: holder, by: -1)
+            emit(.offerSettled(handoverID: handoverID))
+            cancelTimers(forHandover: handoverID)
+            record("cancelled", handoverID: handoverID, contact: holder)
+            send(
+                to: holder,
+                .cancelled(
+                    Cancelled(messageID: "", handoverID: handoverID, referralID: referralCase.id, reason: .reassigned)))
+        default:
+            throw Rejection(
+                .conflict,
+                "handover \(handoverID) is \(handover.state.rawValue); ASSIGN takes an unowned, unroutable or waiting "
+                    + "need, or an offer not yet answered", field: "handover_id")
+        }
+        record("assigned", handoverID: handoverID, contact: contactID, detail: ["by": .string(coordinator)])
+        let waiting = handover.state == .waiting ? handoverID : nil
+        route(
+            needIndex: handover.needIndex, lead: lead, excluding: [],
+            event: handover.state == .offered ? .rerouted : .offered,
+            assignTo: contact, waitingHandover: waiting)
+        updateReferralState()
+        log(.info, "handover.assigned", ["referral": referralCase.id, "contact": contactID, "by": coordinator])
+        return referralCase.newest(need: handover.needIndex)?.id ?? ""
+    }
+}

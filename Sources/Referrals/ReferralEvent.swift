@@ -22,6 +22,9 @@ public enum ReferralEvent: Sendable, Equatable {
     case purge(reason: String)
     /// A coordinator names `contact` for the unowned or unroutable need of `handoverID`.
     case assign(handoverID: String, to: String, by: String)
+    /// A coordinator (SRP/1 ASSIGN) names `contact`, a colleague, for a need of their organisation: an unowned,
+    /// unroutable or waiting need, or an offer a colleague has not answered yet (re-offered).
+    case coordinatorAssign(handoverID: String, to: String, by: String)
     /// A timer of the case fired.
     case timerFired(TimerKind, handoverID: String?)
     /// The contact holding the open offer `handoverID` is no longer on the map.
@@ -36,7 +39,7 @@ extension ReferralEvent {
     /// other event costs no decryption and works even when the data key of an old row is not at hand.
     public var needsReferral: Bool {
         switch self {
-        case .acknowledge, .decline, .reopen, .assign, .contactLeftMap, .capacityFreed:
+        case .acknowledge, .decline, .reopen, .assign, .coordinatorAssign, .contactLeftMap, .capacityFreed:
             true
         case .timerFired(let kind, _):
             kind == .ackExpiry || kind == .absenceEnd

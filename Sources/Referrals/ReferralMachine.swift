@@ -129,6 +129,11 @@ public struct ReferralMachine: Sendable {
             decision.purge(why: reason)
         case .assign(let handoverID, let contact, let coordinator):
             handovers = [try decision.assign(handoverID, to: contact, by: coordinator)]
+        case .coordinatorAssign(let handoverID, let contact, let coordinator):
+            let assigned = try decision.assignByCoordinator(handoverID, to: contact, by: coordinator)
+            handovers = [assigned]
+            reply = WireMessage(
+                .noted, encoding: Noted(event: .assigned, referralID: referralCase.id, handoverID: assigned))
         case .timerFired(let kind, let handoverID):
             try decision.fire(kind, handoverID: handoverID)
         case .contactLeftMap(let handoverID):
@@ -155,7 +160,7 @@ public struct ReferralMachine: Sendable {
                 return Rejection(.forbidden, "only contact persons send CONTACTED")
             }
             return Rejection(.notFound, "no handover \(id)", field: "handover_id")
-        case .outcome(let id, _, _, _), .assign(let id, _, _):
+        case .outcome(let id, _, _, _), .assign(let id, _, _), .coordinatorAssign(let id, _, _):
             return Rejection(.notFound, "no handover \(id)", field: "handover_id")
         case .reopen, .withdraw:
             return Rejection(.notFound, "no referral with that id", field: "referral_id")
@@ -165,6 +170,14 @@ public struct ReferralMachine: Sendable {
     }
 
     // MARK: Views
+
+    /// The organisation `principal` coordinates (the map's `coordinator` of an organisation), if any.
+    public func organisation(coordinatedBy principal: String) -> String? {
+        guard principal.hasPrefix("contact:"), let contact = map.contacts[principal],
+            map.organizations[contact.organization]?.coordinator == principal
+        else { return nil }
+        return contact.organization
+    }
 
     public func organisationName(_ id: String) -> String {
         map.organizations[id]?.name ?? id

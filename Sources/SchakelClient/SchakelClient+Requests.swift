@@ -96,6 +96,35 @@ extension SchakelClient {
 extension SchakelClient {
     /// CASES (contacts): the handovers this contact holds, acknowledged and not completed, with the next deadline of
     /// each. Read-only; no personal data (ACK an acknowledged handover again to see its details).
+    /// PENDING: what the coordinator's organisation must act on (coordinators only).
+    public func pending() throws -> Reply<PendingList> {
+        let answer = try perform(WireMessage(.pending), answers: [.pendingList], identity: [:])
+        do {
+            if answer.command == Command.rejected.rawValue {
+                return Reply(message: answer, result: .failure(try answer.decode(Rejection.self)))
+            }
+            return Reply(message: answer, result: .success(try answer.decode(PendingList.self)))
+        } catch {
+            throw SchakelClientError.unexpectedAnswer(answer, "\(error)")
+        }
+    }
+
+    /// ASSIGN: a coordinator names `contact`, a colleague, for the need of `handoverID`; NOTED `assigned` carries the
+    /// new offer's id. Sent once: a repeat is refused (the need has moved on), so nothing is offered twice.
+    public func assign(handoverID: String, to contact: String) throws -> Reply<Noted> {
+        let answer = try perform(
+            WireMessage(.assign, .object(["handover_id": .string(handoverID), "contact": .string(contact)])),
+            answers: [.noted], identity: [:])
+        do {
+            if answer.command == Command.rejected.rawValue {
+                return Reply(message: answer, result: .failure(try answer.decode(Rejection.self)))
+            }
+            return Reply(message: answer, result: .success(try answer.decode(Noted.self)))
+        } catch {
+            throw SchakelClientError.unexpectedAnswer(answer, "\(error)")
+        }
+    }
+
     public func cases() throws -> Reply<CaseList> {
         let answer = try perform(WireMessage(.cases), answers: [.caseList], identity: [:])
         do {

@@ -348,12 +348,15 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
     public var outcome: OutcomeResult?
     /// For the referrer: why the need went where it went (or waits).
     public var explanation: MatchExplanation?
+    /// True while acknowledged and `contact_by` has passed without CONTACTED: it stays visible, not silent.
+    public var overdue: Bool?
 
     public init(
         handoverID: String, need: NeedRef, contact: ContactCard?, state: HandoverState, lead: Bool,
         ackBy: String? = nil, contactBy: String? = nil, nazorgAt: String? = nil, answerBy: String? = nil,
-        outcome: OutcomeResult? = nil, explanation: MatchExplanation? = nil
+        outcome: OutcomeResult? = nil, explanation: MatchExplanation? = nil, overdue: Bool? = nil
     ) {
+        self.overdue = overdue
         self.explanation = explanation
         self.handoverID = handoverID
         self.need = need
@@ -368,7 +371,7 @@ public struct HandoverSummary: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case need, contact, state, lead, outcome, explanation
+        case need, contact, state, lead, outcome, explanation, overdue
         case handoverID = "handover_id"
         case ackBy = "ack_by"
         case contactBy = "contact_by"

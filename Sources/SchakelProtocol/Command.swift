@@ -13,6 +13,10 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case reopen = "REOPEN"
     case withdraw = "WITHDRAW"
     case cases = "CASES"
+    /// A coordinator lists what is open, overdue, waiting or unowned at their organisation.
+    case pending = "PENDING"
+    /// A coordinator names a colleague for a need of their organisation.
+    case assign = "ASSIGN"
     // broker → peer
     case welcome = "WELCOME"
     case pong = "PONG"
@@ -29,9 +33,11 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case nazorg = "NAZORG"
     case noted = "NOTED"
     case caseList = "CASELIST"
+    case pendingList = "PENDINGLIST"
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
     public static let fromPeer: Set<Command> = [
         .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw, .cases,
+        .pending, .assign,
     ]
 }

@@ -48,6 +48,8 @@ public enum CancelReason: String, Sendable, Codable, CaseIterable {
     case withdrawn
     /// The citizen's data was erased on their request (right to erasure): delete what you hold of it too.
     case erased
+    /// Their organisation's coordinator gave the offer to a colleague (ASSIGN).
+    case reassigned
 }
 
 /// `CANCELLED` (broker → contact): the handover is no longer theirs; ACK or DECLINE it no more.
@@ -92,12 +94,17 @@ public struct Escalation: Sendable, Equatable, Codable {
     /// The contact who let the offer expire.
     public var contact: String?
     public var referrer: ReferrerView
+    /// The need's handover now, the one the coordinator can act on: for `unowned` the handover ASSIGN takes; for
+    /// `not_acknowledged` the new offer (which ASSIGN can give to a colleague while a contact of the coordinator's
+    /// organisation holds it). Absent when the need has no handover left to act on.
+    public var needHandoverID: String?
     public var at: String
 
     public init(
         messageID: String, referralID: String, handoverID: String, need: NeedRef, urgency: Urgency,
-        reason: EscalationReason, contact: String?, referrer: ReferrerView, at: String
+        reason: EscalationReason, contact: String?, referrer: ReferrerView, needHandoverID: String? = nil, at: String
     ) {
+        self.needHandoverID = needHandoverID
         self.messageID = messageID
         self.referralID = referralID
         self.handoverID = handoverID
@@ -114,5 +121,6 @@ public struct Escalation: Sendable, Equatable, Codable {
         case messageID = "message_id"
         case referralID = "referral_id"
         case handoverID = "handover_id"
+        case needHandoverID = "need_handover_id"
     }
 }

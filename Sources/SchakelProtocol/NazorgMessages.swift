@@ -51,6 +51,8 @@ public enum NotedEvent: String, Sendable, Codable, CaseIterable {
     case contacted, outcome, reopened
     /// WITHDRAW: the referral's open handovers are cancelled and its personal data deleted.
     case withdrawn
+    /// ASSIGN: the need was offered to the named contact (`handover_id` is the new offer).
+    case assigned
 }
 
 /// `NOTED`: the reply to CONTACTED, OUTCOME and REOPEN once the change is committed.

@@ -13,6 +13,10 @@ public enum PeerRequest: Sendable, Equatable {
     case withdraw(StatusQuery, reason: WithdrawReason)
     /// A contact asks which handovers it holds, with the next deadline of each.
     case cases
+    /// A coordinator asks what is open, overdue, waiting or unowned at their organisation.
+    case pending
+    /// A coordinator names `contact` for the need of handover `handoverID`.
+    case assign(handoverID: String, contact: String)
 
     /// The principal syntax of HELLO: `org:<id>` or `contact:<id>`.
     public static let principalPattern = "(org|contact):[a-z0-9][a-z0-9-]{0,99}"
@@ -35,7 +39,7 @@ public enum PeerRequest: Sendable, Equatable {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES"
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES, PENDING, ASSIGN"
             )
         }
         let r = FieldReader(body: message.body)
@@ -106,6 +110,18 @@ public enum PeerRequest: Sendable, Equatable {
         case .cases:
             try r.only([])
             return .cases
+        case .pending:
+            try r.only([])
+            return .pending
+        case .assign:
+            try r.only(["handover_id", "contact"])
+            let id = try r.requiredString("handover_id", length: idLength)
+            let contact =
+                try r.string(
+                    "contact", length: 9...110, matching: "contact:[a-z0-9][a-z0-9-]{0,99}",
+                    described: "a contact person's id such as contact:wonen-bram") ?? ""
+            guard !contact.isEmpty else { throw Rejection(.invalid, "contact is required", field: "contact") }
+            return .assign(handoverID: id, contact: contact)
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
         }

@@ -28,6 +28,8 @@ enum Help {
           outcome HANDOVER_ID RESULT [--note TEXT]
                                             answer a NAZORG question: what came of it
           cases                             the handovers you hold, with the next deadline of each
+          pending                           coordinators: what your organisation must act on
+          assign HANDOVER_ID CONTACT        coordinators: give a need of your organisation to a colleague
           inbox [--ack]                     print every message waiting for you; each is confirmed once
                                             shown, except offers (they wait for take or decline)
           status ID                         print a referral you hold a handover of
@@ -154,6 +156,14 @@ enum Help {
         outcome) or nazorg_at (when nazorg will ask); OVERDUE when it passed. No citizen is named:
         schakelctl take HANDOVER_ID shows a case again.
         """,
+        "pending": """
+        Usage: schakelctl pending --as contact:COORDINATOR [--broker ENDPOINT] [--config FILE] [--json]
+
+        For an organisation's coordinator (the contact the social map names as its coordinator): what the
+        organisation must act on. OVERDUE cases (acknowledged, the citizen not reached by contact_by) and
+        UNOWNED needs (nobody left to offer them to) first, then OFFERED (not answered yet), OPEN, and
+        WAITING needs the organisation could take. No citizen is named. Act with schakelctl assign.
+        """,
         "stats": """
         Usage: schakelctl stats (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
@@ -173,10 +183,15 @@ enum Help {
         in an empty state directory as schakel.sqlite and start the daemon on that directory.
         """,
         "assign": """
-        Usage: schakelctl assign HANDOVER_ID contact:ID --by PRINCIPAL
+        Usage: schakelctl assign HANDOVER_ID contact:ID --as contact:COORDINATOR [--broker ENDPOINT] [--json]
+               schakelctl assign HANDOVER_ID contact:ID --by PRINCIPAL
                (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
 
-        When offers went unanswered and nobody is left (NOTICE unowned, ESCALATION to the
+        With --as, a coordinator gives a need of their organisation to a colleague over SRP/1 (ASSIGN):
+        an unowned, unroutable or waiting need, or an offer a colleague has not answered (it is
+        withdrawn from them: CANCELLED reassigned). HANDOVER_ID comes from ESCALATION's
+        need_handover_id or from schakelctl pending. Without --as, the operator does it on the admin
+        socket. When offers went unanswered and nobody is left (NOTICE unowned, ESCALATION to the
         coordinator), or nobody could take a need (unroutable), the coordinator names someone:
         the need is offered to that contact with a fresh deadline, and the referrer is told.
         HANDOVER_ID is the unowned or unroutable handover (see schakelctl status); --by is the

@@ -88,4 +88,28 @@ extension PeerCommands {
         print(MessageText.table(["HANDOVER", "NEED", "URGENCY", "STATE", "TAKEN", "NEXT DEADLINE"], rows))
         return .ok
     }
+
+    /// What the coordinator's organisation must act on (PENDING): overdue and unowned first.
+    func pending() throws -> ExitCode {
+        try invocation.expect(0, "--as contact:COORDINATOR", help: help)
+        let reply = try client.pending()
+        guard case .success(let list) = reply.result, !output.json else { return answer(reply.message) }
+        guard !list.handovers.isEmpty else {
+            print("nothing pending at \(list.organisation): no open offer, overdue case, waiting or unowned need")
+            return .ok
+        }
+        let rows = list.handovers.map { item -> [String] in
+            [
+                item.kind.rawValue.uppercased(), item.handoverID, "\(item.need.index) \(item.need.domain)",
+                item.urgency.rawValue, item.municipality, item.contact ?? "-",
+                item.due.map { AmsterdamTime.text($0) } ?? "-", AmsterdamTime.text(item.since),
+            ]
+        }
+        print(
+            MessageText.table(["WHAT", "HANDOVER", "NEED", "URGENCY", "MUNICIPALITY", "CONTACT", "DUE", "SINCE"], rows))
+        print(
+            "assign one to a colleague: schakelctl assign HANDOVER_ID contact:COLLEAGUE --as \(invocation.options["--as"] ?? "contact:…")"
+        )
+        return .ok
+    }
 }

@@ -13,7 +13,7 @@ struct PeerCommands {
 
     static let names: Set<String> = [
         "submit", "inbox", "offers", "take", "decline", "contacted", "outcome", "reopen", "cases", "status", "explain",
-        "withdraw",
+        "withdraw", "pending", "assign",
     ]
 
     func run() throws -> ExitCode {
@@ -64,6 +64,10 @@ struct PeerCommands {
             }
             return answer(try client.reopen(referralID: positional[0], reason: reason).message)
         case "cases": return try cases()
+        case "pending": return try pending()
+        case "assign":
+            try invocation.expect(2, "HANDOVER_ID CONTACT --as contact:COORDINATOR", help: help)
+            return answer(try client.assign(handoverID: positional[0], to: positional[1]).message)
         case "status", "explain":
             try invocation.expect(1, "ID --as PRINCIPAL", help: help)
             let id = positional[0]

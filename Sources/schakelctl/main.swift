@@ -57,7 +57,9 @@ do {
     }
     let needsConfig = options["--config"] != nil || (options["--state-dir"] == nil && options["--admin"] == nil)
     let config = needsConfig ? try DaemonConfig.load(path: options["--config"]) : DaemonConfig()
-    if OperatorCommands.names.contains(command) || PrivacyCommands.names.contains(command) {
+    // `assign --as contact:…` is a coordinator's ASSIGN over SRP/1; without --as it is the operator's, on the admin socket.
+    let asPeer = command == "assign" && options["--as"] != nil
+    if (OperatorCommands.names.contains(command) && !asPeer) || PrivacyCommands.names.contains(command) {
         let endpoint = try AdminClient.endpoint(
             admin: options["--admin"], stateDirectory: options["--state-dir"] ?? config.stateDirectory)
         let admin = try AdminClient(endpoint: endpoint)

@@ -54,7 +54,11 @@ import Testing
         let t = try fixture.fire(.contactDue, of: id, in: taken)
         #expect(t.sent == ["contact:anna REMINDER first_contact", "org:huisarts NOTICE contact_overdue"])
         #expect(t.recorded == ["contact_overdue"])
-        #expect(t.handover(need: 0).contactBy == nil)
+        // contact_by stays, so that STATUS and PENDING keep the case visible as overdue.
+        #expect(t.handover(need: 0).contactBy != nil)
+        let status = try fixture.machine.status(
+            of: t.referralCase, timeline: [], for: "org:huisarts", now: fixture.now)
+        #expect(status.handovers[0].overdue == true)
     }
 
     @Test func nazorgAsksBothRemindsOnceThenRecordsNoAnswer() throws {

@@ -52,7 +52,7 @@ import Testing
     static var typed: [String: Checker] {
         [
             "ACCEPTED.json": .of(Accepted.self), "ACKED.json": .of(Acked.self), "CANCELLED.json": .of(Cancelled.self),
-            "CASELIST.json": .of(CaseList.self),
+            "CASELIST.json": .of(CaseList.self), "PENDINGLIST.json": .of(PendingList.self),
             "DECLINED.json": .of(Declined.self), "ESCALATION.json": .of(Escalation.self),
             "HANDOVER.json": .of(HandoverOffer.self), "NAZORG.json": .of(Nazorg.self), "NOTED.json": .of(Noted.self),
             "NOTICE.json": .of(Notice.self), "REFERRAL.json": .of(ReferralStatus.self),
@@ -64,7 +64,8 @@ import Testing
 
     /// Messages peers send: the broker reads them as `JSONValue`, which is `Encodable` too.
     static let untyped: Set<String> = [
-        "ACK.json", "CASES.json", "CONTACTED.json", "DECLINE.json", "HELLO.json", "OUTCOME.json", "PING.json",
+        "ACK.json", "ASSIGN.json", "CASES.json", "PENDING.json", "CONTACTED.json", "DECLINE.json", "HELLO.json",
+        "OUTCOME.json", "PING.json",
         "PONG.json",
         "RECEIVED.json", "REOPEN.json", "STATUS.json", "SUBMIT.json", "WITHDRAW.json",
     ]

@@ -368,8 +368,9 @@ enum ContractFiles {
         case .nazorg: return WireMessage(command, encoding: try message.decode(Nazorg.self))
         case .noted: return WireMessage(command, encoding: try message.decode(Noted.self))
         case .caseList: return WireMessage(command, encoding: try message.decode(CaseList.self))
+        case .pendingList: return WireMessage(command, encoding: try message.decode(PendingList.self))
         case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw,
-            .cases:
+            .cases, .pending, .assign:
             throw SchemaLoadError("\(command.rawValue) is sent by peers, not by the broker")
         }
     }

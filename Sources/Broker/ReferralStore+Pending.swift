@@ -1,0 +1,48 @@
+import Foundation
+import Referrals
+import SchakelProtocol
+import Storage
+
+/// What PENDING reads: handovers held by an organisation's contacts, and every waiting or unowned need.
+extension ReferralStore {
+    struct PendingRow {
+        var handover: Handover
+        var referralID: String
+        var referrer: String
+        var urgency: Urgency
+        var municipality: String
+        /// For a need without a contact: who let it go last (declined or let it lapse).
+        var lapsedContact: String?
+    }
+
+    /// Offered and accepted handovers of `contacts`, then every waiting and unowned handover.
+    func pendingHandovers(heldBy contacts: Set<String>) throws -> [PendingRow] {
+        func row(_ r: Row) -> PendingRow {
+            PendingRow(
+                handover: Self.handover(r), referralID: r.string("referral_id") ?? "",
+                referrer: r.string("organisation") ?? "",
+                urgency: Urgency(rawValue: r.string("urgency") ?? "") ?? .normal,
+                municipality: r.string("municipality") ?? "", lapsedContact: r.string("lapsed"))
+        }
+        var rows: [PendingRow] = []
+        for contact in contacts.sorted() {
+            rows += try db.query(
+                """
+                SELECT h.*, r.organisation, r.urgency, r.municipality, NULL AS lapsed
+                FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+                WHERE h.contact = ? AND h.state IN ('offered', 'accepted')
+                """, [.text(contact)]
+            ).map(row)
+        }
+        rows += try db.query(
+            """
+            SELECT h.*, r.organisation, r.urgency, r.municipality,
+                   (SELECT x.contact FROM handovers x WHERE x.referral_id = h.referral_id AND x.need_index = h.need_index
+                      AND x.state IN ('declined', 'expired') ORDER BY x.rowid DESC LIMIT 1) AS lapsed
+            FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+            WHERE h.state IN ('waiting', 'unowned')
+            """
+        ).map(row)
+        return rows
+    }
+}
