@@ -75,6 +75,37 @@ public enum MapCheck {
             }
         }
         findings += gaps(in: document, organizations: organizations)
+        findings += escalations(in: document)
+        return findings
+    }
+
+    /// Where an escalation goes when it cannot go to the organisation's own coordinator: an organisation whose
+    /// contacts take needs but that has no coordinator, or whose coordinator takes needs too (an offer they let
+    /// lapse is escalated past them). Either way the referring organisation's coordinator is alerted, else only the
+    /// operator's log.
+    static func escalations(in document: SocialMapDocument) -> [MapFinding] {
+        var findings: [MapFinding] = []
+        let takers = Set(document.contacts.filter { !$0.domains.isEmpty }.map(\.id))
+        for (i, org) in document.organizations.enumerated() {
+            let staff = document.contacts.filter { $0.organization == org.id && takers.contains($0.id) }
+            guard !staff.isEmpty else { continue }
+            if let coordinator = org.coordinator {
+                guard takers.contains(coordinator) else { continue }
+                findings.append(
+                    MapFinding(
+                        .warning, path: "organizations[\(i)].coordinator",
+                        message: "escalation: \(coordinator) coordinates \(org.id) and takes needs too; when they let "
+                            + "an offer lapse, the alert goes to the referring organisation's coordinator instead "
+                            + "(or, without one, to the operator's log)"))
+            } else {
+                findings.append(
+                    MapFinding(
+                        .warning, path: "organizations[\(i)]",
+                        message: "escalation: \(org.id) has no coordinator; when its contacts let an offer lapse, the "
+                            + "alert goes to the referring organisation's coordinator (or, without one, to the "
+                            + "operator's log)"))
+            }
+        }
         return findings
     }
 

@@ -71,6 +71,19 @@ import Testing
         #expect(decline.status == 0, "\(decline.errors)")
         #expect(decline.output.hasPrefix("DECLINED\n"))
 
+        // Carla's coordinator finds her unanswered offer and takes it over himself.
+        let youri = ["--as", "contact:vechtzicht-youri"]
+        let pending = try ctl(["pending"] + youri)
+        #expect(pending.status == 0, "\(pending.errors)")
+        #expect(
+            pending.output.contains("OFFERED") && pending.output.contains("contact:wonen-carla"), "\(pending.output)")
+        let pendingJSON = try JSONValue.parse(Data(try ctl(["pending", "--json"] + youri).output.utf8))
+        let carlaID = try #require(pendingJSON["handovers"]?[0]?["handover_id"]?.stringValue)
+        let assign = try ctl(["assign", carlaID, "contact:vechtzicht-youri"] + youri)
+        #expect(assign.status == 0, "\(assign.errors)")
+        #expect(assign.output.hasPrefix("NOTED\n") && assign.output.contains("assigned"), "\(assign.output)")
+        #expect(try ctl(["offers"] + youri).output.contains("1 housing"), "the offer is Youri's now")
+
         let contacted = try ctl(["contacted", annaID, "--channel", "phone"] + anna)
         #expect(contacted.status == 0, "\(contacted.errors)")
         #expect(contacted.output.contains("contacted"))
@@ -209,6 +222,7 @@ extension CommandLineTests {
                 [
                     "id": "org:schuldhulp", "name": "Schuldhulp", "kind": "ngo", "municipalities": ["GM0344"],
                     "domains": ["debt"], "phone": "+31 30 000 0000", "last_verified": "2026-10-01",
+                    "coordinator": "contact:coordinator",
                 ]
             ],
             "contacts": [
@@ -216,7 +230,13 @@ extension CommandLineTests {
                     "id": "contact:anna", "organization": "org:schuldhulp", "name": "Anna", "phone": "+31 30 000 0001",
                     "email": "anna@example.org", "domains": ["debt"], "languages": ["nl"], "capacity": .number(5),
                     "last_verified": "2026-10-01",
-                ]
+                ],
+                // Clean includes an escalation path: a coordinator who does not take needs themselves.
+                [
+                    "id": "contact:coordinator", "organization": "org:schuldhulp", "name": "Coördinator",
+                    "phone": "+31 30 000 0002", "email": "coordinator@example.org", "domains": [],
+                    "languages": ["nl"], "capacity": .number(5), "last_verified": "2026-10-01",
+                ],
             ],
         ]
         try minimal.canonicalData().write(to: clean)
