@@ -63,6 +63,38 @@ import Testing
         for peer in [gp, bram, carla] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
+    /// The machine writes each event's effects in one go, so a failure inside one event leaves no effect behind by
+    /// itself; what the savepoint must take back is an earlier event of the same request. A DECLINE frees room, and
+    /// the waiting need the room goes to fails to be offered: the whole DECLINE rolls back, so the declined offer is
+    /// still open and its deadline must still run.
+    @Test func aFailedReleaseOfAWaitingNeedKeepsTheDeclinedOfferAndItsDeadline() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        // Anna, the only debt contact in Utrecht, has room for twelve: the thirteenth need waits.
+        for _ in 0..<12 { _ = try gp.submit(try Referrals.make(needs: ["debt"])) }
+        let first = try anna.next(.handover)
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        let waiting = try #require(
+            try gp.drain(timeout: 1).first { $0.command == "NOTICE" && $0.body["event"] == "waiting" })
+        let waitingID = try #require(waiting.body["handover_id"]?.stringValue)
+
+        try Self.refuseEvents("offered", in: daemon, handover: waitingID)
+        let refused = try anna.request(
+            .decline, ["handover_id": first.body["handover_id"]!, "reason": "capacity"], expect: .declined)
+        #expect(refused.body["code"] == "unavailable")
+        #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
+
+        try Self.stopRefusing(in: daemon)
+        _ = try daemon.admin("clock.advance", ["duration": "P2D"])
+        let reminded = try anna.drain(timeout: 1).filter { $0.command == "REMINDER" }.compactMap {
+            $0.body["handover_id"]
+        }
+        #expect(reminded.contains(first.body["handover_id"]!))
+        #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
+    }
+
     // MARK: Helpers
 
     /// The timers the daemon's in-memory queue holds, as `stats` reports them.
@@ -77,12 +109,14 @@ import Testing
         }
     }
 
-    /// Makes every insert of an event-log row named `event` fail, as a full disk would.
-    static func refuseEvents(_ event: String, in daemon: Daemon) throws {
+    /// Makes every insert of an event-log row named `event` (about `handover`, when given) fail, as a full disk
+    /// would.
+    static func refuseEvents(_ event: String, in daemon: Daemon, handover: String? = nil) throws {
+        let about = handover.map { " AND NEW.handover_id = '\($0)'" } ?? ""
         try withDatabase(daemon, readOnly: false) { db in
             try db.run(
                 """
-                CREATE TRIGGER test_refuse_event BEFORE INSERT ON events WHEN NEW.event = '\(event)'
+                CREATE TRIGGER test_refuse_event BEFORE INSERT ON events WHEN NEW.event = '\(event)'\(about)
                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
                 """)
         }
