@@ -130,9 +130,14 @@ extension Decision {
                             contact: machine.card(contact).withoutDirectLine, reason: reason, at: at)))
             }
             _ = try requireReferral()
-            route(
+            dropLead(handoverID)
+            let routed = route(
                 needIndex: handover.needIndex, lead: handover.isLead,
-                excluding: referralCase.previousHolders(need: handover.needIndex))
+                excluding: referralCase.previousHolders(need: handover.needIndex), hadCandidates: true)
+            if routed == .nobody {
+                let organisation = map.contacts[principal]?.organization ?? handover.storedCard?.organisation ?? ""
+                escalate(handover, contact: principal, organisation: organisation, reason: .unowned)
+            }
             updateReferralState()
             log(
                 .info, "handover.declined",

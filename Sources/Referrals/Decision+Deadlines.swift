@@ -64,6 +64,7 @@ extension Decision {
         let rules = policy.policy(for: referral.urgency, organisation: organisation)
         let pastLimit =
             referral.urgency == .crisis || referralCase.expiredOffers(need: handover.needIndex) > rules.maxReroutes
+        dropLead(handoverID)
         let routed = route(
             needIndex: handover.needIndex, lead: handover.isLead,
             excluding: referralCase.previousHolders(need: handover.needIndex), event: .rerouted)

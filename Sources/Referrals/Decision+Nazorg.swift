@@ -151,6 +151,7 @@ extension Decision {
                     at: at)))
         var handovers: [String] = []
         for need in reopened {
+            dropLead(need.id)
             route(
                 needIndex: need.needIndex, lead: need.isLead,
                 excluding: referralCase.previousHolders(need: need.needIndex))

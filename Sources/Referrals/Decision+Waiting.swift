@@ -39,6 +39,7 @@ extension Decision {
                 Cancelled(
                     messageID: "", handoverID: handoverID, referralID: referralCase.id, reason: .removedFromMap)))
         _ = try requireReferral()
+        dropLead(handoverID)
         route(
             needIndex: handover.needIndex, lead: handover.isLead,
             excluding: referralCase.previousHolders(need: handover.needIndex), event: .rerouted)
@@ -166,6 +167,7 @@ extension Decision {
             update(handoverID) { [at] in
                 $0.state = .cancelled
                 $0.ackBy = nil
+                $0.isLead = false
                 $0.updatedAt = at
             }
             changeLoad(of: holder, by: -1)

@@ -115,10 +115,12 @@ struct Decision {
     /// Offers need `needIndex` to the best candidate not in `excluding` (or to `assignTo`), or records that it waits
     /// or that nobody can take it; tells the referrer either way. With `waitingHandover` the need is already waiting
     /// under that id: it is offered in place when someone qualifies now, and left waiting (quietly) when nobody does.
+    /// With `hadCandidates` (someone declined it or let it lapse) a need nobody is left for is `unowned`, not
+    /// `unroutable`: candidates existed, so someone must take it by hand.
     @discardableResult
     mutating func route(
         needIndex: Int, lead: Bool, excluding: Set<String>, event: NoticeEvent = .offered,
-        assignTo: ContactPerson? = nil, waitingHandover: String? = nil
+        assignTo: ContactPerson? = nil, waitingHandover: String? = nil, hadCandidates: Bool = false
     ) -> RouteOutcome {
         guard let referral = referralCase.referral else {
             preconditionFailure("routing needs the referral's data; callers check requireReferral() first")
@@ -184,7 +186,7 @@ struct Decision {
                 return .waiting
             }
             // After offers went unanswered nobody owns the need; before any offer nobody could take it.
-            let unowned = event == .rerouted
+            let unowned = event == .rerouted || hadCandidates
             // Candidates exist, but only outside what the citizen consented to: the referrer must ask for consent;
             // the broker never routes outside share_with.
             let consentNeeded = (explanation?.removed[MatchFilter.consent.rawValue] ?? 0) > 0
@@ -263,6 +265,7 @@ struct Decision {
     /// referrer too.
     mutating func updateReferralState() {
         guard referralCase.state != .withdrawn else { return }  // final
+        keepOneLead()
         let previous = referralCase.state
         let state = ReferralState.derive(from: referralCase.currentHandovers.map(\.state))
         referralCase.state = state
@@ -278,6 +281,28 @@ struct Decision {
                         messageID: "", referralID: referralCase.id, externalID: referralCase.externalID,
                         event: .closed, at: at)))
         }
+    }
+
+    /// A handover that can lead the referral: one a contact holds or was offered, or one waiting for a contact.
+    static func canLead(_ state: HandoverState) -> Bool {
+        state == .offered || state.isTaken || state == .waiting
+    }
+
+    /// Exactly one current lead: when the lead's need went to nobody, the lead moves to the first need (in need
+    /// order) that still has a handover that can lead.
+    mutating func keepOneLead() {
+        let current = referralCase.currentHandovers
+        guard !current.contains(where: { $0.isLead && Self.canLead($0.state) }),
+            let next = current.first(where: { Self.canLead($0.state) })
+        else { return }
+        update(next.id) { $0.isLead = true }
+    }
+
+    /// A handover that leaves its contact (declined, expired, withdrawn from them) leads no more: the handover that
+    /// replaces it takes the lead over.
+    mutating func dropLead(_ handoverID: String) {
+        guard referralCase.handover(handoverID)?.isLead == true else { return }
+        update(handoverID) { $0.isLead = false }
     }
 
     /// Keeps `closed_at` and the retention timer in step with the referral's state: a final state (closed,

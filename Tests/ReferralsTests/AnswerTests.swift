@@ -58,12 +58,17 @@ import Testing
         #expect(
             t.sent == ["org:huisarts NOTICE declined", "\(other) HANDOVER", "org:huisarts NOTICE offered"])
 
-        // The last candidate declines too: nobody is left, and the first is not asked again.
+        // The last candidate declines too: nobody is left, and the first is not asked again. Candidates existed, so
+        // the need is unowned, not unroutable, and the decliner's coordinator is alerted.
         let last = try fixture.handle(
             .decline(handoverID: t.handover(need: 0).id, by: other, reason: .notOurService), t.referralCase)
-        #expect(last.states == [.declined, .declined, .unroutable])
-        #expect(last.referralCase.state == .unroutable)
-        #expect(last.sent == ["org:huisarts NOTICE declined", "org:huisarts NOTICE unroutable"])
+        #expect(last.states == [.declined, .declined, .unowned])
+        #expect(last.referralCase.state == .open)
+        let coordinator = other == "contact:bram" ? "contact:wonen-a-coord" : "contact:wonen-b-coord"
+        #expect(
+            last.sent == [
+                "org:huisarts NOTICE declined", "org:huisarts NOTICE unowned", "\(coordinator) ESCALATION unowned",
+            ])
     }
 
     @Test func aDeclineAgainAnswersWithTheFirstReason() throws {
@@ -128,5 +133,42 @@ import Testing
             ReferralMachine.refusalForMissing(.acknowledge(handoverID: "ho-x", by: "org:huisarts")).code == .forbidden)
         #expect(
             ReferralMachine.refusalForMissing(.acknowledge(handoverID: "ho-x", by: "contact:anna")).code == .notFound)
+    }
+}
+
+/// One lead: the handover that replaces the lead takes it over, and a lead whose need goes to nobody moves on.
+@Suite struct LeadTests {
+    @Test func theReplacementTakesTheLeadOverFromADeclinedOffer() throws {
+        var fixture = try Fixture()
+        let submitted = try fixture.submit(needs: ["housing", "debt"])
+        let lead = submitted.handover(need: 0)
+        #expect(lead.isLead)
+        let t = try fixture.handle(
+            .decline(handoverID: lead.id, by: lead.contact!, reason: .capacity), submitted.referralCase)
+        #expect(t.referralCase.handover(lead.id)?.isLead == false)
+        #expect(t.handover(need: 0).isLead)
+        #expect(t.referralCase.handovers.filter(\.isLead).count == 1)
+    }
+
+    @Test func aLeadWhoseNeedGoesToNobodyMovesToAnotherNeed() throws {
+        var fixture = try Fixture()
+        let submitted = try fixture.submit(needs: ["debt", "housing"], urgency: "normal")
+        let debt = submitted.handover(need: 0)
+        #expect(debt.isLead)
+        // Anna lets it lapse; nobody else serves debt: the need is unowned, and the housing offer leads now.
+        let t = try fixture.fire(.ackExpiry, of: debt.id, in: submitted.referralCase)
+        #expect(t.handover(need: 0).state == .unowned)
+        #expect(!t.handover(need: 0).isLead)
+        #expect(t.handover(need: 1).isLead)
+        #expect(t.referralCase.handovers.filter(\.isLead).map(\.id) == [t.handover(need: 1).id])
+    }
+
+    @Test func anExpiredOfferLeadsNoMore() throws {
+        var fixture = try Fixture()
+        let submitted = try fixture.submit(needs: ["housing"], urgency: "normal")
+        let first = submitted.handover(need: 0)
+        let t = try fixture.fire(.ackExpiry, of: first.id, in: submitted.referralCase)
+        #expect(t.referralCase.handover(first.id)?.isLead == false)
+        #expect(t.handover(need: 0).isLead && t.handover(need: 0).state == .offered)
     }
 }

@@ -174,18 +174,20 @@ import Testing
         #expect(reoffered.body["event"] == "offered")
         #expect(reoffered.body["contact"]?["id"] == "contact:wonen-carla")
 
-        // Carla declines too: nobody is left, and it never goes back to Bram.
+        // Carla declines too: nobody is left, and it never goes back to Bram. Candidates existed, so the need is
+        // unowned (someone must take it by hand), not unroutable, and the referral stays open.
         _ = try carla.request(
             .decline, ["handover_id": .string(secondID), "reason": "not_our_service"], expect: .declined)
         #expect(try gp.next(.notice).body["event"] == "declined")
-        let unroutable = try gp.next(.notice)
-        #expect(unroutable.body["event"] == "unroutable")
-        #expect(unroutable.body["need"]?["domain"] == "housing")
+        let unowned = try gp.next(.notice)
+        #expect(unowned.body["event"] == "unowned")
+        #expect(unowned.body["need"]?["domain"] == "housing")
         #expect(try bram.drain(timeout: 0.3).filter { $0.command == "HANDOVER" }.isEmpty)
 
         let status = try gp.request(.status, ["referral_id": .string(referralID)], expect: .referral)
-        #expect(status.body["state"] == "unroutable")
-        #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["declined", "declined", "unroutable"])
+        #expect(status.body["state"] == "open")
+        #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["declined", "declined", "unowned"])
+        #expect(status.body["handovers"]?.arrayValue?.map { $0["lead"] } == [false, false, false])
 
         // Declining again is answered the same way; acknowledging a declined offer is a conflict.
         let again = try bram.request(
