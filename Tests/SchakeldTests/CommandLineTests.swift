@@ -20,7 +20,7 @@ import Testing
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try process.runGated()
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExitPolling()
@@ -174,7 +174,7 @@ import Testing
         process.executableURL = Paths.executable("schakeld")
         process.arguments = ["--config", daemon.configURL.path, "--state-dir", other.path, "--broker", endpoint]
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runGated()
         defer {
             process.terminate()
             process.waitUntilExitPolling()

@@ -71,7 +71,10 @@ import Testing
         let metricsEndpoint = try #require(try daemon.admin("stats")["endpoints"]?["metrics"]?.stringValue)
         let metricsPort = try #require(metricsEndpoint.split(separator: ":").last.flatMap { Int($0) })
 
-        // More idle connections than the daemon has descriptors, to both endpoints.
+        // More idle connections than the daemon has descriptors, to both endpoints. No other test may spawn a
+        // process while this one holds them (SpawnGate): released after they are closed.
+        SpawnGate.lock.lock()
+        defer { SpawnGate.lock.unlock() }
         var flood = try Self.idleConnections(1_100, port: port)
         flood += try Self.idleConnections(200, port: metricsPort)
         defer { for fd in flood { Glibc.close(fd) } }

@@ -115,7 +115,7 @@ import Testing
         ctl.executableURL = Paths.executable("schakelctl")
         ctl.arguments = ["backup", target.path, "--state-dir", daemon.stateDirectory.path]
         ctl.standardOutput = FileHandle.nullDevice
-        try ctl.run()
+        try ctl.runGated()
         let seen = watch.watch("copy.sqlite.partial") { ctl.isRunning }
         ctl.waitUntilExitPolling()
         #expect(ctl.terminationStatus == 0)

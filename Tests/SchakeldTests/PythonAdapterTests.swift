@@ -48,7 +48,7 @@ import ZeroMQ
             process.arguments = [PythonAdapterTests.examples.appendingPathComponent(script).path] + arguments
             process.standardOutput = try FileHandle(forWritingTo: output)
             process.standardError = try FileHandle(forWritingTo: errors)
-            try process.run()
+            try process.runGated()
         }
 
         func wait(timeout: TimeInterval) throws -> (status: Int32, lines: [String], errors: String) {

@@ -107,7 +107,7 @@ import Testing
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try process.runGated()
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExitPolling()
@@ -122,7 +122,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "exec 2> schakeld.log; exec \(command)"]
         process.currentDirectoryURL = directory
-        try process.run()
+        try process.runGated()
         return process
     }
 

@@ -189,7 +189,7 @@ import ZeroMQ
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runGated()
         process.waitUntilExitPolling()
         return process.terminationStatus
     }

@@ -119,7 +119,7 @@ final class Daemon {
         log.seekToEndOfFile()
         process.standardError = log
         process.standardOutput = log
-        try process.run()
+        try process.runGated()
         self.process = process
         runs += 1
         if wait { try waitUntilReady() }
@@ -166,7 +166,7 @@ final class Daemon {
         log.seekToEndOfFile()
         process.standardError = log
         process.standardOutput = log
-        try process.run()
+        try process.runGated()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         guard !process.isRunning else {

@@ -16,3 +16,20 @@ extension Process {
         waitUntilExit()
     }
 }
+
+extension Process {
+    /// `run()`, but never while a test holds a flood of descriptors (``SpawnGate``).
+    func runGated() throws {
+        SpawnGate.lock.lock()
+        defer { SpawnGate.lock.unlock() }
+        try run()
+    }
+}
+
+/// Foundation's `Process.run` reads `/proc/self/fd` into a fixed buffer to close inherited descriptors, and overflows
+/// it (AddressSanitizer reports a heap-buffer-overflow in `findMaximumOpenFromProcSelfFD`) when the test process
+/// holds more than a few thousand: the connection-limit test's flood of idle TCP connections. Tests run in
+/// parallel, so every spawn goes through this lock, and the flood holds it while its descriptors are open.
+enum SpawnGate {
+    static let lock = NSLock()
+}
