@@ -110,15 +110,7 @@ extension Decision {
             throw Rejection(
                 .conflict, "handover \(handoverID) was withdrawn: you left the social map, so it went to someone else")
         case .offered:
-            update(handoverID) { [at] in
-                $0.state = .declined
-                $0.declineReason = reason
-                $0.ackBy = nil
-                $0.updatedAt = at
-            }
-            changeLoad(of: principal, by: -1)
-            emit(.offerSettled(handoverID: handoverID))
-            cancelTimers(forHandover: handoverID)
+            releaseOffer(handoverID, from: principal, as: .declined) { $0.declineReason = reason }
             record("declined", handoverID: handoverID, contact: principal)
             if let contact = map.contacts[principal] {
                 send(

@@ -44,19 +44,7 @@ extension Decision {
 
     mutating func expireOffer(_ handoverID: String) throws(Rejection) {
         guard let (handover, contact) = offered(handoverID) else { return }
-        update(handoverID) { [at] in
-            $0.state = .expired
-            $0.ackBy = nil
-            $0.updatedAt = at
-        }
-        changeLoad(of: contact, by: -1)
-        emit(.offerSettled(handoverID: handoverID))  // the withdrawn offer is not sent again
-        cancelTimers(forHandover: handoverID)
-        record("expired", handoverID: handoverID, contact: contact)
-        send(
-            to: contact,
-            .cancelled(
-                Cancelled(messageID: "", handoverID: handoverID, referralID: referralCase.id, reason: .expired)))
+        withdrawOffer(handoverID, from: contact, as: .expired, event: "expired", reason: .expired)
         log(.info, "handover.expired", ["referral": referralCase.id, "handover": handoverID])
 
         let referral = try requireReferral()

@@ -24,20 +24,7 @@ extension Decision {
     /// `removed_from_map`) and offered to the next candidate (NOTICE `rerouted`).
     mutating func withdrawFromDepartedContact(_ handoverID: String) throws(Rejection) {
         guard let (handover, contact) = offered(handoverID), map.contacts[contact] == nil else { return }
-        update(handoverID) { [at] in
-            $0.state = .cancelled
-            $0.ackBy = nil
-            $0.updatedAt = at
-        }
-        changeLoad(of: contact, by: -1)
-        emit(.offerSettled(handoverID: handoverID))
-        cancelTimers(forHandover: handoverID)
-        record("cancelled", handoverID: handoverID, contact: contact)
-        send(
-            to: contact,
-            .cancelled(
-                Cancelled(
-                    messageID: "", handoverID: handoverID, referralID: referralCase.id, reason: .removedFromMap)))
+        withdrawOffer(handoverID, from: contact, as: .cancelled, event: "cancelled", reason: .removedFromMap)
         _ = try requireReferral()
         dropLead(handoverID)
         route(
@@ -164,20 +151,8 @@ extension Decision {
                 throw Rejection(.conflict, "\(handoverID) is already offered to \(contactID)", field: "contact")
             }
             lead = handover.isLead
-            update(handoverID) { [at] in
-                $0.state = .cancelled
-                $0.ackBy = nil
-                $0.isLead = false
-                $0.updatedAt = at
-            }
-            changeLoad(of: holder, by: -1)
-            emit(.offerSettled(handoverID: handoverID))
-            cancelTimers(forHandover: handoverID)
-            record("cancelled", handoverID: handoverID, contact: holder)
-            send(
-                to: holder,
-                .cancelled(
-                    Cancelled(messageID: "", handoverID: handoverID, referralID: referralCase.id, reason: .reassigned)))
+            withdrawOffer(handoverID, from: holder, as: .cancelled, event: "cancelled", reason: .reassigned)
+            dropLead(handoverID)
         default:
             throw Rejection(
                 .conflict,
