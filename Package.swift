@@ -60,7 +60,8 @@ let package = Package(
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "Storage", "Sodium", "SchakelProtocol"]),
+        .testTarget(
+            name: "BrokerTests", dependencies: ["Broker", "Storage", "Sodium", "SchakelProtocol", "Referrals"]),
         .testTarget(name: "ReferralsTests", dependencies: ["Referrals", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(
             name: "SchakeldTests",

@@ -818,6 +818,7 @@ public final class BrokerServer {
                 stalledPushes[principal] = (ContinuousClock.now + wait, wait)
                 return
             }
+            desk.sent(item)
             if let sent = sessions[principal]?.lastSentSeq, sent < item.seq {
                 sessions[principal]?.lastSentSeq = item.seq
             }

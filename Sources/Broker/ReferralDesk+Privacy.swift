@@ -21,10 +21,17 @@ extension ReferralDesk {
         guard let referralCase = try store.loadCase(referralID, referral: false) else {
             throw Rejection(.notFound, "no referral \(referralID)")
         }
-        let transition = try run(.erase(by: operatorName), on: referralCase)
+        let (transition, unseen) = try runReporting(.erase(by: operatorName), on: referralCase)
         var told: Set<String> = []
-        for case .sent(let principal, _, _) in transition.effects where principal != referralCase.organisation {
-            told.insert(principal)
+        for effect in transition.effects {
+            switch effect {
+            case .sent(let principal, _, _) where principal != referralCase.organisation:
+                told.insert(principal)
+            case .offerWithdrawn(let handoverID, let contact, _, _) where !unseen.contains(handoverID):
+                told.insert(contact)  // an offer they never received is dropped, not cancelled
+            default:
+                break
+            }
         }
         return (transition.handovers, told.sorted())
     }

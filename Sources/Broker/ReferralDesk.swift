@@ -36,6 +36,9 @@ final class ReferralDesk {
     /// Contacts whose open handovers went down since the waiting needs were last looked at: a need waiting for
     /// room may be offered to one of them now.
     var releasedContacts: Set<String> = []
+    /// The offer messages sent on a live connection since the start, which the loop reports (``sent(_:)``): what
+    /// tells the store, when an offer is withdrawn, whether its contact received it.
+    private(set) var deliveredOffers = DeliveredOffers()
 
     init(
         db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger, keys: KeyRing,
@@ -109,12 +112,12 @@ final class ReferralDesk {
 
     // MARK: Carrying out the machine's decisions
 
-    /// Has the store write the transition's effects, then keeps the load, the turn and the log in step.
+    /// Has the store write the transition's effects, then keeps the load, the turn and the log in step. Returns the
+    /// offers the transition withdrew from contacts who never received them, and so told nothing.
     @discardableResult
-    private func carryOut(_ transition: ReferralMachine.Transition, at moment: Date) throws
-        -> ReferralMachine.Transition
-    {
-        try store.apply(transition.effects, to: transition.referralCase, at: RFC3339.format(moment))
+    private func carryOut(_ transition: ReferralMachine.Transition, at moment: Date) throws -> Set<String> {
+        let unseen = try store.apply(
+            transition.effects, to: transition.referralCase, at: RFC3339.format(moment), delivered: deliveredOffers.ids)
         for effect in transition.effects {
             switch effect {
             case .loadChanged(let contact, let delta):
@@ -132,6 +135,14 @@ final class ReferralDesk {
                 turn.record(.timer(.cancel(id: id)))
             case .sent(let principal, _, _):
                 turn.record(.delivery(to: principal))
+            case .offerWithdrawn(let handoverID, let contact, _, _):
+                if unseen.contains(handoverID) {
+                    logger.info(
+                        "offer.withdrawn_unseen",
+                        ["referral": transition.referralCase.id, "handover": handoverID, "contact": contact])
+                } else {
+                    turn.record(.delivery(to: contact))
+                }
             case .purged:
                 turn.record(.checkpoint)
             case .logged(let line):
@@ -141,14 +152,22 @@ final class ReferralDesk {
                 break  // written by the store
             }
         }
-        return transition
+        return unseen
     }
 
     /// Runs `event` on `referralCase` at this moment of the clock (one reading per event).
     @discardableResult
     func run(_ event: ReferralEvent, on referralCase: ReferralCase) throws -> ReferralMachine.Transition {
+        try runReporting(event, on: referralCase).transition
+    }
+
+    /// ``run(_:on:)``, and the offers it withdrew from contacts who never received them (told nothing).
+    func runReporting(_ event: ReferralEvent, on referralCase: ReferralCase) throws -> (
+        transition: ReferralMachine.Transition, withdrawnUnseen: Set<String>
+    ) {
         let moment = clock.now()
-        return try carryOut(machine.handle(event, in: referralCase, now: moment, load: contactLoad), at: moment)
+        let transition = try machine.handle(event, in: referralCase, now: moment, load: contactLoad)
+        return (transition, try carryOut(transition, at: moment))
     }
 
     /// Runs a peer's `event` on the case that holds `handoverID`; returns the reply.
@@ -175,7 +194,8 @@ final class ReferralDesk {
         let transition = try machine.submit(
             referral, from: organisation, canonicalBody: canonicalBody, existing: existing, now: moment,
             load: contactLoad)
-        return try carryOut(transition, at: moment).reply ?? WireMessage(.pong)
+        try carryOut(transition, at: moment)
+        return transition.reply ?? WireMessage(.pong)
     }
 
     func ack(from principal: String, handoverID: String) throws -> WireMessage {
@@ -332,6 +352,19 @@ final class ReferralDesk {
 
     func pendingCount(for principal: String) throws -> Int {
         try store.pendingCount(for: principal)
+    }
+
+    /// The loop sent `message` on a live connection: an offer among them counts as received from now on, even before
+    /// its contact confirms it. Now and then forgets the ones confirmed or deleted since; it runs after commits, so it
+    /// sees only what is final.
+    func sent(_ message: OutboxMessage) {
+        deliveredOffers.sent(message.messageID, command: message.command)
+        guard deliveredOffers.isDueForPruning else { return }
+        do {
+            deliveredOffers.prune(keeping: try store.unconfirmed(among: deliveredOffers.ids))
+        } catch {
+            logger.warning("storage.read_failed", ["error": "\(error)", "while": "pruning the delivered offers"])
+        }
     }
 
     /// Writes one message to `principal`'s outbox, to be delivered after the commit.

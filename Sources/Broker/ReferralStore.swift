@@ -119,10 +119,22 @@ final class ReferralStore {
 
     /// Writes the effects of one event on `referralCase` (the case as the machine left it). A record created or
     /// changed is written once, as the case now holds it; messages, events and timers are written in order.
-    func apply(_ effects: [ReferralEffect], to referralCase: ReferralCase, at: String) throws {
+    /// `delivered` holds the HANDOVER and REMINDER messages the broker sent on a live connection since it started:
+    /// with the outbox as it was before this event, it says whether a withdrawn offer was seen. Returns the offers
+    /// withdrawn unseen, whose contacts were told nothing.
+    @discardableResult
+    func apply(
+        _ effects: [ReferralEffect], to referralCase: ReferralCase, at: String, delivered: Set<String>
+    ) throws -> Set<String> {
         var written: Set<String> = []
         var changed: [String] = []
         var referralChanged = false
+        var seen: [String: Bool] = [:]
+        var unseen: Set<String> = []
+        for case .offerWithdrawn(let handoverID, let contact, _, _) in effects {
+            seen[handoverID] = try offerSeen(
+                handoverID, by: contact, referralID: referralCase.id, delivered: delivered)
+        }
         for effect in effects {
             switch effect {
             case .referralCreated(let canonicalBody):
@@ -165,6 +177,19 @@ final class ReferralStore {
                     UPDATE outbox SET confirmed_at = ?
                     WHERE referral_id = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
                     """, [.text(at), .text(referralCase.id), .text(handoverID)])
+            case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
+                if seen[handoverID] == true {
+                    try appendEvent(referralCase.id, entry)
+                    let messageID = Identifier.make("msg")
+                    try insertOutbox(
+                        messageID: messageID, to: contact, cancelled.wireMessage(messageID: messageID),
+                        referralID: referralCase.id, handoverID: nil, at: at)
+                } else {
+                    try dropUnseenOffer(handoverID, from: contact, referralID: referralCase.id)
+                    entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
+                    try appendEvent(referralCase.id, entry)
+                    unseen.insert(handoverID)
+                }
             case .recorded(let entry, let once):
                 if once, try isRecorded(entry, referralID: referralCase.id) { continue }
                 try appendEvent(referralCase.id, entry)
@@ -189,6 +214,7 @@ final class ReferralStore {
                     referralCase.withdrawnReason.map { .text($0.rawValue) } ?? .null, .text(referralCase.id),
                 ])
         }
+        return unseen
     }
 
     private func insertReferral(_ referralCase: ReferralCase, body: String) throws {

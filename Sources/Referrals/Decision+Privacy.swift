@@ -46,9 +46,10 @@ extension Decision {
         return cancelled
     }
 
-    /// Ends a referral: cancels its open handovers (CANCELLED `cancel` to their holders; with `erased` also to the
-    /// contacts who acknowledged one, so they delete what they hold), drops its timers, marks it withdrawn and
-    /// purges its personal data. A referral that had closed stays closed, only purged. Returns the ids cancelled.
+    /// Ends a referral: cancels its open handovers (CANCELLED `cancel` to their holders, to the holder of an offer
+    /// only if they received it; with `erased` also to the contacts who acknowledged one, so they delete what they
+    /// hold), drops its timers, marks it withdrawn and purges its personal data. A referral that had closed stays
+    /// closed, only purged. Returns the ids cancelled.
     @discardableResult
     mutating func end(reason: WithdrawReason, cancel: CancelReason) -> [String] {
         let wasClosed = referralCase.state == .closed
@@ -69,11 +70,16 @@ extension Decision {
                 }
                 if handover.state == .offered { emit(.offerSettled(handoverID: handover.id)) }
                 cancelTimers(forHandover: handover.id)
+                cancelled.append(handover.id)
+                if let contact = handover.contact, handover.state == .offered {
+                    // Told only if they received the offer; one they never saw just leaves their outbox.
+                    tellWithdrawn(handover.id, from: contact, event: "cancelled", reason: cancel)
+                    continue
+                }
                 // A need that waited had no contact: the referral's `withdrawn` event says enough for it.
                 if let contact = handover.contact {
                     record("cancelled", handoverID: handover.id, contact: contact)
                 }
-                cancelled.append(handover.id)
             case .completed where cancel == .erased:
                 break  // told below: they hold the citizen's details from their ACKED
             default:

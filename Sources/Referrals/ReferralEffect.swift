@@ -23,6 +23,13 @@ public enum ReferralEffect: Sendable, Equatable {
     case sent(to: String, OutboxBody, handoverID: String?)
     /// The offer of `handoverID` was answered or withdrawn: it is never sent again.
     case offerSettled(handoverID: String)
+    /// The unanswered offer `handoverID` was taken back from `contact`, recorded as `entry`; `cancelled` (a
+    /// CANCELLED) tells them so, but only if they received the offer, which only the broker knows. The store decides
+    /// as it writes, from the outbox as it was before this event: when the contact confirmed the offer's HANDOVER or
+    /// REMINDER, or the broker sent one on a live connection since it started, `entry` is recorded and `cancelled`
+    /// sent as ``recorded(_:once:)`` and ``sent(to:_:handoverID:)`` would; otherwise the offer's HANDOVER and
+    /// REMINDER leave the contact's outbox, nothing is sent, and `entry` is recorded with `detail` `offer: unseen`.
+    case offerWithdrawn(handoverID: String, contact: String, entry: AuditEntry, cancelled: OutboxBody)
     /// A row of the audit trail and the STATUS timeline. With `once`, not when an identical row is on record.
     case recorded(AuditEntry, once: Bool = false)
     /// The open handovers of `contact` changed by `delta`.

@@ -145,10 +145,17 @@ final class Counter: @unchecked Sendable {
 }
 
 extension ReferralMachine.Transition {
-    /// The messages the effects send, as (principal, command, event or reason).
+    /// The messages the effects send, as (principal, command, event or reason). A CANCELLED for a withdrawn offer
+    /// is among them: the broker sends it when the contact received the offer (see ``withdrawnOffers``).
     var messages: [(to: String, command: String, what: String?)] {
         effects.compactMap { effect in
-            guard case .sent(let principal, let body, _) = effect else { return nil }
+            let principal: String
+            let body: OutboxBody
+            switch effect {
+            case .sent(let to, let sent, _): (principal, body) = (to, sent)
+            case .offerWithdrawn(_, let contact, _, let cancelled): (principal, body) = (contact, cancelled)
+            default: return nil
+            }
             switch body {
             case .handover: return (principal, "HANDOVER", nil)
             case .notice(let notice): return (principal, "NOTICE", notice.event.rawValue)
@@ -165,9 +172,25 @@ extension ReferralMachine.Transition {
         messages.map { [$0.to, $0.command, $0.what].compactMap { $0 }.joined(separator: " ") }
     }
 
-    /// The event-log rows the effects record, by name.
+    /// The event-log rows the effects record, by name (a withdrawn offer's among them).
     var recorded: [String] {
-        effects.compactMap { if case .recorded(let entry, _) = $0 { entry.event } else { nil } }
+        effects.compactMap {
+            switch $0 {
+            case .recorded(let entry, _), .offerWithdrawn(_, _, let entry, _): entry.event
+            default: nil
+            }
+        }
+    }
+
+    /// The offers withdrawn from their contacts, whose CANCELLED goes only to a contact who received the offer:
+    /// "contact handover event reason".
+    var withdrawnOffers: [String] {
+        effects.compactMap { effect in
+            guard case .offerWithdrawn(let handoverID, let contact, let entry, .cancelled(let body)) = effect else {
+                return nil
+            }
+            return "\(contact) \(handoverID) \(entry.event) \(body.reason.rawValue)"
+        }
     }
 
     var scheduled: [String] {

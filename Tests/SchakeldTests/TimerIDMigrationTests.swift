@@ -27,6 +27,11 @@ import Testing
         #expect(
             try PrivacyTests.query(daemon, "SELECT timer_id FROM timers").compactMap { $0.string("timer_id") }
                 == ["\(Self.offeredToBram):ack_expiry"])
+        // Bram receives the offer and confirms it, so that its lapse is told with CANCELLED (one never received
+        // would only leave his outbox).
+        let bramBefore = try daemon.connect(as: "contact:wonen-bram")
+        try bramBefore.confirm(try bramBefore.next(.handover))
+        _ = try bramBefore.request(.ping, [:], expect: .pong)
 
         // Past its due moment the offer to Bram expires: the upgraded timer was found and fired.
         daemon.stop()

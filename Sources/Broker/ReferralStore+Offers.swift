@@ -1,0 +1,56 @@
+import Foundation
+import SchakelProtocol
+import Storage
+
+/// An offer withdrawn from its contact (`ReferralEffect.offerWithdrawn`): whether the contact received it, and what
+/// leaves their outbox when they did not.
+///
+/// An offer's messages to its contact are its HANDOVER (`handover_id` set; the body is sealed) and its REMINDER
+/// (`handover_id` in the body only); both are found through the referral's few outbox rows (`outbox_by_referral`),
+/// and a `CASE` keeps `json_extract` off the sealed bodies.
+extension ReferralStore {
+    /// Whether `contact` received the offer `handoverID`: they confirmed its HANDOVER or REMINDER (RECEIVED; an ACK
+    /// or DECLINE would have answered it, not left it to be withdrawn), or one of those messages is in `delivered`,
+    /// the ids the broker sent them on a live connection since it started. Asked before the event's own writes, which
+    /// settle the offer's HANDOVER.
+    func offerSeen(_ handoverID: String, by contact: String, referralID: String, delivered: Set<String>) throws
+        -> Bool
+    {
+        try db.query(
+            """
+            SELECT message_id, confirmed_at FROM outbox
+            WHERE referral_id = ? AND principal = ?
+              AND (CASE command WHEN 'HANDOVER' THEN handover_id
+                                WHEN 'REMINDER' THEN json_extract(body, '$.handover_id') END) = ?
+            """, [.text(referralID), .text(contact), .text(handoverID)]
+        ).contains { row in
+            row.string("confirmed_at") != nil || delivered.contains(row.string("message_id") ?? "")
+        }
+    }
+
+    /// Deletes the offer `handoverID` from the outbox of `contact`, who never received it (``offerSeen``): its
+    /// HANDOVER and its REMINDER, none of them confirmed by the contact (a HANDOVER the event settled was settled by
+    /// the broker). The sealed summary goes with the HANDOVER.
+    func dropUnseenOffer(_ handoverID: String, from contact: String, referralID: String) throws {
+        try db.run(
+            """
+            DELETE FROM outbox
+            WHERE referral_id = ? AND principal = ?
+              AND (CASE command WHEN 'HANDOVER' THEN handover_id
+                                WHEN 'REMINDER' THEN json_extract(body, '$.handover_id') END) = ?
+            """, [.text(referralID), .text(contact), .text(handoverID)])
+    }
+
+    /// Which of `messageIDs` are in an outbox and not confirmed: what the broker's memory of delivered offers must
+    /// keep (a confirmed message answers for itself; a deleted one is asked about no more).
+    func unconfirmed(among messageIDs: Set<String>) throws -> Set<String> {
+        let list = JSONValue.array(messageIDs.sorted().map { .string($0) }).canonicalString()
+        return Set(
+            try db.query(
+                """
+                SELECT message_id FROM outbox
+                WHERE confirmed_at IS NULL AND message_id IN (SELECT value FROM json_each(?))
+                """, [.text(list)]
+            ).compactMap { $0.string("message_id") })
+    }
+}

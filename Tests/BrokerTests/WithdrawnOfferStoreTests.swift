@@ -1,0 +1,136 @@
+import Foundation
+import Referrals
+import SchakelProtocol
+import Storage
+import Testing
+
+@testable import Broker
+
+/// The store's half of an offer withdrawn from its contact (`ReferralEffect.offerWithdrawn`): it tells the contact
+/// with CANCELLED only when they received the offer (confirmed it, or the broker sent it on a live connection), and
+/// otherwise takes the offer's HANDOVER and REMINDER out of their outbox and records the withdrawal as unseen.
+@Suite struct WithdrawnOfferStoreTests {
+    static let referralID = "ref-1"
+    static let bram = "contact:wonen-bram"
+
+    static var referralCase: ReferralCase {
+        ReferralCase(
+            id: referralID, organisation: "org:huisarts-de-brug", externalID: referralID, urgency: .urgent,
+            municipality: "GM0344", state: .open, createdAt: "2026-11-23T09:00:00Z",
+            updatedAt: "2026-11-23T09:00:00Z", referral: nil, canonicalBody: nil)
+    }
+
+    /// Writes a message about `handoverID` to `principal`'s outbox, as the broker would; returns its id.
+    @discardableResult
+    static func message(
+        _ command: String, about handoverID: String, to principal: String = bram, in store: ReferralStore
+    ) throws -> String {
+        let id = "msg-\(command.lowercased())-\(handoverID)-\(principal)"
+        let body: JSONValue = ["message_id": .string(id), "handover_id": .string(handoverID)]
+        try store.insertOutbox(
+            messageID: id, to: principal, WireMessage(command: command, body: body), referralID: referralID,
+            handoverID: command == "HANDOVER" ? handoverID : nil, at: "2026-11-23T09:00:00Z")
+        return id
+    }
+
+    /// The effects of withdrawing the offer `handoverID` from Bram the way the machine emits them: the offer is
+    /// settled first, then the withdrawal is recorded and told.
+    static func withdrawal(_ handoverID: String) -> [ReferralEffect] {
+        [
+            .offerSettled(handoverID: handoverID),
+            .offerWithdrawn(
+                handoverID: handoverID, contact: bram,
+                entry: AuditEntry("expired", at: "2026-11-24T09:00:00Z", handoverID: handoverID, contact: bram),
+                cancelled: .cancelled(
+                    Cancelled(messageID: "", handoverID: handoverID, referralID: referralID, reason: .expired))),
+        ]
+    }
+
+    /// Bram's outbox as (command, handover) pairs, oldest first, confirmed ones included.
+    static func outbox(_ store: ReferralStore, unconfirmedOnly: Bool = false) throws -> [String] {
+        try store.db.query(
+            """
+            SELECT command, confirmed_at,
+                   CASE command WHEN 'HANDOVER' THEN handover_id ELSE json_extract(body, '$.handover_id') END
+                       AS handover
+            FROM outbox
+            WHERE principal = ? ORDER BY seq
+            """, [.text(bram)]
+        ).compactMap { row in
+            guard !unconfirmedOnly || row.string("confirmed_at") == nil else { return nil }
+            return "\(row.string("command") ?? "") \(row.string("handover") ?? "-")"
+        }
+    }
+
+    static func withdrawals(_ store: ReferralStore) throws -> [String] {
+        try store.db.query("SELECT event, detail FROM events WHERE referral_id = ? ORDER BY seq", [.text(referralID)])
+            .map { "\($0.string("event") ?? "") \($0.string("detail") ?? "-")" }
+    }
+
+    @Test func anOfferItsContactNeverReceivedLeavesTheirOutboxAndIsNotCancelled() throws {
+        try OverdueDefinitionTests.withStore { store in
+            try OverdueDefinitionTests.referral(Self.referralID, in: store)
+            try Self.message("HANDOVER", about: "ho-1", in: store)
+            try Self.message("REMINDER", about: "ho-1", in: store)
+            try Self.message("REMINDER", about: "ho-2", in: store)  // another offer's: it stays
+            try Self.message("REMINDER", about: "ho-1", to: "contact:wonen-carla", in: store)  // someone else's
+            let unseen = try store.apply(
+                Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [])
+            #expect(unseen == ["ho-1"])
+            #expect(try Self.outbox(store) == ["REMINDER ho-2"])
+            #expect(try Self.withdrawals(store) == [#"expired {"offer":"unseen"}"#])
+            #expect(try store.pendingCount(for: "contact:wonen-carla") == 1)
+        }
+    }
+
+    @Test func anOfferSentOnALiveConnectionIsCancelledThoughUnconfirmed() throws {
+        try OverdueDefinitionTests.withStore { store in
+            try OverdueDefinitionTests.referral(Self.referralID, in: store)
+            let handover = try Self.message("HANDOVER", about: "ho-1", in: store)
+            try Self.message("REMINDER", about: "ho-1", in: store)
+            let unseen = try store.apply(
+                Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [handover])
+            #expect(unseen.isEmpty)
+            // The HANDOVER is settled (never sent again), the REMINDER and the CANCELLED wait for Bram.
+            #expect(try Self.outbox(store, unconfirmedOnly: true) == ["REMINDER ho-1", "CANCELLED ho-1"])
+            #expect(try Self.withdrawals(store) == ["expired -"])
+        }
+    }
+
+    @Test func aConfirmedHandoverOrReminderCountsAsReceived() throws {
+        for confirmed in ["HANDOVER", "REMINDER"] {
+            try OverdueDefinitionTests.withStore { store in
+                try OverdueDefinitionTests.referral(Self.referralID, in: store)
+                let handover = try Self.message("HANDOVER", about: "ho-1", in: store)
+                let reminder = try Self.message("REMINDER", about: "ho-1", in: store)
+                try store.confirm(
+                    [confirmed == "HANDOVER" ? handover : reminder], from: Self.bram, at: "2026-11-23T10:00:00Z")
+                let unseen = try store.apply(
+                    Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [])
+                #expect(unseen.isEmpty, "\(confirmed)")
+                #expect(try Self.outbox(store, unconfirmedOnly: true).last == "CANCELLED ho-1", "\(confirmed)")
+            }
+        }
+    }
+
+    @Test func theBrokersMemoryOfDeliveriesKeepsOnlyOffersAndPrunesWhatIsConfirmed() throws {
+        try OverdueDefinitionTests.withStore { store in
+            try OverdueDefinitionTests.referral(Self.referralID, in: store)
+            let handover = try Self.message("HANDOVER", about: "ho-1", in: store)
+            let reminder = try Self.message("REMINDER", about: "ho-1", in: store)
+            try store.confirm([reminder], from: Self.bram, at: "2026-11-23T10:00:00Z")
+            var delivered = DeliveredOffers()
+            delivered.sent("msg-notice", command: "NOTICE")
+            delivered.sent(handover, command: "HANDOVER")
+            delivered.sent(reminder, command: "REMINDER")
+            #expect(delivered.ids == [handover, reminder])
+            #expect(!delivered.isDueForPruning)
+            for n in 0..<DeliveredOffers.minimumPruneAt { delivered.sent("msg-gone-\(n)", command: "HANDOVER") }
+            #expect(delivered.isDueForPruning)
+            // What is confirmed answers for itself, and what is gone is asked about no more.
+            delivered.prune(keeping: try store.unconfirmed(among: delivered.ids))
+            #expect(delivered.ids == [handover])
+            #expect(!delivered.isDueForPruning)
+        }
+    }
+}
