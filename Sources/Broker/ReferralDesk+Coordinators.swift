@@ -14,7 +14,6 @@ extension ReferralDesk {
         }
         let contacts = Set(map.contacts.values.filter { $0.organization == organisation }.map(\.id))
         let served = map.organizations[organisation]
-        let now = clock.now()
         var listed: [PendingHandover] = []
         for row in try store.pendingHandovers(heldBy: contacts) {
             let h = row.handover
@@ -26,7 +25,7 @@ extension ReferralDesk {
                 kind = .offered
                 since = h.offeredAt ?? h.updatedAt
                 due = h.ackBy
-            case .accepted where ReferralMachine.isOverdue(h, now: now):
+            case .accepted where row.isOverdue:
                 kind = .overdue
                 since = h.contactBy ?? h.updatedAt
                 due = h.contactBy

@@ -13,22 +13,28 @@ extension ReferralStore {
         var municipality: String
         /// For a need without a contact: who let it go last (declined or let it lapse).
         var lapsedContact: String?
+        /// An accepted handover whose first contact was missed (``ReferralStore/missedFirstContact``, the definition
+        /// `stats` counts too).
+        var isOverdue: Bool
     }
 
-    /// Offered and accepted handovers of `contacts`, then every waiting and unowned handover.
+    /// Offered and accepted handovers of `contacts`, then every waiting need and every unowned one
+    /// (``unownedNeed``: an unowned handover whose need has moved on to a newer one is not).
     func pendingHandovers(heldBy contacts: Set<String>) throws -> [PendingRow] {
         func row(_ r: Row) -> PendingRow {
             PendingRow(
                 handover: Self.handover(r), referralID: r.string("referral_id") ?? "",
                 referrer: r.string("organisation") ?? "",
                 urgency: Urgency(rawValue: r.string("urgency") ?? "") ?? .normal,
-                municipality: r.string("municipality") ?? "", lapsedContact: r.string("lapsed"))
+                municipality: r.string("municipality") ?? "", lapsedContact: r.string("lapsed"),
+                isOverdue: r.bool("overdue") ?? false)
         }
         var rows: [PendingRow] = []
         for contact in contacts.sorted() {
             rows += try db.query(
                 """
-                SELECT h.*, r.organisation, r.urgency, r.municipality, NULL AS lapsed
+                SELECT h.*, r.organisation, r.urgency, r.municipality, NULL AS lapsed,
+                       \(Self.missedFirstContact) AS overdue
                 FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
                 WHERE h.contact = ? AND h.state IN ('offered', 'accepted')
                 """, [.text(contact)]
@@ -38,9 +44,10 @@ extension ReferralStore {
             """
             SELECT h.*, r.organisation, r.urgency, r.municipality,
                    (SELECT x.contact FROM handovers x WHERE x.referral_id = h.referral_id AND x.need_index = h.need_index
-                      AND x.state IN ('declined', 'expired') ORDER BY x.rowid DESC LIMIT 1) AS lapsed
+                      AND x.state IN ('declined', 'expired') ORDER BY x.rowid DESC LIMIT 1) AS lapsed,
+                   0 AS overdue
             FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
-            WHERE h.state IN ('waiting', 'unowned')
+            WHERE h.state = 'waiting' OR \(Self.unownedNeed)
             """
         ).map(row)
         return rows

@@ -24,19 +24,27 @@ extension ReferralStore {
         return (row?.int("n") ?? 0, row?.string("oldest").flatMap(RFC3339.parse))
     }
 
-    /// The one definition of overdue, as a condition on a handover `h`: acknowledged (`accepted`) with its first
-    /// contact missed (a `contact_overdue` event; `contact_by` is not the test, it may stay set after the deadline),
-    /// or `unowned` (offers went unanswered and nobody is left) while it is still the newest handover of its need
-    /// (an assignment or a reopening gives the need a new handover, and the old one stays `unowned`). An offer that
-    /// goes unanswered is not overdue: at its deadline it moves on.
-    static let overdueCondition = """
-        ((h.state = 'accepted'
-          AND EXISTS (SELECT 1 FROM events e WHERE e.referral_id = h.referral_id
-                      AND e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
-         OR (h.state = 'unowned'
-             AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_id = h.referral_id
-                             AND n.need_index = h.need_index AND n.rowid > h.rowid)))
+    /// A handover `h` whose first contact was missed: acknowledged (`accepted`) and a `contact_overdue` event recorded
+    /// (`contact_by` is not the test, it may stay set after the deadline). Half of ``overdueCondition``; PENDING's
+    /// `overdue` reads it too.
+    static let missedFirstContact = """
+        (h.state = 'accepted'
+         AND EXISTS (SELECT 1 FROM events e WHERE e.referral_id = h.referral_id
+                     AND e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
         """
+
+    /// A handover `h` that is an unowned need: `unowned` (offers went unanswered or were declined and nobody is left)
+    /// while it is still the newest handover of its need (an assignment or a reopening gives the need a new handover,
+    /// and the old one stays `unowned`). Half of ``overdueCondition``; PENDING's `unowned` reads it too.
+    static let unownedNeed = """
+        (h.state = 'unowned'
+         AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_id = h.referral_id
+                         AND n.need_index = h.need_index AND n.rowid > h.rowid))
+        """
+
+    /// The one definition of overdue, as a condition on a handover `h`: ``missedFirstContact`` or ``unownedNeed``.
+    /// An offer that goes unanswered is not overdue: at its deadline it moves on.
+    static let overdueCondition = "(\(missedFirstContact) OR \(unownedNeed))"
 
     /// How many handovers are overdue (`overdueCondition`): the `overdue` of `stats`, `/metrics` and the status line.
     func overdueCount() throws -> Int {

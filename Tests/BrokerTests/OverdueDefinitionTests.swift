@@ -8,7 +8,7 @@ import Testing
 
 /// The one definition of overdue (`ReferralStore.overdueCondition`) on rows written by hand, for the cases the
 /// daemon does not reach today: a missed `contact_by` that stays set, an unowned handover whose need moved on, a
-/// listing longer than its cap.
+/// listing longer than its cap; and PENDING (`ReferralStore.pendingHandovers`) reading the same definition.
 @Suite struct OverdueDefinitionTests {
     /// A store on a fresh, migrated database in a temporary directory.
     static func withStore(_ body: (ReferralStore) throws -> Void) throws {
@@ -106,6 +106,33 @@ import Testing
                         state: .unowned, contact: "contact:wonen-carla", coordinator: "contact:vechtzicht-youri",
                         since: "2026-11-24T09:00:00Z")
                 ])
+        }
+    }
+
+    @Test func pendingReadsTheSameDefinition() throws {
+        try Self.withStore { store in
+            try Self.referral("ref-1", in: store)
+            try Self.handover(
+                "ho-missed", of: "ref-1", contact: "contact:schuldhulp-anna", state: "accepted",
+                contactBy: "2026-11-30T09:00:00Z", in: store)
+            try Self.event(
+                "contact_overdue", "ho-missed", of: "ref-1", at: "2026-11-30T09:00:00Z",
+                contact: "contact:schuldhulp-anna", in: store)
+            // contact_by passed, the deadline not fired yet: overdue for neither.
+            try Self.handover(
+                "ho-due", of: "ref-1", need: 1, contact: "contact:schuldhulp-anna", state: "accepted",
+                contactBy: "2026-11-30T09:00:00Z", in: store)
+            // A need unowned once and assigned since: the old handover stays `unowned`, the need has moved on.
+            try Self.handover("ho-old", of: "ref-1", need: 2, contact: nil, state: "unowned", in: store)
+            try Self.handover(
+                "ho-assigned", of: "ref-1", need: 2, contact: "contact:wonen-carla", state: "offered", in: store)
+            try Self.handover("ho-unowned", of: "ref-1", need: 3, contact: nil, state: "unowned", in: store)
+            try Self.handover("ho-waiting", of: "ref-1", need: 4, contact: nil, state: "waiting", in: store)
+            let rows = try store.pendingHandovers(heldBy: ["contact:schuldhulp-anna"])
+            #expect(rows.map(\.handover.id) == ["ho-missed", "ho-due", "ho-unowned", "ho-waiting"])
+            #expect(rows.filter(\.isOverdue).map(\.handover.id) == ["ho-missed"])
+            let overdue = Set(try store.overdueHandovers(limit: 10).map(\.handoverID))
+            #expect(overdue == ["ho-missed", "ho-unowned"])
         }
     }
 
