@@ -35,6 +35,9 @@ import ZeroMQ
     static let anna = "contact:schuldhulp-anna"
     static let bram = "contact:wonen-bram"
     static let carla = "contact:wonen-carla"
+    /// The coordinators of Bram's organisation (Domstad Wonen) and of Carla's (Vechtzicht, which also serves housing).
+    static let sandra = "contact:domstad-sandra"
+    static let youri = "contact:vechtzicht-youri"
 
     static func submit(_ f: Fixture) -> JSONValue { ["referral": (try? Referrals.make()) ?? [:]] }
     static func ack(_ id: String) -> JSONValue { ["handover_id": .string(id)] }
@@ -46,6 +49,9 @@ import ZeroMQ
     }
     static func byID(_ f: Fixture) -> JSONValue { ["referral_id": .string(f.referralID)] }
     static func byExternalID(_ f: Fixture) -> JSONValue { ["external_id": .string(f.externalID)] }
+    static func assign(_ id: String, to contact: String) -> JSONValue {
+        ["handover_id": .string(id), "contact": .string(contact)]
+    }
 
     static let cells: [Cell] = [
         // An organisation that is not the referrer, or any organisation for a contact's command.
@@ -60,6 +66,8 @@ import ZeroMQ
         Cell(who: otherOrganisation, command: .status, body: byID, code: "forbidden", field: "referral_id"),
         Cell(who: otherOrganisation, command: .status, body: byExternalID, code: "not_found"),
         Cell(who: gp, command: .cases, body: { _ in [:] }, code: "forbidden"),
+        Cell(who: gp, command: .pending, body: { _ in [:] }, code: "forbidden"),
+        Cell(who: gp, command: .assign, body: { assign($0.bramHandover, to: sandra) }, code: "forbidden"),
         // A contact person: nothing of an organisation's, and only their own handovers.
         Cell(who: anna, command: .submit, body: submit, code: "forbidden"),
         Cell(who: anna, command: .reopen, body: reopen, code: "forbidden", field: "referral_id"),
@@ -70,6 +78,18 @@ import ZeroMQ
         Cell(who: bram, command: .contacted, body: { ack($0.annaHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: bram, command: .outcome, body: { outcome($0.annaHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: carla, command: .status, body: byID, code: "forbidden", field: "referral_id"),
+        // Coordinators only, each for their own organisation: a need of it, to a colleague.
+        Cell(who: bram, command: .pending, body: { _ in [:] }, code: "forbidden"),
+        Cell(who: bram, command: .assign, body: { assign($0.bramHandover, to: bram) }, code: "forbidden"),
+        Cell(
+            who: anna, command: .assign, body: { assign($0.bramHandover, to: anna) }, code: "forbidden",
+            field: "handover_id"),
+        Cell(
+            who: youri, command: .assign, body: { assign($0.bramHandover, to: youri) }, code: "forbidden",
+            field: "handover_id"),
+        Cell(
+            who: sandra, command: .assign, body: { assign($0.bramHandover, to: carla) }, code: "forbidden",
+            field: "contact"),
         // No session: nothing but HELLO and PING.
         Cell(who: nil, command: .submit, body: submit, code: "hello_required"),
         Cell(who: nil, command: .ack, body: { ack($0.bramHandover) }, code: "hello_required"),
@@ -80,6 +100,8 @@ import ZeroMQ
         Cell(who: nil, command: .withdraw, body: withdraw, code: "hello_required"),
         Cell(who: nil, command: .status, body: byID, code: "hello_required"),
         Cell(who: nil, command: .cases, body: { _ in [:] }, code: "hello_required"),
+        Cell(who: nil, command: .pending, body: { _ in [:] }, code: "hello_required"),
+        Cell(who: nil, command: .assign, body: { assign($0.bramHandover, to: sandra) }, code: "hello_required"),
         Cell(who: nil, command: .received, body: { _ in ["message_ids": ["msg-x"]] }, code: "hello_required"),
     ]
 
@@ -111,6 +133,7 @@ import ZeroMQ
         case .ack: .acked
         case .decline: .declined
         case .status: .referral
+        case .pending: .pendingList
         case .hello: .welcome
         case .received: .pong  // no answer on success; only REJECTED can come
         default: .noted
@@ -144,12 +167,23 @@ import ZeroMQ
         #expect(try anna.request(.contacted, Self.ack(fixture.annaHandover), expect: .noted).command == "NOTED")
         #expect(try gp.request(.outcome, Self.outcome(fixture.annaHandover), expect: .noted).command == "NOTED")
         #expect(try anna.request(.outcome, Self.outcome(fixture.annaHandover), expect: .noted).command == "NOTED")
+        // A coordinator lists their organisation's handovers: Bram's offer is on Sandra's list.
+        let list = try daemon.connect(as: Self.sandra).request(.pending, [:], expect: .pendingList)
+        #expect(list.body["handovers"]?[0]?["handover_id"] == .string(fixture.bramHandover), "\(list.body)")
         let bram = try daemon.connect(as: Self.bram)
         #expect(
             try bram.request(.decline, Self.decline(fixture.bramHandover), expect: .declined).command == "DECLINED")
         // Having declined, Bram holds nothing in the referral any more and may no longer see it.
         let refused = try bram.request(.status, Self.byID(fixture), expect: .referral)
         #expect(refused.body["code"]?.stringValue == "forbidden")
+        // A coordinator re-offers a colleague's unanswered offer: Carla has the housing need now.
+        let status = try gp.request(.status, Self.byID(fixture), expect: .referral)
+        let toCarla = try #require(status.body["handovers"]?.arrayValue?.last)
+        #expect(toCarla["contact"]?["id"] == .string(Self.carla) && toCarla["state"] == "offered", "\(toCarla)")
+        let youri = try daemon.connect(as: Self.youri)
+        let reoffered = try youri.request(
+            .assign, Self.assign(toCarla["handover_id"]?.stringValue ?? "", to: Self.youri), expect: .noted)
+        #expect(reoffered.command == "NOTED" && reoffered.body["event"] == "assigned", "\(reoffered.body)")
         // And the referrer may withdraw what it submitted.
         let withdrawn = try gp.request(.withdraw, Self.withdraw(fixture), expect: .noted)
         #expect(withdrawn.command == "NOTED" && withdrawn.body["event"] == "withdrawn", "\(withdrawn.body)")
@@ -181,6 +215,9 @@ import ZeroMQ
         Cell(who: anna, command: .ack, body: { ack($0.bramHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: anna, command: .decline, body: { decline($0.bramHandover) }, code: "forbidden", field: "handover_id"),
         Cell(who: anna, command: .status, body: byExternalID, code: "not_found", field: "external_id"),
+        Cell(
+            who: anna, command: .assign, body: { assign($0.bramHandover, to: anna) }, code: "forbidden",
+            field: "handover_id"),
         Cell(who: bram, command: .hello, body: { _ in ["as": .string(bram)] }, code: "forbidden", field: "as"),
         Cell(who: gp, command: .hello, body: { _ in ["as": .string(gp)] }, code: "forbidden", field: "as"),
     ]
