@@ -72,7 +72,10 @@ extension ReferralDesk {
                 .forbidden, "only an organisation's coordinator on the social map assigns a need; \(principal) is none")
         }
         guard let referralCase = try store.loadCase(handover: handoverID, referral: true) else {
-            throw ReferralMachine.refusalForMissing(event)
+            throw Rejection(
+                .notFound,
+                "there is no handover \(handoverID); take its id from PENDING or from an ESCALATION's need_handover_id",
+                field: "handover_id")
         }
         return try run(event, on: referralCase).reply ?? WireMessage(.pong)
     }

@@ -115,12 +115,21 @@ public enum PeerRequest: Sendable, Equatable {
             return .pending
         case .assign:
             try r.only(["handover_id", "contact"])
-            let id = try r.requiredString("handover_id", length: idLength)
-            let contact =
-                try r.string(
-                    "contact", length: 9...110, matching: "contact:[a-z0-9][a-z0-9-]{0,99}",
-                    described: "a contact person's id such as contact:wonen-bram") ?? ""
-            guard !contact.isEmpty else { throw Rejection(.invalid, "contact is required", field: "contact") }
+            // Both read as optional, so that a missing one is refused with what to send, not just that it lacks.
+            guard let id = try r.string("handover_id", required: false, length: idLength) else {
+                throw Rejection(
+                    .invalid, "name the need's current handover in handover_id, from PENDING or an ESCALATION",
+                    field: "handover_id")
+            }
+            guard
+                let contact = try r.string(
+                    "contact", required: false, length: 9...110, matching: "contact:[a-z0-9][a-z0-9-]{0,99}",
+                    described: "a contact person's id such as contact:wonen-bram")
+            else {
+                throw Rejection(
+                    .invalid, "name the colleague to offer the need to in contact, such as contact:wonen-bram",
+                    field: "contact")
+            }
             return .assign(handoverID: id, contact: contact)
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
