@@ -21,6 +21,9 @@ public struct ContactPerson: Sendable, Equatable, Codable {
     public var absences: [Absence]?
     /// The contact who takes over while this person is away (preferred over others when they qualify).
     public var deputy: String?
+    /// The weekly windows in which this person is on call out of office hours (a crisis team's nights and weekends);
+    /// nil for someone who never is. Only matching for a crisis out of hours asks (``MatchRequest/onCallOnly``).
+    public var onCall: [OnCallWindow]?
     public var lastVerified: String?
     /// The CURVE public keys (Z85) of this person's client; more than one to rotate a key with overlap.
     public var publicKeys: [String]?
@@ -28,8 +31,8 @@ public struct ContactPerson: Sendable, Equatable, Codable {
     public init(
         id: String, organization: String, name: String, role: String? = nil, phone: String, email: String,
         domains: [String], municipalities: [String]? = nil, languages: [String] = ["nl"], urgencies: [String]? = nil,
-        capacity: Int, absences: [Absence]? = nil, deputy: String? = nil, lastVerified: String? = nil,
-        publicKeys: [String]? = nil
+        capacity: Int, absences: [Absence]? = nil, deputy: String? = nil, onCall: [OnCallWindow]? = nil,
+        lastVerified: String? = nil, publicKeys: [String]? = nil
     ) {
         self.id = id
         self.organization = organization
@@ -44,6 +47,7 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         self.capacity = capacity
         self.absences = absences
         self.deputy = deputy
+        self.onCall = onCall
         self.lastVerified = lastVerified
         self.publicKeys = publicKeys
     }
@@ -53,9 +57,19 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         urgencies.map { $0.contains(urgency) } ?? true
     }
 
+    /// Whether one of this person's ``onCall`` windows covers `moment` by the wall clock in Amsterdam; false for
+    /// someone without windows. One time-zone lookup and a few comparisons per window: cheap enough to ask for every
+    /// candidate, though matching asks it once per request and compares minutes per candidate instead.
+    public func isOnCall(at moment: Date) -> Bool {
+        guard let onCall, !onCall.isEmpty else { return false }
+        let weekMinute = OnCallWindow.wallClock(moment).weekMinute
+        return onCall.contains { $0.covers(weekMinute: weekMinute) }
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, organization, name, role, phone, email, domains, municipalities, languages, urgencies, capacity
         case absences, deputy
+        case onCall = "on_call"
         case lastVerified = "last_verified"
         case publicKeys = "public_keys"
     }

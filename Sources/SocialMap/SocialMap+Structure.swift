@@ -16,9 +16,10 @@ extension SocialMap {
     static let serviceFields: Set<String> = ["id", "name", "domains", "description"]
     static let contactFields: Set<String> = [
         "id", "organization", "name", "role", "phone", "email", "domains", "municipalities", "languages",
-        "urgencies", "capacity", "absences", "deputy", "last_verified", "public_keys",
+        "urgencies", "capacity", "absences", "deputy", "on_call", "last_verified", "public_keys",
     ]
     static let absenceFields: Set<String> = ["from", "to"]
+    static let onCallFields: Set<String> = ["days", "from", "to"]
     static let urgencies: Set<String> = ["crisis", "urgent", "normal"]
 
     /// Every problem of shape in the parsed file, each with its JSON path.
@@ -101,6 +102,47 @@ extension SocialMap {
                 list(service["domains"], "\(servicePath).domains", isDomainID, "a domain id")
             }
         }
+        /// A contact's on-call windows; each message names the contact, as an operator looks them up by id.
+        func onCall(_ contact: JSONValue, _ path: String) {
+            guard let windows = contact["on_call"]?.arrayValue else { return }
+            let who = contact["id"]?.stringValue ?? path
+            if windows.isEmpty {
+                problems.append(
+                    SocialMapError(
+                        path: "\(path).on_call",
+                        message: "\(who) has an empty on_call: give at least one window, or leave on_call out"))
+            }
+            for (j, window) in windows.enumerated() {
+                let windowPath = "\(path).on_call[\(j)]"
+                unknown(window, onCallFields, windowPath)
+                if window["days"]?.arrayValue?.isEmpty == true {
+                    problems.append(
+                        SocialMapError(
+                            path: "\(windowPath).days",
+                            message: "\(who)'s on-call window has no days: list at least one of \(dayList)"))
+                }
+                let days = window["days"]?.arrayValue ?? []
+                for (k, day) in days.enumerated() {
+                    guard let name = day.stringValue else { continue }
+                    if !OnCallWindow.isDay(name) {
+                        problems.append(
+                            SocialMapError(
+                                path: "\(windowPath).days[\(k)]",
+                                message: "\"\(name)\" is not a day for \(who)'s on-call window: write \(dayList)"))
+                    } else if days[..<k].contains(day) {
+                        problems.append(
+                            SocialMapError(
+                                path: "\(windowPath).days[\(k)]",
+                                message: "\"\(name)\" appears twice in \(who)'s on-call window: list each day once"))
+                    }
+                }
+                for end in ["from", "to"] {
+                    text(
+                        window[end], "\(windowPath).\(end)", OnCallWindow.isTimeOfDay,
+                        "a time of day for \(who)'s on-call window: write HH:MM, from 00:00 to 23:59")
+                }
+            }
+        }
         for (i, contact) in (json["contacts"]?.arrayValue ?? []).enumerated() {
             let path = "contacts[\(i)]"
             unknown(contact, contactFields, path)
@@ -126,9 +168,13 @@ extension SocialMap {
                     text(absence[end], "\(absencePath).\(end)", isMoment, "an RFC 3339 time or a date")
                 }
             }
+            onCall(contact, path)
         }
         return problems
     }
+
+    /// The days an on-call window may name, as its messages list them.
+    static let dayList = "mon, tue, wed, thu, fri, sat or sun"
 
     static let curveKeyDescription = "a CURVE public key in Z85 (40 characters, as schakelctl keygen prints it)"
 

@@ -49,6 +49,12 @@ extension SocialMapReader {
         for absence in contact.absences ?? [] {
             guard SocialMap.isMoment(absence.from), SocialMap.isMoment(absence.to) else { return false }
         }
+        guard contact.onCall?.isEmpty != true else { return false }
+        for window in contact.onCall ?? [] {
+            guard !window.days.isEmpty, isList(window.days, OnCallWindow.isDay),
+                OnCallWindow.isTimeOfDay(window.from), OnCallWindow.isTimeOfDay(window.to)
+            else { return false }
+        }
         return true
     }
 

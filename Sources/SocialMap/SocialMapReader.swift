@@ -154,7 +154,7 @@ struct SocialMapReader {
 
     private static let contactKeys = Keys([
         "id", "organization", "name", "role", "phone", "email", "domains", "municipalities", "languages",
-        "urgencies", "capacity", "absences", "deputy", "last_verified", "public_keys",
+        "urgencies", "capacity", "absences", "deputy", "last_verified", "public_keys", "on_call",
     ])
 
     private mutating func contact() throws(GiveUp) -> ContactPerson {
@@ -177,7 +177,8 @@ struct SocialMapReader {
             case 11: contact.absences = try objects { reader throws(GiveUp) in try reader.absence() }
             case 12: contact.deputy = try string()
             case 13: contact.lastVerified = try string()
-            default: contact.publicKeys = try strings()
+            case 14: contact.publicKeys = try strings()
+            default: contact.onCall = try objects { reader throws(GiveUp) in try reader.onCallWindow() }
             }
         }
         try require(seen, all: [0, 1, 2, 4, 5, 6, 8, 10])
@@ -198,6 +199,22 @@ struct SocialMapReader {
         }
         try require(seen, all: [0, 1])
         return Absence(from: from, to: to)
+    }
+
+    private static let onCallKeys = Keys(["days", "from", "to"])
+
+    private mutating func onCallWindow() throws(GiveUp) -> OnCallWindow {
+        var window = OnCallWindow(days: [], from: "", to: "")
+        var seen: UInt32 = 0
+        while let key = try nextKey(Self.onCallKeys, &seen) {
+            switch key {
+            case 0: window.days = try strings()
+            case 1: window.from = try string()
+            default: window.to = try string()
+            }
+        }
+        try require(seen, all: [0, 1, 2])
+        return window
     }
 }
 

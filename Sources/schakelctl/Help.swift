@@ -226,7 +226,8 @@ enum Help {
 
         check: checks FILE without a daemon. Errors are what the daemon refuses (duplicate ids,
         unknown references and domains, malformed CBS codes, absences that end before they start,
-        a deputy away at the same time); warnings are what it accepts but an operator should look
+        a deputy away at the same time, on-call windows with a day that is not mon..sun or a time
+        that is not HH:MM); warnings are what it accepts but an operator should look
         at: last_verified more than 12 months before today (--today to pick the day), a contact
         whose phone is the organisation's general number (no direct line), and gaps: a
         municipality of the map's region where nobody serves a domain. With --state-dir DIR the

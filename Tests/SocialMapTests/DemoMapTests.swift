@@ -24,6 +24,21 @@ import Testing
         }
     }
 
+    /// GGZ Lekstroom's crisis team is on call between them at every hour outside office hours (09:00 to 17:00 on
+    /// weekdays) and at none inside them.
+    @Test func demoMapsCrisisTeamCoversEveryHourOutOfOfficeHours() throws {
+        let team = ["contact:ggz-hanneke", "contact:ggz-oguz"].compactMap { map.contacts[$0] }
+        #expect(team.count == 2)
+        // Monday 7 December 2026 00:30 in Amsterdam (UTC+1), then every hour for a week.
+        let monday = try #require(RFC3339.parse("2026-12-06T23:30:00Z"))
+        for hour in 0..<(7 * 24) {
+            let moment = monday.addingTimeInterval(Double(hour) * 3_600)
+            let officeHours = hour / 24 < 5 && (9..<17).contains(hour % 24)
+            let onCall = team.filter { $0.isOnCall(at: moment) }
+            #expect(onCall.count == (officeHours ? 0 : 1), "hour \(hour) of the week: \(onCall.map(\.id))")
+        }
+    }
+
     @Test func demoMapHasThePrincipalsTheWalkthroughUses() {
         #expect(map.organizations["org:huisarts-de-brug"]?.serves(municipality: "GM0344") == true)
         #expect(map.organizations["org:gemeente-utrecht"]?.serves(municipality: "GM0344") == true)

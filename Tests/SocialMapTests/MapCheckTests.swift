@@ -32,11 +32,15 @@ import Testing
         doc.contacts[0].deputy = "contact:nobody"
         doc.contacts[1].id = doc.contacts[2].id
         doc.contacts[3].absences = [Absence(from: "2027-02-10", to: "2027-02-01")]
+        doc.contacts[4].onCall = [OnCallWindow(days: ["weekend"], from: "17:00", to: "09:00")]
         doc.organizations[0].domains.append("astrology")
         let findings = MapCheck.findings(data: try Self.data(doc), today: "2026-11-23")
         #expect(findings.allSatisfy { $0.severity == .error })
         let paths = Set(findings.map(\.path))
-        #expect(paths.isSuperset(of: ["contacts[0].deputy", "contacts[2].id", "contacts[3].absences[0]"]))
+        #expect(
+            paths.isSuperset(of: [
+                "contacts[0].deputy", "contacts[2].id", "contacts[3].absences[0]", "contacts[4].on_call[0].days[0]",
+            ]))
         #expect(paths.contains("organizations[0].domains"))
         #expect(MapCheck.exitCode(findings) == 2)
     }

@@ -85,6 +85,7 @@ import Testing
         #expect(map.contacts.values.contains { $0.deputy != nil })
         #expect(map.contacts.values.contains { $0.municipalities != nil })
         #expect(map.contacts.values.contains { $0.urgencies != nil })
+        #expect(map.contacts.values.contains { $0.onCall?.isEmpty == false })
         #expect(map.organizations.values.contains { $0.services?.isEmpty == false })
     }
 
@@ -141,12 +142,68 @@ import Testing
             ("absences", [["from": "2030-02-01", "to": "next week"]], "contacts[6].absences[0].to", "RFC 3339"),
             ("deputy", "contact:nobody", "contacts[6].deputy", "no contact"),
             ("deputy", "contact:schuldhulp-anna", "contacts[6].deputy", "own deputy"),
+            (
+                "on_call", [["days": ["friday"], "from": "17:00", "to": "09:00"]], "contacts[6].on_call[0].days[0]",
+                "\"friday\" is not a day for contact:schuldhulp-anna's on-call window: write mon, tue, wed, thu, fri, "
+                    + "sat or sun"
+            ),
+            (
+                "on_call", [["days": ["fri", "sat", "fri"], "from": "17:00", "to": "09:00"]],
+                "contacts[6].on_call[0].days[2]", "\"fri\" appears twice in contact:schuldhulp-anna's on-call window"
+            ),
+            (
+                "on_call", [["days": [], "from": "17:00", "to": "09:00"]], "contacts[6].on_call[0].days",
+                "contact:schuldhulp-anna's on-call window has no days: list at least one of mon"
+            ),
+            (
+                "on_call", [["days": ["fri"], "from": "5 pm", "to": "09:00"]], "contacts[6].on_call[0].from",
+                "\"5 pm\" is not a time of day for contact:schuldhulp-anna's on-call window: write HH:MM, from 00:00 "
+                    + "to 23:59"
+            ),
+            (
+                "on_call", [["days": ["fri"], "from": "17:00", "to": "24:00"]], "contacts[6].on_call[0].to",
+                "\"24:00\" is not a time of day"
+            ),
+            (
+                "on_call", [], "contacts[6].on_call",
+                "contact:schuldhulp-anna has an empty on_call: give at least one window, or leave on_call out"
+            ),
+            (
+                "on_call", [["days": ["fri"], "from": "17:00"]], "contacts[6].on_call[0].to",
+                "required field is missing"
+            ),
+            (
+                "on_call", [["days": ["fri"], "from": "17:00", "to": "09:00", "until": "x"]],
+                "contacts[6].on_call[0].until", "unknown field"
+            ),
+            (
+                "on_call", [["days": "fri", "from": "17:00", "to": "09:00"]], "contacts[6].on_call[0].days",
+                "wrong type"
+            ),
         ] as [(String, JSONValue, String, String)])
     func aBrokenContactFieldIsReportedWithItsPath(field: String, value: JSONValue, path: String, message: String) throws
     {
         // contacts[6] is contact:schuldhulp-anna of org:schuldhulp-utrecht (GM0344).
         let problems = try Self.problems(contact: 6) { $0[field] = value }
         #expect(problems.contains { $0.path == path && $0.message.contains(message) }, "\(problems)")
+    }
+
+    /// An on-call window's problem is one sentence that names the contact and says what to write instead; loading
+    /// the file stops at it.
+    @Test func aMalformedOnCallWindowIsOneSentenceNamingTheContact() throws {
+        var json = try Self.demoJSON()
+        var contacts = try #require(json["contacts"]?.arrayValue)
+        var anna = try #require(contacts[6].objectValue)
+        anna["on_call"] = [["days": ["fri"], "from": "17.00", "to": "09:00"]]
+        contacts[6] = .object(anna)
+        json["contacts"] = .array(contacts)
+        let data = JSONValue.object(json).canonicalData()
+        let expected = SocialMapError(
+            path: "contacts[6].on_call[0].from",
+            message: "\"17.00\" is not a time of day for contact:schuldhulp-anna's on-call window: write HH:MM, "
+                + "from 00:00 to 23:59")
+        #expect(SocialMap.problems(data: data) == [expected])
+        #expect(throws: expected) { try SocialMap(data: data) }
     }
 
     @Test func aDeputyAwayAtTheSameTimeIsAnError() throws {

@@ -115,6 +115,10 @@ import Testing
             document.organizations[o].services =
                 Bool.random(using: &rng) ? nil : [Service(id: text(), name: text(), domains: [])]
             document.domains[0].labelNL = text()
+            document.contacts[c].onCall =
+                Bool.random(using: &rng)
+                ? nil
+                : [OnCallWindow(days: ["sat", "sun"], from: "0\(round % 10):00", to: "\(10 + round % 14):45")]
             for (name, spelling) in try Self.spellings(of: document) {
                 Self.expectSame(spelling, fast: true, "round \(round), \(name)")
             }
@@ -289,6 +293,23 @@ import Testing
         variant("an absence that ends first") {
             $0.contacts[0].absences = [Absence(from: "2026-03-02", to: "2026-03-01")]
         }
+        let night = OnCallWindow(days: ["fri"], from: "17:00", to: "09:00")
+        variant("no on-call windows") { $0.contacts[0].onCall = [] }
+        variant("an on-call window without days") {
+            $0.contacts[0].onCall = [OnCallWindow(days: [], from: "17:00", to: "09:00")]
+        }
+        variant("a bad on-call day") {
+            $0.contacts[0].onCall = [night, OnCallWindow(days: ["Fri"], from: "17:00", to: "09:00")]
+        }
+        variant("a repeated on-call day") {
+            $0.contacts[0].onCall = [OnCallWindow(days: ["fri", "fri"], from: "17:00", to: "09:00")]
+        }
+        variant("a bad on-call start") {
+            $0.contacts[0].onCall = [OnCallWindow(days: ["fri"], from: "7:00", to: "09:00")]
+        }
+        variant("a bad on-call end") {
+            $0.contacts[0].onCall = [OnCallWindow(days: ["fri"], from: "17:00", to: "09:60")]
+        }
         variant("an unknown organisation") { $0.contacts[0].organization = "org:nowhere" }
         variant("capacity 0") { $0.contacts[1].capacity = 0 }
         variant("a twice-listed contact") { $0.contacts.append($0.contacts[0]) }
@@ -311,10 +332,14 @@ import Testing
             ("^contact:[a-z0-9][a-z0-9-]{0,99}$", { SocialMap.isID($0, prefix: "contact:") }),
             ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", SocialMap.isDate),
             ("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", SocialMap.isLanguage),
+            ("^([01][0-9]|2[0-3]):[0-5][0-9]$", OnCallWindow.isTimeOfDay),
         ]
         var rng = NationalMap.Generator(seed: 5)
         let alphabet = Array("GMorgcntact:-_0123456789azAZé\n".map(String.init))
-        let seeds = ["GM0344", "debt", "org:de-brug", "contact:anna-1", "2026-11-23", "nl", "nl-BE", "zh-Hant-TW"]
+        let seeds = [
+            "GM0344", "debt", "org:de-brug", "contact:anna-1", "2026-11-23", "nl", "nl-BE", "zh-Hant-TW", "17:00",
+            "23:59", "09:05",
+        ]
         for (pattern, check) in checks {
             let regex = try NSRegularExpression(pattern: pattern)
             func matches(_ s: String) -> Bool {
@@ -365,8 +390,9 @@ import Testing
             }
         }
         walk(json, [])
-        // A contact with absences and an organisation with services, wherever they are in the file.
-        for (list, field) in [("contacts", "absences"), ("organizations", "services")] {
+        // A contact with absences, one with on-call windows and an organisation with services, wherever they are in
+        // the file.
+        for (list, field) in [("contacts", "absences"), ("contacts", "on_call"), ("organizations", "services")] {
             let items = json[list]?.arrayValue ?? []
             if let i = items.firstIndex(where: { $0[field]?.arrayValue?.isEmpty == false }) {
                 paths.append([.key(list), .index(i), .key(field), .index(0)])
