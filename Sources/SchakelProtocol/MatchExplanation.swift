@@ -37,7 +37,10 @@ public enum MatchFilter: String, Sendable, CaseIterable {
     case urgency
     /// The contact is away at the moment of the offer.
     case absent
-    /// The contact holds as many open handovers as their capacity.
+    /// Only contacts on call were asked (a crisis out of office hours) and the contact's on-call windows on the
+    /// social map do not cover the moment of the offer.
+    case notOnCall = "not_on_call"
+    /// The contact holds as many open handovers as their capacity (never when capacity was soft, for a crisis).
     case capacity
 }
 

@@ -28,12 +28,17 @@ struct MatchIndex: Sendable {
     /// Each contact's languages, lowercased.
     let languageLists: [[String]]
     let absences: [[AbsencePeriod]]
+    /// The minutes of the week each contact with ``ContactPerson/onCall`` windows is on call, by
+    /// ``Entry/onCallSlot``.
+    let onCall: [[OnCallWindow.Span]]
 
     struct Entry {
         var organization: Int32
         var capacity: Int32
         /// Where the contact's absences are in `absences`, or -1 for someone never away.
         var absenceSlot: Int32
+        /// Where the contact's on-call spans are in `onCall`, or -1 for someone never on call.
+        var onCallSlot: Int32
         /// The place of the contact's deputy, or -1.
         var deputy: Int32
         var domains: UInt64
@@ -60,6 +65,7 @@ struct MatchIndex: Sendable {
         var entries: [Entry] = []
         entries.reserveCapacity(sorted.count)
         var absences: [[AbsencePeriod]] = []
+        var onCall: [[OnCallWindow.Span]] = []
         for (place, contact) in sorted.enumerated() {
             let org: Int32
             if let known = organizationIndex[contact.organization] {
@@ -78,9 +84,16 @@ struct MatchIndex: Sendable {
                 absenceSlot = Int32(absences.count)
                 absences.append(list)
             }
+            var onCallSlot: Int32 = -1
+            let spans = (contact.onCall ?? []).flatMap(\.spans)
+            if !spans.isEmpty {
+                onCallSlot = Int32(onCall.count)
+                onCall.append(spans.sorted { $0.start < $1.start })
+            }
             entries.append(
                 Entry(
                     organization: org, capacity: Int32(clamping: contact.capacity), absenceSlot: absenceSlot,
+                    onCallSlot: onCallSlot,
                     deputy: contact.deputy.flatMap { places[$0] } ?? -1,
                     domains: contact.domains.reduce(0) { $0 | (domainBits[$1] ?? 0) },
                     languages: languageLists[place].reduce(0) { $0 | (languageBits?[$1] ?? 0) },
@@ -94,6 +107,7 @@ struct MatchIndex: Sendable {
         self.languageBits = languageBits
         self.languageLists = languageLists
         self.absences = absences
+        self.onCall = onCall
     }
 
     /// Whether the contact at `place` speaks `language` (lowercased): a bit test, or the list on a map of more than

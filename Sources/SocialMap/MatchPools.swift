@@ -16,6 +16,8 @@ struct MatchPools: Sendable {
         var members: Range<Int> = 0..<0
         /// Its absence records (``absentee``, ``absenceStart``, ``absenceEnd``).
         var absences: Range<Int> = 0..<0
+        /// Its on-call records (``onCallMember``, ``onCallSpan``).
+        var onCall: Range<Int> = 0..<0
     }
 
     /// Each pool by its key, `"domain GM0344"`, national contacts under `"domain *"`.
@@ -44,6 +46,10 @@ struct MatchPools: Sendable {
     /// Seconds since the reference date, start inclusive, end exclusive.
     let absenceStart: [Double]
     let absenceEnd: [Double]
+    /// The on-call spans of the members who have any, pool by pool, by position and then start: like absences, few
+    /// enough that a request for those on call finds them before the walk, which then only compares positions.
+    let onCallMember: [Int32]
+    let onCallSpan: [OnCallWindow.Span]
     /// The positions of the contact at place `p` are `members[memberStart[p]..<memberStart[p + 1]]`: one per pool the
     /// contact is in (a handful), for keeping the load's columns in step.
     let memberStart: [Int32]
@@ -61,6 +67,8 @@ struct MatchPools: Sendable {
         var absentee: [Int32] = []
         var absenceStart: [Double] = []
         var absenceEnd: [Double] = []
+        var onCallMember: [Int32] = []
+        var onCallSpan: [OnCallWindow.Span] = []
         place.reserveCapacity(total)
         organization.reserveCapacity(total)
         traits.reserveCapacity(total)
@@ -69,6 +77,7 @@ struct MatchPools: Sendable {
         for key in pools.keys.sorted() {
             let first = place.count
             let firstAbsence = absentee.count
+            let firstOnCall = onCallMember.count
             for p in pools[key] ?? [] {
                 let entry = index.entries[Int(p)]
                 if entry.absenceSlot >= 0 {
@@ -76,6 +85,12 @@ struct MatchPools: Sendable {
                         absentee.append(Int32(place.count))
                         absenceStart.append(period.start.timeIntervalSinceReferenceDate)
                         absenceEnd.append(period.end.timeIntervalSinceReferenceDate)
+                    }
+                }
+                if entry.onCallSlot >= 0 {
+                    for span in index.onCall[Int(entry.onCallSlot)] {
+                        onCallMember.append(Int32(place.count))
+                        onCallSpan.append(span)
                     }
                 }
                 place.append(p)
@@ -87,7 +102,9 @@ struct MatchPools: Sendable {
                 languages.append(entry.languages)
                 domains.append(entry.domains)
             }
-            layout[key] = Pool(members: first..<place.count, absences: firstAbsence..<absentee.count)
+            layout[key] = Pool(
+                members: first..<place.count, absences: firstAbsence..<absentee.count,
+                onCall: firstOnCall..<onCallMember.count)
         }
         self.pools = layout
         self.place = place
@@ -98,6 +115,8 @@ struct MatchPools: Sendable {
         self.absentee = absentee
         self.absenceStart = absenceStart
         self.absenceEnd = absenceEnd
+        self.onCallMember = onCallMember
+        self.onCallSpan = onCallSpan
         var memberStart = [Int32](repeating: 0, count: index.entries.count + 1)
         for p in place { memberStart[Int(p) + 1] += 1 }
         for p in index.entries.indices { memberStart[p + 1] += memberStart[p] }
@@ -124,6 +143,31 @@ struct MatchPools: Sendable {
             if self.place[mid] < place { lo = mid + 1 } else { hi = mid }
         }
         return lo < pool.members.upperBound && self.place[lo] == place ? lo : nil
+    }
+
+    /// The positions in `pool` of the members on call at minute `weekMinute` of the week, ascending.
+    func onCallMembers(of pool: Pool, at weekMinute: Int) -> [Int] {
+        var found: [Int] = []
+        for r in pool.onCall where onCallSpan[r].covers(weekMinute) {
+            let i = Int(onCallMember[r])
+            if found.last != i { found.append(i) }
+        }
+        return found
+    }
+
+    /// Whether the member at position `i` of `pool` is on call at minute `weekMinute` of the week.
+    func isOnCall(_ i: Int, in pool: Pool, at weekMinute: Int) -> Bool {
+        // Records are in position order: the member's are together, found by binary search.
+        var (lo, hi) = (pool.onCall.lowerBound, pool.onCall.upperBound)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if onCallMember[mid] < Int32(i) { lo = mid + 1 } else { hi = mid }
+        }
+        while lo < pool.onCall.upperBound && onCallMember[lo] == Int32(i) {
+            if onCallSpan[lo].covers(weekMinute) { return true }
+            lo += 1
+        }
+        return false
     }
 
     /// How many members all pools hold together (a contact counts once per pool).

@@ -15,6 +15,15 @@ extension Matcher {
         let language: Language
         /// The bit of each of the referral's other domains (0 for a domain not on the map).
         let otherDomains: [UInt64]
+        /// Only those on call qualify (``MatchRequest/onCallOnly``).
+        let onCallOnly: Bool
+        /// Then, the wall clock in Amsterdam at the moment of the offer (``OnCallWindow/wallClock(_:)``), read once
+        /// per request; the walk compares minutes of the week.
+        let clock: (weekMinute: Int, local: Int)
+        /// The full qualify too, after everyone with room (``MatchRequest/capacityIsSoft``).
+        let capacityIsSoft: Bool
+        /// ``Ranked/roomBit`` when capacity is soft, else 0: with a hard capacity everyone who qualifies has room.
+        let roomBit: Int
 
         /// How the citizen's language is checked.
         enum Language {
@@ -26,7 +35,7 @@ extension Matcher {
             case list(String)
         }
 
-        init(_ request: MatchRequest, index: MatchIndex) {
+        init(_ request: MatchRequest, index: MatchIndex, now: Date) {
             var everyone = false
             var organizations: Set<Int32> = []
             for scope in request.consent.shareWith {
@@ -47,6 +56,16 @@ extension Matcher {
                 self.language = .any
             }
             otherDomains = request.otherDomains.map { index.domainBits[$0] ?? 0 }
+            onCallOnly = request.onCallOnly
+            clock = request.onCallOnly ? OnCallWindow.wallClock(now) : (0, 0)
+            capacityIsSoft = request.capacityIsSoft
+            roomBit = request.capacityIsSoft ? Ranked.roomBit : 0
+        }
+
+        /// Whether a pool member passes the filters that do not change with the moment: consent, declined before,
+        /// urgency (domain and municipality are the pool's).
+        func isCandidate(_ i: Int, in pools: MatchPools) -> Bool {
+            permits(pools.organization[i]) && !isExcluded(pools.place[i]) && pools.traits[i].urgencies & urgency != 0
         }
 
         func permits(_ organization: Int32) -> Bool {
@@ -79,6 +98,7 @@ extension Matcher {
         var removedByConsent = 0
         var removedAsDeclined = 0
         var removedByUrgency = 0
+        var removedOffDuty = 0
         var removedAsFull = 0
         /// How many candidates passed every filter.
         var qualified = 0
@@ -97,15 +117,27 @@ extension Matcher {
         }
 
         /// Applies the filters to every member of `pool` and ranks those left.
-        ///
+        mutating func visit(_ pool: MatchPools.Pool) {
+            if criteria.onCallOnly { visit(pool, OnCallOnly.self) } else { visit(pool, Anyone.self) }
+        }
+
+        /// Whether a walk keeps only those on call, known to the compiler: each kind of walk gets its own copy of the
+        /// loop, and the common one carries nothing of the on-call check (which cost it 10% in its registers).
+        protocol Shift { static var onCallOnly: Bool { get } }
+        enum Anyone: Shift { static var onCallOnly: Bool { false } }
+        enum OnCallOnly: Shift { static var onCallOnly: Bool { true } }
+
         /// The hot loop of matching: it runs for every member of the biggest pools, so it reads columns held in
         /// locals (kept in registers, not reloaded through `self`), reads a member's last offer and place only when
         /// the member could make the podium, and counts in locals written back once.
-        mutating func visit(_ pool: MatchPools.Pool) {
+        mutating func visit<S: Shift>(_ pool: MatchPools.Pool, _: S.Type) {
             let skipped = skippedMembers(of: pool)
             let (organization, lastOffered, place) = (pools.organization, load.poolLastOffered, pools.place)
             let criteria = criteria
             let (everyone, urgency) = (criteria.everyone, criteria.urgency)
+            let (soft, roomBit) = (criteria.capacityIsSoft, criteria.roomBit)
+            // Those on call, found once in the pool's few on-call records; the walk keeps a finger in the list.
+            let onCall = S.onCallOnly ? pools.onCallMembers(of: pool, at: criteria.clock.weekMinute) : []
             // The common language checks as a bit test on the record; other languages and other needs ask `head`.
             var (speaksAll, languageBit, slowHead) = (false, UInt16(0), !criteria.otherDomains.isEmpty)
             switch criteria.language {
@@ -114,9 +146,10 @@ extension Matcher {
             case .bit, .list: slowHead = true
             }
             var podium = podium
-            var (byConsent, byUrgency, full, qualified) = (0, 0, 0, 0)
+            var (byConsent, byUrgency, offDuty, full, qualified) = (0, 0, 0, 0, 0)
             var nextSkipped = skipped.first ?? Int.max
             var s = 0
+            var (nextOnCall, n) = (onCall.first ?? Int.max, 0)
             pools.traits.withUnsafeBufferPointer { traits in
                 load.poolOpen.withUnsafeBufferPointer { open in
                     for i in pool.members {
@@ -134,17 +167,31 @@ extension Matcher {
                             byUrgency += 1
                             continue
                         }
+                        if S.onCallOnly {
+                            while nextOnCall < i {
+                                n += 1
+                                nextOnCall = n < onCall.count ? onCall[n] : Int.max
+                            }
+                            if nextOnCall != i {
+                                offDuty += 1
+                                continue
+                            }
+                        }
                         let (o, c) = (open[i], member.capacity)
+                        var room = roomBit
                         if o >= c {
-                            full += 1
-                            continue
+                            if !soft {
+                                full += 1
+                                continue
+                            }
+                            room = 0
                         }
                         qualified += 1
                         // Most candidates lose to the runner-up on the keys before the rotation: decide that first.
                         let head =
-                            slowHead
-                            ? head(at: i, sameReferral: false, deputy: false)
-                            : (speaksAll || member.languages & languageBit != 0 ? 2 : 0)
+                            (slowHead
+                                ? head(at: i, sameReferral: false, deputy: false)
+                                : (speaksAll || member.languages & languageBit != 0 ? 2 : 0)) | room
                         let second = podium.second
                         if head < second.head { continue }
                         if head == second.head && Int(o) * Int(max(second.capacity, 1)) > Int(second.open) * Int(c) {
@@ -158,6 +205,7 @@ extension Matcher {
             self.podium = podium
             removedByConsent += byConsent
             removedByUrgency += byUrgency
+            removedOffDuty += offDuty
             removedAsFull += full
             self.qualified += qualified
         }
@@ -209,29 +257,49 @@ extension Matcher {
 
         /// The ranking fields of the member at position `i`.
         func ranked(at i: Int, sameReferral: Bool, deputy: Bool) -> Ranked {
-            Ranked(
-                head: head(at: i, sameReferral: sameReferral, deputy: deputy), open: load.poolOpen[i],
-                capacity: pools.traits[i].capacity, lastOffered: load.poolLastOffered[i], place: pools.place[i])
+            let (open, capacity) = (load.poolOpen[i], pools.traits[i].capacity)
+            return Ranked(
+                head: head(at: i, sameReferral: sameReferral, deputy: deputy)
+                    | (open < capacity ? criteria.roomBit : 0),
+                open: open, capacity: capacity, lastOffered: load.poolLastOffered[i], place: pools.place[i])
         }
 
         /// Ranks `place` again with the keys the walk left out (same referral, deputy), when it qualified.
         mutating func lift(_ place: Int32, in candidatePools: [MatchPools.Pool], sameReferral: Bool, deputy: Bool) {
             for pool in candidatePools {
                 guard let i = pools.position(of: place, in: pool) else { continue }
-                guard criteria.permits(pools.organization[i]), !criteria.isExcluded(place),
-                    pools.traits[i].urgencies & criteria.urgency != 0, !absent.contains(place),
-                    load.poolOpen[i] < pools.traits[i].capacity
+                guard criteria.isCandidate(i, in: pools), !absent.contains(place),
+                    !criteria.onCallOnly || pools.isOnCall(i, in: pool, at: criteria.clock.weekMinute),
+                    criteria.capacityIsSoft || load.poolOpen[i] < pools.traits[i].capacity
                 else { return }
                 podium.lift(ranked(at: i, sameReferral: sameReferral, deputy: deputy))
                 return
             }
         }
+
+        /// The first moment after `now` at which a candidate the walk found off duty comes on call; nil when none of
+        /// them has a window (nor, then, ever will).
+        func nextOnCall(in candidatePools: [MatchPools.Pool], after now: Date) -> Date? {
+            // Off duty: a candidate with windows, none of which covers the moment, and not removed before as away.
+            var spans: Set<OnCallWindow.Span> = []
+            for pool in candidatePools {
+                for r in pool.onCall {
+                    let i = Int(pools.onCallMember[r])
+                    guard criteria.isCandidate(i, in: pools), !absent.contains(pools.place[i]),
+                        !pools.isOnCall(i, in: pool, at: criteria.clock.weekMinute)
+                    else { continue }
+                    spans.insert(pools.onCallSpan[r])
+                }
+            }
+            // Windows share their hours: a handful of distinct spans, each turned into a moment once.
+            return spans.map { OnCallWindow.nextStart(of: $0, after: now, clock: criteria.clock) }.min()
+        }
     }
 
     /// What ranking compares, without the strings of ``RankingKeys``: cheap to build for every candidate.
     struct Ranked {
-        /// The keys before the load, packed so that a higher number ranks first: same referral, other needs covered,
-        /// speaks the language, deputises.
+        /// The keys before the load, packed so that a higher number ranks first: has room (``roomBit``), same
+        /// referral, other needs covered, speaks the language, deputises.
         var head: Int
         var open: Int32
         var capacity: Int32
@@ -241,6 +309,10 @@ extension Matcher {
 
         /// Ranks after every candidate: the empty places of a ``Podium``.
         static let nobody = Ranked(head: .min, open: 0, capacity: 1, lastOffered: 0, place: -1)
+
+        /// Above every other key of ``head``: set, when capacity is soft, for those with room, so that they all rank
+        /// before anyone full.
+        static let roomBit = 1 << 41
 
         static func head(sameReferral: Bool, covered: Int, speaks: Bool, deputy: Bool) -> Int {
             (sameReferral ? 1 << 40 : 0) | min(covered, 1 << 36) << 2 | (speaks ? 2 : 0) | (deputy ? 1 : 0)

@@ -15,10 +15,18 @@ public struct MatchRequest: Sendable {
     public var sameReferral: Set<String>
     /// The domains of the referral's other needs.
     public var otherDomains: [String]
+    /// Only contacts on call at the moment of the offer qualify (``ContactPerson/isOnCall(at:)``): for a crisis out
+    /// of office hours. Those off duty are counted as ``MatchFilter/notOnCall`` and, like the absent, make the need
+    /// wait (until the first of them comes on call) rather than leave it unroutable.
+    public var onCallOnly: Bool
+    /// Contacts at or over their capacity still qualify, after everyone with room: a crisis goes to somebody, even
+    /// somebody busy, rather than wait for room. The need then never waits for capacity.
+    public var capacityIsSoft: Bool
 
     public init(
         domain: String, municipality: String, consent: Consent, urgency: Urgency = .normal, language: String? = nil,
-        excluding: Set<String> = [], sameReferral: Set<String> = [], otherDomains: [String] = []
+        excluding: Set<String> = [], sameReferral: Set<String> = [], otherDomains: [String] = [],
+        onCallOnly: Bool = false, capacityIsSoft: Bool = false
     ) {
         self.domain = domain
         self.municipality = municipality
@@ -28,6 +36,8 @@ public struct MatchRequest: Sendable {
         self.excluding = excluding
         self.sameReferral = sameReferral
         self.otherDomains = otherDomains
+        self.onCallOnly = onCallOnly
+        self.capacityIsSoft = capacityIsSoft
     }
 }
 
@@ -36,20 +46,24 @@ public struct MatchResult: Sendable {
     /// The contact to offer the need to; nil when nobody qualifies.
     public var chosen: ContactPerson?
     public var explanation: MatchExplanation
-    /// Nobody qualifies only because every remaining candidate is away or full: the need waits.
+    /// Nobody qualifies only because every remaining candidate is away, off duty (``MatchRequest/onCallOnly``) or
+    /// full: the need waits.
     public var isWaiting: Bool
-    /// While waiting on an absence: the earliest moment one of the absent candidates is back.
+    /// While waiting on an absence or an on-call window: the earliest moment one of the absent candidates is back or
+    /// one of those off duty comes on call.
     public var retryAt: Date?
 }
 
 /// Picks the contact person for one need, and says why.
 ///
 /// Hard filters, in order (``MatchFilter``): domain, municipality, consent, declined before, urgency, absent at
-/// the moment of the offer, at capacity. Ranking among those left, better first: already chosen for another need
-/// of the same referral, covers more of the referral's other needs (so a citizen's needs go to as few people as
-/// can serve them), speaks the citizen's language, deputises for an absent candidate, lowest load ratio
-/// (open / capacity), longest since the last offer (fair rotation), and id order. Pure: `now` and the load come in
-/// as arguments, so the same state gives the same choice.
+/// the moment of the offer, not on call then (only for ``MatchRequest/onCallOnly``), at capacity (unless
+/// ``MatchRequest/capacityIsSoft``). Ranking among those left, better first: has room (only a soft capacity lets
+/// anyone without room through), already chosen for another need of the same referral, covers more of the
+/// referral's other needs (so a citizen's needs go to as few people as can serve them), speaks the citizen's
+/// language, deputises for an absent candidate, lowest load ratio (open / capacity), longest since the last offer
+/// (fair rotation), and id order. Pure: `now` and the load come in as arguments, so the same state gives the same
+/// choice.
 public struct Matcher: Sendable {
     public let map: SocialMap
 
@@ -71,7 +85,7 @@ public struct Matcher: Sendable {
         let local = map.matchPools.pool(request.domain, request.municipality)
         let national = map.matchPools.pool(request.domain, "*")
         var walk = Walk(
-            pools: map.matchPools, load: load, criteria: Criteria(request, index: index), index: index,
+            pools: map.matchPools, load: load, criteria: Criteria(request, index: index, now: now), index: index,
             now: now.timeIntervalSinceReferenceDate)
         walk.visit(local)
         walk.visit(national)
@@ -90,6 +104,7 @@ public struct Matcher: Sendable {
             MatchFilter.declinedBefore.rawValue: walk.removedAsDeclined,
             MatchFilter.urgency.rawValue: walk.removedByUrgency,
             MatchFilter.absent.rawValue: walk.absent.count,
+            MatchFilter.notOnCall.rawValue: walk.removedOffDuty,
             MatchFilter.capacity.rawValue: walk.removedAsFull,
         ]
         let best = walk.qualified > 0 ? walk.podium.best : nil
@@ -98,13 +113,16 @@ public struct Matcher: Sendable {
         func keys(_ r: Ranked?) -> RankingKeys? {
             r.map { rankingKeys(place: $0.place, request: request, load: load, absent: walk.absent) }
         }
-        let waiting = chosen == nil && walk.absent.count + walk.removedAsFull > 0
+        let waiting = chosen == nil && walk.absent.count + walk.removedOffDuty + walk.removedAsFull > 0
+        var retryAt = waiting ? walk.retryAt.map { Date(timeIntervalSinceReferenceDate: $0) } : nil
+        if waiting && walk.removedOffDuty > 0, let onCall = walk.nextOnCall(in: [local, national], after: now) {
+            retryAt = min(retryAt ?? onCall, onCall)
+        }
         return MatchResult(
             chosen: chosen,
             explanation: MatchExplanation(
                 considered: map.contacts.count, removed: removed, chosen: keys(best), runnerUp: keys(second)),
-            isWaiting: waiting,
-            retryAt: waiting ? walk.retryAt.map { Date(timeIntervalSinceReferenceDate: $0) } : nil)
+            isWaiting: waiting, retryAt: retryAt)
     }
 
     /// Every candidate that passes the hard filters, best first.

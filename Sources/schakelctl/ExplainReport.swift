@@ -2,7 +2,9 @@ import SchakelProtocol
 
 /// `schakelctl explain`: a REFERRAL answer's explanations as sentences for people.
 enum ExplainReport {
-    static let filters = ["domain", "municipality", "consent", "declined_before", "urgency", "absent", "capacity"]
+    static let filters = [
+        "domain", "municipality", "consent", "declined_before", "urgency", "absent", "not_on_call", "capacity",
+    ]
 
     static func text(_ referral: JSONValue) -> String {
         var lines = ["\(referral["referral_id"]?.stringValue ?? "?") (\(referral["state"]?.stringValue ?? "?"))"]

@@ -25,7 +25,7 @@ import Testing
     }
 
     /// GGZ Lekstroom's crisis team is on call between them at every hour outside office hours (09:00 to 17:00 on
-    /// weekdays) and at none inside them.
+    /// weekdays) and at none inside them, so an on-call-only crisis match always finds one of them out of hours.
     @Test func demoMapsCrisisTeamCoversEveryHourOutOfOfficeHours() throws {
         let team = ["contact:ggz-hanneke", "contact:ggz-oguz"].compactMap { map.contacts[$0] }
         #expect(team.count == 2)
@@ -37,6 +37,15 @@ import Testing
             let onCall = team.filter { $0.isOnCall(at: moment) }
             #expect(onCall.count == (officeHours ? 0 : 1), "hour \(hour) of the week: \(onCall.map(\.id))")
         }
+        let matcher = Matcher(map: map)
+        let load = ContactLoad(map: map)
+        let everyone = Consent(givenAt: "2026-12-01T00:00:00Z", recordedBy: "x", shareWith: [.everyone])
+        let crisis = MatchRequest(
+            domain: "health", municipality: "GM0344", consent: everyone, urgency: .crisis, onCallOnly: true)
+        let tuesdayNight = monday.addingTimeInterval(47 * 3_600)  // Tuesday 23:30
+        let saturdayNoon = monday.addingTimeInterval((5 * 24 + 12) * 3_600)
+        #expect(matcher.match(crisis, load: load, now: tuesdayNight).chosen?.id == "contact:ggz-hanneke")
+        #expect(matcher.match(crisis, load: load, now: saturdayNoon).chosen?.id == "contact:ggz-oguz")
     }
 
     @Test func demoMapHasThePrincipalsTheWalkthroughUses() {

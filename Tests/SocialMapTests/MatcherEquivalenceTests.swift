@@ -20,6 +20,7 @@ import Testing
             removed[MatchFilter.municipality.rawValue] = inDomain - places.count
             var qualified: [(place: Int32, contact: ContactPerson)] = []
             var absentIDs: Set<String> = []
+            var offDuty: [ContactPerson] = []
             var retryAt: Date?
             for place in places {
                 let contact = map.sortedContacts[Int(place)]
@@ -34,7 +35,10 @@ import Testing
                     filter = .absent
                     absentIDs.insert(contact.id)
                     retryAt = min(retryAt ?? absence.end, absence.end)
-                } else if open[contact.id, default: 0] >= contact.capacity {
+                } else if request.onCallOnly && !contact.isOnCall(at: now) {
+                    filter = .notOnCall
+                    offDuty.append(contact)
+                } else if !request.capacityIsSoft && open[contact.id, default: 0] >= contact.capacity {
                     filter = .capacity
                 } else {
                     filter = nil
@@ -46,7 +50,8 @@ import Testing
             func key(_ c: (place: Int32, contact: ContactPerson)) -> (Int, Int, Int, Int, Double, Double, Int32) {
                 let o = open[c.contact.id, default: 0]
                 return (
-                    request.sameReferral.contains(c.contact.id) ? 0 : 1,
+                    // Anyone with room before anyone full (only a soft capacity lets the full through).
+                    (o < c.contact.capacity ? 0 : 2) + (request.sameReferral.contains(c.contact.id) ? 0 : 1),
                     -request.otherDomains.filter { c.contact.domains.contains($0) }.count,
                     language.map { l in c.contact.languages.contains { $0.lowercased() == l } } ?? true ? 0 : 1,
                     deputies.contains(c.contact.id) ? 0 : 1,
@@ -59,8 +64,16 @@ import Testing
                 return (a.0, a.1, a.2, a.3) != (b.0, b.1, b.2, b.3)
                     ? (a.0, a.1, a.2, a.3) < (b.0, b.1, b.2, b.3) : (a.4, a.5, a.6) < (b.4, b.5, b.6)
             }
-            let temporary = removed[MatchFilter.absent.rawValue]! + removed[MatchFilter.capacity.rawValue]!
+            let temporary = [MatchFilter.absent, .notOnCall, .capacity].reduce(0) { $0 + removed[$1.rawValue]! }
             let waiting = sorted.isEmpty && temporary > 0
+            // The first quarter hour at which someone off duty comes on call (windows start on quarter hours, and
+            // `now` is one): the earlier of that and an absence's end.
+            let withWindows = offDuty.filter { $0.onCall != nil }
+            if waiting && !withWindows.isEmpty {
+                var t = now
+                repeat { t.addTimeInterval(900) } while !withWindows.contains { $0.isOnCall(at: t) }
+                retryAt = min(retryAt ?? t, t)
+            }
             return (
                 sorted.first?.contact.id, sorted.dropFirst().first?.contact.id, removed, waiting,
                 waiting ? retryAt : nil
@@ -88,6 +101,22 @@ import Testing
     }
 
     func compare(_ document: SocialMapDocument, languages: [String?]) throws {
+        // A third of the contacts on call in one or two weekly windows on quarter hours, some past midnight. A
+        // generator of its own, so the requests and loads are those the comparison always had.
+        var crisisRNG = NationalMap.Generator(seed: 31)
+        var document = document
+        for n in document.contacts.indices where Int.random(in: 0..<3, using: &crisisRNG) == 0 {
+            document.contacts[n].onCall = (0..<Int.random(in: 1...2, using: &crisisRNG)).map { _ in
+                func time() -> String {
+                    let quarter = Int.random(in: 0..<96, using: &crisisRNG)
+                    return String(format: "%02d:%02d", quarter / 4, quarter % 4 * 15)
+                }
+                return OnCallWindow(
+                    days: OnCallWindow.dayNames.filter { _ in Bool.random(using: &crisisRNG) }, from: time(), to: time()
+                )
+            }.filter { !$0.days.isEmpty }
+            if document.contacts[n].onCall?.isEmpty == true { document.contacts[n].onCall = nil }
+        }
         let map = try SocialMap(document: document)
         var rng = NationalMap.Generator(seed: 99)
         let now = Date(timeIntervalSince1970: 1_796_119_200)
@@ -106,6 +135,17 @@ import Testing
         var load = ContactLoad(map: map, open: open, lastOffered: lastOffered)
         let matcher = Matcher(map: map)
         let reference = Reference(map: map)
+        // A busy day for the soft capacity: nearly everyone at or over capacity, so the full meet in the ranking.
+        let busy = Dictionary(
+            uniqueKeysWithValues: document.contacts.map { contact in
+                (
+                    contact.id,
+                    Int.random(in: 0..<10, using: &crisisRNG) == 0
+                        ? Int.random(in: 0..<contact.capacity, using: &crisisRNG)
+                        : contact.capacity + Int.random(in: 0...2, using: &crisisRNG)
+                )
+            })
+        var busyLoad = ContactLoad(map: map, open: busy, lastOffered: lastOffered)
         let domains = document.domains.map(\.id)
         let orgs = document.organizations.map(\.id)
         let ids = document.contacts.map(\.id)
@@ -113,6 +153,7 @@ import Testing
         var chosenCount = 0
         var withRunnerUp = 0
         var speakersChosen = 0
+        var (onCallChosen, onCallWaiting, fullRanked) = (0, 0, 0)
         for n in 0..<3_000 {
             // The load changes between matches as the desk's does (offers, releases, rollbacks): the copies matching
             // walks must follow every change.
@@ -128,6 +169,7 @@ import Testing
                         ? nil : now.addingTimeInterval(-3_600 * Double(Int.random(in: 0...48, using: &rng)))
                     lastOffered[contact.id] = moment
                     load.setLastOffered(moment, for: contact.id)
+                    busyLoad.setLastOffered(moment, for: contact.id)
                 }
             }
             let domain = domains[Int.random(in: 0..<domains.count, using: &rng)]
@@ -139,7 +181,7 @@ import Testing
             default:
                 scopes = [.domain(domains[Int.random(in: 0..<domains.count, using: &rng)]), .organisation("org:x")]
             }
-            let request = MatchRequest(
+            var request = MatchRequest(
                 domain: domain, municipality: municipalities[Int.random(in: 0..<municipalities.count, using: &rng)],
                 consent: Consent(givenAt: "2026-11-30T09:00:00Z", recordedBy: "test", shareWith: scopes),
                 urgency: Urgency.allCases[Int.random(in: 0..<3, using: &rng)],
@@ -148,15 +190,31 @@ import Testing
                 sameReferral: Set(
                     (0..<Int.random(in: 0..<30, using: &rng)).map { _ in ids.randomElement(using: &rng)! }),
                 otherDomains: (0..<Int.random(in: 0..<3, using: &rng)).map { _ in domains.randomElement(using: &rng)! })
-            let got = matcher.match(request, load: load, now: now)
-            let want = reference.match(request, open: open, lastOffered: lastOffered, now: now)
+            // A quarter of the requests only for those on call, at a quarter hour of the week ahead; a quarter with
+            // a soft capacity.
+            request.onCallOnly = Int.random(in: 0..<4, using: &crisisRNG) == 0
+            request.capacityIsSoft = Int.random(in: 0..<4, using: &crisisRNG) == 0
+            let moment =
+                request.onCallOnly
+                ? now.addingTimeInterval(900 * Double(Int.random(in: 0..<672, using: &crisisRNG))) : now
+            let onBusyDay = request.capacityIsSoft && Bool.random(using: &crisisRNG)
+            let got = matcher.match(request, load: onBusyDay ? busyLoad : load, now: moment)
+            let want = reference.match(request, open: onBusyDay ? busy : open, lastOffered: lastOffered, now: moment)
+            if request.onCallOnly && got.chosen != nil { onCallChosen += 1 }
+            if request.onCallOnly && got.retryAt != nil && got.explanation.removed["not_on_call", default: 0] > 0 {
+                onCallWaiting += 1
+            }
+            // Someone full among the best two: the soft capacity's ranking was put to the test.
+            if [got.explanation.chosen, got.explanation.runnerUp].contains(where: { ($0?.load ?? 0) >= 1 }) {
+                fullRanked += 1
+            }
             #expect(got.chosen?.id == want.chosen, "request \(n)")
             #expect(got.explanation.runnerUp?.contact == want.runnerUp, "request \(n)")
             #expect(got.explanation.removed == want.removed, "request \(n)")
             #expect(got.isWaiting == want.waiting, "request \(n)")
             #expect(got.retryAt == want.retryAt, "request \(n)")
             if let keys = got.explanation.chosen {
-                #expect(keys.open == open[keys.contact, default: 0])
+                #expect(keys.open == (onBusyDay ? busy : open)[keys.contact, default: 0])
                 #expect(keys.lastOfferedAt == lastOffered[keys.contact].map(RFC3339.format))
             }
             if got.chosen != nil { chosenCount += 1 }
@@ -167,6 +225,8 @@ import Testing
         #expect(chosenCount > 500 && chosenCount < 2_900)
         #expect(withRunnerUp > 300)
         #expect(speakersChosen > 100)
+        #expect(
+            onCallChosen > 50 && onCallWaiting > 20 && fullRanked > 20, "\((onCallChosen, onCallWaiting, fullRanked))")
     }
 
     @Test func aLoadBuiltForAnotherMapIsIgnoredByIdNotMisread() throws {

@@ -131,6 +131,16 @@ import Testing
 
     // MARK: Vocabularies
 
+    @Test func matchFiltersAndTheReferralSchemasExplanationAgree() throws {
+        let schema = try ContractFiles.json(ProtocolSpec.schemasFolder.appendingPathComponent("REFERRAL.schema.json"))
+        let removed = schema["$defs"]?["explanation"]?["properties"]?["removed"]
+        let names = try #require(removed?["properties"]?.objectValue?.keys)
+        #expect(Set(names) == Set(MatchFilter.allCases.map(\.rawValue)))
+        // In filter order in the description, as the explanation's readers see them.
+        let description = try #require(removed?["description"]?.stringValue)
+        #expect(description.contains(MatchFilter.allCases.map(\.rawValue).joined(separator: ", ")), "\(description)")
+    }
+
     @Test func rejectionCodesAndTheRejectedSchemaAgree() throws {
         let codes = try ContractFiles.enumeration("REJECTED.schema.json", "#/properties/code")
         #expect(codes == Set(RejectionCode.allCases.map(\.rawValue)))
