@@ -4,7 +4,8 @@ import Testing
 
 @testable import SocialMap
 
-/// What issue 23 asks of matching for a crisis: only those on call out of hours, and a soft capacity.
+/// What issue 23 asks of matching for a crisis: only those on call out of hours, a soft capacity, and which
+/// organisations could take a need or are waited for, for escalations.
 @Suite struct CrisisMatchingTests {
     static let nights = OnCallWindow(days: OnCallWindow.dayNames, from: "17:00", to: "09:00")
 
@@ -233,5 +234,70 @@ import Testing
         let soft = matcher.match(Self.crisis(capacityIsSoft: true), load: load, now: now)
         #expect(soft.chosen?.id == "contact:night")
         #expect(soft.explanation.chosen?.open == 5)
+    }
+
+    // MARK: Who could take it, who it waits for
+
+    @Test func theOrganisationsThatCouldTakeANeedIgnoreTheMoment() throws {
+        let map = try Self.map { $0.contacts[0].absences = [Absence(from: "2026-01-01", to: "2027-12-31")] }
+        let matcher = Matcher(map: map)
+        #expect(matcher.organisations(for: Self.crisis()) == ["org:ggz", "org:huisarts", "org:landelijk"])
+        #expect(
+            matcher.organisations(for: Self.crisis(onCallOnly: false, capacityIsSoft: true)) == [
+                "org:ggz", "org:huisarts", "org:landelijk",
+            ])
+        // The planner takes normal urgency only.
+        var normal = Self.crisis()
+        normal.urgency = .normal
+        #expect(matcher.organisations(for: normal) == ["org:ggz", "org:huisarts", "org:landelijk", "org:planning"])
+        // Consent, and those who let the need go.
+        let onlyGGZ = Consent(givenAt: "2026-11-30T09:00:00Z", recordedBy: "x", shareWith: [.organisation("org:ggz")])
+        #expect(matcher.organisations(for: Self.crisis(consent: onlyGGZ)) == ["org:ggz"])
+        #expect(
+            matcher.organisations(for: Self.crisis(excluding: ["contact:night", "contact:day"])) == [
+                "org:huisarts", "org:landelijk",
+            ])
+        #expect(
+            matcher.organisations(for: Self.crisis(excluding: ["contact:night"])) == [
+                "org:ggz", "org:huisarts", "org:landelijk",
+            ])
+        // Another municipality, and a domain nobody serves.
+        var elsewhere = Self.crisis()
+        elsewhere.municipality = "GM0002"
+        #expect(matcher.organisations(for: elsewhere) == ["org:elders", "org:landelijk"])
+        var debt = Self.crisis()
+        debt.domain = "debt"
+        #expect(matcher.organisations(for: debt).isEmpty)
+    }
+
+    @Test func aWaitingNeedWaitsForTheOrganisationsOfThoseAwayOffDutyOrFull() throws {
+        let map = try Self.map {
+            $0.contacts[4].absences = [Absence(from: "2026-11-30", to: "2026-12-02")]  // national
+        }
+        let matcher = Matcher(map: map)
+        let morning = try Self.at(Self.tuesdayMorning)
+        let load = ContactLoad(map: map, open: ["contact:night": 2])
+        // On call only, in the morning: everyone is away or off duty.
+        #expect(matcher.match(Self.crisis(), load: load, now: morning).isWaiting)
+        #expect(
+            matcher.waitedFor(Self.crisis(), load: load, now: morning) == ["org:ggz", "org:huisarts", "org:landelijk"])
+        // Anyone: day and the GP qualify; the night team is full and the national line away.
+        let anyone = Self.crisis(onCallOnly: false)
+        #expect(matcher.waitedFor(anyone, load: load, now: morning) == ["org:ggz", "org:landelijk"])
+        // A soft capacity waits for no one full; the excluded are waited for by no one.
+        #expect(
+            matcher.waitedFor(Self.crisis(onCallOnly: false, capacityIsSoft: true), load: load, now: morning) == [
+                "org:landelijk"
+            ])
+        #expect(
+            matcher.waitedFor(Self.crisis(onCallOnly: false, excluding: ["contact:national"]), load: load, now: morning)
+                == ["org:ggz"])
+        // After the absence, in the evening with room for all: those on call qualify, the rest are off duty.
+        let evening = try Self.at("2026-12-03T19:00:00Z")
+        #expect(
+            matcher.waitedFor(Self.crisis(), load: ContactLoad(map: map), now: evening) == [
+                "org:ggz", "org:huisarts", "org:landelijk",
+            ])
+        #expect(matcher.waitedFor(Self.crisis(onCallOnly: false), load: ContactLoad(map: map), now: evening).isEmpty)
     }
 }

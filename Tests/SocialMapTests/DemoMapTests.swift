@@ -46,6 +46,7 @@ import Testing
         let saturdayNoon = monday.addingTimeInterval((5 * 24 + 12) * 3_600)
         #expect(matcher.match(crisis, load: load, now: tuesdayNight).chosen?.id == "contact:ggz-hanneke")
         #expect(matcher.match(crisis, load: load, now: saturdayNoon).chosen?.id == "contact:ggz-oguz")
+        #expect(matcher.organisations(for: crisis) == ["org:ggz-lekstroom", "org:huisarts-de-brug"])
     }
 
     @Test func demoMapHasThePrincipalsTheWalkthroughUses() {
