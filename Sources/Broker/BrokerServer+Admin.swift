@@ -147,6 +147,7 @@ extension BrokerServer {
             organisations: desk.map.organizations.count, contacts: desk.map.contacts.count, mapReloads: mapReloads,
             mapReloadFailures: mapReloadFailures, endpoints: endpoints)
         stats.overdue = try overdueHandovers()
+        stats.unheldNeeds = try desk.store.unheldNeeds()
         if listingOverdue {
             stats.overdueHandovers = try desk.store.overdueHandovers(limit: BrokerStats.overdueListLimit)
         }

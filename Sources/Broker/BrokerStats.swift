@@ -38,6 +38,14 @@ struct BrokerStats: Sendable {
 
     static let quantiles: [Double] = [0.5, 0.9, 0.99]
 
+    /// Needs nobody holds, by state and escalation level (3 and on as 3).
+    struct UnheldNeeds: Sendable, Equatable {
+        var state: String
+        var level: Int
+        var count: Int
+    }
+    var unheldNeeds: [UnheldNeeds] = []
+
     /// How many overdue handovers `stats` lists at most; `overdue` beside the list counts them all.
     static let overdueListLimit = 100
 
@@ -59,6 +67,8 @@ struct BrokerStats: Sendable {
                 "p90": milliseconds(latency[1]), "p99": milliseconds(latency[2]), "max": milliseconds(latency[3]),
             ],
             "overdue": .int(overdue),
+            "needs_unheld": .array(
+                unheldNeeds.map { ["state": .string($0.state), "level": .int($0.level), "count": .int($0.count)] }),
             "timers_pending": .int(timersPending),
             "social_map": [
                 "organisations": .int(organisations), "contacts": .int(contacts), "reloads": .int(mapReloads),
@@ -109,6 +119,17 @@ struct BrokerStats: Sendable {
                 (labels: "{endpoint=\"\($0.endpoint)\",reason=\"\($0.reason)\"}", value: Double($0.count))
             })
         metric("schakel_overdue_handovers", "gauge", "Handovers past their deadline.", [("", Double(overdue))])
+        metric(
+            "schakel_needs_unheld", "gauge",
+            "Needs nobody holds (waiting or unowned) by how far they escalated; level 3 means the operator is alerted.",
+            ["waiting", "unowned"].flatMap { state in
+                (0...3).map { level in
+                    (
+                        labels: "{state=\"\(state)\",level=\"\(level)\"}",
+                        value: Double(unheldNeeds.first { $0.state == state && $0.level == level }?.count ?? 0)
+                    )
+                }
+            })
         metric("schakel_timers_pending", "gauge", "Timers waiting to fire.", [("", Double(timersPending))])
         let latency = commitLatency.quantiles(Self.quantiles)
         metric(

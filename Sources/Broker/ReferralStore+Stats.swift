@@ -46,6 +46,22 @@ extension ReferralStore {
     /// An offer that goes unanswered is not overdue: at its deadline it moves on.
     static let overdueCondition = "(\(missedFirstContact) OR \(unownedNeed))"
 
+    /// Needs nobody holds (waiting, or ``unownedNeed``; a waiting handover is always its need's newest, it is offered
+    /// in place), by state and by how far they have escalated, levels past 3 counted as 3: level 3 and on is where
+    /// the operator must act (issue 23).
+    func unheldNeeds() throws -> [BrokerStats.UnheldNeeds] {
+        try db.query(
+            """
+            SELECT h.state, MIN(h.escalation_level, 3) AS level, COUNT(*) AS n FROM handovers h
+            WHERE (h.state = 'waiting' OR \(Self.unownedNeed))
+            GROUP BY h.state, MIN(h.escalation_level, 3) ORDER BY h.state, level
+            """
+        ).map {
+            BrokerStats.UnheldNeeds(
+                state: $0.string("state") ?? "?", level: $0.int("level") ?? 0, count: $0.int("n") ?? 0)
+        }
+    }
+
     /// How many handovers are overdue (`overdueCondition`): the `overdue` of `stats`, `/metrics` and the status line.
     func overdueCount() throws -> Int {
         try db.queryOne("SELECT COUNT(*) AS n FROM handovers h WHERE \(Self.overdueCondition)")?.int("n") ?? 0
@@ -88,7 +104,7 @@ extension ReferralStore {
                        ELSE
                            (SELECT e.contact FROM events e JOIN handovers p ON p.handover_id = e.handover_id
                             WHERE e.referral_id = h.referral_id AND e.event = 'escalated'
-                              AND p.need_index = h.need_index
+                              AND p.need_index = h.need_index AND e.contact IS NOT NULL
                             ORDER BY e.seq DESC LIMIT 1)
                        END AS coordinator,
                        CASE WHEN h.state = 'accepted' THEN

@@ -112,6 +112,7 @@ final class ReferralStore {
         handover.offeredAt = h.string("offered_at")
         handover.explanation = h.string("explanation")
         handover.contactCard = h.string("contact_card")
+        handover.escalationLevel = h.int("escalation_level") ?? 0
         return handover
     }
 
@@ -238,8 +239,8 @@ final class ReferralStore {
             INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
                                    decline_reason, ack_by, contact_by, nazorg_at, answer_by, contacted_at,
                                    contact_channel, outcome, outcome_referrer, outcome_contact, offered_at,
-                                   explanation, contact_card, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   explanation, contact_card, escalation_level, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(h.id), .text(referralID), .integer(Int64(h.needIndex)), .text(h.domain)] + Self.columns(h)
                 + [.text(h.createdAt), .text(h.updatedAt)])
@@ -251,12 +252,12 @@ final class ReferralStore {
             UPDATE handovers SET contact = ?, state = ?, is_lead = ?, decline_reason = ?, ack_by = ?, contact_by = ?,
                    nazorg_at = ?, answer_by = ?, contacted_at = ?, contact_channel = ?, outcome = ?,
                    outcome_referrer = ?, outcome_contact = ?, offered_at = ?, explanation = ?, contact_card = ?,
-                   updated_at = ?
+                   escalation_level = ?, updated_at = ?
             WHERE handover_id = ?
             """, Self.columns(h) + [.text(h.updatedAt), .text(h.id)])
     }
 
-    /// The columns a handover's life cycle changes, from `contact` to `contact_card`.
+    /// The columns a handover's life cycle changes, from `contact` to `escalation_level`.
     private static func columns(_ h: Handover) -> [SQLValue] {
         func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
         return [
@@ -264,6 +265,7 @@ final class ReferralStore {
             text(h.ackBy), text(h.contactBy), text(h.nazorgAt), text(h.answerBy), text(h.contactedAt),
             text(h.contactChannel?.rawValue), text(h.outcome?.rawValue), text(h.outcomeReferrer?.rawValue),
             text(h.outcomeContact?.rawValue), text(h.offeredAt), text(h.explanation), text(h.contactCard),
+            .integer(Int64(h.escalationLevel)),
         ]
     }
 

@@ -296,5 +296,22 @@ enum Schema {
                 UPDATE timers SET timer_id = substr(timer_id, length(kind) + 2) || ':' || kind
                 WHERE timer_id = kind || ':' || substr(timer_id, length(kind) + 2);
                 """),
+        Migration(
+            version: 9,
+            sql: """
+                -- How far a need nobody holds (waiting, unowned) has escalated (issue 23): each ESCALATION goes one
+                -- level further, and a restart must go on from where it was.
+                ALTER TABLE handovers ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+
+                -- Needs that waited or were unowned before this version had no clock: they escalate at the first
+                -- start (a timer due now), and from then on every escalate_every of the policy.
+                INSERT OR IGNORE INTO timers (timer_id, kind, referral_id, handover_id, due_at)
+                SELECT h.handover_id || ':escalation', 'escalation', h.referral_id, h.handover_id,
+                       CAST(strftime('%s', 'now') AS REAL)
+                FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+                WHERE h.state IN ('waiting', 'unowned') AND r.state <> 'withdrawn'
+                  AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_id = h.referral_id
+                                  AND n.need_index = h.need_index AND n.rowid > h.rowid);
+                """),
     ]
 }

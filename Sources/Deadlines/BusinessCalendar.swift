@@ -72,6 +72,13 @@ public struct BusinessCalendar: Sendable {
         return !DutchHolidays.holidays(date.year, liberationDay: liberationDay).contains { $0.date == date }
     }
 
+    /// Whether `moment` falls in office hours: on a working day, between opening and closing. Outside them a crisis
+    /// offer goes to contacts on call first, and a lapse does not bar a contact who was off duty.
+    public func isWorkingTime(_ moment: Date) -> Bool {
+        let minutes = minutesOfDay(moment)
+        return isWorkingDay(localDate(of: moment)) && minutes >= Double(opens) && minutes < Double(closes)
+    }
+
     /// The moment `duration` after `start`, on the business calendar or the wall clock.
     public func deadline(from start: Date, adding duration: ISODuration, clock: Clock) -> Date {
         switch clock {

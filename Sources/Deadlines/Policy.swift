@@ -72,12 +72,18 @@ public struct Policy: Sendable {
         }
     }
 
-    private static func duration(_ value: JSONValue?, _ fallback: ISODuration, at path: String) throws(PolicyError)
-        -> ISODuration
-    {
+    /// A duration setting; `zeroAllowed` for the one that may say "at once" (`PT0S`).
+    private static func duration(
+        _ value: JSONValue?, _ fallback: ISODuration, at path: String, zeroAllowed: Bool = false
+    ) throws(PolicyError) -> ISODuration {
         guard let value else { return fallback }
-        guard let text = value.stringValue, let d = ISODuration(text), d.seconds > 0 else {
-            throw PolicyError(path: path, message: "must be a positive ISO 8601 duration such as PT8H or P3D")
+        guard let text = value.stringValue, let d = ISODuration(text), d.seconds > 0 || (zeroAllowed && d.seconds == 0)
+        else {
+            throw PolicyError(
+                path: path,
+                message: zeroAllowed
+                    ? "must be an ISO 8601 duration such as PT4H or P2D, or PT0S for at once"
+                    : "must be a positive ISO 8601 duration such as PT8H or P3D")
         }
         return d
     }
@@ -91,7 +97,8 @@ public struct Policy: Sendable {
             o,
             [
                 "acknowledge_within", "acknowledge_clock", "reminder_at", "max_reroutes", "first_contact_within",
-                "nazorg_after", "nazorg_answer_within",
+                "nazorg_after", "nazorg_answer_within", "escalate_waiting_after", "escalate_every",
+                "first_contact_grace",
             ], at: path)
         var p = base
         p.acknowledgeWithin = try duration(
@@ -119,6 +126,12 @@ public struct Policy: Sendable {
         p.nazorgAfter = try duration(o["nazorg_after"], base.nazorgAfter, at: "\(path).nazorg_after")
         p.nazorgAnswerWithin = try duration(
             o["nazorg_answer_within"], base.nazorgAnswerWithin, at: "\(path).nazorg_answer_within")
+        p.escalateWaitingAfter = try duration(
+            o["escalate_waiting_after"], base.escalateWaitingAfter, at: "\(path).escalate_waiting_after",
+            zeroAllowed: true)
+        p.escalateEvery = try duration(o["escalate_every"], base.escalateEvery, at: "\(path).escalate_every")
+        p.firstContactGrace = try duration(
+            o["first_contact_grace"], base.firstContactGrace, at: "\(path).first_contact_grace")
         return p
     }
 

@@ -123,13 +123,10 @@ extension Decision {
             }
             _ = try requireReferral()
             dropLead(handoverID)
-            let routed = route(
-                needIndex: handover.needIndex, lead: handover.isLead,
-                excluding: referralCase.previousHolders(need: handover.needIndex), hadCandidates: true)
-            if routed == .nobody {
-                let organisation = map.contacts[principal]?.organization ?? handover.storedCard?.organisation ?? ""
-                escalate(handover, contact: principal, organisation: organisation, reason: .unowned)
-            }
+            // Nobody left means unowned, which escalates (to the decliner's coordinator, never the decliner).
+            route(
+                needIndex: handover.needIndex, lead: handover.isLead, excluding: barred(need: handover.needIndex),
+                hadCandidates: true)
             updateReferralState()
             log(
                 .info, "handover.declined",

@@ -20,6 +20,8 @@ extension Decision {
         case .nazorgAnswer: remindNazorg(subject)
         case .nazorgFinal: recordNoAnswer(subject)
         case .absenceEnd: try retryWaiting(subject)
+        case .escalation: try unheldClockRan(subject)
+        case .contactEscalation: escalateMissedContact(subject)
         }
     }
 
@@ -53,35 +55,36 @@ extension Decision {
         let pastLimit =
             referral.urgency == .crisis || referralCase.expiredOffers(need: handover.needIndex) > rules.maxReroutes
         dropLead(handoverID)
-        let routed = route(
-            needIndex: handover.needIndex, lead: handover.isLead,
-            excluding: referralCase.previousHolders(need: handover.needIndex), event: .rerouted)
+        // Nobody left means unowned, which escalates on its own clock (``startUnheldClock(_:)``).
+        route(
+            needIndex: handover.needIndex, lead: handover.isLead, excluding: barred(need: handover.needIndex),
+            event: .rerouted)
         // Routed first, so that the escalation names the need's handover as it is now: the one to act on.
         if pastLimit {
             escalate(handover, contact: contact, organisation: organisation, reason: .notAcknowledged)
-        }
-        if routed == .nobody {
-            escalate(handover, contact: contact, organisation: organisation, reason: .unowned)
         }
         updateReferralState()
     }
 
     /// Who is alerted when `contact` of `organisation` let an offer lapse: the organisation's coordinator, unless
-    /// that is the contact who let it lapse (the alert would go to the one person it is about); else the
-    /// coordinator of the referring organisation; else nobody on the map (the operator's log says so).
-    func escalationTarget(organisation: String, lapsed contact: String) -> ContactPerson? {
+    /// that is the contact who let it lapse, or anyone else who declined the need or let it lapse (the alert would
+    /// go to a person it is about); else the coordinator of the referring organisation; else nobody on the map (the
+    /// operator's log says so).
+    func escalationTarget(organisation: String, lapsed contact: String, need needIndex: Int) -> ContactPerson? {
+        let barred = referralCase.previousHolders(need: needIndex).union([contact])
         for org in [organisation, referralCase.organisation] {
-            if let id = map.organizations[org]?.coordinator, id != contact, let coordinator = map.contacts[id] {
+            if let id = map.organizations[org]?.coordinator, !barred.contains(id), let coordinator = map.contacts[id] {
                 return coordinator
             }
         }
         return nil
     }
 
-    /// Alerts a coordinator (``escalationTarget(organisation:lapsed:)``) that the offer `expired` lapsed, and tells
+    /// Alerts a coordinator (``escalationTarget(organisation:lapsed:need:)``) that the offer `expired` lapsed, and tells
     /// the referrer.
     mutating func escalate(_ expired: Handover, contact: String, organisation: String, reason: EscalationReason) {
-        guard let coordinator = escalationTarget(organisation: organisation, lapsed: contact) else {
+        guard let coordinator = escalationTarget(organisation: organisation, lapsed: contact, need: expired.needIndex)
+        else {
             log(
                 .warning, "escalation.no_coordinator",
                 ["referral": referralCase.id, "organisation": organisation, "reason": reason.rawValue])
@@ -99,14 +102,15 @@ extension Decision {
                         organisation: referralCase.organisation,
                         organisationName: machine.organisationName(referralCase.organisation)),
                     needHandoverID: referralCase.newest(need: expired.needIndex)?.id, at: at)))
-        if reason == .notAcknowledged {
+        if reason != .unowned {
             send(
                 to: referralCase.organisation,
                 .notice(
                     Notice(
                         messageID: "", referralID: referralCase.id, externalID: referralCase.externalID,
                         event: .escalated, handoverID: expired.id, need: expired.need,
-                        contact: machine.card(coordinator), at: at)))
+                        contact: machine.card(coordinator), escalation: reason, level: 1,
+                        alerted: [machine.card(coordinator)], operatorAlerted: false, at: at)))
         }
         log(
             .info, "handover.escalated",

@@ -38,6 +38,7 @@ extension Decision {
                 $0.updatedAt = at
             }
             cancelTimer(.contactDue, subject: handoverID)
+            cancelTimer(.contactEscalation, subject: handoverID)
             record("contacted", handoverID: handoverID, contact: principal)
             notifyReferrer(handover, .contacted)
             updateReferralState()
@@ -154,7 +155,7 @@ extension Decision {
             dropLead(need.id)
             route(
                 needIndex: need.needIndex, lead: need.isLead,
-                excluding: referralCase.previousHolders(need: need.needIndex))
+                excluding: barred(need: need.needIndex))
             if let newest = referralCase.newest(need: need.needIndex) { handovers.append(newest.id) }
         }
         updateReferralState()
@@ -176,6 +177,10 @@ extension Decision {
                     need: handover.need, due: handover.contactBy ?? at)))
         notifyReferrer(handover, .contactOverdue)
         // contact_by stays: STATUS and PENDING show the case as overdue until CONTACTED.
+        let rules = policy.policy(for: referralCase.urgency, organisation: map.contacts[contact]?.organization ?? "")
+        schedule(
+            .contactEscalation, subject: handoverID,
+            due: policy.calendar.deadline(from: now, adding: rules.firstContactGrace, clock: .business))
     }
 
     mutating func askNazorg(_ handoverID: String) {
@@ -186,9 +191,13 @@ extension Decision {
             for: referralCase.urgency, organisation: map.contacts[contact]?.organization ?? "")
         let answerBy = policy.calendar.deadline(from: now, adding: rules.nazorgAnswerWithin, clock: .wall)
         setAnswerDeadline(handoverID, kind: .nazorgAnswer, due: answerBy)
-        record("nazorg.asked", handoverID: handoverID)
+        // Nazorg on an empty case says so: nobody recorded reaching the citizen.
+        let reached = handover.state == .contacted
+        record("nazorg.asked", handoverID: handoverID, detail: reached ? nil : ["first_contact": .bool(false)])
         let question =
             "Wat is er gekomen van de doorverwijzing voor \(map.dutchName(ofDomain: handover.domain))? "
+            + (reached
+                ? "" : "Er is geen eerste contact met de burger vastgelegd: is de burger wel bereikt? ")
             + "Is de burger geholpen? Antwoord met OUTCOME."
         for principal in [referralCase.organisation, contact] {
             send(
@@ -196,7 +205,8 @@ extension Decision {
                 .nazorg(
                     Nazorg(
                         messageID: "", referralID: referralCase.id, handoverID: handoverID, need: handover.need,
-                        question: question, answerBy: RFC3339.format(answerBy))))
+                        question: question, answerBy: RFC3339.format(answerBy),
+                        firstContactRecorded: reached ? nil : false)))
         }
         update(handoverID) { $0.nazorgAt = nil }
         log(.info, "nazorg.asked", ["referral": referralCase.id, "handover": handoverID])

@@ -12,8 +12,8 @@ extension Decision {
                 && [.offered, .accepted, .contacted, .completed, .waiting].contains($0.state)
         }
         let outcome = route(
-            needIndex: handover.needIndex, lead: !leadElsewhere,
-            excluding: referralCase.previousHolders(need: handover.needIndex), waitingHandover: handoverID)
+            needIndex: handover.needIndex, lead: !leadElsewhere, excluding: barred(need: handover.needIndex),
+            waitingHandover: handoverID)
         if outcome == .offered {
             updateReferralState()
             log(.info, "need.released", ["referral": referralCase.id, "handover": handoverID])
@@ -28,8 +28,8 @@ extension Decision {
         _ = try requireReferral()
         dropLead(handoverID)
         route(
-            needIndex: handover.needIndex, lead: handover.isLead,
-            excluding: referralCase.previousHolders(need: handover.needIndex), event: .rerouted)
+            needIndex: handover.needIndex, lead: handover.isLead, excluding: barred(need: handover.needIndex),
+            event: .rerouted)
         updateReferralState()
         log(.info, "handover.withdrawn", ["referral": referralCase.id, "handover": handoverID, "contact": contact])
     }

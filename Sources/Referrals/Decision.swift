@@ -115,8 +115,8 @@ struct Decision {
     /// Offers need `needIndex` to the best candidate not in `excluding` (or to `assignTo`), or records that it waits
     /// or that nobody can take it; tells the referrer either way. With `waitingHandover` the need is already waiting
     /// under that id: it is offered in place when someone qualifies now, and left waiting (quietly) when nobody does.
-    /// With `hadCandidates` (someone declined it or let it lapse) a need nobody is left for is `unowned`, not
-    /// `unroutable`: candidates existed, so someone must take it by hand.
+    /// With `hadCandidates`, or anyone in `excluding` (someone declined it or let it lapse), a need nobody is left
+    /// for is `unowned`, not `unroutable`: candidates existed, so someone must take it by hand.
     @discardableResult
     mutating func route(
         needIndex: Int, lead: Bool, excluding: Set<String>, event: NoticeEvent = .offered,
@@ -131,8 +131,7 @@ struct Decision {
         var waiting = false
         var retryAt: Date?
         if assignTo == nil {
-            let result = machine.matcher.match(
-                matchRequest(needIndex: needIndex, excluding: excluding), load: load, now: now)
+            let result = match(matchRequest(needIndex: needIndex, excluding: excluding))
             chosen = result.chosen
             explanation = result.explanation
             waiting = result.isWaiting
@@ -143,6 +142,11 @@ struct Decision {
             String(decoding: $0, as: UTF8.self)
         }
         let handoverID = waitingHandover ?? machine.makeID("ho")
+        if waitingHandover == nil, let previous = referralCase.newest(need: needIndex),
+            previous.state == .waiting || previous.state == .unowned
+        {
+            cancelTimers(forHandover: previous.id)  // its clock stops: the need is handled anew
+        }
         if let waitingHandover {
             guard let contact = chosen else {
                 update(waitingHandover) { $0.explanation = explanationText }
@@ -183,10 +187,11 @@ struct Decision {
                 if let retryAt { schedule(.absenceEnd, subject: handoverID, due: retryAt) }
                 log(
                     .info, "need.waiting", ["referral": referralCase.id, "need": "\(needIndex)", "domain": need.domain])
+                startUnheldClock(handoverID)
                 return .waiting
             }
             // After offers went unanswered nobody owns the need; before any offer nobody could take it.
-            let unowned = event == .rerouted || hadCandidates
+            let unowned = event == .rerouted || hadCandidates || !excluding.isEmpty
             // Candidates exist, but only outside what the citizen consented to: the referrer must ask for consent;
             // the broker never routes outside share_with.
             let consentNeeded = (explanation?.removed[MatchFilter.consent.rawValue] ?? 0) > 0
@@ -203,6 +208,7 @@ struct Decision {
             log(
                 .info, consentNeeded ? "need.consent_needed" : unowned ? "need.unowned" : "need.unroutable",
                 ["referral": referralCase.id, "need": "\(needIndex)", "domain": need.domain])
+            if unowned { startUnheldClock(handoverID) }
             return .nobody
         }
         changeLoad(of: contact.id, by: 1)
@@ -235,15 +241,30 @@ struct Decision {
     }
 
     /// The matching request for one need: the referral's other contacts and needs included, so that a citizen's
-    /// needs go to as few people as can serve them.
+    /// needs go to as few people as can serve them. For a crisis capacity is a soft limit: a full contact still
+    /// gets it when nobody has room, rather than the need waiting.
     func matchRequest(needIndex: Int, excluding: Set<String>) -> MatchRequest {
         let referral = referralCase.referral!
         let need = referral.needs[needIndex]
-        return MatchRequest(
+        var request = MatchRequest(
             domain: need.domain, municipality: referral.citizen.municipality, consent: referral.consent,
             urgency: referral.urgency, language: referral.citizen.language, excluding: excluding,
             sameReferral: referralCase.contactsOfOtherNeeds(than: needIndex),
             otherDomains: referral.needs.indices.filter { $0 != needIndex }.map { referral.needs[$0].domain })
+        request.capacityIsSoft = referral.urgency == .crisis
+        return request
+    }
+
+    /// Matches a request now. A crisis outside office hours goes to the contacts on call first, and to anyone
+    /// else only when none of them can take it.
+    func match(_ request: MatchRequest) -> MatchResult {
+        if request.urgency == .crisis, !policy.calendar.isWorkingTime(now) {
+            var onCall = request
+            onCall.onCallOnly = true
+            let result = machine.matcher.match(onCall, load: load, now: now)
+            if result.chosen != nil { return result }
+        }
+        return machine.matcher.match(request, load: load, now: now)
     }
 
     /// Sets the reminder and expiry of a new offer; returns `ack_by` for the offer and STATUS.
@@ -289,13 +310,17 @@ struct Decision {
     }
 
     /// Exactly one current lead: when the lead's need went to nobody, the lead moves to the first need (in need
-    /// order) that still has a handover that can lead.
+    /// order) that still has a handover that can lead; a need that only waits leads only while no other need is held
+    /// or offered; and when two needs both took it (each waited, or one waited while the other was offered), the
+    /// better of them keeps it.
     mutating func keepOneLead() {
         let current = referralCase.currentHandovers
-        guard !current.contains(where: { $0.isLead && Self.canLead($0.state) }),
-            let next = current.first(where: { Self.canLead($0.state) })
-        else { return }
-        update(next.id) { $0.isLead = true }
+        func rank(_ handover: Handover) -> (Int, Int) { (handover.state == .waiting ? 1 : 0, handover.needIndex) }
+        guard let best = current.filter({ Self.canLead($0.state) }).min(by: { rank($0) < rank($1) }) else { return }
+        let leads = current.filter { $0.isLead && Self.canLead($0.state) }
+        if leads.count == 1, rank(leads[0]).0 <= rank(best).0 { return }  // a lead that can act stays
+        for lead in leads where lead.id != best.id { update(lead.id) { $0.isLead = false } }
+        if !best.isLead { update(best.id) { $0.isLead = true } }
     }
 
     /// A handover that leaves its contact (declined, expired, withdrawn from them) leads no more: the handover that

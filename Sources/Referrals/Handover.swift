@@ -34,6 +34,8 @@ public struct Handover: Sendable, Equatable {
     public var explanation: String?
     /// Canonical JSON of the contact's card as the map had it at the offer, for the day they leave the map.
     public var contactCard: String?
+    /// How far a need nobody holds (waiting, unowned) has escalated: 0 before its first ESCALATION.
+    public var escalationLevel = 0
     public var createdAt: String
     public var updatedAt: String
 

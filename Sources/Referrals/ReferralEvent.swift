@@ -42,7 +42,7 @@ extension ReferralEvent {
         case .acknowledge, .decline, .reopen, .assign, .coordinatorAssign, .contactLeftMap, .capacityFreed:
             true
         case .timerFired(let kind, _):
-            kind == .ackExpiry || kind == .absenceEnd
+            kind == .ackExpiry || kind == .absenceEnd || kind == .escalation
         case .contacted, .outcome, .withdraw, .erase, .purge:
             false
         }

@@ -15,6 +15,11 @@ public enum TimerKind: String, Sendable, CaseIterable {
     case nazorgFinal = "nazorg_final"
     /// A waiting need's absent candidate is back: try to offer it again.
     case absenceEnd = "absence_end"
+    /// A need nobody holds (waiting, unowned) has waited its policy's interval: offer it if someone can take it
+    /// now, else escalate it one level further.
+    case escalation
+    /// A missed first contact's grace is over: alert the contact's coordinator.
+    case contactEscalation = "contact_escalation"
     /// The consent's `expires_at`: withdraw the referral (a referral timer, `<referral_id>:consent_expiry`).
     case consentExpiry = "consent_expiry"
     /// The retention period after the referral closed has passed: purge its personal data (a referral timer).
@@ -22,7 +27,8 @@ public enum TimerKind: String, Sendable, CaseIterable {
 
     /// The kinds a handover has; the referral's own are ``referralKinds``.
     public static let handoverKinds: [TimerKind] = [
-        .ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal, .absenceEnd,
+        .ackReminder, .ackExpiry, .contactDue, .nazorg, .nazorgAnswer, .nazorgFinal, .absenceEnd, .escalation,
+        .contactEscalation,
     ]
 
     /// Timers of a whole referral: their id is `referral_id:kind` and their row has no handover.

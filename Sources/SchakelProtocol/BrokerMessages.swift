@@ -231,7 +231,8 @@ public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
     case offered, acknowledged, declined, unroutable
     /// Nobody answered by the deadline: withdrawn from that contact and offered to the next.
     case rerouted
-    /// Re-routed too often, or a crisis: the receiving organisation's coordinator is alerted.
+    /// Someone was alerted to act: the receiving organisation's coordinator after offers lapsed (too often, or in a
+    /// crisis), or, for a need nobody holds, the next level of coordinators and the operator.
     case escalated
     /// Offers went unanswered and no candidate is left: someone must take it by hand.
     case unowned
@@ -271,13 +272,24 @@ public struct Notice: Sendable, Equatable, Codable {
     public var reason: DeclineReason?
     /// On `outcome` and `nazorg_unresolved`: the recorded result.
     public var result: OutcomeResult?
+    /// On `escalated`: why, how far (``Escalation/level``), everyone alerted (coordinators' cards, so the referrer
+    /// can call them), and whether the operator was alerted as well.
+    public var escalation: EscalationReason?
+    public var level: Int?
+    public var alerted: [ContactCard]?
+    public var operatorAlerted: Bool?
     public var at: String
 
     public init(
         messageID: String, referralID: String, externalID: String, event: NoticeEvent, handoverID: String? = nil,
         need: NeedRef? = nil, contact: ContactCard? = nil, reason: DeclineReason? = nil,
-        result: OutcomeResult? = nil, at: String
+        result: OutcomeResult? = nil, escalation: EscalationReason? = nil, level: Int? = nil,
+        alerted: [ContactCard]? = nil, operatorAlerted: Bool? = nil, at: String
     ) {
+        self.escalation = escalation
+        self.level = level
+        self.alerted = alerted
+        self.operatorAlerted = operatorAlerted
         self.result = result
         self.messageID = messageID
         self.referralID = referralID
@@ -291,11 +303,12 @@ public struct Notice: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case event, need, contact, reason, result, at
+        case event, need, contact, reason, result, escalation, level, alerted, at
         case messageID = "message_id"
         case referralID = "referral_id"
         case externalID = "external_id"
         case handoverID = "handover_id"
+        case operatorAlerted = "operator_alerted"
     }
 }
 

@@ -80,6 +80,11 @@ public enum EscalationReason: String, Sendable, Codable, CaseIterable {
     case notAcknowledged = "not_acknowledged"
     /// Nobody is left to offer the need to.
     case unowned
+    /// Every candidate is away or full: the need has waited longer than its policy allows.
+    case waiting
+    /// The contact who acknowledged the handover has not recorded a first contact with the citizen, past the
+    /// deadline and its grace.
+    case noFirstContact = "no_first_contact"
 }
 
 /// `ESCALATION` (broker → an organisation's coordinator): a need is slipping; no identity, as in an offer.
@@ -98,13 +103,19 @@ public struct Escalation: Sendable, Equatable, Codable {
     /// `not_acknowledged` the new offer (which ASSIGN can give to a colleague while a contact of the coordinator's
     /// organisation holds it). Absent when the need has no handover left to act on.
     public var needHandoverID: String?
+    /// For a need nobody holds (`waiting`, `unowned`): how far it has escalated. 1 is the coordinators of the
+    /// organisations concerned, 2 the coordinators of every organisation serving the domain in the citizen's
+    /// municipality, 3 and on the same with the operator alerted too.
+    public var level: Int?
     public var at: String
 
     public init(
         messageID: String, referralID: String, handoverID: String, need: NeedRef, urgency: Urgency,
-        reason: EscalationReason, contact: String?, referrer: ReferrerView, needHandoverID: String? = nil, at: String
+        reason: EscalationReason, contact: String?, referrer: ReferrerView, needHandoverID: String? = nil,
+        level: Int? = nil, at: String
     ) {
         self.needHandoverID = needHandoverID
+        self.level = level
         self.messageID = messageID
         self.referralID = referralID
         self.handoverID = handoverID
@@ -117,7 +128,7 @@ public struct Escalation: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case need, urgency, reason, contact, referrer, at
+        case need, urgency, reason, contact, referrer, level, at
         case messageID = "message_id"
         case referralID = "referral_id"
         case handoverID = "handover_id"

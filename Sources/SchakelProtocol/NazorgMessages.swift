@@ -25,10 +25,15 @@ public struct Nazorg: Sendable, Equatable, Codable {
     public var need: NeedRef
     public var question: String
     public var answerBy: String
+    /// False when the contact never recorded a first contact (CONTACTED) with the citizen: the question asks whether
+    /// anyone reached them at all. Absent when first contact was recorded.
+    public var firstContactRecorded: Bool?
 
     public init(
-        messageID: String, referralID: String, handoverID: String, need: NeedRef, question: String, answerBy: String
+        messageID: String, referralID: String, handoverID: String, need: NeedRef, question: String, answerBy: String,
+        firstContactRecorded: Bool? = nil
     ) {
+        self.firstContactRecorded = firstContactRecorded
         self.messageID = messageID
         self.referralID = referralID
         self.handoverID = handoverID
@@ -43,6 +48,7 @@ public struct Nazorg: Sendable, Equatable, Codable {
         case referralID = "referral_id"
         case handoverID = "handover_id"
         case answerBy = "answer_by"
+        case firstContactRecorded = "first_contact_recorded"
     }
 }
 

@@ -116,6 +116,21 @@ import Testing
         let legal = policy.policy(for: .normal, organisation: "org:juridisch-loket")
         #expect(legal.acknowledgeWithin == ISODuration("P5D"))
         #expect(legal.nazorgAfter == ISODuration("P8W"))  // the rest is inherited
+        // A need nobody holds: a crisis escalates at once and every hour, a normal one after two working days.
+        #expect(policy.policy(for: .crisis, organisation: "org:x").escalateWaitingAfter.seconds == 0)
+        #expect(policy.policy(for: .crisis, organisation: "org:x").escalateEvery == ISODuration("PT1H"))
+        #expect(legal.escalateWaitingAfter == ISODuration("P2D"))
+        #expect(legal.firstContactGrace == ISODuration("PT8H"))
+    }
+
+    @Test func onlyTheWaitingEscalationMaySayAtOnce() throws {
+        let atOnce = try Policy(data: Data(#"{"urgency": {"normal": {"escalate_waiting_after": "PT0S"}}}"#.utf8))
+        #expect(atOnce.policy(for: .normal, organisation: "").escalateWaitingAfter.seconds == 0)
+        for field in ["escalate_every", "first_contact_grace"] {
+            #expect(throws: PolicyError.self) {
+                try Policy(data: Data(#"{"urgency": {"normal": {"\#(field)": "PT0S"}}}"#.utf8))
+            }
+        }
     }
 
     @Test func mistakesAreReportedWithTheirPath() {
@@ -137,6 +152,8 @@ import Testing
             error(#"{"organisations": {"org:a": {"normal": {"max_reroutes": -1}}}}"#)
                 == "organisations.org:a.normal.max_reroutes")
         #expect(error(#"{"deadlines": {}}"#) == "deadlines")
+        #expect(
+            error(#"{"urgency": {"urgent": {"escalate_every": "often"}}}"#) == "urgency.urgent.escalate_every")
         #expect(error("{}") == nil)
     }
 }

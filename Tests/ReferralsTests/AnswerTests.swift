@@ -68,6 +68,7 @@ import Testing
         #expect(
             last.sent == [
                 "org:huisarts NOTICE declined", "org:huisarts NOTICE unowned", "\(coordinator) ESCALATION unowned",
+                "org:huisarts NOTICE escalated",
             ])
     }
 

@@ -63,7 +63,7 @@ import Testing
         #expect(
             t.sent == [
                 "contact:anna CANCELLED expired", "org:huisarts NOTICE unowned",
-                "contact:schuld-coord ESCALATION unowned",
+                "contact:schuld-coord ESCALATION unowned", "org:huisarts NOTICE escalated",
             ])
     }
 

@@ -44,7 +44,8 @@ import Testing
     /// Events that act on an existing handover, by the names the page uses.
     static let events = [
         "ACK", "DECLINE", "CONTACTED", "OUTCOME", "WITHDRAW", "ASSIGN", "REOPEN", "ack_reminder", "ack_expiry",
-        "contact_due", "nazorg", "nazorg_answer", "nazorg_final", "removed_from_map", "room_freed",
+        "contact_due", "nazorg", "nazorg_answer", "nazorg_final", "removed_from_map", "room_freed", "escalation",
+        "contact_escalation",
     ]
 
     /// A fixture and a case whose handover `id` is in `state`, reached through the machine itself.
@@ -89,7 +90,9 @@ import Testing
             let second = try fixture.submit(needs: ["debt"])
             return (fixture, second.referralCase, second.handover(need: 0).id)
         case .unowned:
-            let submitted = try fixture.submit(needs: ["debt"], urgency: "normal")
+            // A crisis at night: Anna lets it lapse off duty, so she may have it again in the morning.
+            fixture.now = RFC3339.parse("2026-11-23T21:00:00Z")!
+            let submitted = try fixture.submit(needs: ["debt"], urgency: "crisis")
             let lapsed = try fixture.fire(.ackExpiry, of: submitted.handover(need: 0).id, in: submitted.referralCase)
             return (fixture, lapsed.referralCase, lapsed.handover(need: 0).id)
         case .unroutable:
@@ -106,9 +109,15 @@ import Testing
         let holder = handover.contact ?? "contact:anna"
         let timers: [String: TimerKind] = [
             "ack_reminder": .ackReminder, "ack_expiry": .ackExpiry, "contact_due": .contactDue, "nazorg": .nazorg,
-            "nazorg_answer": .nazorgAnswer, "nazorg_final": .nazorgFinal,
+            "nazorg_answer": .nazorgAnswer, "nazorg_final": .nazorgFinal, "escalation": .escalation,
+            "contact_escalation": .contactEscalation,
         ]
         do {
+            if event == "escalation" {
+                // The clock of a need nobody holds runs when someone could take it: next morning, with room.
+                fixture.load = ContactLoad(map: fixture.machine.map)
+                fixture.now = max(fixture.now, RFC3339.parse("2026-11-24T08:30:00Z")!)
+            }
             if let kind = timers[event] { return try fixture.fire(kind, of: id, in: referralCase).referralCase }
             let machineEvent: ReferralEvent
             switch event {

@@ -36,7 +36,7 @@ import Testing
         let notices = try gp.drain(timeout: 0.5).filter { $0.command == "NOTICE" }.compactMap {
             $0.body["event"]?.stringValue
         }
-        #expect(notices.suffix(2) == ["unowned", "offered"])
+        #expect(notices.suffix(3) == ["unowned", "escalated", "offered"])
         // A repeat is refused: the need has moved on.
         let repeated = try pieter.request(
             .assign, ["handover_id": .string(unowned), "contact": "contact:schuldhulp-anna"], expect: .noted)

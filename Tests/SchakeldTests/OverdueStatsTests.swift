@@ -140,6 +140,13 @@ import Testing
             "/usr/bin/curl", ["-sS", "--fail", "--max-time", "5", "\(base)/metrics"])
         #expect(metrics.status == 0, "\(metrics.errors)")
         #expect(metrics.output.contains("\nschakel_overdue_handovers 2\n"), "\(metrics.output)")
+        // The unowned housing need escalated on Wednesday (level 1) and again when the clock next ran (level 2); an
+        // alert rule on level 3 has its series, at zero, before anything reaches it.
+        #expect(
+            metrics.output.contains("\nschakel_needs_unheld{state=\"unowned\",level=\"2\"} 1\n"), "\(metrics.output)")
+        #expect(metrics.output.contains("\nschakel_needs_unheld{state=\"unowned\",level=\"3\"} 0\n"))
+        let stats = try setup.daemon.admin("stats")
+        #expect(stats["needs_unheld"] == [["count": .number(1), "level": .number(2), "state": "unowned"]])
         // One series per count: no handover, referral or contact becomes a label.
         for id in [setup.housing.handover, setup.housing.referral, setup.debt.handover, setup.debt.referral] {
             #expect(!metrics.output.contains(id.stringValue ?? "?"), "\(metrics.output)")

@@ -140,7 +140,7 @@ import Testing
         while !daemon.log().contains("encryption.rotation_done"), Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
-        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 8, "upgraded to the newest schema")
+        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 9, "upgraded to the newest schema")
         let sealed = try Self.query(
             daemon,
             """
@@ -351,7 +351,8 @@ import Testing
         let notices = try gp.drain(timeout: 0.5).filter { $0.command == "NOTICE" }.compactMap {
             $0.body["event"]?.stringValue
         }
-        #expect(notices == ["offered", "declined", "consent_needed"])
+        // Nobody owns it now, so it escalates too (issue 23); the referrer hears who was alerted.
+        #expect(notices == ["offered", "declined", "consent_needed", "escalated"])
         let status = try gp.request(.status, ["referral_id": referralID], expect: .referral)
         // Bram was a candidate, so the need is unowned; the referrer is asked for consent all the same.
         #expect(status.body["handovers"]?.arrayValue?.map { $0["state"] } == ["declined", "unowned"])

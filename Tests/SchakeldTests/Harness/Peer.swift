@@ -101,6 +101,11 @@ final class Peer {
         throw TestError("no \(expected.rawValue) or REJECTED within \(timeout) s")
     }
 
+    /// The next message if one is already waiting on the socket.
+    func receiveReady() throws -> WireMessage? {
+        try receiveMessage(timeout: 0)
+    }
+
     /// Everything that arrives within `timeout` seconds (for "nothing more comes" checks).
     func drain(timeout: TimeInterval) throws -> [WireMessage] {
         var all = buffered
@@ -146,5 +151,15 @@ final class Peer {
     func confirm(_ message: WireMessage) throws {
         guard let id = message.body["message_id"]?.stringValue else { throw TestError("no message_id in \(message)") }
         try send(.received, ["message_ids": .array([.string(id)])])
+    }
+}
+
+extension Peer {
+    /// Every message already waiting on the socket (and in the buffer), without waiting for more: for a loop that
+    /// visits many peers per step and picks up late arrivals on the next.
+    func drainReady() throws -> [WireMessage] {
+        var all = try drain(timeout: 0)
+        while let message = try receiveReady() { all.append(message) }
+        return all
     }
 }
