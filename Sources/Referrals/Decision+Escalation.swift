@@ -58,18 +58,7 @@ extension Decision {
             referralCase.newest(need: handover.needIndex)?.id == handoverID, !referralCase.isWithdrawn
         else { return }
         _ = try requireReferral()
-        let leadElsewhere = referralCase.handovers.contains {
-            $0.isLead && $0.id != handoverID && ($0.state == .offered || $0.state.isTaken || $0.state == .waiting)
-        }
-        let outcome = route(
-            needIndex: handover.needIndex, lead: !leadElsewhere, excluding: barred(need: handover.needIndex),
-            waitingHandover: handoverID)
-        if outcome == .offered {
-            updateReferralState()
-            log(.info, "need.released", ["referral": referralCase.id, "handover": handoverID])
-            return
-        }
-        escalateUnheld(handoverID)
+        if !offerInPlace(handover) { escalateUnheld(handoverID) }
     }
 
     /// Alerts the next level about the need of `handoverID`, tells the referrer who was alerted, and sets the time of

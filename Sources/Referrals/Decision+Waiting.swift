@@ -7,17 +7,23 @@ extension Decision {
         guard let handover = referralCase.handover(handoverID), handover.state == .waiting else { return }
         log(.debug, "need.retried", ["referral": referralCase.id, "handover": handoverID])
         _ = try requireReferral()
+        offerInPlace(handover)
+    }
+
+    /// Offers the need of `handover` (waiting, or unowned) under the same handover id when someone qualifies now; it
+    /// leads unless another need already does. Returns whether it was offered.
+    @discardableResult
+    mutating func offerInPlace(_ handover: Handover) -> Bool {
         let leadElsewhere = referralCase.handovers.contains {
-            $0.isLead && $0.id != handoverID
-                && [.offered, .accepted, .contacted, .completed, .waiting].contains($0.state)
+            $0.isLead && $0.id != handover.id && ($0.state == .offered || $0.state.isTaken || $0.state == .waiting)
         }
         let outcome = route(
             needIndex: handover.needIndex, lead: !leadElsewhere, excluding: barred(need: handover.needIndex),
-            waitingHandover: handoverID)
-        if outcome == .offered {
-            updateReferralState()
-            log(.info, "need.released", ["referral": referralCase.id, "handover": handoverID])
-        }
+            waitingHandover: handover.id)
+        guard outcome == .offered else { return false }
+        updateReferralState()
+        log(.info, "need.released", ["referral": referralCase.id, "handover": handover.id])
+        return true
     }
 
     /// The offer `handoverID` is pending to a contact who is no longer on the map: withdrawn (CANCELLED
