@@ -269,6 +269,15 @@ import Testing
         #expect(events.contains { $0.event == "unowned" }, "no need was ever unowned")
         #expect(events.contains { $0.event == "escalated" && ($0.level ?? 0) >= 3 }, "the operator was never alerted")
 
+        // The year in figures, for the issue note and for a reader wondering what the checks below covered.
+        let escalated = events.filter { $0.event == "escalated" }
+        print(
+            """
+            year: \(submitted) referrals, \(world.notices.count) needs; NOTICEs waiting \(events.filter { $0.event == "waiting" }.count), \
+            unowned \(events.filter { $0.event == "unowned" }.count), escalated \(escalated.count) (level 1: \
+            \(escalated.filter { ($0.level ?? 1) == 1 }.count), 2: \(escalated.filter { $0.level == 2 }.count), 3 and on: \
+            \(escalated.filter { ($0.level ?? 0) >= 3 }.count)); \(world.alerted.values.map(\.count).reduce(0, +)) ESCALATIONs to coordinators
+            """)
         var problems: [String] = []
         for (need, notices) in world.notices {
             let urgency = world.urgency[need.referral] ?? "normal"
