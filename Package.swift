@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "schakeld", targets: ["schakeld"]),
         .executable(name: "schakelctl", targets: ["schakelctl"]),
+        /// The desk: contact persons and coordinators work in a browser (server-rendered HTML), as a peer of schakeld.
+        .executable(name: "schakel-desk", targets: ["schakel-desk"]),
         /// For organisation adapters and contact clients written in Swift: SRP/1 with retries, reconnection and
         /// de-duplication (Protocols/INTEGRATORS.md).
         .library(name: "SchakelClient", targets: ["SchakelClient"]),
@@ -42,6 +44,12 @@ let package = Package(
         /// The referral life cycle as a pure state machine: no storage, no sockets, no clock.
         .target(name: "Referrals", dependencies: ["SchakelProtocol", "SocialMap", "Deadlines"]),
         .target(name: "SchakelClient", dependencies: ["ZeroMQ", "SchakelProtocol"]),
+        /// Just enough HTTP/1.1 for the desk behind a reverse proxy: GET and form POSTs, strict limits, timeouts.
+        .target(name: "DeskHTTP"),
+        /// The desk's pages, sessions and e-mail notices; it speaks SRP/1 through SchakelClient like any adapter.
+        .target(
+            name: "Desk",
+            dependencies: ["DeskHTTP", "SchakelClient", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .target(
             name: "Broker",
             dependencies: [
@@ -51,6 +59,7 @@ let package = Package(
         .executableTarget(
             name: "schakelctl",
             dependencies: ["ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage", "Broker"]),
+        .executableTarget(name: "schakel-desk", dependencies: ["Desk"]),
         .executableTarget(
             name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
@@ -60,6 +69,9 @@ let package = Package(
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
         .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
+        .testTarget(name: "DeskHTTPTests", dependencies: ["DeskHTTP"]),
+        .testTarget(
+            name: "DeskTests", dependencies: ["Desk", "DeskHTTP", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(
             name: "BrokerTests", dependencies: ["Broker", "Storage", "Sodium", "SchakelProtocol", "Referrals"]),
         .testTarget(name: "ReferralsTests", dependencies: ["Referrals", "SchakelProtocol", "SocialMap", "Deadlines"]),

@@ -1,0 +1,5 @@
+import Testing
+
+@testable import Desk
+
+@Test func deskPlaceholder() { #expect(Bool(true)) }
