@@ -100,7 +100,8 @@ public struct BusinessCalendar: Sendable {
     // Calendar call costs tens of thousands of instructions, and every offer computes a deadline and a reminder.
     // The results are the Calendar's (BusinessCalendarTests compares them on every hour of four years).
 
-    func localDate(of moment: Date) -> LocalDate {
+    /// The day `moment` falls on by this calendar's wall clock (the desk counts "nog 2 werkdagen" with it).
+    public func localDate(of moment: Date) -> LocalDate {
         LocalDate(dayNumber: Int((localSeconds(moment) / 86_400).rounded(.down)))
     }
 

@@ -27,12 +27,19 @@ public struct ContactPerson: Sendable, Equatable, Codable {
     public var lastVerified: String?
     /// The CURVE public keys (Z85) of this person's client; more than one to rotate a key with overlap.
     public var publicKeys: [String]?
+    /// The name this person logs in with at the desk (schakel-desk), as the reverse proxy passes it on: a user name
+    /// of the organisation's single sign-on or of a password file. Unique on the map; nil = this person does not
+    /// use the desk in production (the development login lists everyone).
+    public var login: String?
+    /// Whether the desk e-mails this person when an offer, a reminder or an escalation waits (default on: a
+    /// contact must never miss a handover because they did not look).
+    public var emailNotices: Bool?
 
     public init(
         id: String, organization: String, name: String, role: String? = nil, phone: String, email: String,
         domains: [String], municipalities: [String]? = nil, languages: [String] = ["nl"], urgencies: [String]? = nil,
         capacity: Int, absences: [Absence]? = nil, deputy: String? = nil, onCall: [OnCallWindow]? = nil,
-        lastVerified: String? = nil, publicKeys: [String]? = nil
+        lastVerified: String? = nil, publicKeys: [String]? = nil, login: String? = nil, emailNotices: Bool? = nil
     ) {
         self.id = id
         self.organization = organization
@@ -50,6 +57,8 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         self.onCall = onCall
         self.lastVerified = lastVerified
         self.publicKeys = publicKeys
+        self.login = login
+        self.emailNotices = emailNotices
     }
 
     /// Whether this person takes referrals of `urgency` (an unrestricted contact takes every one).
@@ -72,6 +81,8 @@ public struct ContactPerson: Sendable, Equatable, Codable {
         case onCall = "on_call"
         case lastVerified = "last_verified"
         case publicKeys = "public_keys"
+        case login
+        case emailNotices = "email_notices"
     }
 }
 

@@ -5,8 +5,9 @@ import SchakelProtocol
 /// has a hundred thousand contacts.
 extension SocialMap {
     static let topFields: Set<String> = [
-        "version", "name", "description", "domains", "municipalities", "organizations", "contacts",
+        "version", "name", "description", "domains", "municipalities", "organizations", "contacts", "desks",
     ]
+    static let deskFields: Set<String> = ["id", "organizations", "public_keys"]
     static let domainFields: Set<String> = ["id", "label_nl", "label_en"]
     static let municipalityFields: Set<String> = ["code", "name"]
     static let organizationFields: Set<String> = [
@@ -16,7 +17,8 @@ extension SocialMap {
     static let serviceFields: Set<String> = ["id", "name", "domains", "description"]
     static let contactFields: Set<String> = [
         "id", "organization", "name", "role", "phone", "email", "domains", "municipalities", "languages",
-        "urgencies", "capacity", "absences", "deputy", "on_call", "last_verified", "public_keys",
+        "urgencies", "capacity", "absences", "deputy", "on_call", "last_verified", "public_keys", "login",
+        "email_notices",
     ]
     static let absenceFields: Set<String> = ["from", "to"]
     static let onCallFields: Set<String> = ["days", "from", "to"]
@@ -169,6 +171,20 @@ extension SocialMap {
                 }
             }
             onCall(contact, path)
+            nonEmpty(contact["login"], "\(path).login")
+        }
+        for (i, desk) in (json["desks"]?.arrayValue ?? []).enumerated() {
+            let path = "desks[\(i)]"
+            unknown(desk, deskFields, path)
+            text(desk["id"], "\(path).id", { isID($0, prefix: "desk:") }, "a desk id (desk: and a lowercase name)")
+            if desk["organizations"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).organizations", message: "needs at least one entry"))
+            }
+            list(desk["organizations"], "\(path).organizations", { isID($0, prefix: "org:") }, "an organization id")
+            if desk["public_keys"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).public_keys", message: "needs at least one key"))
+            }
+            list(desk["public_keys"], "\(path).public_keys", isCurveKey, curveKeyDescription)
         }
         return problems
     }

@@ -295,6 +295,20 @@ public struct SocialMap: Sendable {
                         message: "\"\(coordinator)\" is not a contact of \(org.id)"))
             }
         }
+        problems += loginProblems(document.contacts)
+        var deskIDs: Set<String> = []
+        for (i, desk) in (document.desks ?? []).enumerated() {
+            let path = "desks[\(i)]"
+            if !deskIDs.insert(desk.id).inserted {
+                problems.append(SocialMapError(path: "\(path).id", message: "\"\(desk.id)\" appears twice"))
+            }
+            for (j, org) in desk.organizations.enumerated() where organizations[org] == nil {
+                problems.append(
+                    SocialMapError(
+                        path: "\(path).organizations[\(j)]", message: "no organization \"\(org)\" on the map"))
+            }
+            register(desk.publicKeys, of: desk.id, at: path)
+        }
         return (problems, organizations, contacts, keyOwners)
     }
 
@@ -310,9 +324,16 @@ public struct SocialMap: Sendable {
     }
 
     /// Whether a peer authenticated as `authenticated` (by its key) may open a session as `principal`: as itself,
-    /// or as a contact person of its own organisation when that organisation sets `adapter_acts_for_contacts`.
+    /// or as a contact person of its own organisation when that organisation sets `adapter_acts_for_contacts`; a
+    /// desk (``DeskAccess``) as a contact person of the organisations it serves.
     public func allowsSession(authenticated: String, as principal: String) -> Bool {
         if authenticated == principal { return knows(principal: principal) }
+        if authenticated.hasPrefix("desk:") {
+            guard let contact = contacts[principal],
+                let desk = document.desks?.first(where: { $0.id == authenticated })
+            else { return false }
+            return desk.organizations.contains(contact.organization)
+        }
         guard let organization = organizations[authenticated], organization.adapterActsForContacts == true,
             let contact = contacts[principal]
         else { return false }

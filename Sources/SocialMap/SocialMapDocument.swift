@@ -37,10 +37,12 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
     public var municipalities: [Municipality]
     public var organizations: [Organization]
     public var contacts: [ContactPerson]
+    /// The desks (schakel-desk) that may act for the contact persons of the organisations they serve.
+    public var desks: [DeskAccess]?
 
     public init(
         version: Int, name: String, description: String?, domains: [Domain], municipalities: [Municipality],
-        organizations: [Organization], contacts: [ContactPerson]
+        organizations: [Organization], contacts: [ContactPerson], desks: [DeskAccess]? = nil
     ) {
         self.version = version
         self.name = name
@@ -49,5 +51,6 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
         self.municipalities = municipalities
         self.organizations = organizations
         self.contacts = contacts
+        self.desks = desks
     }
 }

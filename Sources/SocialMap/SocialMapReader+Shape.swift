@@ -15,6 +15,12 @@ extension SocialMapReader {
         }
         for org in document.organizations where !isWellShaped(org) { return false }
         for contact in document.contacts where !isWellShaped(contact) { return false }
+        for desk in document.desks ?? [] {
+            guard SocialMap.isID(desk.id, prefix: "desk:"), !desk.organizations.isEmpty,
+                isList(desk.organizations, { SocialMap.isID($0, prefix: "org:") }),
+                desk.publicKeys?.isEmpty != true, isList(desk.publicKeys, SocialMap.isCurveKey)
+            else { return false }
+        }
         return true
     }
 
@@ -44,7 +50,7 @@ extension SocialMapReader {
             isList(contact.domains, SocialMap.isDomainID),
             contact.municipalities?.isEmpty != true, isList(contact.municipalities, SocialMap.isCBSCode),
             isList(contact.languages, SocialMap.isLanguage),
-            isList(contact.urgencies, SocialMap.urgencies.contains)
+            isList(contact.urgencies, SocialMap.urgencies.contains), contact.login?.isEmpty != true
         else { return false }
         for absence in contact.absences ?? [] {
             guard SocialMap.isMoment(absence.from), SocialMap.isMoment(absence.to) else { return false }

@@ -40,7 +40,7 @@ struct SocialMapReader {
     // MARK: The map's objects
 
     private static let topKeys = Keys([
-        "version", "name", "description", "domains", "municipalities", "organizations", "contacts",
+        "version", "name", "description", "domains", "municipalities", "organizations", "contacts", "desks",
     ])
 
     private mutating func document() throws(GiveUp) -> SocialMapDocument {
@@ -51,6 +51,7 @@ struct SocialMapReader {
         var municipalities: [SocialMapDocument.Municipality] = []
         var organizations: [Organization] = []
         var contacts: [ContactPerson] = []
+        var desks: [DeskAccess]?
         skipWhitespace()
         try expect(UInt8(ascii: "{"))
         var seen: UInt32 = 0
@@ -62,7 +63,8 @@ struct SocialMapReader {
             case 3: domains = try objects { reader throws(GiveUp) in try reader.domain() }
             case 4: municipalities = try objects { reader throws(GiveUp) in try reader.municipality() }
             case 5: organizations = try objects { reader throws(GiveUp) in try reader.organization() }
-            default: contacts = try objects { reader throws(GiveUp) in try reader.contact() }
+            case 6: contacts = try objects { reader throws(GiveUp) in try reader.contact() }
+            default: desks = try objects { reader throws(GiveUp) in try reader.desk() }
             }
         }
         try require(seen, all: [0, 1, 3, 4, 5, 6])
@@ -70,7 +72,23 @@ struct SocialMapReader {
         guard index == bytes.count else { throw GiveUp() }
         return SocialMapDocument(
             version: version, name: name, description: description, domains: domains,
-            municipalities: municipalities, organizations: organizations, contacts: contacts)
+            municipalities: municipalities, organizations: organizations, contacts: contacts, desks: desks)
+    }
+
+    private static let deskKeys = Keys(["id", "organizations", "public_keys"])
+
+    private mutating func desk() throws(GiveUp) -> DeskAccess {
+        var desk = DeskAccess(id: "", organizations: [])
+        var seen: UInt32 = 0
+        while let key = try nextKey(Self.deskKeys, &seen) {
+            switch key {
+            case 0: desk.id = try string()
+            case 1: desk.organizations = try strings()
+            default: desk.publicKeys = try strings()
+            }
+        }
+        try require(seen, all: [0, 1])
+        return desk
     }
 
     private static let domainKeys = Keys(["id", "label_nl", "label_en"])
@@ -154,7 +172,8 @@ struct SocialMapReader {
 
     private static let contactKeys = Keys([
         "id", "organization", "name", "role", "phone", "email", "domains", "municipalities", "languages",
-        "urgencies", "capacity", "absences", "deputy", "last_verified", "public_keys", "on_call",
+        "urgencies", "capacity", "absences", "deputy", "last_verified", "public_keys", "on_call", "login",
+        "email_notices",
     ])
 
     private mutating func contact() throws(GiveUp) -> ContactPerson {
@@ -178,7 +197,9 @@ struct SocialMapReader {
             case 12: contact.deputy = try string()
             case 13: contact.lastVerified = try string()
             case 14: contact.publicKeys = try strings()
-            default: contact.onCall = try objects { reader throws(GiveUp) in try reader.onCallWindow() }
+            case 15: contact.onCall = try objects { reader throws(GiveUp) in try reader.onCallWindow() }
+            case 16: contact.login = try string()
+            default: contact.emailNotices = try bool()
             }
         }
         try require(seen, all: [0, 1, 2, 4, 5, 6, 8, 10])

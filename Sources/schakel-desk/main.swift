@@ -1,1 +1,4 @@
 import Desk
+import Foundation
+
+exit(DeskMain.run(CommandLine.arguments))

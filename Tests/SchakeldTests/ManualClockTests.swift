@@ -51,6 +51,23 @@ import Testing
         #expect(cli.output.contains("deadlines fired"))
         for peer in [gp, bram, carla] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
+
+    /// A client showing "nog 2 werkdagen" (the desk) must count from the broker's now, which on the manual clock
+    /// is not this machine's: PONG carries it there, and only there.
+    @Test func pongCarriesTheBrokersNowOnlyOnTheManualClock() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        try daemon.start()
+        let anyone = try daemon.connect(as: "contact:wonen-bram")
+        #expect(try anyone.request(.ping, [:], expect: .pong).body["now"] == "2026-11-23T09:00:00Z")
+        _ = try daemon.admin("clock.advance", ["duration": "P2D"])
+        #expect(try anyone.request(.ping, [:], expect: .pong).body["now"] == "2026-11-25T09:00:00Z")
+        #expect(anyone.violations.isEmpty, "\(anyone.violations)")
+
+        let wall = try Daemon()
+        try wall.start()
+        let other = try wall.connect(as: "contact:wonen-bram")
+        #expect(try other.request(.ping, [:], expect: .pong).body == [:])
+    }
 }
 
 /// The README's manual-clock walkthrough with `kill -9` between two steps: the clock resumes where the database left

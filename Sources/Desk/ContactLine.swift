@@ -1,0 +1,111 @@
+import Foundation
+import SchakelClient
+import SchakelProtocol
+
+/// One contact person's line to the broker: a thread of its own that owns a ``SchakelClient`` session as that
+/// contact, receives their outbox (offers, reminders, escalations) and runs the requests the desk's pages make
+/// for them.
+///
+/// A session per contact, because SRP/1 binds a session to one principal and delivers a contact's outbox only on
+/// it; a thread per line, because a `SchakelClient` must stay on the thread that made it and blocks while it
+/// (re)connects. A region's desk serves tens of contacts, so tens of mostly sleeping threads.
+///
+/// `@unchecked Sendable`: the client is touched only on ``thread``; `jobs` and `running` only under `lock`.
+final class ContactLine: @unchecked Sendable {
+    let contactID: String
+    private let configuration: SchakelClient.Configuration
+    private let onIncoming: @Sendable (String, Incoming) -> Void
+    private let lock = NSLock()
+    private var jobs: [@Sendable (SchakelClient) -> Void] = []
+    private var running = true
+    private var finished = false
+    private var thread: Thread?
+    /// How long the line waits for outbox messages before it looks at its jobs again: the most a page waits
+    /// before its request leaves.
+    static let pollInterval: Duration = .milliseconds(25)
+
+    init(
+        contactID: String, configuration: SchakelClient.Configuration,
+        onIncoming: @escaping @Sendable (String, Incoming) -> Void
+    ) {
+        self.contactID = contactID
+        self.configuration = configuration
+        self.onIncoming = onIncoming
+    }
+
+    /// Starts the thread; it opens the session at once, so the contact's outbox arrives before anyone asks.
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "desk \(contactID)"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs `work` with the client on the line's thread and waits for it at most `timeout`; nil when the broker
+    /// did not answer in time (the work may still finish later, and its answer is then dropped).
+    func perform<T: Sendable>(
+        timeout: Duration, _ work: @escaping @Sendable (SchakelClient) throws -> T
+    ) -> Result<T, any Error>? {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<T>()
+        lock.withLock {
+            jobs.append { client in
+                box.set(Result { try work(client) })
+                done.signal()
+            }
+        }
+        let milliseconds = Int(
+            timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard done.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else { return nil }
+        return box.get()
+    }
+
+    /// Confirms outbox messages the person has seen (RECEIVED), without waiting.
+    func confirm(_ messageIDs: [String]) {
+        guard !messageIDs.isEmpty else { return }
+        lock.withLock { jobs.append { $0.confirm(messageIDs: messageIDs) } }
+    }
+
+    /// Ends the thread after its current step and closes the session; waits up to two seconds for it.
+    func stop() {
+        lock.withLock { running = false }
+        for _ in 0..<200 where !lock.withLock({ finished }) { usleep(10_000) }
+    }
+
+    private func run() {
+        let client: SchakelClient
+        do {
+            client = try SchakelClient(configuration)
+        } catch {
+            DeskLog.line("error", "desk.line_failed", ["contact": contactID, "reason": "\(error)"])
+            lock.withLock { finished = true }
+            return
+        }
+        while lock.withLock({ running }) {
+            let pending = lock.withLock {
+                let all = jobs
+                jobs = []
+                return all
+            }
+            for job in pending { job(client) }
+            do {
+                if let incoming = try client.next(timeout: Self.pollInterval) { onIncoming(contactID, incoming) }
+            } catch {
+                // The broker refused the session (the map no longer lets the desk act for this contact): stay quiet
+                // for a while instead of hammering it, and try again.
+                DeskLog.line("warning", "desk.session_refused", ["contact": contactID, "reason": "\(error)"])
+                for _ in 0..<100 where lock.withLock({ running && jobs.isEmpty }) { usleep(100_000) }
+            }
+        }
+        client.close()
+        lock.withLock { finished = true }
+    }
+}
+
+/// Hands a result from the line's thread to the waiting page. `@unchecked Sendable`: `value` only under `lock`.
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<T, any Error>?
+    func set(_ result: Result<T, any Error>) { lock.withLock { value = result } }
+    func get() -> Result<T, any Error>? { lock.withLock { value } }
+}

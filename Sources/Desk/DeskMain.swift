@@ -1,0 +1,92 @@
+import DeskHTTP
+import Foundation
+import Systemd
+
+/// `schakel-desk`: arguments, then the desk until SIGTERM or SIGINT. Thin: everything it wires is tested on its own.
+public enum DeskMain {
+    static let usage = """
+        usage: schakel-desk --config FILE       serve the desk (Config/desk.dev.json in development)
+               schakel-desk --check-config FILE  check the config and the social map, then exit
+               schakel-desk --help | --version
+
+        The desk is a peer of schakeld: contact persons and coordinators work in a browser, and hear of new offers
+        by e-mail. See deploy/README.md for running it behind nginx.
+        """
+
+    /// Runs the program; the exit code.
+    public static func run(_ arguments: [String]) -> Int32 {
+        var configPath: String?
+        var checkOnly = false
+        var rest = arguments.dropFirst()
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--help", "-h":
+                print(usage)
+                return 0
+            case "--version":
+                print("schakel-desk 0.1.0")
+                return 0
+            case "--config", "--check-config":
+                checkOnly = argument == "--check-config"
+                guard let path = rest.popFirst() else { return fail("\(argument) needs a file", code: 2) }
+                configPath = path
+            default:
+                return fail("unknown option \(argument); see schakel-desk --help", code: 2)
+            }
+        }
+        guard let configPath else {
+            return fail("name the config with --config FILE; see schakel-desk --help", code: 2)
+        }
+        let config: DeskConfig
+        let app: DeskApp
+        do {
+            config = try DeskConfig(contentsOf: configPath)
+            app = try DeskApp(config: config, onNewMessage: DeskNotices.hook(config: config))
+        } catch {
+            return fail(error.message, code: 1)
+        }
+        if checkOnly {
+            print("\(configPath): fine; the desk serves \(app.servedCount) contact persons")
+            return 0
+        }
+        signal(SIGPIPE, SIG_IGN)
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(host: config.host, port: config.port) { app.handle($0) }
+        } catch {
+            return fail("\(error)", code: 1)
+        }
+        app.start()
+        DeskLog.line(
+            "info", "desk.started", ["listen": "\(config.host):\(server.port)", "contacts": "\(app.servedCount)"])
+        let notifier = SystemdNotifier()
+        notifier.ready(status: "serving \(app.servedCount) contact persons on \(config.host):\(server.port)")
+        waitForTermination()
+        notifier.notify(["STOPPING=1"])
+        server.stop()
+        app.stop()
+        DeskNotices.drain()
+        DeskLog.line("info", "desk.stopped", [:])
+        return 0
+    }
+
+    private static func fail(_ message: String, code: Int32) -> Int32 {
+        FileHandle.standardError.write(Data("schakel-desk: \(message)\n".utf8))
+        return code
+    }
+
+    /// Blocks until SIGTERM or SIGINT.
+    private static func waitForTermination() {
+        let done = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { done.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        done.wait()
+        _ = sources
+    }
+}

@@ -1,0 +1,22 @@
+/// A desk (`schakel-desk`) on the map: the web desk that contact persons without a client of their own work in.
+/// Its CURVE key may open sessions as any contact person of the organisations listed, and as nobody else; it is
+/// not a principal of its own (it submits nothing and holds no outbox).
+public struct DeskAccess: Sendable, Equatable, Codable {
+    /// `desk:<name>`: what the broker's log calls the peer.
+    public var id: String
+    /// The organisations whose contact persons work at this desk.
+    public var organizations: [String]
+    /// The desk's CURVE public keys (Z85); nil in a map used only with `insecure_dev`.
+    public var publicKeys: [String]?
+
+    public init(id: String, organizations: [String], publicKeys: [String]? = nil) {
+        self.id = id
+        self.organizations = organizations
+        self.publicKeys = publicKeys
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, organizations
+        case publicKeys = "public_keys"
+    }
+}
