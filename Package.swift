@@ -49,7 +49,9 @@ let package = Package(
         /// The desk's pages, sessions and e-mail notices; it speaks SRP/1 through SchakelClient like any adapter.
         .target(
             name: "Desk",
-            dependencies: ["DeskHTTP", "SchakelClient", "SchakelProtocol", "SocialMap", "Deadlines", "ZeroMQ", "Systemd"]),
+            dependencies: [
+                "DeskHTTP", "SchakelClient", "SchakelProtocol", "SocialMap", "Deadlines", "ZeroMQ", "Systemd",
+            ]),
         .target(
             name: "Broker",
             dependencies: [
