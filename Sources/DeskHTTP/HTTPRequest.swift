@@ -13,16 +13,33 @@ public struct HTTPRequest: Sendable, Equatable {
     public var headers: [(name: String, value: String)]
     /// The body: only a POST has one, and only as long as `Content-Length` says.
     public var body: [UInt8]
+    /// `HTTP/1.1` or `HTTP/1.0`, as the request line said; it decides whether the connection stays open.
+    public var version: String
 
+    /// A request as the parser builds it; tests build them by hand to call a handler without a socket.
     public init(
         method: String, path: String, query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [], body: [UInt8] = []
+        headers: [(name: String, value: String)] = [], body: [UInt8] = [], version: String = "HTTP/1.1"
     ) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
+        self.version = version
+    }
+
+    /// Whether the client asked to keep the connection open after the answer: HTTP/1.1 does unless a `Connection`
+    /// header says `close`; HTTP/1.0 does only when one says `keep-alive`.
+    public var keepsAlive: Bool {
+        var options: Set<String> = []
+        for header in headers where header.name.lowercased() == "connection" {
+            for option in header.value.split(separator: ",") {
+                options.insert(option.trimmingCharacters(in: .whitespaces).lowercased())
+            }
+        }
+        if options.contains("close") { return false }
+        return version == "HTTP/1.1" || options.contains("keep-alive")
     }
 
     /// The first header named `name`, in any case.
@@ -77,7 +94,7 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
-        lhs.method == rhs.method && lhs.path == rhs.path && lhs.body == rhs.body
+        lhs.method == rhs.method && lhs.path == rhs.path && lhs.body == rhs.body && lhs.version == rhs.version
             && lhs.query.map { [$0.name, $0.value] } == rhs.query.map { [$0.name, $0.value] }
             && lhs.headers.map { [$0.name, $0.value] } == rhs.headers.map { [$0.name, $0.value] }
     }

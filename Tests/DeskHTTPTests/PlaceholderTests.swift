@@ -1,5 +1,0 @@
-import Testing
-
-@testable import DeskHTTP
-
-@Test func placeholder() { #expect(HTTPRequest(method: "GET", path: "/").path == "/") }
