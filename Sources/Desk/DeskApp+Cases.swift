@@ -33,6 +33,11 @@ extension DeskApp {
                 body += "<dt>\(HTML.escape(words.nextStep))</dt><dd class=\"due\(late ? " late" : "")\">"
                 body += "\(HTML.escape(step)) \(HTML.escape(due))</dd>"
             }
+            // A nazorg question waits even while first contact is overdue (which CASELIST names first).
+            if let answerBy = held.answerBy.flatMap(RFC3339.parse), held.next?.deadline != "answer_by" {
+                body += "<dt>\(HTML.escape(words.outcomeLegend))</dt><dd class=\"due\">"
+                body += "\(HTML.escape(words.nazorgAsked)) \(HTML.escape(text.due(answerBy, now: now)))</dd>"
+            }
             body += "</dl><p><a href=\"/zaken/\(HTML.escape(held.handoverID))\">"
             body +=
                 "\(HTML.escape(words.openCase))<span class=\"hint\">: \(HTML.escape(domain))</span></a></p></article>"

@@ -2,6 +2,7 @@ import DeskHTTP
 import Foundation
 import SchakelClient
 import SchakelProtocol
+import SocialMap
 
 /// *Coördinatie*: the organisation's offered, open, overdue, waiting and unowned handovers (PENDING, without the
 /// citizen's identity), each with a form to give it to a colleague (ASSIGN).
@@ -24,7 +25,6 @@ extension DeskApp {
         var body = flash(request, words) + shownMessages(context, now: now)
         body += "<p>\(HTML.escape(words.coordinationIntro))</p>"
         if list.handovers.isEmpty { body += "<p>\(HTML.escape(words.coordinationNone))</p>" }
-        let colleagues = map.document.contacts.filter { $0.organization == context.contact.organization }
         for (i, entry) in list.handovers.enumerated() {
             let urgent = entry.kind == .unowned || entry.kind == .overdue
             let domain = domainLabel(entry.need.domain, words)
@@ -33,7 +33,8 @@ extension DeskApp {
                 "\(HTML.escape(words.pendingKinds[entry.kind.rawValue] ?? entry.kind.rawValue)): \(HTML.escape(domain))</h2><dl>"
             body += HTML.row(words.urgencyLabel, words.urgencies[entry.urgency])
             body += HTML.row(words.municipality, municipalityName(entry.municipality))
-            body += HTML.row(words.heldBy, entry.contact.map { map.contacts[$0]?.name ?? $0 })
+            let holder = entry.kind == .unowned ? words.lastOfferedTo : words.heldBy
+            body += HTML.row(holder, entry.contact.map { map.contacts[$0]?.name ?? $0 })
             if let due = entry.due.flatMap(RFC3339.parse) {
                 body += HTML.row(
                     words.dueLabel, due <= now ? "\(words.overdue): \(text.moment(due))" : text.due(due, now: now))
@@ -45,15 +46,34 @@ extension DeskApp {
                 body += HTML.csrf(context.session.csrfToken)
                 body +=
                     "<label for=\"collega-\(i)\">\(HTML.escape(words.assignTo))</label><select id=\"collega-\(i)\" name=\"collega\">"
-                for colleague in colleagues {
-                    body += "<option value=\"\(HTML.escape(colleague.id))\">\(HTML.escape(colleague.name))</option>"
-                }
+                body += candidateOptions(for: entry, coordinator: context.contact)
                 body += "</select> <button type=\"submit\">\(HTML.escape(words.assign))</button></form>"
             }
             body += "</article>"
         }
         return page(
             context, title: words.coordinationTitle, current: "/coordinatie", body: body, returnTo: "/coordinatie")
+    }
+
+    /// Whom a coordinator may name: their colleagues, and everyone on the map who serves the need's domain in the
+    /// citizen's municipality (the referring organisation's coordinator may name anyone; the broker keeps every
+    /// choice within the consent and refuses the rest). Grouped by organisation.
+    func candidateOptions(for entry: PendingHandover, coordinator: ContactPerson) -> String {
+        let serving = map.contacts(serving: entry.need.domain, in: entry.municipality)
+        let colleagues = map.document.contacts.filter { $0.organization == coordinator.organization }
+        var seen: Set<String> = []
+        let people = (colleagues + serving).filter { seen.insert($0.id).inserted }
+        var out = ""
+        for org in map.document.organizations {
+            let members = people.filter { $0.organization == org.id }
+            guard !members.isEmpty else { continue }
+            out += "<optgroup label=\"\(HTML.escape(org.name))\">"
+            for person in members {
+                out += "<option value=\"\(HTML.escape(person.id))\">\(HTML.escape(person.name))</option>"
+            }
+            out += "</optgroup>"
+        }
+        return out
     }
 
     func assign(_ handoverID: String, _ request: HTTPRequest, _ context: DeskContext) -> HTTPResponse {

@@ -64,7 +64,9 @@ extension DeskApp {
             response.headers.append(("Set-Cookie", expiredCookie(Self.loginCookie)))
             return response
         }
-        let token = DeskSession.token()
+        // One token per browser until it logs in: a second tab or a reload must not void the first form.
+        let token =
+            request.cookie(Self.loginCookie).flatMap { DeskSession.isToken($0) ? $0 : nil } ?? DeskSession.token()
         var body = ""
         if request.queryValue("verlopen") != nil {
             body += "<p class=\"notice\">\(HTML.escape(words.sessionEnded))</p>"

@@ -21,7 +21,7 @@ extension DeskApp {
         let header = """
             <header><p class="brand">\(HTML.escape(words.appName))</p>\
             <nav aria-label="\(HTML.escape(words.appName))"><ul>\(links)</ul></nav>\
-            <div class="who"><p>\(HTML.escape(words.loggedInAs)) <strong>\(HTML.escape(context.contact.name))</strong>\
+            <div class="who"><p>\(HTML.escape(words.loggedInAs)) <strong>\(HTML.escape(context.contact.name))</strong> \
             (\(HTML.escape(map.organizations[context.contact.organization]?.name ?? "")))</p>\
             <form method="post" action="/taal">\(HTML.csrf(token))<input type="hidden" name="lang" value="\(other.rawValue)">\
             <input type="hidden" name="terug" value="\(HTML.escape(returnTo))">\

@@ -104,6 +104,8 @@ public final class DeskApp: Sendable {
         let path = request.path
         if path == "/style.css" { return DeskStyle.response }
         if path == "/healthz" { return .text("ok\n", status: 200) }
+        // Browsers ask for it on their own; sent to the login it would start a second login form.
+        if path == "/favicon.ico" { return .text("", status: 404) }
         if config.login == .dev, path == "/login" { return login(request) }
         let context: DeskContext
         switch authenticate(request) {

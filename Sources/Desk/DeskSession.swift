@@ -15,4 +15,9 @@ struct DeskSession: Sendable {
         var generator = SystemRandomNumberGenerator()
         return (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
     }
+
+    /// Whether `text` has the shape of ``token()``: 64 lowercase hex digits.
+    static func isToken(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
 }

@@ -26,9 +26,11 @@ enum DeskStyle {
         .card h2, .card h3 { margin-top: 0; }
         .card.overdue { border-left: .4rem solid var(--warn); }
         .card.crisis { border-left: .4rem solid var(--warn); }
-        dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .5rem 0; }
+        dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem 1rem; margin: .5rem 0; }
         dt { font-weight: 600; color: var(--muted); }
-        dd { margin: 0; }
+        dd { margin: 0; overflow-wrap: anywhere; }
+        @media (max-width: 30rem) { dl { grid-template-columns: minmax(0, 1fr); } dd { margin-bottom: .4rem; } }
+        main, .card, p, h1, h2 { overflow-wrap: break-word; }
         .due { font-weight: 600; }
         .late { color: var(--warn); font-weight: 700; }
         .actions { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin-top: .75rem; }

@@ -86,6 +86,7 @@ extension Words {
         assign: "Toewijzen",
         assigned: "De vraag is aan uw collega aangeboden.",
         heldBy: "Bij",
+        lastOfferedTo: "Laatst aangeboden aan",
         since: "Sinds",
         dueLabel: "Termijn",
         notCoordinator: "Deze pagina is alleen voor de coördinator van uw organisatie.",

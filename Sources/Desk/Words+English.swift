@@ -85,6 +85,7 @@ extension Words {
         assign: "Assign",
         assigned: "The request has been offered to your colleague.",
         heldBy: "With",
+        lastOfferedTo: "Last offered to",
         since: "Since",
         dueLabel: "Due",
         notCoordinator: "This page is only for your organisation's coordinator.",

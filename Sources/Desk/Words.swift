@@ -92,6 +92,7 @@ public struct Words: Sendable {
     public var assign: String
     public var assigned: String
     public var heldBy: String
+    public var lastOfferedTo: String
     public var since: String
     public var dueLabel: String
     public var notCoordinator: String
