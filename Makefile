@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
+.PHONY: screenshots deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
 
 ## deps: install libzmq, SQLite, libsodium and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -22,9 +22,22 @@ deps:
 build: deps
 	swift build $(SWIFT_FLAGS)
 
-## run: the daemon on the dev config (demo social map, state in ./state), until Ctrl-C
+## run: the daemon on the dev config (demo social map, state in ./state) and the desk beside it at
+## http://127.0.0.1:5780/ (the development login: pick any contact of the demo map), until Ctrl-C
+DESK_CONFIG ?= Config/desk.dev.json
 run: build
-	.build/debug/schakeld --config $(CONFIG)
+	@echo "the desk: http://127.0.0.1:5780/ (log in as any contact of the demo map)"
+	.build/debug/schakel-desk --config $(DESK_CONFIG) & desk=$$!; trap 'kill $$desk 2>/dev/null' EXIT; \
+		.build/debug/schakeld --config $(CONFIG)
+
+## screenshots: the browser walkthrough of the desk (DeskBrowserTests) saving every page at 1280 and 390 px wide
+## into .build/screenshots/, so anyone can see what a contact person sees
+screenshots: deps python-venv
+	swift build --build-tests $(SWIFT_FLAGS)
+	rm -rf .build/screenshots
+	SCHAKEL_SCREENSHOTS=$(CURDIR)/.build/screenshots SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python \
+		swift test --skip-build --filter DeskBrowserTests
+	@ls .build/screenshots
 
 ## test: build with warnings as errors, then every unit and integration test, the Python examples included
 ## (SCHAKEL_PYTHON makes PythonAdapterTests mandatory: it fails instead of skipping without the virtualenv)
@@ -79,7 +92,7 @@ clean:
 ## social-map loader) with AddressSanitizer into .build/fuzz, and seed their corpora
 FUZZ_DIR := .build/fuzz
 FUZZ_FLAGS := -O -g -sanitize=fuzzer,address -parse-as-library
-FUZZ_TARGETS := WireMessage ReferralValidator SocialMap
+FUZZ_TARGETS := WireMessage ReferralValidator SocialMap HTTPRequestParser
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	@mkdir -p $(FUZZ_DIR)
@@ -87,8 +100,10 @@ fuzz: deps
 		$(CURDIR)/Sources/SchakelProtocol/*.swift -o libSchakelProtocol.a
 	cd $(FUZZ_DIR) && swiftc $(FUZZ_FLAGS) -wmo -emit-library -static -emit-module -module-name SocialMap -I . \
 		$(CURDIR)/Sources/SocialMap/*.swift -o libSocialMap.a
+	cd $(FUZZ_DIR) && swiftc $(FUZZ_FLAGS) -wmo -emit-library -static -emit-module -module-name DeskHTTP \
+		$(CURDIR)/Sources/DeskHTTP/*.swift -o libDeskHTTP.a
 	cd $(FUZZ_DIR) && for t in $(FUZZ_TARGETS); do \
-		swiftc $(FUZZ_FLAGS) -I . -L . -lSocialMap -lSchakelProtocol $(CURDIR)/Tests/Fuzz/Fuzz$$t.swift \
+		swiftc $(FUZZ_FLAGS) -I . -L . -lSocialMap -lSchakelProtocol -lDeskHTTP $(CURDIR)/Tests/Fuzz/Fuzz$$t.swift \
 			-o fuzz-$$t 2>&1 | grep -v "Cannot export local symbol" || true; \
 		test -x fuzz-$$t || exit 1; \
 		mkdir -p corpus-$$t; done
@@ -100,6 +115,8 @@ fuzz: deps
 		{ printf 'SRP1\000%s\000' "$$c"; cat $$f; } > $(FUZZ_DIR)/corpus-WireMessage/framed-$$(basename $$f .json); done
 	cp Protocols/examples/*.json Protocols/examples/invalid/*.json $(FUZZ_DIR)/corpus-ReferralValidator/
 	cp Config/*.json $(FUZZ_DIR)/corpus-SocialMap/
+	printf 'GET /aanbod HTTP/1.1\r\nHost: desk\r\nCookie: schakel_session=0\r\n\r\n' > $(FUZZ_DIR)/corpus-HTTPRequestParser/get
+	printf 'POST /aanbod/ho-1/afwijzen HTTP/1.1\r\nHost: desk\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 23\r\n\r\ncsrf=00&reden=capacity' > $(FUZZ_DIR)/corpus-HTTPRequestParser/post
 	@echo "fuzz targets in $(FUZZ_DIR); run one with make fuzz-run TARGET=WireMessage FUZZ_SECONDS=600"
 
 ## fuzz-run: run one fuzz target (TARGET=...) for FUZZ_SECONDS on its corpus; findings land in $(FUZZ_DIR)

@@ -23,6 +23,10 @@ final class ContactLine: @unchecked Sendable {
     /// How long the line waits for outbox messages before it looks at its jobs again: the most a page waits
     /// before its request leaves.
     static let pollInterval: Duration = .milliseconds(25)
+    /// How often the line proves it still holds the session. Another client of the same contact (schakelctl, say)
+    /// moves the session away by saying HELLO, and the broker tells the old connection nothing; PING cannot tell,
+    /// so the line asks CASES (read-only), whose `hello_required` makes the client say HELLO again.
+    static let sessionCheckInterval: Duration = .seconds(10)
 
     init(
         contactID: String, configuration: SchakelClient.Configuration,
@@ -66,11 +70,13 @@ final class ContactLine: @unchecked Sendable {
         lock.withLock { jobs.append { $0.confirm(messageIDs: messageIDs) } }
     }
 
-    /// Ends the thread after its current step and closes the session; waits up to two seconds for it.
-    func stop() {
+    /// Asks the thread to end after its current step (a reconnect to a broker that is gone may take seconds).
+    func requestStop() {
         lock.withLock { running = false }
-        for _ in 0..<200 where !lock.withLock({ finished }) { usleep(10_000) }
     }
+
+    /// Whether the thread has ended and closed its session.
+    var isFinished: Bool { lock.withLock { finished } }
 
     private func run() {
         let client: SchakelClient
@@ -81,7 +87,12 @@ final class ContactLine: @unchecked Sendable {
             lock.withLock { finished = true }
             return
         }
+        var lastCheck = ContinuousClock.now
         while lock.withLock({ running }) {
+            if ContinuousClock.now - lastCheck >= Self.sessionCheckInterval {
+                lastCheck = .now
+                _ = try? client.cases()
+            }
             let pending = lock.withLock {
                 let all = jobs
                 jobs = []

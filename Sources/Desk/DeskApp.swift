@@ -71,9 +71,12 @@ public final class DeskApp: Sendable {
         for line in lines.values { line.start() }
     }
 
-    /// Closes every line.
-    public func stop() {
-        for line in lines.values { line.stop() }
+    /// Closes every line: all asked at once, then waited for together, at most `timeout`, so that a desk whose
+    /// broker is gone (every line reconnecting) still stops at once on SIGTERM.
+    public func stop(timeout: Duration = .seconds(3)) {
+        for line in lines.values { line.requestStop() }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, lines.values.contains(where: { !$0.isFinished }) { usleep(10_000) }
     }
 
     /// How many contacts the desk serves.

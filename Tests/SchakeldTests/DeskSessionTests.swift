@@ -55,6 +55,43 @@ import ZeroMQ
         #expect(after.body["handovers"]?[0]?["state"] == "accepted")
     }
 
+    /// schakelctl as Anna moves her session away from the desk, and the broker tells the desk nothing: the desk
+    /// must notice by itself and take the session back, or Anna would miss every later offer at the desk.
+    @Test func theDeskTakesTheSessionBackAfterAnotherClientOfTheContact() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let desk = try DeskProcess(daemon: daemon)
+        try desk.start()
+        let anna = try Self.loggedIn(desk, as: "contact:schuldhulp-anna")
+        var other: Peer? = try daemon.connect(as: "contact:schuldhulp-anna")
+        #expect(other != nil)
+        other = nil  // gone, holding the session the desk had
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        var offers = try desk.get("/aanbod", headers: ["Cookie": anna.cookie])
+        let deadline = Date().addingTimeInterval(30)
+        while !offers.body.contains("Schulden"), Date() < deadline {
+            usleep(200_000)
+            offers = try desk.get("/aanbod", headers: ["Cookie": anna.cookie])
+        }
+        #expect(offers.body.contains("Schulden"), "the offer never reached the desk after another client's HELLO")
+    }
+
+    /// systemd waits for the desk on stop; with the daemon gone every line is reconnecting, and the desk must
+    /// still stop at once and cleanly.
+    @Test func theDeskStopsAtOnceWhenItsDaemonIsGone() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let desk = try DeskProcess(daemon: daemon)
+        try desk.start()
+        daemon.kill9()
+        usleep(300_000)
+        let started = Date()
+        #expect(desk.stop() == 0, "\(desk.log())")
+        #expect(Date().timeIntervalSince(started) < 6, "the desk took \(Date().timeIntervalSince(started)) s to stop")
+        #expect(desk.log().contains("event=desk.stopped"))
+    }
+
     @Test func pagesArePrivateAndTheCookieIsLockedDown() throws {
         let daemon = try Daemon()
         try daemon.start()
