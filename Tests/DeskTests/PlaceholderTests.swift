@@ -1,5 +1,0 @@
-import Testing
-
-@testable import Desk
-
-@Test func deskPlaceholder() { #expect(Bool(true)) }
