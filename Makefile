@@ -62,15 +62,18 @@ test-dates: deps python-venv
 mutants: deps
 	Tests/Mutants/run $(MUTANTS)
 
-## python-venv: a virtualenv in .build/python-venv with examples/python/requirements.txt (pyzmq from PyPI),
-## made again only when the requirements change; fails when pip cannot install them
+## python-venv: a virtualenv in .build/python-venv with examples/python/requirements.txt (pyzmq from PyPI) and
+## Tests/requirements.txt (aiosmtpd, the SMTP server of the mail delivery test), made again only when the
+## requirements change; fails when pip cannot install them
 PYTHON_VENV := .build/python-venv
 python-venv: $(PYTHON_VENV)/installed
 
-$(PYTHON_VENV)/installed: examples/python/requirements.txt
+$(PYTHON_VENV)/installed: examples/python/requirements.txt Tests/requirements.txt
 	python3 -m venv $(PYTHON_VENV)
-	$(PYTHON_VENV)/bin/pip install --quiet --disable-pip-version-check -r examples/python/requirements.txt
+	$(PYTHON_VENV)/bin/pip install --quiet --disable-pip-version-check -r examples/python/requirements.txt \
+		-r Tests/requirements.txt
 	$(PYTHON_VENV)/bin/python -c 'import zmq; print("pyzmq", zmq.__version__, "libzmq", zmq.zmq_version())'
+	$(PYTHON_VENV)/bin/python -c 'import aiosmtpd; print("aiosmtpd", aiosmtpd.__version__)'
 	touch $@
 
 ## bench: release build, then the full benchmark against the release schakeld (BENCHMARKS.md)

@@ -81,6 +81,7 @@ let package = Package(
             name: "SchakeldTests",
             dependencies: [
                 "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium", "Deadlines",
+                "Desk",
             ],
             exclude: ["Fixtures"]
         ),

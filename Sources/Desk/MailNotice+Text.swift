@@ -25,7 +25,8 @@ extension MailNotice {
     /// The plain text body; see ``render(from:now:messageID:)``.
     public var body: String {
         var lines = dutch
-        if language == .en { lines += ["", "-- ", "In English", ""] + english }
+        // Not "-- ", which mail programs take for the start of a signature and grey out or cut.
+        if language == .en { lines += ["", "----", "In English", ""] + english }
         return lines.joined(separator: "\n") + "\n"
     }
 
