@@ -8,7 +8,8 @@ public enum MailNoticeError: Error, Equatable, CustomStringConvertible {
     case unsafeAddress(field: String)
     /// A text field holds a line break or another control character, or is empty or too long.
     case unsafeText(field: String)
-    /// `deskLink` is not one `http://` or `https://` address without spaces.
+    /// `deskLink` is not one `http://` or `https://` address without spaces, or it names a referral, handover or
+    /// message id.
     case invalidLink
     /// The Message-ID is not `<unique@domain>` of printable ASCII.
     case invalidMessageID
@@ -21,8 +22,8 @@ public enum MailNoticeError: Error, Equatable, CustomStringConvertible {
         case .unsafeText(let field):
             "The text in `\(field)` is empty, too long or holds a line break: give it as one short line of words."
         case .invalidLink:
-            "The desk link is not a single http:// or https:// address: set the desk's public base URL in its "
-                + "configuration."
+            "The desk link is not a single http:// or https:// address without ids: set the desk's public base URL "
+                + "in its configuration."
         case .invalidMessageID:
             "The Message-ID is not of the form <unique@domain>: let the Mailer make it."
         }
@@ -53,7 +54,9 @@ public enum MailNoticeError: Error, Equatable, CustomStringConvertible {
 
     static func checkLink(_ link: String) throws {
         guard link.hasPrefix("https://") || link.hasPrefix("http://"), link.utf8.count <= 500,
-            link.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
+            link.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }),
+            // A deep link to the case would put its id in every mailbox on the way: the desk's base address only.
+            link.firstMatch(of: /(?i)(ref|ho|msg)-[0-9a-f]{8}-/) == nil
         else { throw invalidLink }
     }
 

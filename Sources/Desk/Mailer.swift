@@ -52,7 +52,7 @@ public final class Mailer: Sendable {
         public var retried = 0
         /// Notices given up after the last retry failed.
         public var gaveUp = 0
-        /// Notices dropped, unsent, because the queue was full.
+        /// Notices dropped unsent: the oldest when the queue was full, and those still waiting at ``stop()``.
         public var dropped = 0
         /// Notices refused by ``send(_:)`` because they would not render safely (``MailNoticeError``).
         public var refused = 0

@@ -49,7 +49,7 @@ final class MailerState: @unchecked Sendable {
     let log: @Sendable (String) -> Void
 
     init(queueLimit: Int, log: @escaping @Sendable (String) -> Void) {
-        self.queueLimit = queueLimit
+        self.queueLimit = max(1, queueLimit)
         self.log = log
         var fds: [Int32] = [-1, -1]
         if !MailerPipe.make(&fds, nonBlocking: true) {

@@ -225,6 +225,8 @@ import Testing
         #expect(throws: MailNoticeError.invalidLink) { try Self.render(notice) }
         notice.deskLink = "javascript:alert(1)"
         #expect(throws: MailNoticeError.invalidLink) { try Self.render(notice) }
+        notice.deskLink = "https://desk.example/offers/ho-0b7c1f0e-1234-4abc-8def-0123456789ab"
+        #expect(throws: MailNoticeError.invalidLink) { try Self.render(notice) }
         #expect(throws: MailNoticeError.invalidMessageID) {
             try Self.notice().render(from: "s@d.example", now: Self.winter, messageID: "<a@b>\nBcc: x@y.example")
         }
