@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: screenshots deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
+.PHONY: screenshots test-deps deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
 
 ## deps: install libzmq, SQLite, libsodium and pkg-config through apt when pkg-config cannot find them
 deps:
@@ -32,16 +32,27 @@ run: build
 
 ## screenshots: the browser walkthrough of the desk (DeskBrowserTests) saving every page at 1280 and 390 px wide
 ## into .build/screenshots/, so anyone can see what a contact person sees
-screenshots: deps python-venv
+screenshots: deps test-deps python-venv
 	swift build --build-tests $(SWIFT_FLAGS)
 	rm -rf .build/screenshots
 	SCHAKEL_SCREENSHOTS=$(CURDIR)/.build/screenshots SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python \
 		swift test --skip-build --filter DeskBrowserTests
 	@ls .build/screenshots
 
-## test: build with warnings as errors, then every unit and integration test, the Python examples included
-## (SCHAKEL_PYTHON makes PythonAdapterTests mandatory: it fails instead of skipping without the virtualenv)
-test: deps python-venv
+## test-deps: what the desk's tests drive besides Swift: Debian's chromium with chromium-driver (the browser
+## walkthrough), msmtp (a real sendmail in front of the test's SMTP server), nginx, curl and openssl (the proxy)
+TEST_APT_PACKAGES := chromium chromium-driver msmtp nginx curl openssl
+test-deps:
+	@if ! (command -v chromium && command -v chromedriver && command -v msmtp && command -v nginx \
+		&& command -v curl && command -v openssl) >/dev/null; then \
+		echo "installing $(TEST_APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_APT_PACKAGES); \
+	fi
+
+## test: build with warnings as errors, then every unit and integration test, the Python examples and the
+## desk's browser walkthrough included (SCHAKEL_PYTHON makes the Python and browser tests mandatory: they fail
+## instead of skipping without the virtualenv or the browser)
+test: deps test-deps python-venv
 	swift build --build-tests $(SWIFT_FLAGS)
 	SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python swift test --skip-build
 
@@ -49,7 +60,7 @@ test: deps python-venv
 ## careless code (a Saturday night, both DST switches, King's Day, New Year's Eve, a leap day, three years ahead;
 ## Tests/Dates/run --list). TEST_DATE=NAME runs one; TEST_DATE=today the one .ci/run picks by the day of the year
 TEST_DATE ?= all
-test-dates: deps python-venv
+test-dates: deps test-deps python-venv
 	@command -v faketime >/dev/null || { echo "installing faketime"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq faketime; }
 	swift build --build-tests $(SWIFT_FLAGS)

@@ -23,14 +23,11 @@ public final class DeskApp: Sendable {
 
     /// Loads the map and the policy, and opens a line for every contact the desk serves.
     public init(
-        config: DeskConfig, onNewMessage: @escaping @Sendable (ContactPerson, Incoming) -> Void = { _, _ in }
+        config: DeskConfig, map: SocialMap,
+        onNewMessage: @escaping @Sendable (ContactPerson, Incoming) -> Void = { _, _ in }
     ) throws(DeskConfigError) {
         self.config = config
-        do {
-            map = try SocialMap(contentsOf: URL(fileURLWithPath: config.socialMapPath))
-        } catch {
-            throw DeskConfigError("social_map: \(error)")
-        }
+        self.map = map
         if let path = config.policyPath {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw DeskConfigError("policy: cannot read \(path)")
@@ -64,6 +61,15 @@ public final class DeskApp: Sendable {
             }
         }
         self.lines = lines
+    }
+
+    /// The social map of the config, checked as the daemon checks it.
+    public static func loadMap(_ config: DeskConfig) throws(DeskConfigError) -> SocialMap {
+        do {
+            return try SocialMap(contentsOf: URL(fileURLWithPath: config.socialMapPath))
+        } catch {
+            throw DeskConfigError("social_map: \(error)")
+        }
     }
 
     /// Starts every line; offers start arriving at once.

@@ -39,9 +39,12 @@ public enum DeskMain {
         }
         let config: DeskConfig
         let app: DeskApp
+        let notifier: DeskNotifier?
         do {
             config = try DeskConfig(contentsOf: configPath)
-            app = try DeskApp(config: config, onNewMessage: DeskNotices.hook(config: config))
+            let map = try DeskApp.loadMap(config)
+            notifier = config.mail.map { DeskNotifier(settings: $0, link: config.baseURL, map: map) }
+            app = try DeskApp(config: config, map: map, onNewMessage: { [notifier] in notifier?.handle($0, $1) })
         } catch {
             return fail(error.message, code: 1)
         }
@@ -59,13 +62,13 @@ public enum DeskMain {
         app.start()
         DeskLog.line(
             "info", "desk.started", ["listen": "\(config.host):\(server.port)", "contacts": "\(app.servedCount)"])
-        let notifier = SystemdNotifier()
-        notifier.ready(status: "serving \(app.servedCount) contact persons on \(config.host):\(server.port)")
+        let systemd = SystemdNotifier()
+        systemd.ready(status: "serving \(app.servedCount) contact persons on \(config.host):\(server.port)")
         waitForTermination()
-        notifier.notify(["STOPPING=1"])
+        systemd.notify(["STOPPING=1"])
         server.stop()
         app.stop()
-        DeskNotices.drain()
+        notifier?.drain()
         DeskLog.line("info", "desk.stopped", [:])
         return 0
     }
