@@ -70,7 +70,7 @@ test-dates: deps test-deps python-venv
 ## (.build/mutants), builds it, runs the tests named beside it and expects them to fail; prints a table of killed
 ## and surviving mutations and fails when one survives. MUTANTS="name ..." runs only those. About 7 min from a warm
 ## scratch build on the 2-core machine (a first build adds 3-5 min).
-mutants: deps
+mutants: deps test-deps python-venv
 	Tests/Mutants/run $(MUTANTS)
 
 ## python-venv: a virtualenv in .build/python-venv with examples/python/requirements.txt (pyzmq from PyPI) and

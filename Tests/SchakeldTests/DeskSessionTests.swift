@@ -183,8 +183,14 @@ import ZeroMQ
                 ],
             ])
         try desk.start()
-        // Only Anna's organisation is served: Bram is not a person of this desk.
+        // Only Anna's organisation is served: Bram is not a person of this desk, at the desk nor at the broker.
         #expect(try desk.get("/aanbod", headers: ["X-Remote-User": "bram.jansen"]).status == 403)
+        let asDesk = try daemon.peer(keys: deskKeys)
+        let bram = try asDesk.request(.hello, ["as": "contact:wonen-bram"], expect: .welcome)
+        #expect(bram.command == "REJECTED" && bram.body["code"] == "forbidden" && bram.body["field"] == "as")
+        let itself = try asDesk.request(.hello, ["as": "desk:lekstroom"], expect: .welcome)
+        #expect(itself.command == "REJECTED", "a desk is not a principal: \(itself.body)")
+        #expect(try asDesk.request(.hello, ["as": "contact:schuldhulp-joost"], expect: .welcome).command == "WELCOME")
 
         let gpKeys = try CurveKeyPair.generate()
         try daemon.useSocialMap(
