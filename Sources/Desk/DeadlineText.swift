@@ -13,7 +13,8 @@ public struct DeadlineText: Sendable {
         self.words = words
     }
 
-    private static let zone = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3_600)!
+    /// Europe/Amsterdam from tzdata (Makefile `deps` installs it); the fixed winter offset only if it is missing.
+    static let zone = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3_600)!
 
     /// "ma 7 dec 17:00" (Dutch) or "Mon 7 Dec 17:00" (English).
     public func moment(_ date: Date) -> String {

@@ -193,12 +193,10 @@ extension DeskApp {
         "<p class=\"error\" role=\"alert\">\(HTML.escape(words.brokerUnreachable))</p>"
     }
 
-    private static let amsterdam = TimeZone(identifier: "Europe/Amsterdam") ?? TimeZone(secondsFromGMT: 3_600)!
-
     /// `2026-12-07` for a moment, by Amsterdam's calendar.
     static func isoDay(_ moment: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = amsterdam
+        calendar.timeZone = DeadlineText.zone
         let c = calendar.dateComponents([.year, .month, .day], from: moment)
         return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
@@ -208,7 +206,7 @@ extension DeskApp {
         let parts = day.split(separator: "-").compactMap { Int($0) }
         guard day.count == 10, parts.count == 3 else { return nil }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = amsterdam
+        calendar.timeZone = DeadlineText.zone
         let components = DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 12)
         guard let date = calendar.date(from: components), isoDay(date) == day else { return nil }
         return date

@@ -30,22 +30,14 @@ extension MailNotice {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The urgency as the body says it in Dutch.
+    /// The urgency as the body says it in Dutch: the desk's own words, so a notice and a page never disagree.
     public static func dutchUrgency(_ urgency: Urgency) -> String {
-        switch urgency {
-        case .crisis: "crisis: vandaag nog"
-        case .urgent: "spoed"
-        case .normal: "gewoon"
-        }
+        Words.dutch.urgencies[urgency] ?? urgency.rawValue
     }
 
     /// The urgency as the body says it in English.
     public static func englishUrgency(_ urgency: Urgency) -> String {
-        switch urgency {
-        case .crisis: "crisis: today"
-        case .urgent: "urgent"
-        case .normal: "normal"
-        }
+        Words.english.urgencies[urgency] ?? urgency.rawValue
     }
 
     private var dutch: [String] {
