@@ -39,6 +39,5 @@ enum MailDate {
             minute: c.minute ?? 0, second: c.second ?? 0)
     }
 
-
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

@@ -108,7 +108,7 @@ import Testing
 
     @Test func everyDutchDayAndMonthHasItsAbbreviation() throws {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = MailDate.amsterdam
+        calendar.timeZone = DeadlineText.zone
         let days = (0..<7).map { MailDate.dutch(Self.winter.addingTimeInterval(Double($0) * 86_400)).prefix(2) }
         #expect(days == ["ma", "di", "wo", "do", "vr", "za", "zo"])
         let months = try (1...12).map { month -> String in
