@@ -138,7 +138,9 @@ import Testing
         #expect(ContinuousClock.now - started < .milliseconds(500), "send never waits for the program")
         #expect(fixture.wait(timeout: .seconds(20)) { mailer.counters.sent == 1 })
         #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(mailer.counters.failed == 1 && mailer.counters.retried == 1)
+        // At least the hung run failed and was retried; on a machine loaded enough that a healthy run of the script
+        // also outlasts the timeout, more attempts may fail before one gets through.
+        #expect(mailer.counters.failed >= 1 && mailer.counters.retried == mailer.counters.failed)
         let failed = fixture.lines.first { $0.contains("event=mail.failed") }
         #expect(failed?.contains("attempt=1 reason=timeout retry_in=20ms") == true, "\(failed ?? "no failure")")
         // The script's own `sleep` went with it: nothing of the first run is left.
