@@ -153,6 +153,8 @@ extension BrokerServer {
         }
         stats.timersPending = timers.count
         stats.peersDropped = peersDropped
+        stats.citizenCodeRefusals = citizenCodes.refusedCodes
+        stats.citizenRateLimited = citizenCodes.limited
         stats.connectionsClosed =
             ConnectionGuard.Reason.allCases.map {
                 (endpoint: "broker", reason: $0.rawValue, count: connectionGuard.closed[$0] ?? 0)

@@ -63,6 +63,10 @@ public final class BrokerServer {
     var mapReloads = 0
     /// Sessions ended because the peer did not read its answers (``dropUnreadPeer``), for stats and metrics.
     var peersDropped = 0
+    /// Wrong citizen codes per portal (SRP1.md, The citizen's own view).
+    var citizenCodes = CitizenCodeLimiter()
+    /// At most one `citizen.rate_limited` line a minute per portal.
+    let citizenLimitLog = LogThrottle(interval: .seconds(60))
     /// Answers waiting for room in their peer's libzmq queue.
     var backlog: ReplyBacklog
     /// Principals whose outbox delivery stopped at a full libzmq queue: when to try again, and the wait so far.
@@ -540,6 +544,16 @@ public final class BrokerServer {
             let answer = try desk.assign(from: principal, handoverID: id, to: contact)
             try desk.releaseWaiting()
             return answer
+        case .newCitizenCode(let query):
+            return try desk.newCitizenCode(from: principal, query: query)
+        case .citizenStatus(let code):
+            return try citizen(principal) { try desk.citizenStatus(from: principal, code: code) }
+        case .citizenWithdraw(let code):
+            return try citizen(principal) { try desk.citizenWithdraw(from: principal, code: code) }
+        case .citizenAnswer(let code, let need, let result):
+            return try citizen(principal) {
+                try desk.citizenAnswer(from: principal, code: code, need: need, result: result)
+            }
         case .hello, .ping:
             return nil  // handled before authentication
         }
@@ -561,6 +575,33 @@ public final class BrokerServer {
         case .cases: "CASES"
         case .pending: "PENDING"
         case .assign: "ASSIGN"
+        case .newCitizenCode: "NEW_CITIZEN_CODE"
+        case .citizenStatus: "CITIZEN_STATUS"
+        case .citizenWithdraw: "CITIZEN_WITHDRAW"
+        case .citizenAnswer: "CITIZEN_ANSWER"
+        }
+    }
+
+    /// A citizen command from `principal` under the code limiter: refused while the portal (or every portal) is
+    /// past its limit, and a code that opens nothing counted against it.
+    private func citizen(_ principal: String, _ work: () throws -> WireMessage) throws -> WireMessage {
+        guard principal.hasPrefix("portal:") else { return try work() }  // refused as forbidden, not counted
+        guard citizenCodes.allows(principal, now: .now) else {
+            if citizenLimitLog.admit("citizen.rate_limited", key: principal) != nil {
+                logger.warning(
+                    "citizen.rate_limited",
+                    ["portal": principal, "meaning": "too many wrong citizen codes; refused for up to a minute"])
+            }
+            throw Rejection(
+                .rateLimited, "too many wrong citizen codes in the last minute; try again in a minute",
+                field: "citizen_code")
+        }
+        do {
+            return try work()
+        } catch let rejection as Rejection where rejection.code == .notFound && rejection.field == "citizen_code" {
+            citizenCodes.failed(principal, now: .now)
+            logger.info("citizen.code_refused", ["portal": principal, "refused_total": "\(citizenCodes.refusedCodes)"])
+            throw rejection
         }
     }
 

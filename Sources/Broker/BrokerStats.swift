@@ -16,6 +16,9 @@ struct BrokerStats: Sendable {
     var peersConnected: Int
     /// Sessions ended because the peer did not read its answers (its send queue was full).
     var peersDropped: Int = 0
+    /// Citizen codes that opened nothing, and citizen commands refused for the limit (metrics only).
+    var citizenCodeRefusals: Int = 0
+    var citizenRateLimited: Int = 0
     /// Connections closed to keep within the file-descriptor budget, by endpoint and reason (metrics only).
     var connectionsClosed: [(endpoint: String, reason: String, count: Int)] = []
     var commitLatency: LatencyWindow
@@ -112,6 +115,13 @@ struct BrokerStats: Sendable {
         metric(
             "schakel_peers_dropped_total", "counter", "Sessions ended because the peer did not read its answers.",
             [("", Double(peersDropped))])
+        metric(
+            "schakel_citizen_code_refusals_total", "counter", "Citizen codes from portals that opened no referral.",
+            [("", Double(citizenCodeRefusals))])
+        metric(
+            "schakel_citizen_rate_limited_total", "counter",
+            "Citizen commands refused because their portal (or all portals) tried too many wrong codes.",
+            [("", Double(citizenRateLimited))])
         metric(
             "schakel_connections_closed_total", "counter",
             "Connections closed to keep within the file-descriptor budget, by endpoint and reason.",

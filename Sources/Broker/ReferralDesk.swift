@@ -195,7 +195,7 @@ final class ReferralDesk {
             referral, from: organisation, canonicalBody: canonicalBody, existing: existing, now: moment,
             load: contactLoad)
         try carryOut(transition, at: moment)
-        return transition.reply ?? WireMessage(.pong)
+        return try withCitizenCode(transition.reply ?? WireMessage(.pong))
     }
 
     func ack(from principal: String, handoverID: String) throws -> WireMessage {

@@ -273,7 +273,7 @@ final class ReferralStore {
     /// codes, the timeline): the sealed body and notes, and the offers that carried summaries.
     private func purgePersonalData(_ referralID: String, at: String) throws {
         try db.run(
-            "UPDATE referrals SET body = '', purged_at = ? WHERE referral_id = ? AND purged_at IS NULL",
+            "UPDATE referrals SET body = '', citizen_code = NULL, purged_at = ? WHERE referral_id = ? AND purged_at IS NULL",
             [.text(at), .text(referralID)])
         try db.run(
             "UPDATE handovers SET outcome_note = NULL WHERE referral_id = ? AND outcome_note IS NOT NULL",
@@ -315,7 +315,8 @@ final class ReferralStore {
         try db.query(
             """
             SELECT at, event, handover_id, contact FROM events
-            WHERE referral_id = ? AND event != 'disclosed' AND event NOT LIKE 'admin.%' ORDER BY seq
+            WHERE referral_id = ? AND event != 'disclosed' AND event NOT LIKE 'admin.%' AND event NOT LIKE 'citizen.%'
+            ORDER BY seq
             """, [.text(referralID)]
         ).map {
             TimelineEntry(

@@ -313,5 +313,13 @@ enum Schema {
                   AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_id = h.referral_id
                                   AND n.need_index = h.need_index AND n.rowid > h.rowid);
                 """),
+        Migration(
+            version: 10,
+            sql: """
+                -- The citizen's own view (issue 20): the digest of the code the citizen was given, never the code.
+                -- A purge sets it to NULL, so a code stops working with the personal data.
+                ALTER TABLE referrals ADD COLUMN citizen_code TEXT;
+                CREATE UNIQUE INDEX referrals_by_citizen_code ON referrals(citizen_code) WHERE citizen_code IS NOT NULL;
+                """),
     ]
 }

@@ -19,6 +19,24 @@ extension Decision {
         return cancelled
     }
 
+    /// CITIZEN_WITHDRAW: the citizen withdrew their consent through a portal. Exactly the referrer's WITHDRAW with
+    /// `consent_withdrawn`, and the referrer, who did not send it, hears of it (NOTICE `consent_withdrawn`).
+    /// Returns the ids cancelled.
+    mutating func withdrawForCitizen(through portal: String) -> [String] {
+        guard referralCase.state != .withdrawn else { return [] }
+        let cancelled = end(reason: .consentWithdrawn, cancel: .withdrawn)
+        send(
+            to: referralCase.organisation,
+            .notice(
+                Notice(
+                    messageID: "", referralID: referralCase.id, externalID: referralCase.externalID,
+                    event: .consentWithdrawn, at: at)))
+        log(
+            .info, "referral.withdrawn_by_citizen",
+            ["referral": referralCase.id, "portal": portal, "cancelled": "\(cancelled.count)"])
+        return cancelled
+    }
+
     /// The consent's `expires_at` passed: withdrawn as if the referrer had sent WITHDRAW.
     mutating func expireConsent() {
         guard referralCase.state != .withdrawn else { return }

@@ -16,6 +16,8 @@ public enum ReferralEvent: Sendable, Equatable {
     case reopen(by: String, reason: String)
     /// WITHDRAW from the referrer.
     case withdraw(by: String, reason: WithdrawReason)
+    /// CITIZEN_WITHDRAW: the citizen withdrew their consent through the portal `by`.
+    case citizenWithdraw(by: String)
     /// The citizen's right to erasure, carried out by an operator.
     case erase(by: String)
     /// The operator purges the personal data now (admin `purge`, retention shortened since the referral closed).
@@ -43,7 +45,7 @@ extension ReferralEvent {
             true
         case .timerFired(let kind, _):
             kind == .ackExpiry || kind == .absenceEnd || kind == .escalation
-        case .contacted, .outcome, .withdraw, .erase, .purge:
+        case .contacted, .outcome, .withdraw, .citizenWithdraw, .erase, .purge:
             false
         }
     }

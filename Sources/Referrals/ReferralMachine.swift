@@ -123,6 +123,10 @@ public struct ReferralMachine: Sendable {
             handovers = try decision.withdraw(by: principal, reason: reason)
             reply = WireMessage(
                 .noted, encoding: Noted(event: .withdrawn, referralID: referralCase.id, handovers: handovers))
+        case .citizenWithdraw(let portal):
+            handovers = decision.withdrawForCitizen(through: portal)
+            reply = WireMessage(
+                .noted, encoding: Noted(event: .withdrawn, referralID: referralCase.id, handovers: handovers))
         case .erase(let operatorName):
             handovers = decision.erase(by: operatorName)
         case .purge(let reason):
@@ -164,6 +168,8 @@ public struct ReferralMachine: Sendable {
             return Rejection(.notFound, "no handover \(id)", field: "handover_id")
         case .reopen, .withdraw:
             return Rejection(.notFound, "no referral with that id", field: "referral_id")
+        case .citizenWithdraw:
+            return Rejection(.notFound, "no referral with that code", field: "citizen_code")
         case .erase, .purge, .timerFired, .contactLeftMap, .capacityFreed:
             return Rejection(.notFound, "no referral with that id")
         }

@@ -23,12 +23,17 @@ public struct Accepted: Sendable, Equatable, Codable {
     /// Set only on a receipt for a publish-only adapter, which reaches it through the outbox: the id it confirms
     /// with RECEIVED. A direct answer to a DEALER's SUBMIT has none.
     public var messageID: String?
+    /// Only on the first ACCEPTED of a referral: the code for the citizen's own view (SRP1.md).
+    public var citizenCode: String?
 
-    public init(externalID: String, referralID: String, duplicate: Bool, messageID: String? = nil) {
+    public init(
+        externalID: String, referralID: String, duplicate: Bool, messageID: String? = nil, citizenCode: String? = nil
+    ) {
         self.externalID = externalID
         self.referralID = referralID
         self.duplicate = duplicate
         self.messageID = messageID
+        self.citizenCode = citizenCode
     }
 
     enum CodingKeys: String, CodingKey {
@@ -36,6 +41,7 @@ public struct Accepted: Sendable, Equatable, Codable {
         case externalID = "external_id"
         case referralID = "referral_id"
         case messageID = "message_id"
+        case citizenCode = "citizen_code"
     }
 }
 
@@ -256,6 +262,9 @@ public enum NoticeEvent: String, Sendable, Codable, CaseIterable {
     case consentExpired = "consent_expired"
     /// The citizen's data was erased on their request (right to erasure); delete what you hold of it too.
     case erased
+    /// The citizen withdrew their consent through a portal (CITIZEN_WITHDRAW): the referral is withdrawn and its
+    /// personal data deleted, as if the referrer had sent WITHDRAW.
+    case consentWithdrawn = "consent_withdrawn"
 }
 
 /// `NOTICE`: the referrer hears about every step, so the loop is closed.

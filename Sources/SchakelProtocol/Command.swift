@@ -17,6 +17,14 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case pending = "PENDING"
     /// A coordinator names a colleague for a need of their organisation.
     case assign = "ASSIGN"
+    /// The referring organisation asks a new citizen code (the old one stops working).
+    case newCitizenCode = "NEW_CITIZEN_CODE"
+    /// A portal asks, with the citizen's code, what happens with the referral.
+    case citizenStatus = "CITIZEN_STATUS"
+    /// A portal withdraws the consent for the citizen.
+    case citizenWithdraw = "CITIZEN_WITHDRAW"
+    /// A portal passes on the citizen's answer to nazorg.
+    case citizenAnswer = "CITIZEN_ANSWER"
     // broker → peer
     case welcome = "WELCOME"
     case pong = "PONG"
@@ -34,10 +42,12 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case noted = "NOTED"
     case caseList = "CASELIST"
     case pendingList = "PENDINGLIST"
+    case citizenCode = "CITIZEN_CODE"
+    case citizen = "CITIZEN"
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
     public static let fromPeer: Set<Command> = [
         .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw, .cases,
-        .pending, .assign,
+        .pending, .assign, .newCitizenCode, .citizenStatus, .citizenWithdraw, .citizenAnswer,
     ]
 }

@@ -80,13 +80,15 @@ enum FieldPatterns {
         }
     }
 
-    /// `(org|contact):[a-z0-9][a-z0-9-]{0,99}`
+    /// `(org|contact|portal):[a-z0-9][a-z0-9-]{0,99}`
     static func principal(_ s: [UInt8]) -> Bool {
         let rest: ArraySlice<UInt8>
         if s.starts(with: Array("org:".utf8)) {
             rest = s.dropFirst(4)
         } else if s.starts(with: Array("contact:".utf8)) {
             rest = s.dropFirst(8)
+        } else if s.starts(with: Array("portal:".utf8)) {
+            rest = s.dropFirst(7)
         } else {
             return false
         }

@@ -59,6 +59,8 @@ public enum NotedEvent: String, Sendable, Codable, CaseIterable {
     case withdrawn
     /// ASSIGN: the need was offered to the named contact (`handover_id` is the new offer).
     case assigned
+    /// CITIZEN_ANSWER: the citizen's own nazorg answer is kept.
+    case citizenAnswered = "citizen_answered"
 }
 
 /// `NOTED`: the reply to CONTACTED, OUTCOME and REOPEN once the change is committed.

@@ -17,9 +17,17 @@ public enum PeerRequest: Sendable, Equatable {
     case pending
     /// A coordinator names `contact` for the need of handover `handoverID`.
     case assign(handoverID: String, contact: String)
+    /// NEW_CITIZEN_CODE from the referring organisation.
+    case newCitizenCode(StatusQuery)
+    /// CITIZEN_STATUS from a portal, with the code as typed.
+    case citizenStatus(code: String)
+    /// CITIZEN_WITHDRAW from a portal.
+    case citizenWithdraw(code: String)
+    /// CITIZEN_ANSWER from a portal: the citizen's own nazorg answer for need `need`.
+    case citizenAnswer(code: String, need: Int, result: OutcomeResult)
 
-    /// The principal syntax of HELLO: `org:<id>` or `contact:<id>`.
-    public static let principalPattern = "(org|contact):[a-z0-9][a-z0-9-]{0,99}"
+    /// The principal syntax of HELLO: `org:<id>`, `contact:<id>` or `portal:<id>`.
+    public static let principalPattern = "(org|contact|portal):[a-z0-9][a-z0-9-]{0,99}"
     static let idLength = 1...100
 
     /// Parses a well-formed message. Throws `unknown_command` for a command SRP/1 does not
@@ -39,7 +47,7 @@ public enum PeerRequest: Sendable, Equatable {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES, PENDING, ASSIGN"
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES, PENDING, ASSIGN, NEW_CITIZEN_CODE, CITIZEN_STATUS, CITIZEN_WITHDRAW, CITIZEN_ANSWER"
             )
         }
         let r = FieldReader(body: message.body)
@@ -49,7 +57,7 @@ public enum PeerRequest: Sendable, Equatable {
             let principal =
                 try r.string(
                     "as", length: 5...110, matching: principalPattern,
-                    described: "a principal such as org:gemeente-utrecht or contact:wonen-bram") ?? ""
+                    described: "a principal such as org:gemeente-utrecht, contact:wonen-bram or portal:lekstroom") ?? ""
             return .hello(principal: principal, client: try r.string("client", required: false, length: 1...100))
         case .ping:
             try r.only([])
@@ -131,9 +139,41 @@ public enum PeerRequest: Sendable, Equatable {
                     field: "contact")
             }
             return .assign(handoverID: id, contact: contact)
+        case .newCitizenCode:
+            try r.only(["referral_id", "external_id"])
+            return .newCitizenCode(try referral(r, command))
+        case .citizenStatus:
+            try r.only(["citizen_code"])
+            return .citizenStatus(code: try citizenCode(r))
+        case .citizenWithdraw:
+            try r.only(["citizen_code"])
+            return .citizenWithdraw(code: try citizenCode(r))
+        case .citizenAnswer:
+            try r.only(["citizen_code", "need", "result"])
+            let code = try citizenCode(r)
+            guard let number = r.fields["need"]?.numberValue, number.rounded() == number, (0...9).contains(number)
+            else {
+                throw Rejection(.invalid, "need must be the need's index, an integer from 0 to 9", field: "need")
+            }
+            let need = Int(number)
+            let result = try r.enumeration("result", OutcomeResult.self) ?? .resolved
+            guard [.resolved, .partlyResolved, .notResolved].contains(result) else {
+                throw Rejection(
+                    .invalid, "result must be resolved, partly_resolved or not_resolved", field: "result")
+            }
+            return .citizenAnswer(code: code, need: need, result: result)
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
         }
+    }
+
+    /// The citizen code as typed: its shape is checked by the broker, which answers every wrong one alike.
+    private static func citizenCode(_ r: FieldReader) throws(Rejection) -> String {
+        guard let code = try r.string("citizen_code", required: false, length: 16...40) else {
+            throw Rejection(
+                .invalid, "citizen_code is required: the 16 characters the citizen was given", field: "citizen_code")
+        }
+        return code
     }
 
     /// The referral a STATUS, REOPEN or WITHDRAW names: exactly one of `referral_id` and the sender's own

@@ -13,4 +13,7 @@ public enum RejectionCode: String, Sendable, Codable, CaseIterable {
     case tooLarge = "too_large"
     /// Storage could not commit: nothing was acknowledged, the peer may retry.
     case unavailable
+    /// Too many wrong citizen codes from this portal (or from all) in the last minute: every citizen command is
+    /// refused until the minute has passed, the right code included.
+    case rateLimited = "rate_limited"
 }

@@ -8,15 +8,18 @@ public struct DeskAccess: Sendable, Equatable, Codable {
     public var organizations: [String]
     /// The desk's CURVE public keys (Z85); nil in a map used only with `insecure_dev`.
     public var publicKeys: [String]?
+    /// The portal (`portals[].id`) whose session the desk's key may hold, for the citizen's page.
+    public var portal: String?
 
-    public init(id: String, organizations: [String], publicKeys: [String]? = nil) {
+    public init(id: String, organizations: [String], publicKeys: [String]? = nil, portal: String? = nil) {
         self.id = id
         self.organizations = organizations
         self.publicKeys = publicKeys
+        self.portal = portal
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, organizations
+        case id, organizations, portal
         case publicKeys = "public_keys"
     }
 }

@@ -6,8 +6,10 @@ import SchakelProtocol
 extension SocialMap {
     static let topFields: Set<String> = [
         "version", "name", "description", "domains", "municipalities", "organizations", "contacts", "desks",
+        "portals",
     ]
-    static let deskFields: Set<String> = ["id", "organizations", "public_keys"]
+    static let deskFields: Set<String> = ["id", "organizations", "public_keys", "portal"]
+    static let portalFields: Set<String> = ["id", "name", "public_keys"]
     static let domainFields: Set<String> = ["id", "label_nl", "label_en"]
     static let municipalityFields: Set<String> = ["code", "name"]
     static let organizationFields: Set<String> = [
@@ -185,6 +187,17 @@ extension SocialMap {
                 problems.append(SocialMapError(path: "\(path).public_keys", message: "needs at least one key"))
             }
             list(desk["public_keys"], "\(path).public_keys", isCurveKey, curveKeyDescription)
+            text(desk["portal"], "\(path).portal", { isID($0, prefix: "portal:") }, "a portal id (portal: and a name)")
+        }
+        for (i, portal) in (json["portals"]?.arrayValue ?? []).enumerated() {
+            let path = "portals[\(i)]"
+            unknown(portal, portalFields, path)
+            text(portal["id"], "\(path).id", { isID($0, prefix: "portal:") }, "a portal id (portal: and a name)")
+            nonEmpty(portal["name"], "\(path).name")
+            if portal["public_keys"]?.arrayValue?.isEmpty == true {
+                problems.append(SocialMapError(path: "\(path).public_keys", message: "needs at least one key"))
+            }
+            list(portal["public_keys"], "\(path).public_keys", isCurveKey, curveKeyDescription)
         }
         return problems
     }

@@ -308,6 +308,16 @@ public struct SocialMap: Sendable {
                         path: "\(path).organizations[\(j)]", message: "no organization \"\(org)\" on the map"))
             }
             register(desk.publicKeys, of: desk.id, at: path)
+            if let portal = desk.portal, document.portals?.contains(where: { $0.id == portal }) != true {
+                problems.append(SocialMapError(path: "\(path).portal", message: "no portal \"\(portal)\" on the map"))
+            }
+        }
+        var portalIDs: Set<String> = []
+        for (i, portal) in (document.portals ?? []).enumerated() {
+            if !portalIDs.insert(portal.id).inserted {
+                problems.append(SocialMapError(path: "portals[\(i)].id", message: "\"\(portal.id)\" appears twice"))
+            }
+            register(portal.publicKeys, of: portal.id, at: "portals[\(i)]")
         }
         return (problems, organizations, contacts, keyOwners)
     }
@@ -315,6 +325,7 @@ public struct SocialMap: Sendable {
     /// Whether `principal` (`org:…` or `contact:…`) is on the map.
     public func knows(principal: String) -> Bool {
         organizations[principal] != nil || contacts[principal] != nil
+            || (principal.hasPrefix("portal:") && document.portals?.contains { $0.id == principal } == true)
     }
 
     /// The principal whose `public_keys` list the CURVE public key `key` (Z85), if any: who a peer proving that key
@@ -329,9 +340,9 @@ public struct SocialMap: Sendable {
     public func allowsSession(authenticated: String, as principal: String) -> Bool {
         if authenticated == principal { return knows(principal: principal) }
         if authenticated.hasPrefix("desk:") {
-            guard let contact = contacts[principal],
-                let desk = document.desks?.first(where: { $0.id == authenticated })
-            else { return false }
+            guard let desk = document.desks?.first(where: { $0.id == authenticated }) else { return false }
+            if principal.hasPrefix("portal:") { return desk.portal == principal && knows(principal: principal) }
+            guard let contact = contacts[principal] else { return false }
             return desk.organizations.contains(contact.organization)
         }
         guard let organization = organizations[authenticated], organization.adapterActsForContacts == true,

@@ -39,10 +39,13 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
     public var contacts: [ContactPerson]
     /// The desks (schakel-desk) that may act for the contact persons of the organisations they serve.
     public var desks: [DeskAccess]?
+    /// The portals that may show citizens their own referral.
+    public var portals: [PortalAccess]?
 
     public init(
         version: Int, name: String, description: String?, domains: [Domain], municipalities: [Municipality],
-        organizations: [Organization], contacts: [ContactPerson], desks: [DeskAccess]? = nil
+        organizations: [Organization], contacts: [ContactPerson], desks: [DeskAccess]? = nil,
+        portals: [PortalAccess]? = nil
     ) {
         self.version = version
         self.name = name
@@ -52,5 +55,6 @@ public struct SocialMapDocument: Sendable, Equatable, Codable {
         self.organizations = organizations
         self.contacts = contacts
         self.desks = desks
+        self.portals = portals
     }
 }

@@ -18,7 +18,13 @@ extension SocialMapReader {
         for desk in document.desks ?? [] {
             guard SocialMap.isID(desk.id, prefix: "desk:"), !desk.organizations.isEmpty,
                 isList(desk.organizations, { SocialMap.isID($0, prefix: "org:") }),
-                desk.publicKeys?.isEmpty != true, isList(desk.publicKeys, SocialMap.isCurveKey)
+                desk.publicKeys?.isEmpty != true, isList(desk.publicKeys, SocialMap.isCurveKey),
+                desk.portal.map({ SocialMap.isID($0, prefix: "portal:") }) != false
+            else { return false }
+        }
+        for portal in document.portals ?? [] {
+            guard SocialMap.isID(portal.id, prefix: "portal:"), !portal.name.isEmpty,
+                portal.publicKeys?.isEmpty != true, isList(portal.publicKeys, SocialMap.isCurveKey)
             else { return false }
         }
         return true

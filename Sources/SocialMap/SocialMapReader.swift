@@ -41,6 +41,7 @@ struct SocialMapReader {
 
     private static let topKeys = Keys([
         "version", "name", "description", "domains", "municipalities", "organizations", "contacts", "desks",
+        "portals",
     ])
 
     private mutating func document() throws(GiveUp) -> SocialMapDocument {
@@ -52,6 +53,7 @@ struct SocialMapReader {
         var organizations: [Organization] = []
         var contacts: [ContactPerson] = []
         var desks: [DeskAccess]?
+        var portals: [PortalAccess]?
         skipWhitespace()
         try expect(UInt8(ascii: "{"))
         var seen: UInt32 = 0
@@ -64,7 +66,8 @@ struct SocialMapReader {
             case 4: municipalities = try objects { reader throws(GiveUp) in try reader.municipality() }
             case 5: organizations = try objects { reader throws(GiveUp) in try reader.organization() }
             case 6: contacts = try objects { reader throws(GiveUp) in try reader.contact() }
-            default: desks = try objects { reader throws(GiveUp) in try reader.desk() }
+            case 7: desks = try objects { reader throws(GiveUp) in try reader.desk() }
+            default: portals = try objects { reader throws(GiveUp) in try reader.portal() }
             }
         }
         try require(seen, all: [0, 1, 3, 4, 5, 6])
@@ -72,10 +75,11 @@ struct SocialMapReader {
         guard index == bytes.count else { throw GiveUp() }
         return SocialMapDocument(
             version: version, name: name, description: description, domains: domains,
-            municipalities: municipalities, organizations: organizations, contacts: contacts, desks: desks)
+            municipalities: municipalities, organizations: organizations, contacts: contacts, desks: desks,
+            portals: portals)
     }
 
-    private static let deskKeys = Keys(["id", "organizations", "public_keys"])
+    private static let deskKeys = Keys(["id", "organizations", "public_keys", "portal"])
 
     private mutating func desk() throws(GiveUp) -> DeskAccess {
         var desk = DeskAccess(id: "", organizations: [])
@@ -84,11 +88,28 @@ struct SocialMapReader {
             switch key {
             case 0: desk.id = try string()
             case 1: desk.organizations = try strings()
-            default: desk.publicKeys = try strings()
+            case 2: desk.publicKeys = try strings()
+            default: desk.portal = try string()
             }
         }
         try require(seen, all: [0, 1])
         return desk
+    }
+
+    private static let portalKeys = Keys(["id", "name", "public_keys"])
+
+    private mutating func portal() throws(GiveUp) -> PortalAccess {
+        var portal = PortalAccess(id: "", name: "")
+        var seen: UInt32 = 0
+        while let key = try nextKey(Self.portalKeys, &seen) {
+            switch key {
+            case 0: portal.id = try string()
+            case 1: portal.name = try string()
+            default: portal.publicKeys = try strings()
+            }
+        }
+        try require(seen, all: [0, 1])
+        return portal
     }
 
     private static let domainKeys = Keys(["id", "label_nl", "label_en"])

@@ -386,8 +386,10 @@ enum ContractFiles {
         case .noted: return WireMessage(command, encoding: try message.decode(Noted.self))
         case .caseList: return WireMessage(command, encoding: try message.decode(CaseList.self))
         case .pendingList: return WireMessage(command, encoding: try message.decode(PendingList.self))
+        case .citizen: return WireMessage(command, encoding: try message.decode(CitizenView.self))
+        case .citizenCode: return WireMessage(command, encoding: try message.decode(IssuedCitizenCode.self))
         case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw,
-            .cases, .pending, .assign:
+            .cases, .pending, .assign, .newCitizenCode, .citizenStatus, .citizenWithdraw, .citizenAnswer:
             throw SchemaLoadError("\(command.rawValue) is sent by peers, not by the broker")
         }
     }
