@@ -186,6 +186,7 @@ deb-deps: deps
 deb: deb-deps
 	groff -man -Tutf8 -ww -z deploy/man/schakeld.8
 	groff -man -Tutf8 -ww -z deploy/man/schakelctl.1
+	groff -man -Tutf8 -ww -z deploy/man/schakel-desk.8
 	deploy/deb/build $(DEB_DIR)
 	lintian --fail-on error $(DEB_DIR)/schakel_*.deb
 
