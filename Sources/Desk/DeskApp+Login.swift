@@ -27,7 +27,7 @@ extension DeskApp {
                 return .failure(
                     DeskRefusal(response: bare(words, title: words.loginTitle, status: 401, words.loginMissing)))
             }
-            guard let contact = map.contact(login: user), lines[contact.id] != nil else {
+            guard let contact = logins[user], lines[contact.id] != nil else {
                 return .failure(
                     DeskRefusal(response: bare(words, title: words.loginTitle, status: 403, words.loginUnknown)))
             }

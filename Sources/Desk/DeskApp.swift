@@ -16,6 +16,8 @@ public final class DeskApp: Sendable {
     let sessions: DeskSessions
     let inbox = DeskInbox()
     let lines: [String: ContactLine]
+    /// The map's logins (behind the proxy every request names its user).
+    let logins: [String: ContactPerson]
     /// Called for every outbox message that is new to the desk (the e-mail notices).
     let onNewMessage: @Sendable (ContactPerson, Incoming) -> Void
     /// How long a page waits for the broker before it says Schakel cannot be reached.
@@ -48,6 +50,7 @@ public final class DeskApp: Sendable {
             served = served.filter { desk.organizations.contains($0.organization) }
         }
         sessions = DeskSessions(idleTimeout: config.sessionIdle)
+        logins = map.logins
         self.onNewMessage = onNewMessage
         var lines: [String: ContactLine] = [:]
         let inbox = self.inbox
