@@ -17,6 +17,8 @@ enum Help {
           withdraw REFERRAL_ID [--reason REASON]
                                             withdraw a referral (consent withdrawn): cancel its handovers,
                                             delete the citizen's data
+          new-code REFERRAL_ID              a new citizen code for the citizen's own page; the old one
+                                            stops working
 
         Contact persons (SRP/1, --as contact:ID):
           offers                            the offers waiting for you, with their deadlines (nobody named)
@@ -140,6 +142,13 @@ enum Help {
         organisation, for one of your referral's. RESULT is one of
         \(OutcomeResult.allCases.filter { $0 != .noAnswer }.map(\.rawValue).joined(separator: ", ")).
         The first answer completes the handover; the note is kept for the record, never logged.
+        """,
+        "new-code": """
+        Usage: schakelctl new-code REFERRAL_ID --as org:ID [--broker ENDPOINT] [--config FILE] [--json]
+
+        For the referring organisation: a new citizen code for one of your referrals (REFERRAL_ID is a
+        referral_id ref-… or your own external_id), when the citizen lost theirs. The old code stops
+        working at once. Schakel keeps only a digest of the code: write it down for the citizen now.
         """,
         "reopen": """
         Usage: schakelctl reopen REFERRAL_ID --as org:ID --reason TEXT [--broker ENDPOINT]

@@ -32,6 +32,7 @@ struct Invocation {
         "status": peer,
         "explain": peer,
         "withdraw": peer.union(["--reason"]),
+        "new-code": peer,
         "stats": admin,
         "backup": admin,
         "assign": admin.union(peer).union(["--by"]),

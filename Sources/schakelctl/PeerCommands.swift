@@ -13,7 +13,7 @@ struct PeerCommands {
 
     static let names: Set<String> = [
         "submit", "inbox", "offers", "take", "decline", "contacted", "outcome", "reopen", "cases", "status", "explain",
-        "withdraw", "pending", "assign",
+        "withdraw", "pending", "assign", "new-code",
     ]
 
     func run() throws -> ExitCode {
@@ -63,6 +63,12 @@ struct PeerCommands {
                 throw ClientError.usage("reopen needs --reason TEXT: why the needs are routed again\n\n\(help)")
             }
             return answer(try client.reopen(referralID: positional[0], reason: reason).message)
+        case "new-code":
+            try invocation.expect(1, "REFERRAL_ID --as org:ID", help: help)
+            let key = positional[0].hasPrefix("ref-") ? "referral_id" : "external_id"
+            return answer(
+                try client.request(
+                    WireMessage(.newCitizenCode, .object([key: .string(positional[0])])), answers: [.citizenCode]))
         case "cases": return try cases()
         case "pending": return try pending()
         case "assign":

@@ -57,7 +57,8 @@ import Testing
             "HANDOVER.json": .of(HandoverOffer.self), "NAZORG.json": .of(Nazorg.self), "NOTED.json": .of(Noted.self),
             "NOTICE.json": .of(Notice.self), "REFERRAL.json": .of(ReferralStatus.self),
             "REJECTED.json": .of(Rejection.self), "REMINDER.json": .of(Reminder.self),
-            "WELCOME.json": .of(Welcome.self),
+            "WELCOME.json": .of(Welcome.self), "CITIZEN.json": .of(CitizenView.self),
+            "CITIZEN_CODE.json": .of(IssuedCitizenCode.self),
             "referral.json": .of(Referral.self),
         ]
     }
@@ -67,7 +68,8 @@ import Testing
         "ACK.json", "ASSIGN.json", "CASES.json", "PENDING.json", "CONTACTED.json", "DECLINE.json", "HELLO.json",
         "OUTCOME.json", "PING.json",
         "PONG.json",
-        "RECEIVED.json", "REOPEN.json", "STATUS.json", "SUBMIT.json", "WITHDRAW.json",
+        "RECEIVED.json", "REOPEN.json", "STATUS.json", "SUBMIT.json", "WITHDRAW.json", "NEW_CITIZEN_CODE.json",
+        "CITIZEN_STATUS.json", "CITIZEN_WITHDRAW.json", "CITIZEN_ANSWER.json",
     ]
 
     static func json(_ url: URL) throws -> JSONValue {

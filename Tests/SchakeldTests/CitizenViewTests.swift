@@ -75,6 +75,9 @@ import Testing
         #expect(shown.contains { $0["organisation"] == "org:schuldhulp-utrecht" && $0["what"] == "details" })
         #expect(trail.filter { $0["event"] == "citizen.viewed" }.count >= 5)
         #expect(!audit.canonicalString().contains(code) && !daemon.log().contains(code), "the code was kept somewhere")
+        let stored = try PrivacyTests.query(daemon, "SELECT citizen_code FROM referrals").first?[0].string
+        #expect(stored?.count == 64 && stored?.contains(code.replacingOccurrences(of: "-", with: "")) == false)
+        #expect(try Data(contentsOf: daemon.databaseURL).range(of: Data(code.utf8)) == nil, "the code is in the file")
         for peer in [gp, anna, portal] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
@@ -123,6 +126,17 @@ import Testing
         #expect(new != old && renewed.body["referral_id"] == accepted.body["referral_id"])
         #expect(try Self.status(portal, old).body["code"] == "not_found")
         #expect(try Self.status(portal, new).command == "CITIZEN")
+        // The same from the command line, for a referrer without an adapter that knows NEW_CITIZEN_CODE.
+        let cli = try CommandLineTests.run(
+            "schakelctl",
+            ["new-code", external.stringValue ?? "", "--as", "org:huisarts-de-brug", "--broker", daemon.endpoint])
+        #expect(cli.status == 0, "\(cli.errors)")
+        let third = try #require(
+            cli.output.range(of: "[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}", options: .regularExpression).map {
+                String(cli.output[$0])
+            })
+        #expect(try Self.status(portal, new).body["code"] == "not_found")
+        #expect(try Self.status(portal, third).command == "CITIZEN")
 
         let other = try daemon.connect(as: "org:gemeente-utrecht")
         let foreign = try other.request(
