@@ -2,9 +2,9 @@ import Foundation
 import SchakelClient
 import SchakelProtocol
 
-/// One contact person's line to the broker: a thread of its own that owns a ``SchakelClient`` session as that
+/// One principal's line to the broker: a thread of its own that owns a ``SchakelClient`` session as that
 /// contact, receives their outbox (offers, reminders, escalations) and runs the requests the desk's pages make
-/// for them.
+/// for them. The citizen's page uses one too, as the desk's portal (`portal:<id>`), which has no outbox.
 ///
 /// A session per contact, because SRP/1 binds a session to one principal and delivers a contact's outbox only on
 /// it; a thread per line, because a `SchakelClient` must stay on the thread that made it and blocks while it
@@ -20,6 +20,10 @@ final class ContactLine: @unchecked Sendable {
     private var running = true
     private var finished = false
     private var thread: Thread?
+    /// Whether the line proves now and then that it still holds the session (see ``sessionCheckInterval``): a
+    /// contact's line must, to keep receiving the outbox; a portal's has no outbox, and a request that finds the
+    /// session gone says HELLO again by itself.
+    private let checksSession: Bool
     /// How long the line waits for outbox messages before it looks at its jobs again: the most a page waits
     /// before its request leaves.
     static let pollInterval: Duration = .milliseconds(25)
@@ -29,10 +33,11 @@ final class ContactLine: @unchecked Sendable {
     static let sessionCheckInterval: Duration = .seconds(10)
 
     init(
-        contactID: String, configuration: SchakelClient.Configuration,
+        contactID: String, configuration: SchakelClient.Configuration, checksSession: Bool = true,
         onIncoming: @escaping @Sendable (String, Incoming) -> Void
     ) {
         self.contactID = contactID
+        self.checksSession = checksSession
         self.configuration = configuration
         self.onIncoming = onIncoming
     }
@@ -89,7 +94,7 @@ final class ContactLine: @unchecked Sendable {
         }
         var lastCheck = ContinuousClock.now
         while lock.withLock({ running }) {
-            if ContinuousClock.now - lastCheck >= Self.sessionCheckInterval {
+            if checksSession, ContinuousClock.now - lastCheck >= Self.sessionCheckInterval {
                 lastCheck = .now
                 _ = try? client.cases()
             }

@@ -87,6 +87,10 @@ extension DeskApp {
         let other: DeskLanguage = language == .nl ? .en : .nl
         body +=
             "<p><a href=\"/login?lang=\(other.rawValue)\" lang=\"\(other.rawValue)\">\(HTML.escape(words.otherLanguage))</a></p>"
+        if portalLine != nil {
+            body +=
+                "<footer><p><a href=\"/inwoner?taal=\(language.rawValue)\">\(HTML.escape(words.citizenLink))</a></p></footer>"
+        }
         var response = bare(words, title: words.loginTitle, status: 200, nil, body: body)
         response.headers.append(("Set-Cookie", cookie(Self.loginCookie, token)))
         return response

@@ -18,6 +18,11 @@ public final class DeskApp: Sendable {
     let lines: [String: ContactLine]
     /// The map's logins (behind the proxy every request names its user).
     let logins: [String: ContactPerson]
+    /// The desk's portal session for the citizen's page; nil when the config names no portal.
+    let portalLine: ContactLine?
+    /// The citizen page's words by language code (`nl` always among them when there is a portal).
+    let citizenWords: [String: CitizenWords]
+    let codeLimiter: CitizenCodeLimiter
     /// Called for every outbox message that is new to the desk (the e-mail notices).
     let onNewMessage: @Sendable (ContactPerson, Incoming) -> Void
     /// How long a page waits for the broker before it says Schakel cannot be reached.
@@ -64,6 +69,18 @@ public final class DeskApp: Sendable {
             }
         }
         self.lines = lines
+        codeLimiter = CitizenCodeLimiter(limit: config.citizenCodeLimit, window: config.citizenCodeWindow)
+        if let portal = config.portal {
+            citizenWords = try CitizenWords.load(directory: config.citizenWordsPath)
+            let configuration = SchakelClient.Configuration(
+                endpoints: config.brokerEndpoints, principal: portal, clientName: "schakel-desk/0.1.0",
+                curve: config.curve, requestTimeout: .seconds(3), maxAttempts: 2)
+            portalLine = ContactLine(
+                contactID: portal, configuration: configuration, checksSession: false, onIncoming: { _, _ in })
+        } else {
+            citizenWords = [:]
+            portalLine = nil
+        }
     }
 
     /// The social map of the config, checked as the daemon checks it.
@@ -78,14 +95,16 @@ public final class DeskApp: Sendable {
     /// Starts every line; offers start arriving at once.
     public func start() {
         for line in lines.values { line.start() }
+        portalLine?.start()
     }
 
     /// Closes every line: all asked at once, then waited for together, at most `timeout`, so that a desk whose
     /// broker is gone (every line reconnecting) still stops at once on SIGTERM.
     public func stop(timeout: Duration = .seconds(3)) {
-        for line in lines.values { line.requestStop() }
+        let all = Array(lines.values) + (portalLine.map { [$0] } ?? [])
+        for line in all { line.requestStop() }
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, lines.values.contains(where: { !$0.isFinished }) { usleep(10_000) }
+        while ContinuousClock.now < deadline, all.contains(where: { !$0.isFinished }) { usleep(10_000) }
     }
 
     /// How many contacts the desk serves.
@@ -119,6 +138,8 @@ public final class DeskApp: Sendable {
         // Browsers ask for it on their own; sent to the login it would start a second login form.
         if path == "/favicon.ico" { return .text("", status: 404) }
         if config.login == .dev, path == "/login" { return login(request) }
+        // The citizen's page: no login, no session; the code is the only key (DeskApp+Citizen.swift).
+        if path == "/inwoner" || path.hasPrefix("/inwoner/") { return citizen(request) }
         let context: DeskContext
         switch authenticate(request) {
         case .success(let found): context = found

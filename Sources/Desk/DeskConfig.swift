@@ -35,6 +35,17 @@ public struct DeskConfig: Sendable {
     public var sessionIdle: Duration
     /// `Secure` on the session cookie. Browsers treat http://127.0.0.1 as secure, so it stays on in development.
     public var secureCookies: Bool
+    /// The portal principal (`portal:<id>`) whose session the desk holds for the citizen's page; nil = no citizen
+    /// page (it answers 404). With CURVE the map's `desks[].portal` must name it for the desk's key.
+    public var portal: String?
+    /// The directory of the citizen page's words, one `<language>.json` each (default `citizen-words` beside this
+    /// config); read only when ``portal`` is set.
+    public var citizenWordsPath: String
+    /// Wrong citizen codes one source may try within ``citizenCodeWindow`` before it must wait.
+    public var citizenCodeLimit: Int
+    public var citizenCodeWindow: Duration
+    /// Where `GET /metrics` is served (loopback only, like the daemon's `metrics`); nil = nowhere.
+    public var metrics: (host: String, port: UInt16)?
 
     /// The `mail` section: how notices leave the machine.
     public struct MailSettings: Sendable {
@@ -60,7 +71,8 @@ public struct DeskConfig: Sendable {
         func string(_ key: String) -> String? { json[key]?.stringValue }
         let known: Set<String> = [
             "comment", "listen", "base_url", "broker", "social_map", "policy", "insecure_dev", "login", "user_header",
-            "desk", "curve", "mail", "session_idle", "secure_cookies",
+            "desk", "curve", "mail", "session_idle", "secure_cookies", "portal", "citizen_words", "citizen_code_limit",
+            "metrics",
         ]
         for key in json.objectValue?.keys.sorted() ?? [] where !known.contains(key) {
             throw DeskConfigError(
@@ -68,11 +80,10 @@ public struct DeskConfig: Sendable {
         }
 
         let listen = string("listen") ?? "127.0.0.1:5780"
-        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
+        guard let address = Self.hostAndPort(listen) else {
             throw DeskConfigError("listen: write HOST:PORT, such as 127.0.0.1:5780")
         }
-        host = String(listen[..<colon]).trimmingCharacters(in: ["[", "]"])
-        self.port = port
+        (host, port) = address
         baseURL = string("base_url") ?? "http://\(listen)/"
         if let one = string("broker") {
             brokerEndpoints = [one]
@@ -131,6 +142,33 @@ public struct DeskConfig: Sendable {
         }
         sessionIdle = .seconds(Int(duration.timeSeconds))
         secureCookies = json["secure_cookies"]?.boolValue ?? true
+        portal = string("portal")
+        if let portal, portal.range(of: "^portal:[a-z0-9][a-z0-9-]{0,99}$", options: .regularExpression) == nil {
+            throw DeskConfigError("portal: name the portal of the social map (portals[].id), such as portal:lekstroom")
+        }
+        citizenWordsPath = resolve(string("citizen_words") ?? "citizen-words")
+        let limit = json["citizen_code_limit"]
+        citizenCodeLimit = limit?["failures"]?.numberValue.map { Int($0) } ?? 5
+        let window = limit?["window"]?.stringValue ?? "PT15M"
+        guard citizenCodeLimit >= 1, let span = ISODuration(window), span.totalDays == 0, span.timeSeconds > 0 else {
+            throw DeskConfigError(
+                "citizen_code_limit: give failures (at least 1) and window (an ISO 8601 duration such as PT15M)")
+        }
+        citizenCodeWindow = .seconds(Int(span.timeSeconds))
+        if let metrics = string("metrics") {
+            guard let address = Self.hostAndPort(metrics), Self.isLoopback(address.host) else {
+                throw DeskConfigError("metrics: write a loopback HOST:PORT, such as 127.0.0.1:5781")
+            }
+            self.metrics = address
+        }
+    }
+
+    /// `127.0.0.1:5780` or `[::1]:5780` as host and port.
+    static func hostAndPort(_ text: String) -> (host: String, port: UInt16)? {
+        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else {
+            return nil
+        }
+        return (String(text[..<colon]).trimmingCharacters(in: ["[", "]"]), port)
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -59,14 +59,30 @@ public enum DeskMain {
         } catch {
             return fail("\(error)", code: 1)
         }
+        var metricsServer: HTTPServer?
+        if let metrics = config.metrics {
+            do {
+                metricsServer = try HTTPServer(host: metrics.host, port: metrics.port) { request in
+                    request.path == "/metrics" ? app.metricsResponse() : .text("Ask GET /metrics.\n", status: 404)
+                }
+            } catch {
+                server.stop()
+                return fail("metrics: \(error)", code: 1)
+            }
+        }
         app.start()
-        DeskLog.line(
-            "info", "desk.started", ["listen": "\(config.host):\(server.port)", "contacts": "\(app.servedCount)"])
+        var started = ["listen": "\(config.host):\(server.port)", "contacts": "\(app.servedCount)"]
+        if let metricsServer, let metrics = config.metrics {
+            started["metrics"] = "\(metrics.host):\(metricsServer.port)"
+        }
+        if let portal = config.portal { started["portal"] = portal }
+        DeskLog.line("info", "desk.started", started)
         let systemd = SystemdNotifier()
         systemd.ready(status: "serving \(app.servedCount) contact persons on \(config.host):\(server.port)")
         waitForTermination()
         systemd.notify(["STOPPING=1"])
         server.stop()
+        metricsServer?.stop()
         app.stop()
         notifier?.drain()
         DeskLog.line("info", "desk.stopped", [:])

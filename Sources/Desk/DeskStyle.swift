@@ -53,6 +53,19 @@ enum DeskStyle {
         .people { list-style: none; padding: 0; }
         .people li { margin: .35rem 0; }
         .people form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+        input[type="text"] { font: inherit; padding: .4rem; border: 1px solid var(--muted); border-radius: .25rem;
+          width: 24rem; max-width: 100%; letter-spacing: .05em; }
+        button.danger { background: var(--warn); border-color: var(--warn); }
+        footer { margin-top: 2rem; }
+        table.disclosures { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+        table.disclosures caption { text-align: start; font-weight: 600; padding: .25rem 0; }
+        table.disclosures th, table.disclosures td { text-align: start; vertical-align: top; padding: .35rem .5rem;
+          border-bottom: 1px solid var(--line); }
+        @media (max-width: 30rem) {
+          table.disclosures thead { position: absolute; left: -9999px; }
+          table.disclosures tr { display: block; border-bottom: 1px solid var(--line); padding: .35rem 0; }
+          table.disclosures td { display: block; border: 0; padding: .1rem 0; }
+          table.disclosures td::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); } }
         """
 
     static let response = HTTPResponse(

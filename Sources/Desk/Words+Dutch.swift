@@ -154,6 +154,8 @@ extension Words {
         stateNames: [
             "offered": "aangeboden", "accepted": "aangenomen", "contacted": "contact gehad", "waiting": "wacht",
             "unowned": "niemand", "unroutable": "niemand gevonden", "completed": "afgerond",
-        ]
+        ],
+        citizenLink: "Bent u inwoner? Bekijk uw aanvraag",
+        citizenPageOff: "Op deze balie kunt u uw aanvraag niet bekijken. Vraag uw doorverwijzer waar dat wel kan."
     )
 }

@@ -150,6 +150,8 @@ extension Words {
         stateNames: [
             "offered": "offered", "accepted": "taken", "contacted": "contact made", "waiting": "waiting",
             "unowned": "nobody", "unroutable": "nobody found", "completed": "completed",
-        ]
+        ],
+        citizenLink: "Are you a resident? See your request",
+        citizenPageOff: "You cannot see your request at this desk. Ask the person who referred you where you can."
     )
 }

@@ -119,4 +119,7 @@ public struct Words: Sendable {
     public var chooseOne: String
     public var noteTooLong: String
     public var stateNames: [String: String]
+    /// The link from the login page to the citizen's page, and the answer when the desk has no portal.
+    public var citizenLink: String
+    public var citizenPageOff: String
 }
