@@ -13,8 +13,11 @@ final class DeskProcess {
     let logURL: URL
     private(set) var process: Process?
     private(set) var port: UInt16 = 0
+    /// The `metrics` listener's port, when the config has one.
+    private(set) var metricsPort: UInt16?
 
-    /// - Parameter settings: config fields over the development defaults (dev login, the daemon's endpoint).
+    /// - Parameter settings: config fields over the development defaults (dev login, the daemon's endpoint, the
+    ///   demo map's portal for the citizen's page; `"portal": null` for a desk without it).
     init(daemon: Daemon, settings: [String: JSONValue] = [:]) throws {
         self.daemon = daemon
         configURL = daemon.directory.appendingPathComponent("desk.json")
@@ -22,8 +25,11 @@ final class DeskProcess {
         var config: [String: JSONValue] = [
             "insecure_dev": true, "listen": "127.0.0.1:0", "broker": .string(daemon.endpoint),
             "social_map": .string(Paths.demoMap.path), "policy": .string(Paths.policy.path), "login": "dev",
+            "portal": "portal:lekstroom",
+            "citizen_words": .string(Paths.packageRoot.appendingPathComponent("Config/citizen-words").path),
         ]
         config.merge(settings) { $1 }
+        config = config.filter { $0.value != .null }
         try JSONValue.object(config).canonicalData().write(to: configURL)
     }
 
@@ -51,6 +57,8 @@ final class DeskProcess {
                 let port = listen.split(separator: ":").last.flatMap({ UInt16($0) })
             {
                 self.port = port
+                metricsPort = line.components(separatedBy: " ").first(where: { $0.hasPrefix("metrics=") })
+                    .flatMap { $0.split(separator: ":").last }.flatMap { UInt16($0) }
                 if (try? get("/healthz").status) == 200 { return }
             }
             usleep(20_000)
