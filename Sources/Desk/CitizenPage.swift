@@ -113,7 +113,8 @@ struct CitizenPage {
             out += "<dt>\(HTML.escape(words[.phone]))</dt><dd><a href=\"tel:\(Self.dialable(contact.phone))\" "
             out += "aria-label=\"\(HTML.escape(words.fill(.call, ["name": contact.name])))\">"
             out += "\(HTML.escape(contact.phone))</a></dd></dl>"
-            if need.status == .taken, let by = Self.date(need.contactBy) {
+            // Late first contact is worth a call from the citizen, but not beside nazorg's question weeks later.
+            if need.status == .taken, need.question == nil, let by = Self.date(need.contactBy) {
                 let late = by <= now
                 out += paragraph(
                     words.fill(late ? .contactLate : .contactBy, ["moment": deadline.moment(by)]),
