@@ -20,7 +20,7 @@ import Testing
             if: PythonAdapterTests.required != nil || (PythonAdapterTests.python != nil && chromium),
             "no Python virtualenv with selenium, or no chromium: run make python-venv, apt-get install chromium chromium-driver"
         ))
-    func annaBramCarlaAndACoordinatorWorkAtTheDeskInABrowser() throws {
+    func annaBramCarlaACoordinatorAndTheCitizenWorkAtTheDeskInABrowser() throws {
         let python = try #require(PythonAdapterTests.python, "no Python virtualenv: run make python-venv")
         try #require(Self.chromium, "no browser: apt-get install chromium chromium-driver")
         let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
@@ -30,6 +30,7 @@ import Testing
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         let accepted = try gp.submit(try Referrals.make(needs: ["debt", "housing"]))
         let referralID = try #require(accepted.body["referral_id"])
+        let citizenCode = try #require(accepted.body["citizen_code"]?.stringValue, "ACCEPTED carries no citizen_code")
         let second = daemon.directory.appendingPathComponent("second.json")
         try Referrals.make(needs: ["debt"]).canonicalData().write(to: second)
 
@@ -41,7 +42,8 @@ import Testing
                 Paths.executable("schakelctl").path,
                 "--state-dir", daemon.stateDirectory.path, "--broker", daemon.endpoint,
                 "--second-referral", second.path, "--citizen", Referrals.citizenName,
-                "--citizen-phone", Referrals.citizenPhone,
+                "--citizen-phone", Referrals.citizenPhone, "--citizen-code", citizenCode,
+                "--referral-id", referralID.stringValue ?? "", "--social-map", Paths.demoMap.path,
             ] + (screenshots.map { ["--screenshots", $0] } ?? []),
             in: daemon.directory)
         let result = try script.wait(timeout: 240)
@@ -49,16 +51,24 @@ import Testing
         #expect(result.output.contains("walkthrough: every step passed"))
 
         // What the browser did is what the broker recorded. (schakelctl submit took the practice's session over.)
+        // The citizen withdrew at the end: Carla's open case was cancelled, Anna's completed one stays completed,
+        // and the practice was told with NOTICE consent_withdrawn.
         let practice = try daemon.connect(as: "org:huisarts-de-brug")
         let status = try practice.request(.status, ["referral_id": referralID], expect: .referral)
+        #expect(status.body["state"] == "withdrawn", "\(status.body)")
         let states = (status.body["handovers"]?.arrayValue ?? []).map {
             "\($0["contact"]?["id"]?.stringValue ?? "-") \($0["state"]?.stringValue ?? "?")"
         }
         #expect(states.contains("contact:schuldhulp-anna completed"), "\(states)")
         #expect(states.contains("contact:wonen-bram declined"), "\(states)")
-        #expect(states.contains("contact:wonen-carla contacted"), "\(states)")
+        #expect(states.contains("contact:wonen-carla cancelled"), "\(states)")
+        let notices = try practice.drain(timeout: 1.0).filter { $0.command == "NOTICE" }
+        #expect(
+            notices.contains { $0.body["event"] == "consent_withdrawn" && $0.body["referral_id"] == referralID },
+            "\(notices.map(\.body))")
         #expect(desk.stop() == 0, "\(desk.log())")
         #expect(!desk.log().contains(Referrals.citizenName), "the desk's log names the citizen")
+        #expect(!desk.log().contains(citizenCode), "the desk's log holds the citizen's code")
     }
 }
 

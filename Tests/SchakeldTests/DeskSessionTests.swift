@@ -167,7 +167,7 @@ import ZeroMQ
         map["desks"] = [
             [
                 "id": "desk:lekstroom", "organizations": ["org:schuldhulp-utrecht"],
-                "public_keys": [.string(deskKeys.publicKey)],
+                "public_keys": [.string(deskKeys.publicKey)], "portal": "portal:lekstroom",
             ]
         ]
         let mapFile = try daemon.useSocialMap(.object(map))
@@ -210,6 +210,11 @@ import ZeroMQ
         #expect(
             page.body.contains("Schulden"), "the offer reached Anna through the desk's CURVE session\n\(desk.log())")
         #expect(!desk.log().contains("desk.session_refused"))
+
+        // The same key holds the portal its desks entry names: the citizen's page asks the broker over CURVE.
+        let form = try DeskCitizenTests.form(desk)
+        let wrong = try DeskCitizenTests.ask(desk, "2222-3333-4444-5555", from: "203.0.113.7", form)
+        #expect(wrong.status == 404 && wrong.body.contains("Deze code kennen we niet."), "\(wrong.body)\n\(desk.log())")
     }
 
     static func withKey(_ organisations: JSONValue?, _ id: String, _ keys: CurveKeyPair) throws -> JSONValue {
