@@ -71,6 +71,17 @@ public final class DeskApp: Sendable {
         self.lines = lines
         codeLimiter = CitizenCodeLimiter(limit: config.citizenCodeLimit, window: config.citizenCodeWindow)
         if let portal = config.portal {
+            // Said at start, not as a refused HELLO in the log while every citizen reads "not reachable".
+            guard map.document.portals?.contains(where: { $0.id == portal }) == true else {
+                throw DeskConfigError("portal: \(portal) is not among the portals of the social map")
+            }
+            if let deskID = config.deskID, config.curve != nil,
+                map.document.desks?.first(where: { $0.id == deskID })?.portal != portal
+            {
+                throw DeskConfigError(
+                    "portal: the map's desks entry \(deskID) must name \(portal) as its portal for the desk's key to hold it"
+                )
+            }
             citizenWords = try CitizenWords.load(directory: config.citizenWordsPath)
             let configuration = SchakelClient.Configuration(
                 endpoints: config.brokerEndpoints, principal: portal, clientName: "schakel-desk/0.1.0",

@@ -221,6 +221,29 @@ import Testing
         }
     }
 
+    @Test func aPortalTheMapDoesNotKnowIsAStartUpError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("desk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func app(portal: String) throws -> DeskApp {
+            let file = directory.appendingPathComponent("desk.json")
+            let config: JSONValue = [
+                "insecure_dev": true, "broker": "ipc:///nonexistent", "portal": .string(portal),
+                "social_map": .string(Self.root.appendingPathComponent("Config/social-map.demo.json").path),
+                "citizen_words": .string(Self.wordsDirectory),
+            ]
+            try config.canonicalData().write(to: file)
+            return try DeskApp(config: try DeskConfig(contentsOf: file.path), map: Self.map)
+        }
+        #expect(try app(portal: "portal:lekstroom").citizenWords["nl"] != nil)
+        do {
+            _ = try app(portal: "portal:elders")
+            Issue.record("a portal that is not on the map was accepted")
+        } catch let error as DeskConfigError {
+            #expect(error.message == "portal: portal:elders is not among the portals of the social map")
+        }
+    }
+
     // MARK: - Codes and sources
 
     @Test func aCodeIsReadAsTypedCaseAndSpacesAndDashesAside() {
