@@ -88,8 +88,10 @@ extension DeskApp {
         body +=
             "<p><a href=\"/login?lang=\(other.rawValue)\" lang=\"\(other.rawValue)\">\(HTML.escape(words.otherLanguage))</a></p>"
         if portalLine != nil {
-            body +=
-                "<footer><p><a href=\"/inwoner?taal=\(language.rawValue)\">\(HTML.escape(words.citizenLink))</a></p></footer>"
+            // Dutch is the citizen page's default: only English is a choice worth carrying over, so that a citizen
+            // who submitted in another language still gets theirs.
+            let link = language == .en ? "/inwoner?taal=en" : "/inwoner"
+            body += "<footer><p><a href=\"\(link)\">\(HTML.escape(words.citizenLink))</a></p></footer>"
         }
         var response = bare(words, title: words.loginTitle, status: 200, nil, body: body)
         response.headers.append(("Set-Cookie", cookie(Self.loginCookie, token)))
