@@ -10,7 +10,7 @@ import SchakelProtocol
 /// it; a thread per line, because a `SchakelClient` must stay on the thread that made it and blocks while it
 /// (re)connects. A region's desk serves tens of contacts, so tens of mostly sleeping threads.
 ///
-/// `@unchecked Sendable`: the client is touched only on ``thread``; `jobs` and `running` only under `lock`.
+/// `@unchecked Sendable`: the client is touched only on the line's own thread; `jobs` and `running` only under `lock`.
 final class ContactLine: @unchecked Sendable {
     let contactID: String
     private let configuration: SchakelClient.Configuration
@@ -19,7 +19,6 @@ final class ContactLine: @unchecked Sendable {
     private var jobs: [@Sendable (SchakelClient) -> Void] = []
     private var running = true
     private var finished = false
-    private var thread: Thread?
     /// Whether the line proves now and then that it still holds the session (see ``sessionCheckInterval``): a
     /// contact's line must, to keep receiving the outbox; a portal's has no outbox, and a request that finds the
     /// session gone says HELLO again by itself.
@@ -44,9 +43,9 @@ final class ContactLine: @unchecked Sendable {
 
     /// Starts the thread; it opens the session at once, so the contact's outbox arrives before anyone asks.
     func start() {
+        // Not kept: a line holding its Thread, whose block holds the line, would never be freed (LeakSanitizer).
         let thread = Thread { [self] in run() }
         thread.name = "desk \(contactID)"
-        self.thread = thread
         thread.start()
     }
 

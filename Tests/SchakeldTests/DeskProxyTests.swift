@@ -86,6 +86,10 @@ import Testing
         #expect(large.header("Strict-Transport-Security") == hsts)
 
         // Plain HTTP: a redirect to HTTPS and nothing else, not even with a password.
+        // The citizen's page and its style sheet need no login: the citizen has only their code.
+        let citizen = try nginx.curl(["\(https)/inwoner"])
+        #expect(citizen.status == 200 && citizen.body.contains("Uw code"), "\(citizen.status) \(citizen.body)")
+        #expect(try nginx.curl(["\(https)/style.css"]).status == 200)
         let plain = try nginx.curl(anna + ["http://127.0.0.1:\(nginx.httpPort)/aanbod?x=1"])
         #expect(plain.status == 301)
         #expect(plain.header("Location") == "https://desk.example.nl/aanbod?x=1")
