@@ -44,6 +44,9 @@ let package = Package(
         /// The referral life cycle as a pure state machine: no storage, no sockets, no clock.
         .target(name: "Referrals", dependencies: ["SchakelProtocol", "SocialMap", "Deadlines"]),
         .target(name: "SchakelClient", dependencies: ["ZeroMQ", "SchakelProtocol"]),
+        /// Where referrals stall, for policy: pseudonymous counts with small cells hidden, as JSON, CSV, text and a
+        /// self-contained HTML report with inline SVG charts (issue 19).
+        .target(name: "Signals", dependencies: ["SchakelProtocol", "Deadlines"]),
         /// Just enough HTTP/1.1 for the desk behind a reverse proxy: GET and form POSTs, strict limits, timeouts.
         .target(name: "DeskHTTP"),
         /// The desk's pages, sessions and e-mail notices; it speaks SRP/1 through SchakelClient like any adapter.
@@ -56,11 +59,14 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd", "Sodium", "Referrals",
+                "Signals",
             ]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(
             name: "schakelctl",
-            dependencies: ["ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage", "Broker"]),
+            dependencies: [
+                "ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage", "Broker", "Signals",
+            ]),
         .executableTarget(name: "schakel-desk", dependencies: ["Desk"]),
         .executableTarget(
             name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
@@ -69,6 +75,7 @@ let package = Package(
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
+        .testTarget(name: "SignalsTests", dependencies: ["Signals", "SchakelProtocol", "Deadlines"]),
         .testTarget(name: "SchakelClientTests", dependencies: ["SchakelClient"]),
         .testTarget(name: "SodiumTests", dependencies: ["Sodium"]),
         .testTarget(name: "DeskHTTPTests", dependencies: ["DeskHTTP"]),
@@ -81,7 +88,7 @@ let package = Package(
             name: "SchakeldTests",
             dependencies: [
                 "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium", "Deadlines",
-                "Desk",
+                "Desk", "Signals",
             ],
             exclude: ["Fixtures"]
         ),

@@ -196,6 +196,7 @@ public final class BrokerServer {
             logger: logger)
         registerAdminCommands()
         registerPrivacyCommands()
+        registerSignalsCommands()
         startRotationIfNeeded()
         logger.info(
             "daemon.started",

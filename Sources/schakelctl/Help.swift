@@ -38,6 +38,10 @@ enum Help {
 
         Operator commands (the admin socket, see Protocols/ADMIN.md):
           stats                             counts per state, outbox, peers, latency; what is overdue
+          signals --from DATE --to DATE [--period month|week] [--municipality GM…] [--domain …]
+                  [--csv DIR] [--html FILE]
+                                            where referrals stall, for policy: counts per period, domain and
+                                            municipality, rows under 5 referrals hidden; text, JSON, CSV, HTML
           backup FILE                       write a consistent copy of the running daemon's database to FILE
           assign HANDOVER_ID CONTACT --by PRINCIPAL
                                             offer an unowned need to a contact of the coordinator's choice
@@ -172,6 +176,23 @@ enum Help {
         organisation must act on. OVERDUE cases (acknowledged, the citizen not reached by contact_by) and
         UNOWNED needs (nobody left to offer them to) first, then OFFERED (not answered yet), OPEN, and
         WAITING needs the organisation could take. No citizen is named. Act with schakelctl assign.
+        """,
+        "signals": """
+        Usage: schakelctl signals --from YYYY-MM-DD --to YYYY-MM-DD [--period month|week]
+               [--municipality GM0344 ...] [--domain debt ...] [--csv DIR] [--html FILE]
+               (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
+
+        Where referrals stall, for the region's policy table: per month (or ISO week) of submission,
+        municipality and domain, the referrals and needs, the needs nobody could take (unroutable,
+        consent needed, waiting, unowned), lapsed offers, escalations and reopenings; declines by
+        reason and by receiving organisation; the time to acknowledge against the deadline and the
+        first contact within five working days; the nazorg outcomes. Days are Europe/Amsterdam.
+        Counts only, never a citizen: a row of fewer than 5 referrals shows "< 5", and a row that
+        would let a total give such a row away shows "x". --municipality and --domain may be given
+        more than once (or as a comma-separated list). By default a table for people; --json prints
+        the daemon's reply; --csv DIR writes one CSV file per table into DIR; --html FILE writes one
+        self-contained page with charts and reading guides in Dutch (nothing loaded from the network;
+        print it to PDF from a browser).
         """,
         "stats": """
         Usage: schakelctl stats (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]

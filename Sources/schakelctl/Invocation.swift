@@ -5,11 +5,15 @@ struct Invocation {
     var positional: [String] = []
     var options: [String: String] = [:]
     var flags: Set<String> = []
+    /// Every value of an option that may be given more than once (`--municipality GM0344 --municipality GM0356`), in
+    /// order; `options` holds the last.
+    var repeated: [String: [String]] = [:]
 
     /// Options that take a value.
     static let valued: Set<String> = [
         "--as", "--broker", "--wait", "--reason", "--state-dir", "--admin", "--by", "--out", "--today", "--report",
         "--curve-key", "--server-key", "--older-than", "--config", "--at", "--channel", "--note",
+        "--from", "--to", "--period", "--municipality", "--domain", "--csv", "--html",
     ]
     /// Options that stand alone.
     static let switches: Set<String> = ["--ack", "--json", "--dry-run"]
@@ -44,6 +48,7 @@ struct Invocation {
         "rotate-key": admin.union(["--wait"]),
         "socialmap": admin.union(["--today", "--out", "--report"]),
         "keygen": ["--json"],
+        "signals": admin.union(["--from", "--to", "--period", "--municipality", "--domain", "--csv", "--html"]),
     ]
 
     /// Parses `arguments` (after the command). Throws a usage error naming the option and the command's help.
@@ -70,6 +75,7 @@ struct Invocation {
             } else {
                 guard let value = rest.popFirst() else { throw .usage("\(argument) needs a value\n\n\(help)") }
                 options[argument] = value
+                repeated[argument, default: []].append(value)
             }
         }
     }

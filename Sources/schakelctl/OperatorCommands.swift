@@ -4,7 +4,7 @@ import SchakelProtocol
 /// The operator's commands on the admin socket (Protocols/ADMIN.md) other than the privacy ones: stats, backup,
 /// assign, clock advance, socialmap reload. Each prints a line for people, or with `--json` the reply.
 struct OperatorCommands {
-    static let names: Set<String> = ["stats", "backup", "clock", "assign", "socialmap"]
+    static let names: Set<String> = ["stats", "backup", "clock", "assign", "socialmap", "signals"]
 
     let invocation: Invocation
     let admin: AdminClient
@@ -53,6 +53,8 @@ struct OperatorCommands {
                 "clock now \(AmsterdamTime.text(reply["now"]?.stringValue ?? "?")), "
                     + "\(Int(reply["timers_fired"]?.numberValue ?? 0)) deadlines fired"
             }
+        case "signals":
+            return try SignalsCommand(invocation: invocation, admin: admin, help: help).run()
         case "stats":
             try invocation.expect(0, "", help: help)
             let stats = try admin.call("stats")

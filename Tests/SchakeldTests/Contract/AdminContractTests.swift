@@ -9,7 +9,7 @@ enum AdminSpec {
     /// Every command the daemon registers; `help` must list exactly these.
     static let commands = [
         "assign", "audit", "backup", "clock.advance", "debug.stall", "erase", "export", "help", "key.rotate", "purge",
-        "socialmap.reload", "stats",
+        "signals", "socialmap.reload", "stats",
     ]
 
     static func schema(_ name: String) throws -> JSONSchema {
