@@ -31,12 +31,13 @@ run: build
 		.build/debug/schakeld --config $(CONFIG)
 
 ## screenshots: the browser walkthrough of the desk (DeskBrowserTests) saving every page at 1280 and 390 px wide
-## into .build/screenshots/, so anyone can see what a contact person sees
+## into .build/screenshots/, so anyone can see what a contact person sees; and the signals report of a year of
+## traffic (SignalsBrowserTests) as signals-1280.png, signals-390.png and the printed signals.pdf
 screenshots: deps test-deps python-venv
 	swift build --build-tests $(SWIFT_FLAGS)
 	rm -rf .build/screenshots
 	SCHAKEL_SCREENSHOTS=$(CURDIR)/.build/screenshots SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python \
-		swift test --skip-build --filter DeskBrowserTests
+		swift test --skip-build --filter 'DeskBrowserTests|SignalsBrowserTests'
 	@ls .build/screenshots
 
 ## test-deps: what the desk's tests drive besides Swift: Debian's chromium with chromium-driver (the browser

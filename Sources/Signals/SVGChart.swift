@@ -59,7 +59,7 @@ enum SVGChart {
 
     static func heatMap(id: String, title: String, rows: [String], columns: [String], cells: [[HeatCell?]]) -> String {
         let left = 120.0
-        let top = 96.0
+        let top = 124.0
         let cellWidth = min(64.0, (width - left - 8) / Double(max(columns.count, 1)))
         let cellHeight = 30.0
         let height = top + cellHeight * Double(rows.count) + 8
@@ -102,7 +102,7 @@ enum SVGChart {
         id: String, title: String, categories: [String], series: [Series], percent: Bool = false,
         notes: [String] = []
     ) -> String {
-        let left = 190.0
+        let left = 230.0
         let barHeight = 22.0
         let gap = 8.0
         let top = 8.0

@@ -1,3 +1,6 @@
+import Foundation
+import SchakelProtocol
+
 /// The report as one self-contained HTML page for policy readers: five charts as inline SVG, each with a short
 /// reading guide in plain Dutch (B1), then every table. No script, font, image or style sheet comes from anywhere
 /// else, so the file can be mailed, archived and printed to PDF as it is; `@media print` keeps every chart whole.
@@ -38,6 +41,16 @@ extension SignalsReport {
 
     func words(_ code: String) -> String { Self.dutch[code] ?? code }
 
+    /// `23-11-2027 10:00` (Europe/Amsterdam) for `2027-11-23T09:00:00Z`; the text itself when it is no timestamp.
+    static func amsterdam(_ text: String) -> String {
+        guard let moment = RFC3339.parse(text), let zone = TimeZone(identifier: "Europe/Amsterdam") else { return text }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: moment)
+        return String(
+            format: "%02d-%02d-%04d %02d:%02d", c.day ?? 0, c.month ?? 0, c.year ?? 0, c.hour ?? 0, c.minute ?? 0)
+    }
+
     /// The whole page.
     public var html: String {
         let span = "\(query.from) tot en met \(query.to)"
@@ -65,6 +78,7 @@ extension SignalsReport {
             figcaption { margin-top: 0.5rem; }
             .legend { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; list-style: none; padding: 0; font-size: 0.9rem; }
             .swatch { display: inline-block; width: 0.9rem; height: 0.9rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 2px; }
+            .table-wrap { overflow-x: auto; max-width: 100%; }
             table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.85rem; }
             th, td { border: 1px solid #ccc; padding: 0.2rem 0.45rem; text-align: right; }
             th:first-child, td.key { text-align: left; }
@@ -74,13 +88,15 @@ extension SignalsReport {
               figure { break-inside: avoid; page-break-inside: avoid; border: none; }
               h2 { break-after: avoid; page-break-after: avoid; }
               tr { break-inside: avoid; page-break-inside: avoid; }
+              .table-wrap { overflow: visible; }
+              table { font-size: 7.5pt; }
               svg { max-width: 100%; height: auto; }
             }
             </style>
             </head>
             <body>
             <h1>Signalen: waar verwijzingen vastlopen</h1>
-            <p>Verwijzingen van \(e(span)), per \(query.period == .month ? "maand" : "week")\(scope.isEmpty ? "" : "; " + e(scope.joined(separator: "; "))). Gemaakt op \(e(generatedAt)).</p>
+            <p>Verwijzingen van \(e(span)), per \(query.period == .month ? "maand" : "week")\(scope.isEmpty ? "" : "; " + e(scope.joined(separator: "; "))). Gemaakt op \(e(Self.amsterdam(generatedAt))).</p>
             <p class="note">Alle cijfers tellen gebeurtenissen, nooit personen. Staat er <strong>&lt; 5</strong>, dan ging het om minder dan 5 verwijzingen: dat getal laten we weg, zodat niemand herkenbaar is. Staat er <strong>x</strong>, dan laten we ook dat getal weg, zodat u een weggelaten getal niet kunt terugrekenen uit een totaal.</p>
             \(needsOverTime)
             \(gapMap)
@@ -296,7 +312,7 @@ extension SignalsReport {
         }.joined(separator: "\n")
         return """
             <h3>\(e(Self.titles[table.name] ?? table.name))</h3>
-            \(table.rows.isEmpty ? "<p>Niets in deze periode.</p>" : "<table data-table=\"\(table.name)\"><thead><tr>\(header)</tr></thead><tbody>\n\(body)\n</tbody></table>")
+            \(table.rows.isEmpty ? "<p>Niets in deze periode.</p>" : "<div class=\"table-wrap\"><table data-table=\"\(table.name)\"><thead><tr>\(header)</tr></thead><tbody>\n\(body)\n</tbody></table></div>")
             """
     }
 }
