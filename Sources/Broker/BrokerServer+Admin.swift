@@ -188,8 +188,11 @@ extension BrokerServer {
         switch path {
         case "/metrics":
             do {
+                var snapshot = try stats()
+                try signalCounters.catchUp(desk.store)
+                snapshot.signals = signalCounters
                 return MetricsEndpoint.Response(
-                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: try stats().prometheus)
+                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: snapshot.prometheus)
             } catch {
                 return MetricsEndpoint.Response(status: 503, body: "statistics unavailable\n")
             }

@@ -231,7 +231,7 @@ extension BrokerServer {
     /// belongs is left out, since the audit trail outlives the referral's personal data. A command the daemon does
     /// not know is recorded as `admin.unknown` with its outcome only: an attempt, nothing of what was typed.
     func auditAdminAction(request frames: [Data], command typed: String?, error: AdminError?) {
-        guard let typed, typed != "help", typed != "stats" else { return }
+        guard let typed, typed != "help", typed != "stats", typed != "signals" else { return }
         let command = adminCommands.summaries[typed] == nil ? "unknown" : typed
         var detail: [String: JSONValue] = ["ok": .bool(error == nil)]
         if let error { detail["code"] = .string(error.code) }

@@ -61,6 +61,8 @@ public final class BrokerServer {
     let startedAt = ContinuousClock.now
     var commitLatency = LatencyWindow()
     var mapReloads = 0
+    /// The signals `/metrics` counts per domain (``SignalCounters``), read on from where the last scrape stopped.
+    var signalCounters = SignalCounters()
     /// Sessions ended because the peer did not read its answers (``dropUnreadPeer``), for stats and metrics.
     var peersDropped = 0
     /// Wrong citizen codes per portal (SRP1.md, The citizen's own view).

@@ -38,6 +38,8 @@ struct BrokerStats: Sendable {
     var intake: [String: Int]?
     /// Events handed to the event stream; nil without one.
     var eventsPublished: Int?
+    /// The signals per domain (issue 19); `/metrics` only.
+    var signals: SignalCounters?
 
     static let quantiles: [Double] = [0.5, 0.9, 0.99]
 
@@ -166,6 +168,7 @@ struct BrokerStats: Sendable {
         metric(
             "schakel_social_map_reloads_total", "counter", "Social map reloads by result.",
             [("{result=\"ok\"}", Double(mapReloads)), ("{result=\"failed\"}", Double(mapReloadFailures))])
+        if let signals { out += signals.prometheus }
         return out
     }
 

@@ -131,3 +131,62 @@ extension ReferralStore {
         return facts
     }
 }
+
+extension ReferralStore {
+    /// An event counted by ``SignalCounters``, with what it needs of its handover and referral.
+    struct SignalEvent {
+        var event: String
+        var domain: String
+        var urgency: String
+        var declineReason: String?
+        /// The handover's first result, on the first `outcome` event of a handover only (a second party's answer is
+        /// not a second outcome).
+        var outcome: String?
+        /// From the offer to this acknowledgement.
+        var acknowledgedAfter: Double?
+    }
+
+    /// The needs begun (their domains) and the counted events recorded after event `seq` `event` and handover
+    /// `rowid` `handover`, with where to go on from next time.
+    func signalsSince(event: Int64, handover: Int64) throws -> (
+        needs: [String], events: [SignalEvent], lastEvent: Int64, lastHandover: Int64
+    ) {
+        let lastHandover = try db.queryOne("SELECT MAX(rowid) AS n FROM handovers")?.int64("n") ?? handover
+        let needs = try db.query(
+            """
+            SELECT h.domain FROM handovers h
+            WHERE h.rowid > ? AND h.rowid <= ? AND NOT EXISTS (
+                SELECT 1 FROM handovers o
+                WHERE o.referral_id = h.referral_id AND o.need_index = h.need_index AND o.rowid < h.rowid)
+            ORDER BY h.rowid
+            """, [.integer(handover), .integer(lastHandover)]
+        ).map { $0.string("domain") ?? "" }
+        let lastEvent = try db.queryOne("SELECT MAX(seq) AS n FROM events")?.int64("n") ?? event
+        let names = (SignalCounters.events + ["declined", "outcome"]).map { "'\($0)'" }.joined(separator: ", ")
+        let events = try db.query(
+            """
+            SELECT e.event, e.at, h.domain, h.decline_reason, h.offered_at, r.urgency,
+                   CASE WHEN e.event = 'outcome' AND NOT EXISTS (
+                       SELECT 1 FROM events p WHERE p.referral_id = e.referral_id AND p.handover_id = e.handover_id
+                       AND p.event = 'outcome' AND p.seq < e.seq) THEN h.outcome END AS first_outcome
+            FROM events e JOIN handovers h ON h.handover_id = e.handover_id
+            JOIN referrals r ON r.referral_id = e.referral_id
+            WHERE e.seq > ? AND e.seq <= ? AND e.event IN (\(names)) ORDER BY e.seq
+            """, [.integer(event), .integer(lastEvent)]
+        ).compactMap { row -> SignalEvent? in
+            guard let name = row.string("event"), let domain = row.string("domain") else { return nil }
+            if name == "outcome", row.string("first_outcome") == nil { return nil }
+            var acknowledgedAfter: Double?
+            if name == "acknowledged", let at = row.string("at").flatMap(RFC3339.parse),
+                let offered = row.string("offered_at").flatMap(RFC3339.parse)
+            {
+                acknowledgedAfter = max(0, at.timeIntervalSince(offered))
+            }
+            return SignalEvent(
+                event: name, domain: domain, urgency: row.string("urgency") ?? "normal",
+                declineReason: row.string("decline_reason"), outcome: row.string("first_outcome"),
+                acknowledgedAfter: acknowledgedAfter)
+        }
+        return (needs, events, lastEvent, lastHandover)
+    }
+}
