@@ -25,6 +25,25 @@ extension BrokerServer {
         }
     }
 
+    /// SIGNALS (SRP1.md): an organisation's coordinator gets the report restricted to the needs the organisation
+    /// referred, was offered, held or declined, with the same suppression; anyone else is refused.
+    func signals(from principal: String, first: String, last: String, period: String?) throws -> WireMessage {
+        guard let organisation = desk.map.organizations.values.first(where: { $0.coordinator == principal }) else {
+            throw Rejection(
+                .forbidden, "SIGNALS reports on an organisation's referrals for its coordinator; \(principal) is none")
+        }
+        var request: [String: JSONValue] = ["from": .string(first), "to": .string(last)]
+        if let period { request["period"] = .string(period) }
+        var query: SignalsQuery
+        do throws(SignalsQueryError) {
+            query = try SignalsQuery(json: .object(request))
+        } catch {
+            throw Rejection(.invalid, error.message.replacingOccurrences(of: "signals ", with: "SIGNALS "))
+        }
+        query.organisation = organisation.id
+        return WireMessage(command: Command.signalReport.rawValue, body: .object(try signalsReport(query).json))
+    }
+
     /// The report for `query`, with the map's names for the codes in it.
     func signalsReport(_ query: SignalsQuery) throws -> SignalsReport {
         let policy = desk.policy

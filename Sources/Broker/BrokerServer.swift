@@ -557,6 +557,8 @@ public final class BrokerServer {
             return try citizen(principal) {
                 try desk.citizenAnswer(from: principal, code: code, need: need, result: result)
             }
+        case .signals(let from, let to, let period):
+            return try signals(from: principal, first: from, last: to, period: period)
         case .hello, .ping:
             return nil  // handled before authentication
         }
@@ -582,6 +584,7 @@ public final class BrokerServer {
         case .citizenStatus: "CITIZEN_STATUS"
         case .citizenWithdraw: "CITIZEN_WITHDRAW"
         case .citizenAnswer: "CITIZEN_ANSWER"
+        case .signals: "SIGNALS"
         }
     }
 

@@ -25,6 +25,8 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case citizenWithdraw = "CITIZEN_WITHDRAW"
     /// A portal passes on the citizen's answer to nazorg.
     case citizenAnswer = "CITIZEN_ANSWER"
+    /// A coordinator asks where their organisation's referrals stall (the signals report, restricted to them).
+    case signals = "SIGNALS"
     // broker → peer
     case welcome = "WELCOME"
     case pong = "PONG"
@@ -44,10 +46,11 @@ public enum Command: String, Sendable, CaseIterable, Codable {
     case pendingList = "PENDINGLIST"
     case citizenCode = "CITIZEN_CODE"
     case citizen = "CITIZEN"
+    case signalReport = "SIGNALREPORT"
 
     /// Commands a peer may send; anything else from a peer is `unknown_command`.
     public static let fromPeer: Set<Command> = [
         .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw, .cases,
-        .pending, .assign, .newCitizenCode, .citizenStatus, .citizenWithdraw, .citizenAnswer,
+        .pending, .assign, .newCitizenCode, .citizenStatus, .citizenWithdraw, .citizenAnswer, .signals,
     ]
 }

@@ -25,6 +25,9 @@ public enum PeerRequest: Sendable, Equatable {
     case citizenWithdraw(code: String)
     /// CITIZEN_ANSWER from a portal: the citizen's own nazorg answer for need `need`.
     case citizenAnswer(code: String, need: Int, result: OutcomeResult)
+    /// A coordinator asks for the signals of their organisation's referrals submitted from `from` to `to` (days,
+    /// YYYY-MM-DD), per `period` (`month` or `week`); the broker checks that the days are real.
+    case signals(from: String, to: String, period: String?)
 
     /// The principal syntax of HELLO: `org:<id>`, `contact:<id>` or `portal:<id>`.
     public static let principalPattern = "(org|contact|portal):[a-z0-9][a-z0-9-]{0,99}"
@@ -47,7 +50,7 @@ public enum PeerRequest: Sendable, Equatable {
         guard let command = Command(rawValue: message.command), Command.fromPeer.contains(command) else {
             throw Rejection(
                 .unknownCommand,
-                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES, PENDING, ASSIGN, NEW_CITIZEN_CODE, CITIZEN_STATUS, CITIZEN_WITHDRAW, CITIZEN_ANSWER"
+                "\(message.command) is not a command a peer can send; see Protocols/SRP1.md for HELLO, PING, SUBMIT, ACK, DECLINE, RECEIVED, STATUS, CONTACTED, OUTCOME, REOPEN, WITHDRAW, CASES, PENDING, ASSIGN, NEW_CITIZEN_CODE, CITIZEN_STATUS, CITIZEN_WITHDRAW, CITIZEN_ANSWER, SIGNALS"
             )
         }
         let r = FieldReader(body: message.body)
@@ -162,6 +165,14 @@ public enum PeerRequest: Sendable, Equatable {
                     .invalid, "result must be resolved, partly_resolved or not_resolved", field: "result")
             }
             return .citizenAnswer(code: code, need: need, result: result)
+        case .signals:
+            try r.only(["from", "to", "period"])
+            let day = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+            let from = try r.string("from", length: 10...10, matching: day, described: "the first day as YYYY-MM-DD")
+            let to = try r.string("to", length: 10...10, matching: day, described: "the last day as YYYY-MM-DD")
+            let period = try r.string(
+                "period", required: false, length: 4...5, matching: "month|week", described: "month or week")
+            return .signals(from: from ?? "", to: to ?? "", period: period)
         default:
             throw Rejection(.unknownCommand, "\(message.command) is sent by the broker, not to it")
         }

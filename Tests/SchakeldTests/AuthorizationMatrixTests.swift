@@ -49,6 +49,7 @@ import ZeroMQ
     }
     static func byID(_ f: Fixture) -> JSONValue { ["referral_id": .string(f.referralID)] }
     static func byExternalID(_ f: Fixture) -> JSONValue { ["external_id": .string(f.externalID)] }
+    static func signals(_ f: Fixture) -> JSONValue { ["from": "2026-01-01", "to": "2026-12-31"] }
     static func assign(_ id: String, to contact: String) -> JSONValue {
         ["handover_id": .string(id), "contact": .string(contact)]
     }
@@ -68,6 +69,7 @@ import ZeroMQ
         Cell(who: gp, command: .cases, body: { _ in [:] }, code: "forbidden"),
         Cell(who: gp, command: .pending, body: { _ in [:] }, code: "forbidden"),
         Cell(who: gp, command: .assign, body: { assign($0.bramHandover, to: sandra) }, code: "forbidden"),
+        Cell(who: gp, command: .signals, body: signals, code: "forbidden"),
         // A contact person: nothing of an organisation's, and only their own handovers.
         Cell(who: anna, command: .submit, body: submit, code: "forbidden"),
         Cell(who: anna, command: .reopen, body: reopen, code: "forbidden", field: "referral_id"),
@@ -80,6 +82,7 @@ import ZeroMQ
         Cell(who: carla, command: .status, body: byID, code: "forbidden", field: "referral_id"),
         // Coordinators only, each for their own organisation: a need of it, to a colleague.
         Cell(who: bram, command: .pending, body: { _ in [:] }, code: "forbidden"),
+        Cell(who: bram, command: .signals, body: signals, code: "forbidden"),
         Cell(who: bram, command: .assign, body: { assign($0.bramHandover, to: bram) }, code: "forbidden"),
         Cell(
             who: anna, command: .assign, body: { assign($0.bramHandover, to: anna) }, code: "forbidden",
@@ -101,6 +104,7 @@ import ZeroMQ
         Cell(who: nil, command: .status, body: byID, code: "hello_required"),
         Cell(who: nil, command: .cases, body: { _ in [:] }, code: "hello_required"),
         Cell(who: nil, command: .pending, body: { _ in [:] }, code: "hello_required"),
+        Cell(who: nil, command: .signals, body: signals, code: "hello_required"),
         Cell(who: nil, command: .assign, body: { assign($0.bramHandover, to: sandra) }, code: "hello_required"),
         Cell(who: nil, command: .received, body: { _ in ["message_ids": ["msg-x"]] }, code: "hello_required"),
     ]
@@ -134,6 +138,7 @@ import ZeroMQ
         case .decline: .declined
         case .status: .referral
         case .pending: .pendingList
+        case .signals: .signalReport
         case .hello: .welcome
         case .received: .pong  // no answer on success; only REJECTED can come
         default: .noted

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import Signals
 import SocialMap
 import Testing
 
@@ -388,8 +389,10 @@ enum ContractFiles {
         case .pendingList: return WireMessage(command, encoding: try message.decode(PendingList.self))
         case .citizen: return WireMessage(command, encoding: try message.decode(CitizenView.self))
         case .citizenCode: return WireMessage(command, encoding: try message.decode(IssuedCitizenCode.self))
+        case .signalReport:
+            return WireMessage(command: command.rawValue, body: .object(try SignalsReport(json: message.body).json))
         case .hello, .ping, .submit, .ack, .decline, .received, .status, .contacted, .outcome, .reopen, .withdraw,
-            .cases, .pending, .assign, .newCitizenCode, .citizenStatus, .citizenWithdraw, .citizenAnswer:
+            .cases, .pending, .assign, .newCitizenCode, .citizenStatus, .citizenWithdraw, .citizenAnswer, .signals:
             throw SchemaLoadError("\(command.rawValue) is sent by peers, not by the broker")
         }
     }
