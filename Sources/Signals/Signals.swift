@@ -130,44 +130,27 @@ public enum Signals {
     /// municipalities, per period and per municipality over the breakdown, a decline reason over organisations,
     /// a domain's nazorg over its outcomes.
     static func lines(_ tables: [SignalsTable]) -> [Suppression.Line] {
-        func index(_ name: String) -> Int { tables.firstIndex { $0.name == name }! }
-        func cells(_ name: String, where match: (SignalsRow) -> Bool) -> [Suppression.Cell] {
-            let t = index(name)
-            return tables[t].rows.indices.filter { match(tables[t].rows[$0]) }.map {
-                Suppression.Cell(table: t, row: $0)
+        var lines: [Suppression.Line] = []
+        /// One line per row of `parent`: the rows of `child` whose key `parentKey` maps onto it (one pass over each).
+        func add(_ parent: String, _ child: String, _ unit: String, _ parentKey: ([String]) -> [String]) {
+            guard let p = tables.firstIndex(where: { $0.name == parent }),
+                let c = tables.firstIndex(where: { $0.name == child })
+            else { return }
+            var children: [[String]: [Suppression.Cell]] = [:]
+            for (r, row) in tables[c].rows.enumerated() {
+                children[parentKey(row.key), default: []].append(Suppression.Cell(table: c, row: r))
+            }
+            for (r, row) in tables[p].rows.enumerated() {
+                guard let cells = children[row.key], !cells.isEmpty else { continue }
+                lines.append(Suppression.Line(parent: Suppression.Cell(table: p, row: r), children: cells, unit: unit))
             }
         }
-        var lines: [Suppression.Line] = []
-        func add(_ parent: [Suppression.Cell], _ children: [Suppression.Cell], _ unit: String) {
-            guard let parent = parent.first, !children.isEmpty else { return }
-            lines.append(Suppression.Line(parent: parent, children: children, unit: unit))
-        }
-        for row in tables[index("needs_by_domain")].rows {
-            let domain = row.key[0]
-            let total = cells("needs_by_domain") { $0.key == [domain] }
-            add(total, cells("needs_by_period") { $0.key[1] == domain }, "referrals")
-            add(total, cells("gaps") { $0.key[1] == domain }, "referrals")
-        }
-        for row in tables[index("needs_by_period")].rows {
-            add(
-                cells("needs_by_period") { $0.key == row.key },
-                cells("needs") { $0.key[0] == row.key[0] && $0.key[2] == row.key[1] }, "referrals")
-        }
-        for row in tables[index("gaps")].rows {
-            add(
-                cells("gaps") { $0.key == row.key },
-                cells("needs") { $0.key[1] == row.key[0] && $0.key[2] == row.key[1] }, "referrals")
-        }
-        for row in tables[index("declines")].rows {
-            add(
-                cells("declines") { $0.key == row.key },
-                cells("declines_by_organisation") { Array($0.key[1...]) == row.key }, "declines")
-        }
-        for row in tables[index("nazorg_by_domain")].rows {
-            add(
-                cells("nazorg_by_domain") { $0.key == row.key }, cells("nazorg") { $0.key[0] == row.key[0] },
-                "handovers")
-        }
+        add("needs_by_domain", "needs_by_period", "referrals") { [$0[1]] }
+        add("needs_by_domain", "gaps", "referrals") { [$0[1]] }
+        add("needs_by_period", "needs", "referrals") { [$0[0], $0[2]] }
+        add("gaps", "needs", "referrals") { [$0[1], $0[2]] }
+        add("declines", "declines_by_organisation", "declines") { Array($0[1...]) }
+        add("nazorg_by_domain", "nazorg", "handovers") { [$0[0]] }
         return lines
     }
 }

@@ -39,19 +39,21 @@ struct Suppression {
             changed = false
             for line in lines where !isHidden(line.parent, in: tables) {
                 guard !isSafe(line, in: tables) else { continue }
-                let shown = line.children.filter { !isHidden($0, in: tables) && count($0, line.unit, in: tables) > 0 }
-                if let smallest = shown.min(by: {
-                    (count($0, line.unit, in: tables), tables[$0.table].rows[$0.row].key.joined(separator: "\u{1}"))
-                        < (
-                            count($1, line.unit, in: tables),
-                            tables[$1.table].rows[$1.row].key.joined(separator: "\u{1}")
-                        )
-                }) {
-                    tables[smallest.table].rows[smallest.row].suppression = .complementary
-                } else {
-                    tables[line.parent.table].rows[line.parent.row].suppression = .complementary
-                }
                 changed = true
+                // The line's shown rows, smallest first (then by key, so that the choice never depends on order).
+                var shown = line.children.filter { !isHidden($0, in: tables) && count($0, line.unit, in: tables) > 0 }
+                    .map { (cell: $0, count: count($0, line.unit, in: tables), key: tables[$0.table].rows[$0.row].key) }
+                    .sorted {
+                        ($0.count, $0.key.joined(separator: "\u{1}")) < ($1.count, $1.key.joined(separator: "\u{1}"))
+                    }
+                    .map(\.cell)[...]
+                repeat {
+                    guard let next = shown.popFirst() else {
+                        tables[line.parent.table].rows[line.parent.row].suppression = .complementary
+                        break
+                    }
+                    tables[next.table].rows[next.row].suppression = .complementary
+                } while !isSafe(line, in: tables)
             }
         }
         for t in tables.indices {
@@ -83,10 +85,15 @@ struct Suppression {
             default: (Double(threshold), .infinity)
             }
         }
-        for (i, bound) in bounds.enumerated() {
-            let others = bounds.indices.filter { $0 != i }
-            let othersLow = others.map { bounds[$0].low }.reduce(0, +)
-            let othersHigh = others.map { bounds[$0].high }.reduce(0, +)
+        // Sums over the other hidden rows, in one pass: an unbounded row makes the others' upper sum unbounded.
+        let lows = bounds.map(\.low).reduce(0, +)
+        let unbounded = bounds.filter { $0.high == .infinity }.count
+        let finiteHighs = bounds.map(\.high).filter { $0 != .infinity }.reduce(0, +)
+        for bound in bounds {
+            let othersLow = lows - bound.low
+            let othersHigh =
+                unbounded - (bound.high == .infinity ? 1 : 0) > 0
+                ? Double.infinity : finiteHighs - (bound.high == .infinity ? 0 : bound.high)
             let low = max(bound.low, Double(rest) - othersHigh)
             let high = min(bound.high, Double(rest) - othersLow)
             if high - low < 1 { return false }
