@@ -54,6 +54,7 @@ let package = Package(
             name: "Desk",
             dependencies: [
                 "DeskHTTP", "SchakelClient", "SchakelProtocol", "SocialMap", "Deadlines", "ZeroMQ", "Systemd",
+                "Signals",
             ]),
         .target(
             name: "Broker",

@@ -90,6 +90,16 @@ extension ReferralStore {
             }
         }
         var facts: [NeedFacts] = []
+        // The citizen's own answers, by handover (the last one counts); few, so read all at once.
+        var citizenAnswers: [String: String] = [:]
+        for row in try db.query(
+            "SELECT handover_id, detail FROM events WHERE event = 'citizen.answered' ORDER BY seq")
+        {
+            guard let handover = row.string("handover_id"), let detail = row.string("detail"),
+                let result = (try? JSONValue.parse(Data(detail.utf8)))?["result"]?.stringValue
+            else { continue }
+            citizenAnswers[handover] = result
+        }
         for referralID in needs.keys.sorted() {
             guard let referral = referrals[referralID] else { continue }
             let urgency = Urgency(rawValue: referral.urgency) ?? .normal
@@ -122,6 +132,7 @@ extension ReferralStore {
                     }
                 }
                 fact.outcomes = need.handovers.compactMap(\.outcome)
+                fact.citizenAnswers = need.handovers.compactMap { citizenAnswers[$0.id] }
                 fact.declines = need.handovers.compactMap { h in
                     h.declineReason.map { NeedFacts.Decline(organisation: h.organisation ?? "", reason: $0) }
                 }

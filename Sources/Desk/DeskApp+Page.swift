@@ -11,7 +11,10 @@ extension DeskApp {
     ) -> HTTPResponse {
         let words = context.words
         var nav: [(String, String)] = [("/aanbod", words.navOffers), ("/zaken", words.navCases)]
-        if isCoordinator(context.contact) { nav.append(("/coordinatie", words.navCoordination)) }
+        if isCoordinator(context.contact) {
+            nav.append(("/coordinatie", words.navCoordination))
+            nav.append(("/signalen", words.navSignals))
+        }
         let links = nav.map { href, label in
             let here = href == current ? " aria-current=\"page\"" : ""
             return "<li><a href=\"\(href)\"\(here)>\(HTML.escape(label))</a></li>"

@@ -126,7 +126,9 @@ public final class DeskApp: Sendable {
     /// Answers one request; never throws, never blocks longer than ``brokerTimeout`` per broker request.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         var response = route(request)
-        response.headers += Self.securityHeaders
+        // A page that brings its own policy (the signals report) keeps it; every other gets the desk's.
+        let own = response.header("Content-Security-Policy") != nil
+        response.headers += Self.securityHeaders.filter { !own || $0.name != "Content-Security-Policy" }
         if response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
         return response
     }
@@ -181,6 +183,7 @@ public final class DeskApp: Sendable {
         case ("POST", 3, "zaken") where parts[2] == "contact": return contacted(parts[1], request, context)
         case ("POST", 3, "zaken") where parts[2] == "nazorg": return outcome(parts[1], request, context)
         case ("GET", 1, "coordinatie"), ("HEAD", 1, "coordinatie"): return coordination(request, context)
+        case ("GET", 1, "signalen"), ("HEAD", 1, "signalen"): return signals(request, context)
         case ("POST", 3, "coordinatie") where parts[2] == "toewijzen": return assign(parts[1], request, context)
         case ("POST", 1, "taal"): return switchLanguage(request, context)
         case ("POST", 1, "uitloggen"):

@@ -14,6 +14,7 @@ extension Words {
         navOffers: "Aangeboden",
         navCases: "Mijn zaken",
         navCoordination: "Coördinatie",
+        navSignals: "Signalen",
         logOut: "Uitloggen",
         otherLanguage: "English",
         loggedInAs: "Ingelogd als",

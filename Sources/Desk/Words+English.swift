@@ -14,6 +14,7 @@ extension Words {
         navOffers: "Offered",
         navCases: "My cases",
         navCoordination: "Coordination",
+        navSignals: "Signals",
         logOut: "Log out",
         otherLanguage: "Nederlands",
         loggedInAs: "Logged in as",

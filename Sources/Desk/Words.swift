@@ -18,6 +18,7 @@ public struct Words: Sendable {
     public var navOffers: String
     public var navCases: String
     public var navCoordination: String
+    public var navSignals: String
     public var logOut: String
     public var otherLanguage: String
     public var loggedInAs: String

@@ -43,6 +43,9 @@ public struct NeedFacts: Sendable, Equatable {
     public var firstContact: FirstContact?
     /// The first result recorded for each handover of it that was completed (`no_answer` included).
     public var outcomes: [String] = []
+    /// The citizen's own nazorg answers (CITIZEN_ANSWER through a portal), the third voice beside the referrer's
+    /// and the contact's: one per handover, the last one given.
+    public var citizenAnswers: [String] = []
     /// Each decline of it: the declining contact's organisation and the reason.
     public var declines: [Decline] = []
     /// Every receiving organisation that was offered, held or declined it.

@@ -47,6 +47,7 @@ public enum Signals {
         var declinesByOrganisation: [[String]: Tally] = [:]
         var nazorg: [[String]: Tally] = [:]
         var nazorgByDomain: [[String]: Tally] = [:]
+        var citizenAnswers: [[String]: Tally] = [:]
         var acknowledgement: [[String]: (tally: Tally, times: [Double])] = [:]
         for need in needs {
             for decline in need.declines
@@ -60,6 +61,9 @@ public enum Signals {
             for outcome in need.outcomes {
                 nazorg[[need.domain, outcome], default: Tally()].add(need.referral, [1])
                 nazorgByDomain[[need.domain], default: Tally()].add(need.referral, [1])
+            }
+            for answer in need.citizenAnswers {
+                citizenAnswers[[need.domain, answer], default: Tally()].add(need.referral, [1])
             }
             guard need.offered else { continue }
             var entry = acknowledgement[[need.domain, need.urgency]] ?? (Tally(), [])
@@ -87,6 +91,7 @@ public enum Signals {
         tables.append(acknowledged)
         tables.append(table("nazorg_by_domain", ["domain"], nazorgFigures, nazorgByDomain))
         tables.append(table("nazorg", ["domain", "result"], nazorgFigures, nazorg))
+        tables.append(table("nazorg_citizen", ["domain", "result"], nazorgFigures, citizenAnswers))
         Suppression.apply(to: &tables, lines: lines(tables))
         tables.sort {
             (SignalsReport.order.firstIndex(of: $0.name) ?? 99) < (SignalsReport.order.firstIndex(of: $1.name) ?? 99)

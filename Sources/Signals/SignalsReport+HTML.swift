@@ -36,6 +36,7 @@ extension SignalsReport {
         "declines_by_organisation": "Afwijzingen per organisatie",
         "acknowledgement": "Aannemen en eerste contact per onderwerp en urgentie",
         "nazorg_by_domain": "Nazorg per onderwerp", "nazorg": "Nazorg per onderwerp en uitkomst",
+        "nazorg_citizen": "Wat inwoners zelf antwoordden (Bent u geholpen?)",
         "needs": "Alle cijfers per periode, gemeente en onderwerp",
     ]
 

@@ -12,6 +12,7 @@ extension SignalsReport {
         "acknowledgement": "Time to acknowledge (from the first offer) and first contact, per domain and urgency",
         "nazorg_by_domain": "Nazorg outcomes recorded, per domain",
         "nazorg": "Nazorg outcomes per domain and result",
+        "nazorg_citizen": "The citizens' own nazorg answers per domain and result",
         "needs": "Every period, municipality and domain",
     ]
 

@@ -34,7 +34,7 @@ public struct SignalsReport: Sendable, Equatable {
     /// The tables in the order a person reads them: the overview first, the full breakdown last.
     public static let order = [
         "needs_by_domain", "needs_by_period", "gaps", "declines", "declines_by_organisation", "acknowledgement",
-        "nazorg_by_domain", "nazorg", "needs",
+        "nazorg_by_domain", "nazorg", "nazorg_citizen", "needs",
     ]
 
     /// The reply's fields (schemas/admin/signals.reply.schema.json).

@@ -64,6 +64,10 @@ import Testing
         let after = try Self.status(portal, code)
         #expect(after.body["needs"]?[0]?["citizen_answer"] == "partly_resolved")
         #expect(after.body["needs"]?[0]?["question"] == nil)
+        // The signals report counts it as the third voice (one referral: a hidden row, but a row).
+        let signals = try daemon.admin("signals", ["from": "2026-11-01", "to": "2026-11-30"])
+        let citizenRows = signals["tables"]?["nazorg_citizen"]?["rows"]?.arrayValue ?? []
+        #expect(citizenRows.count == 1 && citizenRows.first?["domain"] == "debt", "\(signals)")
 
         // The disclosures are the audit trail's, one for one; the portal's own uses are there without the code.
         let audit = try daemon.admin("audit", ["referral_id": accepted.body["referral_id"]!])

@@ -121,6 +121,28 @@ import ZeroMQ
         #expect(try desk.get("/aanbod", headers: ["Cookie": anna.cookie]).status == 303)
     }
 
+    /// The signals report for a coordinator, restricted to their organisation by the broker (SRP/1 SIGNALS), as
+    /// the same standalone page `schakelctl signals --html` writes; nobody else gets it.
+    @Test func aCoordinatorReadsTheirOrganisationsSignalsAtTheDesk() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let desk = try DeskProcess(daemon: daemon)
+        try desk.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        let anna = try Self.loggedIn(desk, as: "contact:schuldhulp-anna")
+        let report = try desk.get("/signalen", headers: ["Cookie": anna.cookie])
+        #expect(report.status == 200, "\(report.body)")
+        #expect(report.body.contains("<svg"), "the report's charts")
+        #expect(!report.body.contains("<script"))
+        let policy = try #require(report.header("Content-Security-Policy"))
+        #expect(policy.hasPrefix("default-src 'none'") && !policy.contains("script"), "\(policy)")
+        #expect(report.header("Cache-Control") == "no-store")
+        #expect(!report.body.contains(Referrals.citizenName))
+        let joost = try Self.loggedIn(desk, as: "contact:schuldhulp-joost")
+        #expect(try desk.get("/signalen", headers: ["Cookie": joost.cookie]).status == 403)
+    }
+
     @Test func anIdleSessionEnds() throws {
         let daemon = try Daemon()
         try daemon.start()
