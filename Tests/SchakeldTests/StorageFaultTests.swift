@@ -16,9 +16,12 @@ import Testing
     }
 
     private static func fillUpInTheMiddleOfABatch() throws {
-        // Batches of 8, so that the batches before the one that fills the database commit and are ACCEPTED.
+        // Batches of 8, so that the batches before the one that fills the database commit and are ACCEPTED. The cap
+        // decides where SQLite runs out: at 60 pages, once each referral also wrote its citizen code's digest, the
+        // statement failed without dropping the transaction and the case this test is for was never met (make mutants
+        // saw it); at 80 it is met again.
         let daemon = try Daemon(settings: [
-            "database": ["max_pages": .number(60)], "limits": ["batch_size": .number(8)],
+            "database": ["max_pages": .number(80)], "limits": ["batch_size": .number(8)],
             "clock": ["mode": "manual", "start": "2026-11-23T10:00:00+01:00"],
         ])
         try daemon.start()
