@@ -176,3 +176,13 @@ public final class Database {
 
 @available(*, unavailable, message: "A Database is owned by one thread; open another connection for another thread")
 extension Database: Sendable {}
+
+extension Database: SQLDatabase {
+    public var dialect: SQLDialect { .sqlite }
+
+    /// A write transaction takes SQLite's write lock at `BEGIN` (``TransactionKind/immediate``), so a database
+    /// that another process holds is reported before any work is done.
+    public func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(.immediate, body)
+    }
+}
