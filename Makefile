@@ -1,18 +1,19 @@
 # Schakel: the two commands a newcomer needs are `make run` and `make test`.
 # Both install the C libraries the build needs when they are missing (Debian/Ubuntu).
 
-APT_PACKAGES := libzmq3-dev libsqlite3-dev libsodium-dev pkg-config tzdata python3-venv
+APT_PACKAGES := libzmq3-dev libsqlite3-dev libsodium-dev libpq-dev pkg-config tzdata python3-venv
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
 .PHONY: screenshots test-deps deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
 
-## deps: install libzmq, SQLite, libsodium and pkg-config through apt when pkg-config cannot find them
+## deps: install libzmq, SQLite, libsodium, libpq (PostgreSQL's client) and pkg-config through apt when pkg-config
+## cannot find them
 deps:
 	@if ! command -v swift >/dev/null; then \
 		echo "swift is not on PATH: install the Swift 6 toolchain first (see README.md)"; exit 1; fi
-	@if ! (command -v pkg-config >/dev/null && pkg-config --exists libzmq sqlite3 libsodium && [ -e /usr/share/zoneinfo/Europe/Amsterdam ] \
+	@if ! (command -v pkg-config >/dev/null && pkg-config --exists libzmq sqlite3 libsodium libpq && [ -e /usr/share/zoneinfo/Europe/Amsterdam ] \
 		&& python3 -c 'import venv, ensurepip' 2>/dev/null); then \
 		echo "installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
@@ -41,11 +42,13 @@ screenshots: deps test-deps python-venv
 	@ls .build/screenshots
 
 ## test-deps: what the desk's tests drive besides Swift: Debian's chromium with chromium-driver (the browser
-## walkthrough), msmtp (a real sendmail in front of the test's SMTP server), nginx, curl and openssl (the proxy)
-TEST_APT_PACKAGES := chromium chromium-driver msmtp nginx curl openssl
+## walkthrough), msmtp (a real sendmail in front of the test's SMTP server), nginx, curl and openssl (the proxy); and
+## postgresql-15, the server the PostgreSQL tests start on free ports of their own (Tests/PostgreSQL/cluster; the system
+## cluster Debian may start on 5432 is left alone)
+TEST_APT_PACKAGES := chromium chromium-driver msmtp nginx curl openssl postgresql-15
 test-deps:
 	@if ! (command -v chromium && command -v chromedriver && command -v msmtp && command -v nginx \
-		&& command -v curl && command -v openssl) >/dev/null; then \
+		&& command -v curl && command -v openssl && [ -x /usr/lib/postgresql/15/bin/postgres ]) >/dev/null; then \
 		echo "installing $(TEST_APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_APT_PACKAGES); \
 	fi

@@ -3,8 +3,8 @@ import PackageDescription
 
 /// Schakel: a referral broker. See README.md and Protocols/SRP1.md.
 ///
-/// Layers, bottom up: the C libraries (CZMQ, CSQLite, CSodium) behind thin safe wrappers
-/// (ZeroMQ, Storage, Sodium); the pure domain (SchakelProtocol, SocialMap); the broker
+/// Layers, bottom up: the C libraries (CZMQ, CSQLite, CPostgreSQL, CSodium) behind thin safe wrappers
+/// (ZeroMQ, Storage, PostgreSQL, Sodium); the pure domain (SchakelProtocol, SocialMap); the broker
 /// (event loop, persistence, outbox); and two thin executables.
 let package = Package(
     name: "Schakel",
@@ -29,6 +29,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        /// libpq, PostgreSQL's client library, for the store on a PostgreSQL server (issue 21).
+        .systemLibrary(
+            name: "CPostgreSQL",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .systemLibrary(
             name: "CSodium",
             pkgConfig: "libsodium",
@@ -37,6 +43,9 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
         .target(name: "Sodium", dependencies: ["CSodium"]),
         .target(name: "Storage", dependencies: ["CSQLite"]),
+        /// A PostgreSQL connection behind Storage's `SQLDatabase`, so the store runs on a server shared by several
+        /// brokers (issue 21).
+        .target(name: "PostgreSQL", dependencies: ["CPostgreSQL", "Storage"]),
         .target(name: "SchakelProtocol"),
         .target(name: "SocialMap", dependencies: ["SchakelProtocol"]),
         .target(name: "Deadlines", dependencies: ["SchakelProtocol"]),
@@ -73,6 +82,8 @@ let package = Package(
             name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        /// Against real PostgreSQL 15 servers that Tests/PostgreSQL/cluster starts, standbys and failover included.
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Storage"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
