@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: screenshots test-deps deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
+.PHONY: test-postgresql screenshots test-deps deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
 
 ## deps: install libzmq, SQLite, libsodium, libpq (PostgreSQL's client) and pkg-config through apt when pkg-config
 ## cannot find them
@@ -59,6 +59,15 @@ test-deps:
 test: deps test-deps python-venv
 	swift build --build-tests $(SWIFT_FLAGS)
 	SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python swift test --skip-build
+
+## test-postgresql: the daemon-level suite (SchakeldTests) again with the state in PostgreSQL instead of SQLite: a
+## throwaway PostgreSQL 15 from Debian started by Tests/PostgreSQL/with-cluster in a temporary directory, as the
+## unprivileged user postgres on a free loopback port, one database per daemon, destroyed afterwards. The tests that
+## look at SQLite's own file say so and are skipped; the active/standby tests run only here.
+test-postgresql: deps test-deps python-venv
+	swift build --build-tests $(SWIFT_FLAGS)
+	SCHAKEL_PYTHON=$(CURDIR)/$(PYTHON_VENV)/bin/python Tests/PostgreSQL/with-cluster \
+		swift test --skip-build --filter SchakeldTests
 
 ## test-dates: the whole suite, the daemons it starts included, under libfaketime at seven dates that break
 ## careless code (a Saturday night, both DST switches, King's Day, New Year's Eve, a leap day, three years ahead;
@@ -142,11 +151,13 @@ fuzz-run: fuzz
 	cd $(FUZZ_DIR) && ./fuzz-$(TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 		-artifact_prefix=finding-$(TARGET)- corpus-$(TARGET)
 
-## crash-test: the crash loop with 200 SIGKILLs (minutes); make test runs it with 10
+## crash-test: the crash loop with 200 SIGKILLs (minutes) on SQLite, then again with the state in PostgreSQL (a
+## throwaway cluster, as make test-postgresql); make test runs it with 10 on SQLite, make test-postgresql on PostgreSQL
 CRASH_KILLS ?= 200
-crash-test: deps
+crash-test: deps test-deps
 	swift build --build-tests $(SWIFT_FLAGS)
 	SCHAKEL_CRASH_KILLS=$(CRASH_KILLS) swift test --skip-build --filter CrashLoopTests
+	SCHAKEL_CRASH_KILLS=$(CRASH_KILLS) Tests/PostgreSQL/with-cluster swift test --skip-build --filter CrashLoopTests
 
 ## sanitize: every test under AddressSanitizer, then under ThreadSanitizer (own build dirs, .build-asan and
 ## .build-tsan). The schakeld/schakelctl processes the tests start are sanitized too; every report, theirs or the

@@ -68,14 +68,14 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd", "Sodium", "Referrals",
-                "Signals",
+                "ZeroMQ", "Storage", "PostgreSQL", "SchakelProtocol", "SocialMap", "Deadlines", "Systemd", "Sodium",
+                "Referrals", "Signals",
             ]),
         .executableTarget(name: "schakeld", dependencies: ["Broker"]),
         .executableTarget(
             name: "schakelctl",
             dependencies: [
-                "ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage", "Broker", "Signals",
+                "ZeroMQ", "SchakelProtocol", "SchakelClient", "SocialMap", "Storage", "PostgreSQL", "Broker", "Signals",
             ]),
         .executableTarget(name: "schakel-desk", dependencies: ["Desk"]),
         .executableTarget(
@@ -99,8 +99,8 @@ let package = Package(
         .testTarget(
             name: "SchakeldTests",
             dependencies: [
-                "ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium", "Deadlines",
-                "Desk", "Signals",
+                "ZeroMQ", "Storage", "PostgreSQL", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium",
+                "Deadlines", "Desk", "Signals",
             ],
             exclude: ["Fixtures"]
         ),

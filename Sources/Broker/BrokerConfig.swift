@@ -34,6 +34,9 @@ public struct BrokerConfig: Sendable {
     /// A hard cap on the database size in pages (`PRAGMA max_page_count`), nil for none.
     /// When it is reached, writes fail and peers get `unavailable` instead of a silent loss.
     public var maxDatabasePages: Int?
+    /// `database.postgresql`: the state lives in PostgreSQL instead of the SQLite file (issue 21), shared by an
+    /// active daemon and its standbys; nil for SQLite.
+    public var postgresql: PostgreSQLSettings?
     public var logLevel: LogLevel
     /// The deadline policy file (Config/policy.json); nil means the built-in defaults.
     public var policyPath: URL?
@@ -180,6 +183,12 @@ public struct BrokerConfig: Sendable {
         if let pages = fields["database"]?["max_pages"] {
             maxDatabasePages = int(pages, "database.max_pages", default: 0)
         }
+        if let section = fields["database"]?["postgresql"] {
+            postgresql = PostgreSQLSettings.parse(section, problems: &problems)
+            if postgresql != nil, fields["database"]?["max_pages"] != nil {
+                problems.append("database.max_pages is SQLite's: leave it out with database.postgresql")
+            }
+        }
         let level = string(fields["log_level"], "log_level", default: "info")
         if let parsed = LogLevel(name: level) {
             logLevel = parsed
@@ -236,7 +245,7 @@ public struct BrokerConfig: Sendable {
     static let knownSectionKeys: [(String, Set<String>)] = [
         ("limits", ["max_body_bytes", "max_message_bytes", "batch_size", "max_connections"]),
         ("outbox", ["retry_interval"]),
-        ("database", ["synchronous", "max_pages"]),
+        ("database", ["synchronous", "max_pages", "postgresql"]),
         ("clock", ["mode", "start"]),
         ("curve", ["secret_key_file"]),
         ("admin", ["group"]),

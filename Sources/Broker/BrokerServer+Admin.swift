@@ -23,6 +23,11 @@ extension BrokerServer {
             guard let path = request["path"]?.stringValue, path.hasPrefix("/") else {
                 throw .invalid("backup needs \"path\": an absolute file name for the copy")
             }
+            guard let db = db as? Database else {
+                throw AdminError(
+                    "disabled",
+                    "the state is in PostgreSQL: back it up with PostgreSQL's own tools (pg_basebackup, pg_dump)")
+            }
             let started = ContinuousClock.now
             do {
                 let pages = try db.backup(to: path)
@@ -146,6 +151,7 @@ extension BrokerServer {
             peersConnected: sessions.count, commitLatency: commitLatency,
             organisations: desk.map.organizations.count, contacts: desk.map.contacts.count, mapReloads: mapReloads,
             mapReloadFailures: mapReloadFailures, endpoints: endpoints)
+        stats.database = db.dialect.rawValue
         stats.overdue = try overdueHandovers()
         stats.unheldNeeds = try desk.store.unheldNeeds()
         if listingOverdue {
@@ -180,7 +186,8 @@ extension BrokerServer {
         let open =
             (try? desk.store.openReferrals()) ?? 0
         let overdue = (try? overdueHandovers()) ?? 0
-        return "serving: \(open) open referrals, \(overdue) overdue, \(sessions.count) peers"
+        return
+            "\(lease == nil ? "serving" : "active"): \(open) open referrals, \(overdue) overdue, \(sessions.count) peers"
     }
 
     /// The metrics endpoint's routes.
@@ -201,7 +208,8 @@ extension BrokerServer {
             guard desk.store.isReadable else {
                 return MetricsEndpoint.Response(status: 503, body: "database unavailable\n")
             }
-            return MetricsEndpoint.Response(status: 200, body: "ok\n")
+            // With standbys beside it, say which this is: a standby answers 503 "standby" (Standby.swift).
+            return MetricsEndpoint.Response(status: 200, body: lease == nil ? "ok\n" : "ok: active\n")
         default:
             return MetricsEndpoint.Response(status: 404, body: "try /metrics or /healthz\n")
         }

@@ -9,7 +9,7 @@ import Storage
 /// would run backwards. The latest moment anything was recorded is the best the daemon can know of the clock it had.
 extension BrokerServer {
     /// Moves the manual clock forward to the latest recorded time, if the database is ahead of `clock.start`.
-    static func resumeManualClock(_ clock: ManualClock?, db: Database, logger: Logger) throws {
+    static func resumeManualClock(_ clock: ManualClock?, db: any SQLDatabase, logger: Logger) throws {
         guard let clock, let latest = try ReferralStore.latestRecordedTime(in: db) else { return }
         let start = clock.now()
         guard latest > start else { return }

@@ -1,5 +1,6 @@
 import Deadlines
 import Foundation
+import PostgreSQL
 import SchakelProtocol
 import SocialMap
 import Storage
@@ -24,9 +25,16 @@ public final class BrokerServer {
     let clock: any BrokerClock
     /// `schakeld.lock` in the state directory, held for the daemon's life: one daemon per state directory.
     let stateLock: LockFile
-    let db: Database
-    /// Copies the write-ahead log into the database file off the loop, so that no commit stalls on it.
-    let checkpointer: WALCheckpointer
+    /// The state: the SQLite file in the state directory, or a PostgreSQL database shared with standbys.
+    let db: any SQLDatabase
+    /// SQLite's: copies the write-ahead log into the database file off the loop, so that no commit stalls on it.
+    let checkpointer: WALCheckpointer?
+    /// PostgreSQL's: this daemon's claim to be the active one, proven in every write transaction (StateLease.swift).
+    let lease: StateLease?
+    /// Set when a write found that another daemon took the lease over: the loop stops, and so does the daemon.
+    var leaseLost: LeaseLost?
+    /// When the lease is renewed next if no batch renews it first.
+    var nextLeaseRenewal = ContinuousClock.now
     let desk: ReferralDesk
     let context: ZMQContext
     let router: ZMQSocket
@@ -131,14 +139,25 @@ public final class BrokerServer {
         // one's ipc:// sockets.
         stateLock = try Self.lockStateDirectory(config)
         let keys = try DataKeys.load(config, logger: logger)
-        try Self.makeDatabasePrivate(config.databasePath, logger: logger)
-        db = try Self.openDatabase(config)
+        shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
+        if let settings = config.postgresql {
+            let postgresql = try Self.openPostgreSQL(settings)
+            db = postgresql
+            checkpointer = nil
+            lease = try Self.takeLease(
+                settings, db: postgresql, config: config, logger: logger, notifier: notifier,
+                shutdown: shutdown)
+        } else {
+            try Self.makeDatabasePrivate(config.databasePath, logger: logger)
+            let sqlite = try Self.openDatabase(config)
+            db = sqlite
+            checkpointer = try Self.startCheckpointer(sqlite, config, logger: logger)
+            lease = nil
+        }
         try Self.resumeManualClock(manualClock, db: db, logger: logger)
-        checkpointer = try Self.startCheckpointer(db, config, logger: logger)
         desk = try ReferralDesk(
             db: db, map: map, policy: policy, clock: clock, logger: logger, keys: keys, retention: config.retention)
         timers = TimerQueue(try desk.pendingTimers())
-        shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
         let context = try ZMQContext()
         self.context = context
         backlog = ReplyBacklog(budgetBytes: ReplyBacklog.budget(maxBodyBytes: config.maxBodyBytes))
@@ -212,6 +231,7 @@ public final class BrokerServer {
                 "mode": config.insecureDev ? "insecure_dev" : "curve", "curve_public_key": curvePublicKey ?? "-",
                 "watchdog": notifier.watchdogInterval.map { "\($0)" } ?? "off",
                 "clock": manualClock == nil ? "system" : "manual", "timers": "\(timers.count)",
+                "database": db.dialect.rawValue, "role": "active",
             ])
     }
 
@@ -241,6 +261,12 @@ public final class BrokerServer {
             if !stalledPushes.isEmpty { resumeStalledPushes() }
             fireDueTimers(limit: Self.timersPerTurn)
             resealBatch()
+            renewLeaseIfDue()
+            if let leaseLost {
+                logger.error("lease.lost", ["error": "\(leaseLost)"])
+                try close()
+                throw leaseLost
+            }
             let now = loopClock.now
             if let every = notifier.watchdogInterval, now >= nextWatchdog {
                 notifier.watchdog()
@@ -257,6 +283,7 @@ public final class BrokerServer {
             if !backlog.isEmpty { wake = min(wake, now + .milliseconds(5)) }  // answers wait for libzmq's queues
             if let timeout = metrics?.nextTimeout { wake = min(wake, max(now, timeout)) }
             if let next = stalledPushes.values.map(\.next).min() { wake = min(wake, max(now, next)) }
+            if lease != nil { wake = min(wake, max(now, nextLeaseRenewal)) }
             if manualClock == nil, let due = timers.nextDue {
                 // Wake for the next deadline; the manual clock only moves on an admin command.
                 wake = min(wake, now + .milliseconds(Int((due.timeIntervalSince(clock.now()) * 1_000).rounded(.up))))
@@ -322,7 +349,11 @@ public final class BrokerServer {
         zap?.close()
         context.close()
         // The checkpointer's connection first: the last one to close copies the log and removes it.
-        checkpointer.stop()
+        checkpointer?.stop()
+        if let lease, leaseLost == nil {
+            // A standby takes over at once instead of after the lease.
+            do { try lease.release(db) } catch { logger.warning("lease.release_failed", ["error": "\(error)"]) }
+        }
         try db.close()
         stateLock.release()
         logger.info("daemon.stopped")
@@ -369,10 +400,11 @@ public final class BrokerServer {
             let elapsed = started.duration(to: .now).components
             commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
             announce(announcements)
-        } catch let error as SQLiteError where !began && error.isBusy {
-            // Another process holds the write lock (a backup tool, an sqlite3 shell): nothing can be written,
-            // but every peer still gets an answer, PING its PONG, within the busy timeout.
-            logLockedDatabase(error)
+        } catch  where !began {
+            // Nothing could be written: another process holds SQLite's write lock (a backup tool, an sqlite3
+            // shell), PostgreSQL cannot be reached, or another daemon took the lease. Every peer still gets an
+            // answer, PING its PONG, within the busy timeout.
+            logUnwritableDatabase(error)
             for message in incoming {
                 handle(message, into: &outgoing, greeted: &greeted, writable: false)
             }
@@ -498,17 +530,20 @@ public final class BrokerServer {
     }
 
     /// Logs that another process holds the database's write lock, at most once per ``lockLogInterval``.
-    private func logLockedDatabase(_ error: SQLiteError) {
+    private func logUnwritableDatabase(_ error: any Error) {
         let now = ContinuousClock.now
         if let lockLog, now < lockLog.last + Self.lockLogInterval {
             self.lockLog?.batches += 1
             return
         }
+        let locked = (error as? SQLiteError)?.isBusy == true
         logger.warning(
-            "storage.locked",
+            locked ? "storage.locked" : "storage.unavailable",
             [
                 "error": "\(error)", "batches_since_last": "\(lockLog?.batches ?? 0)",
-                "meaning": "another process holds the database's write lock; requests are answered unavailable",
+                "meaning": locked
+                    ? "another process holds the database's write lock; requests are answered unavailable"
+                    : "the database cannot be written now; requests are answered unavailable",
             ])
         lockLog = (now, 0)
     }
@@ -660,11 +695,16 @@ public final class BrokerServer {
     func turn<T>(_ body: () throws -> T) throws -> (result: T, deliveries: Set<String>) {
         let result: T
         do {
-            result = try db.transaction(.immediate, body)
+            result = try db.writeTransaction {
+                if let lease { try lease.fence(db) }
+                return try body()
+            }
         } catch {
             desk.rollBack(to: 0)
+            if let lost = error as? LeaseLost { leaseLost = lost }
             throw error
         }
+        if let lease { nextLeaseRenewal = .now + lease.renewInterval }
         let committed = desk.commitTurn()
         events?.publishCommitted()
         if committed.checkpoint { checkpointAfterPurge() }
@@ -688,6 +728,7 @@ public final class BrokerServer {
     /// After a commit that purged personal data: copy the WAL into the database and truncate it, so the old
     /// page images (sealed, but still the citizen's data) do not stay in the `-wal` file.
     private func checkpointAfterPurge() {
+        guard let db = db as? Database else { return }  // PostgreSQL keeps no such log beside the data
         do {
             _ = try db.checkpoint(.truncate)
         } catch {
@@ -698,6 +739,7 @@ public final class BrokerServer {
     /// Asks the checkpointer to copy a long log; past the backstop, copies it here (a passive checkpoint: it waits
     /// for nobody, and the next commit then starts the log over).
     private func checkpointIfLong() {
+        guard let db = db as? Database, let checkpointer else { return }
         let frames = db.framesInWAL
         guard frames >= Self.checkpointPages else { return }
         checkpointer.request()

@@ -7,6 +7,9 @@ import SchakelProtocol
 /// the contacts concerned, so that someone can act on them. Nothing in it identifies a citizen.
 struct BrokerStats: Sendable {
     var version: String
+    /// `sqlite` or `postgresql`; a daemon that answers stats on PostgreSQL is the active one (a standby answers
+    /// with ``Standby``'s reply).
+    var database = "sqlite"
     var uptimeSeconds: Double
     var referralsByState: [String: Int]
     var handoversByState: [String: Int]
@@ -59,6 +62,8 @@ struct BrokerStats: Sendable {
         func milliseconds(_ seconds: Double) -> JSONValue { .number((seconds * 1_000_000).rounded() / 1_000) }
         return [
             "version": .string(version),
+            "role": "active",
+            "database": .string(database),
             "uptime_seconds": .number(uptimeSeconds.rounded()),
             "referrals": .object(referralsByState.mapValues { .int($0) }),
             "handovers": .object(handoversByState.mapValues { .int($0) }),

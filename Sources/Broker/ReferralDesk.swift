@@ -41,7 +41,7 @@ final class ReferralDesk {
     private(set) var deliveredOffers = DeliveredOffers()
 
     init(
-        db: Database, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger, keys: KeyRing,
+        db: any SQLDatabase, map: SocialMap, policy: Policy, clock: any BrokerClock, logger: Logger, keys: KeyRing,
         retention: ISODuration
     ) throws {
         self.store = ReferralStore(db: db, keys: keys)

@@ -32,7 +32,7 @@ extension ReferralStore {
 
     /// The latest time stamp the database holds: events (an admin `clock.advance` is recorded at the time it moved
     /// to), referral and handover changes, outbox messages. Nil for a new database.
-    static func latestRecordedTime(in db: Database) throws -> Date? {
+    static func latestRecordedTime(in db: any SQLDatabase) throws -> Date? {
         let columns = [
             ("events", "at"), ("referrals", "updated_at"), ("handovers", "updated_at"), ("outbox", "created_at"),
         ]

@@ -21,7 +21,7 @@ extension ReferralStore {
             SELECT message_id, confirmed_at FROM outbox
             WHERE referral_id = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
-                                WHEN 'REMINDER' THEN json_extract(body, '$.handover_id') END) = ?
+                                WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
             """, [.text(referralID), .text(contact), .text(handoverID)]
         ).contains { row in
             row.string("confirmed_at") != nil || delivered.contains(row.string("message_id") ?? "")
@@ -37,7 +37,7 @@ extension ReferralStore {
             DELETE FROM outbox
             WHERE referral_id = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
-                                WHEN 'REMINDER' THEN json_extract(body, '$.handover_id') END) = ?
+                                WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
             """, [.text(referralID), .text(contact), .text(handoverID)])
     }
 
@@ -49,7 +49,7 @@ extension ReferralStore {
             try db.query(
                 """
                 SELECT message_id FROM outbox
-                WHERE confirmed_at IS NULL AND message_id IN (SELECT value FROM json_each(?))
+                WHERE confirmed_at IS NULL AND message_id IN (\(db.dialect.jsonArrayElements))
                 """, [.text(list)]
             ).compactMap { $0.string("message_id") })
     }

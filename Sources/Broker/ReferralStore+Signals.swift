@@ -55,7 +55,7 @@ extension ReferralStore {
         for row in try db.query(
             """
             SELECT h.referral_id, h.handover_id, h.need_index, h.domain, h.state, h.decline_reason, h.offered_at,
-                   h.outcome, h.created_at, json_extract(h.contact_card, '$.organisation') AS organisation
+                   h.outcome, h.created_at, \(db.dialect.jsonText("h.contact_card", "organisation")) AS organisation
             FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
             WHERE r.created_at >= ? AND r.created_at < ? ORDER BY h.rowid
             """, range)

@@ -52,9 +52,9 @@ extension ReferralStore {
     func unheldNeeds() throws -> [BrokerStats.UnheldNeeds] {
         try db.query(
             """
-            SELECT h.state, MIN(h.escalation_level, 3) AS level, COUNT(*) AS n FROM handovers h
+            SELECT h.state, \(db.dialect.least("h.escalation_level", "3")) AS level, COUNT(*) AS n FROM handovers h
             WHERE (h.state = 'waiting' OR \(Self.unownedNeed))
-            GROUP BY h.state, MIN(h.escalation_level, 3) ORDER BY h.state, level
+            GROUP BY h.state, \(db.dialect.least("h.escalation_level", "3")) ORDER BY h.state, level
             """
         ).map {
             BrokerStats.UnheldNeeds(
@@ -120,7 +120,7 @@ extension ReferralStore {
                        END AS since
                 FROM handovers h
                 WHERE \(Self.overdueCondition)
-            )
+            ) AS overdue
             ORDER BY since, handover_id
             LIMIT ?
             """, [.integer(Int64(limit))]
@@ -143,7 +143,7 @@ extension ReferralStore {
     }
 
     /// Per contact, the declines for each of `reasons` (`socialmap check --state-dir`).
-    static func declineCounts(in db: Database, reasons: [String]) throws -> [String: [String: Int]] {
+    static func declineCounts(in db: any SQLDatabase, reasons: [String]) throws -> [String: [String: Int]] {
         let placeholders = Array(repeating: "?", count: reasons.count).joined(separator: ", ")
         let rows = try db.query(
             """

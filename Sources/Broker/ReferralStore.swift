@@ -14,11 +14,11 @@ import Storage
 ///
 /// Runs on the event-loop thread inside the transaction the loop opened: it never begins or commits one.
 final class ReferralStore {
-    let db: Database
+    let db: any SQLDatabase
     /// The data keys: personal data is sealed with the current one before it is written (encryption at rest).
     var keys: KeyRing
 
-    init(db: Database, keys: KeyRing) {
+    init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db
         self.keys = keys
     }
@@ -155,10 +155,7 @@ final class ReferralStore {
                     [.text(try seal(note)), .text(handoverID)])
             case .timerScheduled(let id, let kind, let handoverID, let due):
                 try db.run(
-                    """
-                    INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    """,
+                    Self.scheduleTimer(db.dialect),
                     [
                         .text(id), .text(kind.rawValue), .text(referralCase.id), handoverID.map { .text($0) } ?? .null,
                         .real(due.timeIntervalSince1970),
@@ -300,7 +297,8 @@ final class ReferralStore {
         try db.queryOne(
             """
             SELECT 1 AS found FROM events
-            WHERE referral_id = ? AND event = ? AND handover_id IS ? AND contact IS ? AND detail IS ?
+            WHERE referral_id = ? AND event = ? AND handover_id IS NOT DISTINCT FROM ?
+              AND contact IS NOT DISTINCT FROM ? AND detail IS NOT DISTINCT FROM ?
             LIMIT 1
             """,
             [
@@ -395,7 +393,8 @@ final class ReferralStore {
             """
             SELECT message_id FROM outbox
             WHERE principal = ? AND confirmed_at IS NULL AND command = ?
-              AND json_extract(body, '$.external_id') = ? AND (? IS NULL OR json_extract(body, '$.code') = ?)
+              AND \(db.dialect.jsonText("body", "external_id")) = ?
+              AND (CAST(? AS TEXT) IS NULL OR \(db.dialect.jsonText("body", "code")) = ?)
             ORDER BY seq LIMIT 1
             """,
             [
@@ -405,6 +404,23 @@ final class ReferralStore {
     }
 
     // MARK: Timers
+
+    /// Schedules a timer, replacing one of the same id. The replaced timer goes to the end of its due time's ties
+    /// (a new `rowid`), which the start-up order relies on: ``pendingTimers()``.
+    static func scheduleTimer(_ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            return """
+                INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)
+                """
+        case .postgresql:
+            return """
+                INSERT INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (timer_id) DO UPDATE SET kind = excluded.kind, referral_id = excluded.referral_id,
+                    handover_id = excluded.handover_id, due_at = excluded.due_at, rowid = nextval('timers_rowid_seq')
+                """
+        }
+    }
 
     /// Every pending timer, earliest first, to fill the event loop's queue at start.
     func pendingTimers() throws -> [(id: String, due: Date)] {

@@ -304,6 +304,14 @@ public final class SchakelClient {
                 if message.command == Command.rejected.rawValue,
                     message.body["command"]?.stringValue == Command.hello.rawValue
                 {
+                    if message.body["code"]?.stringValue == RejectionCode.unavailable.rawValue {
+                        // A standby (Protocols/SRP1.md, Active and standby): the active daemon is at another
+                        // endpoint, or takes over here shortly.
+                        problem = "\(endpoint) is a standby: \(message.body["message"]?.stringValue ?? "unavailable")"
+                        dropConnection(reason: problem)
+                        endpointIndex += 1
+                        return nil
+                    }
                     connection.close()
                     self.connection = nil
                     let rejection = try? message.decode(Rejection.self)

@@ -60,3 +60,24 @@ public enum SQLDialect: String, Sendable {
         }
     }
 }
+
+extension SQLDatabase {
+    /// ``run(_:_:)`` without arguments.
+    public func run(_ sql: String) throws { try run(sql, []) }
+
+    /// ``query(_:_:)`` without arguments.
+    public func query(_ sql: String) throws -> [Row] { try query(sql, []) }
+
+    /// ``queryOne(_:_:)`` without arguments.
+    public func queryOne(_ sql: String) throws -> Row? { try queryOne(sql, []) }
+}
+
+extension SQLDialect {
+    /// The smaller of two values (SQLite's two-argument `MIN`, PostgreSQL's `LEAST`).
+    public func least(_ a: String, _ b: String) -> String {
+        switch self {
+        case .sqlite: return "MIN(\(a), \(b))"
+        case .postgresql: return "LEAST(\(a), \(b))"
+        }
+    }
+}

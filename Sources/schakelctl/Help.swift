@@ -60,7 +60,7 @@ enum Help {
           keygen NAME                       a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub
 
         Social map files (no daemon needed):
-          socialmap check FILE [--state-dir DIR] [--today YYYY-MM-DD]
+          socialmap check FILE [--state-dir DIR | --config FILE] [--today YYYY-MM-DD]
                                             errors and warnings with their JSON paths (exit 0, 1 or 2);
                                             --state-dir adds the contacts to re-verify after declines
           socialmap import-hsds PATH [--out FILE] [--report FILE]
@@ -246,7 +246,7 @@ enum Help {
         """,
         "socialmap": """
         Usage: schakelctl socialmap reload (--state-dir DIR | --admin ENDPOINT | --config FILE) [--json]
-               schakelctl socialmap check FILE [--state-dir DIR] [--json] [--today YYYY-MM-DD]
+               schakelctl socialmap check FILE [--state-dir DIR | --config FILE] [--json] [--today YYYY-MM-DD]
                schakelctl socialmap import-hsds PATH [--out FILE] [--report FILE]
 
         reload: asks the running daemon to read its social map file again. The whole file is checked first:
@@ -262,7 +262,9 @@ enum Help {
         whose phone is the organisation's general number (no direct line), and gaps: a
         municipality of the map's region where nobody serves a domain. With --state-dir DIR the
         daemon's database is read (read-only, the daemon may run) and every contact who declined
-        needs as not_our_service, wrong_contact or outside_service_area is listed to re-verify.
+        needs as not_our_service, wrong_contact or outside_service_area is listed to re-verify;
+        with --config FILE the same from wherever that daemon config keeps its state (its
+        PostgreSQL database with database.postgresql).
         One line per finding with its JSON path; --json prints one JSON object instead.
         Exit code 0 clean, 1 warnings only, 2 errors.
 

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import PostgreSQL
 import SchakelProtocol
 import SocialMap
 import Storage
@@ -16,18 +17,29 @@ enum SocialMapCommands {
     }
 
     /// Runs the check and prints its findings; returns the exit code (0 clean, 1 warnings, 2 errors).
-    static func check(file: String, stateDirectory: String?, today: String, json: Bool) -> Int32 {
+    /// The daemon's decline feedback comes from `stateDirectory` (its SQLite file) or from `configFile` (wherever that
+    /// config keeps the state, PostgreSQL included); neither: the map alone.
+    static func check(file: String, stateDirectory: String?, configFile: String?, today: String, json: Bool) -> Int32 {
         let url = URL(fileURLWithPath: file)
         var findings: [MapFinding]
         do {
             let data = try Data(contentsOf: url)
             findings = MapCheck.findings(data: data, today: today)
-            if let stateDirectory, let document = try? SocialMap(data: data).document {
-                let declines = try declineCounts(stateDirectory: stateDirectory)
+            if stateDirectory != nil || configFile != nil, let document = try? SocialMap(data: data).document {
+                let declines =
+                    if let configFile {
+                        try DeclineCounts.read(config: try BrokerConfig(contentsOf: URL(fileURLWithPath: configFile)))
+                    } else {
+                        try declineCounts(stateDirectory: stateDirectory ?? "")
+                    }
                 findings += MapCheck.reverify(declines: declines, in: document)
             }
         } catch let error as SQLiteError {
             findings = [MapFinding(.error, path: "", message: "cannot read the decline feedback: \(error)")]
+        } catch let error as PostgreSQLError {
+            findings = [MapFinding(.error, path: "", message: "cannot read the decline feedback: \(error)")]
+        } catch let error as ConfigError {
+            findings = [MapFinding(.error, path: "", message: "cannot read the daemon's config: \(error)")]
         } catch {
             findings = [
                 MapFinding(.error, path: "", message: "cannot read \(file): \(error.localizedDescription)")

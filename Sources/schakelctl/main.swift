@@ -48,7 +48,7 @@ do {
         }
         exit(
             SocialMapCommands.check(
-                file: positional[1], stateDirectory: options["--state-dir"],
+                file: positional[1], stateDirectory: options["--state-dir"], configFile: options["--config"],
                 today: options["--today"] ?? SocialMapCommands.today(), json: invocation.json))
     }
     if command == "socialmap", positional.first == "import-hsds" {

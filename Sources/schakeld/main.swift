@@ -98,11 +98,13 @@ do {
     fail("\(error)")
 }
 if checkOnly {
+    let database = BrokerServer.databaseCheck(config)
     let problems =
         BrokerServer.socialMapProblems(config) + BrokerServer.policyProblems(config)
-        + BrokerServer.subscribeProblems(config)
+        + BrokerServer.subscribeProblems(config) + database.problems
     guard problems.isEmpty else { refuseConfig(configPath, problems) }
     print("config ok: \(configPath)")
+    if let note = database.note { print(note) }
     for warning in BrokerServer.deploymentWarnings(config) { print("warning: \(warning)") }
     if let publicKey = try? config.curvePublicKey() {
         print("CURVE: peers connect with the broker's public key \(publicKey)")
@@ -115,6 +117,8 @@ do {
     let server = try BrokerServer(
         config: config, logger: logger, configLoader: { try loadConfig() })
     try server.run()
+    exit(0)
+} catch is StoppedAsStandby {
     exit(0)
 } catch {
     fail("\(error)", code: 1)

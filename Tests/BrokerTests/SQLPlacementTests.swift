@@ -12,6 +12,9 @@ import Testing
     static let allowed: [(prefix: String, why: String)] = [
         ("Broker/ReferralStore", "the store"),
         ("Broker/Schema.swift", "the schema and its migrations"),
+        ("Broker/Schema+PostgreSQL.swift", "the same schema for PostgreSQL"),
+        ("Broker/StateLease.swift", "the active daemon's lease on a shared PostgreSQL database"),
+        ("PostgreSQL/", "the libpq wrapper itself"),
         ("Storage/", "the SQLite wrapper itself"),
         ("schakel-bench/Ceilings.swift", "measures raw SQLite, the ceiling the daemon is compared with"),
         ("schakel-bench/TimerBench.swift", "measures raw SQLite, the ceiling the daemon is compared with"),

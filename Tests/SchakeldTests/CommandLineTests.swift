@@ -188,7 +188,9 @@ import Testing
             answered = (try? peer.next(.pong, timeout: 0.2)) != nil
         }
         #expect(answered)
-        #expect(FileManager.default.fileExists(atPath: other.appendingPathComponent("schakel.sqlite").path))
+        // The state directory holds SQLite's file, or (on PostgreSQL) at least the lock and the admin socket.
+        let kept = TestDatabase.isPostgreSQL ? "schakeld.lock" : "schakel.sqlite"
+        #expect(FileManager.default.fileExists(atPath: other.appendingPathComponent(kept).path))
     }
 }
 
@@ -278,7 +280,10 @@ extension CommandLineTests {
 
         let check = try Self.run(
             "schakelctl",
-            ["socialmap", "check", Paths.demoMap.path, "--state-dir", daemon.stateDirectory.path, "--json"])
+            ["socialmap", "check", Paths.demoMap.path]
+                + (TestDatabase.isPostgreSQL
+                    ? ["--config", daemon.configURL.path] : ["--state-dir", daemon.stateDirectory.path])
+                + ["--json"])
         #expect(check.status == 1)
         let report = try JSONValue.parse(Data(check.output.utf8))
         let reverify = (report["findings"]?.arrayValue ?? []).filter {

@@ -329,11 +329,9 @@ struct CrashLoop {
         }
     }
 
-    /// Reads the state directly, read-only, while the daemon runs (WAL lets it).
+    /// Reads the state directly, read-only, while the daemon runs (SQLite's WAL lets it; PostgreSQL anyway).
     mutating func checkTheDatabase() throws {
-        let db = try Database(
-            path: daemon.stateDirectory.appendingPathComponent("schakel.sqlite").path,
-            options: Database.Options(readOnly: true))
+        let db = try daemon.openDatabase()
         defer { try? db.close() }
         func expectNone(_ what: String, _ sql: String) throws {
             let rows = try db.query(sql)
@@ -452,7 +450,7 @@ struct CrashLoop {
     /// exactly once. Timers are rows, so "still exists" means every pending deadline of a handover
     /// has its row (and no row outlives its reason), and "fired exactly once" means no handover
     /// was reminded or expired twice.
-    mutating func checkTimers(_ db: Database) throws -> Int {
+    mutating func checkTimers(_ db: any SQLDatabase) throws -> Int {
         var checks = 0
         report.deadlinesFired =
             try db.queryOne(

@@ -11,8 +11,18 @@ import Testing
         Referrals.citizenName, Referrals.citizenPhone, "betalingsregeling", "bereikbaar na 15:00", "Dr. M. de Jong",
     ]
 
-    /// The database file and its WAL, as raw bytes, the way someone who copied the disk would read them.
+    /// The database file and its WAL, as raw bytes, the way someone who copied the disk would read them. On
+    /// PostgreSQL every row of every table as text, the way the database's administrator would read them: the
+    /// server must never see the citizen's data in clear either.
     static func rawFiles(_ daemon: Daemon) throws -> [(name: String, bytes: Data)] {
+        if TestDatabase.isPostgreSQL {
+            let db = try daemon.openDatabase()
+            defer { try? db.close() }
+            return try ["referrals", "handovers", "events", "outbox", "timers", "settings"].map { table in
+                let rows = try db.query("SELECT CAST(t AS TEXT) AS row FROM \(table) t", [])
+                return ("postgresql:\(table)", Data(rows.compactMap { $0.string("row") }.joined(separator: "\n").utf8))
+            }
+        }
         let db = daemon.databaseURL.path
         return try [db, db + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }.map {
             (URL(fileURLWithPath: $0).lastPathComponent, try Data(contentsOf: URL(fileURLWithPath: $0)))
@@ -25,7 +35,7 @@ import Testing
 
     /// A read-only SQL connection beside the running daemon.
     static func query(_ daemon: Daemon, _ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
-        let db = try Database(path: daemon.databaseURL.path, options: Database.Options(readOnly: true))
+        let db = try daemon.openDatabase()
         defer { try? db.close() }
         return try db.query(sql, arguments)
     }
@@ -85,13 +95,13 @@ import Testing
         let plain = try JSONValue.parse(Data(try Referrals.example().canonicalString().utf8))
         let body = Referrals.setting("external_id", to: referral["external_id"], in: plain).canonicalString()
         do {
-            let db = try Database(path: daemon.databaseURL.path)
+            let db = try daemon.openDatabase(writable: true)
             defer { try? db.close() }
             try db.run("UPDATE referrals SET body = ? WHERE referral_id = ?", [.text(body), .text(referralID)])
             try db.run(
                 "UPDATE outbox SET body = ? WHERE command = 'HANDOVER'", [.text(offer.body.canonicalString())])
-            try db.run("DELETE FROM settings")  // schema v4 had no record of a completed re-seal
-            _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.run("DELETE FROM settings", [])  // schema v4 had no record of a completed re-seal
+            if db.dialect == .sqlite { _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)", []) }
         }
         #expect(try !Self.rawContains(daemon, Referrals.citizenName).isEmpty)
 
@@ -119,7 +129,8 @@ import Testing
         #expect(acked.body["citizen"]?["display_name"]?.stringValue == Referrals.citizenName)
     }
 
-    @Test func aSchemaV4DatabaseIsUpgradedAndItsPersonalDataSealed() throws {
+    @Test(.disabled(if: TestDatabase.isPostgreSQL, "an upgrade of SQLite's own file"))
+    func aSchemaV4DatabaseIsUpgradedAndItsPersonalDataSealed() throws {
         // The fixture's referral was accepted on Monday 23 November 2026 at 08:00 UTC, its offer to Bram due three
         // days later: the daemon runs on the manual clock half an hour after the referral, whatever today's date,
         // so the offer is still open (on the real clock it expired once the calendar passed 26 November).
@@ -503,7 +514,8 @@ import Testing
         #expect(!after.canonicalString().contains(Referrals.citizenName))
 
         // Every one of those admin actions is on the referral's audit trail, and the backup on the general one.
-        _ = try daemon.admin("backup", ["path": .string(daemon.directory.appendingPathComponent("copy.sqlite").path)])
+        let backup = try daemon.admin(
+            "backup", ["path": .string(daemon.directory.appendingPathComponent("copy.sqlite").path)])
         let audit = try daemon.admin("audit", ["referral_id": referralID])
         #expect(AdminSpec.validate(audit, command: "audit").isEmpty, "\(AdminSpec.validate(audit, command: "audit"))")
         let kinds = audit["events"]?.arrayValue?.compactMap { $0["event"]?.stringValue } ?? []
@@ -511,12 +523,14 @@ import Testing
         #expect(kinds.contains("purged"))
         let backups = try Self.query(
             daemon, "SELECT detail FROM events WHERE event = 'admin.backup' AND referral_id IS NULL")
-        #expect(backups.count == 1)
+        #expect(backups.count == 1)  // on PostgreSQL a refused attempt, which is on the record too
+        #expect(backup["ok"] == .bool(!TestDatabase.isPostgreSQL), "\(backup)")
         // A command the daemon does not know is an attempt on the record, without the text that was typed.
         _ = try? daemon.admin("forget \(Referrals.citizenName)", ["referral_id": referralID])
         #expect(try Self.query(daemon, "SELECT 1 FROM events WHERE event = 'admin.unknown'").count == 1)
         let typed = try Self.query(
-            daemon, "SELECT 1 FROM events WHERE instr(event, ?) > 0 OR instr(COALESCE(detail, ''), ?) > 0",
+            daemon,
+            "SELECT 1 FROM events WHERE event LIKE '%' || ? || '%' OR COALESCE(detail, '') LIKE '%' || ? || '%'",
             [.text(Referrals.citizenName), .text(Referrals.citizenName)])
         #expect(typed.isEmpty, "the typed command is in the events table")
         for peer in [gp, anna] { #expect(peer.violations.isEmpty, "\(peer.violations)") }

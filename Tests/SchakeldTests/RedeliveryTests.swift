@@ -31,7 +31,8 @@ import Testing
 
     /// Migration 7 dropped the outbox's handover index (two random pages of log per referral); confirming an offer
     /// must still find its row through an index, never by scanning every message ever sent.
-    @Test func anAcknowledgedOfferIsConfirmedThroughTheReferralsOutboxRows() throws {
+    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's query plan"))
+    func anAcknowledgedOfferIsConfirmedThroughTheReferralsOutboxRows() throws {
         let daemon = try Daemon()
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")

@@ -11,7 +11,8 @@ import ZeroMQ
 /// Faults of the machine rather than of the input: a full disk, a database that another
 /// process holds or that is not a database, a contact that does not keep up.
 @Suite struct ResourceFaultTests {
-    @Test func aLockedDatabaseAtStartIsAClearErrorAndANonZeroExit() throws {
+    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's write lock"))
+    func aLockedDatabaseAtStartIsAClearErrorAndANonZeroExit() throws {
         let daemon = try Daemon()
         try daemon.start()
         daemon.stop()
@@ -52,7 +53,8 @@ import ZeroMQ
             try after.request(.status, ["external_id": "LOCK-2"], expect: .referral).command == "REFERRAL")
     }
 
-    @Test func aDatabaseThatIsNotOneIsAClearErrorAndANonZeroExit() throws {
+    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's file"))
+    func aDatabaseThatIsNotOneIsAClearErrorAndANonZeroExit() throws {
         let daemon = try Daemon()
         try FileManager.default.createDirectory(
             at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -74,7 +76,9 @@ import ZeroMQ
 
     /// A real full disk: the state dir on a 2 MiB tmpfs, filled up by another file. Needs root
     /// (mount); without it the `max_pages` test in RejectionTests covers the refusal part.
-    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    @Test(
+        .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"),
+        .disabled(if: TestDatabase.isPostgreSQL, "SQLite's file on a full disk"))
     func aFullDiskNeverGivesAFalseAcceptedAndTheDaemonRecoversByItself() throws {
         let daemon = try Daemon(settings: ["log_level": "notice"])
         try FileManager.default.createDirectory(

@@ -43,9 +43,7 @@ import Testing
 
     /// Counts the referrals per external id of the organisation, read-only from the daemon's database.
     static func referralCounts(_ daemon: Daemon) throws -> [String: Int] {
-        let db = try Database(
-            path: daemon.stateDirectory.appendingPathComponent("schakel.sqlite").path,
-            options: Database.Options(readOnly: true))
+        let db = try daemon.openDatabase()
         defer { try? db.close() }
         var counts: [String: Int] = [:]
         for row in try db.query(

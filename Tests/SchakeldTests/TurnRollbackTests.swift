@@ -9,7 +9,7 @@ import Testing
 ///
 /// The failure is real: a trigger in the daemon's own database refuses one kind of event-log row, so the work fails at
 /// that row, after its timer writes, exactly as a full disk or an I/O error would.
-@Suite struct TurnRollbackTests {
+@Suite(.disabled(if: TestDatabase.isPostgreSQL, "injects failures with SQLite triggers")) struct TurnRollbackTests {
     @Test func aFailedAcknowledgementKeepsTheOfferDeadline() throws {
         let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
         try daemon.start()

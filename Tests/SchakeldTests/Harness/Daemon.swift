@@ -1,6 +1,8 @@
 import Foundation
+import PostgreSQL
 import SchakelProtocol
 import Sodium
+import Storage
 import ZeroMQ
 
 #if canImport(Glibc)
@@ -74,9 +76,25 @@ final class Daemon {
         } else {
             serverKeys = nil
         }
+        if settings["database"] == nil, let database = try TestDatabase.freshSetting() {
+            config["database"] = database
+        }
         config.merge(settings) { $1 }
         self.config = config
         try JSONValue.object(config).canonicalData().write(to: configURL)
+    }
+
+    /// The config's `database` section as this daemon has it (nil: SQLite in its state directory), so that a second
+    /// daemon can share a PostgreSQL database with it (active and standby).
+    var databaseSetting: JSONValue? { config["database"] }
+
+    /// A connection to this daemon's database, to look at what it stored: its SQLite file (read-only unless
+    /// `writable`), or its PostgreSQL database.
+    func openDatabase(writable: Bool = false) throws -> any SQLDatabase {
+        if let conninfo = config["database"]?["postgresql"]?["conninfo"]?.stringValue {
+            return try PostgreSQLDatabase(conninfo: conninfo)
+        }
+        return try Database(path: databaseURL.path, options: Database.Options(readOnly: !writable))
     }
 
     private var config: [String: JSONValue]
@@ -97,7 +115,7 @@ final class Daemon {
     var adminEndpoint: String { "ipc://\(stateDirectory.path)/admin.sock" }
 
     /// Starts the daemon and, unless told not to, waits until it answers PING.
-    func start(waitUntilReady wait: Bool = true) throws {
+    func start(waitUntilReady wait: Bool = true, asStandby standby: Bool = false) throws {
         let process = Process()
         process.executableURL = Paths.executable("schakeld")
         process.arguments = ["--config", configURL.path]
@@ -122,7 +140,7 @@ final class Daemon {
         try process.runGated()
         self.process = process
         runs += 1
-        if wait { try waitUntilReady() }
+        if wait { try waitUntilReady(standby: standby) }
     }
 
     /// Sends `signal` to the running daemon.
@@ -180,7 +198,7 @@ final class Daemon {
         return process.terminationStatus
     }
 
-    private func waitUntilReady() throws {
+    private func waitUntilReady(standby: Bool = false) throws {
         let deadline = Date().addingTimeInterval(15)
         if serverKeys != nil {
             // CURVE: a plain PING gets no answer, so ask the admin socket, then read the port it bound.
@@ -204,7 +222,10 @@ final class Daemon {
             }
             let peer = try Peer(endpoint)
             try peer.send(.ping)
-            if (try? peer.next(.pong, timeout: 0.2)) != nil { return }
+            // A standby answers PING too, saying so; ready means active (or the test waits for a standby).
+            if let pong = try? peer.next(.pong, timeout: 0.2), (pong.body["role"] == "standby") == standby {
+                return
+            }
         }
         throw TestError("schakeld did not answer PING within 15 s:\n\(log())")
     }

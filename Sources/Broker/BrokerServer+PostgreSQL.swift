@@ -1,0 +1,97 @@
+import Foundation
+import PostgreSQL
+import Storage
+import Systemd
+
+/// Starting on PostgreSQL (issue 21): connect, migrate, and become the active daemon or wait as a standby.
+extension BrokerServer {
+    /// Connects and brings the schema to the newest version; says what to check when the server cannot be reached.
+    static func openPostgreSQL(_ settings: PostgreSQLSettings) throws -> PostgreSQLDatabase {
+        let db: PostgreSQLDatabase
+        do {
+            db = try PostgreSQLDatabase(conninfo: settings.conninfo)
+        } catch {
+            throw StartupError(
+                "cannot connect to PostgreSQL (database.postgresql.conninfo): \(error); check the host, the port, "
+                    + "the database name and the password file")
+        }
+        do {
+            try Schema.migratePostgreSQL(db)
+        } catch {
+            db.close()
+            throw StartupError("cannot prepare the PostgreSQL database for Schakel: \(error)")
+        }
+        return db
+    }
+
+    /// Takes the lease at once when it is free; otherwise waits as a ``Standby`` until it is. Throws
+    /// ``StoppedAsStandby`` when the daemon is asked to stop while it waits.
+    static func takeLease(
+        _ settings: PostgreSQLSettings, db: any SQLDatabase, config: BrokerConfig, logger: Logger,
+        notifier: SystemdNotifier, shutdown: ShutdownSignal
+    ) throws -> StateLease {
+        var lease = StateLease(duration: settings.lease, stateDirectory: config.stateDirectory)
+        do {
+            if try lease.tryAcquire(db) { return lease }
+        } catch {
+            logger.warning("lease.database_unavailable", ["error": "\(error)"])
+        }
+        let standby = try Standby(config: config, logger: logger)
+        guard try standby.wait(for: &lease, db: db, notifier: notifier, shutdown: shutdown) else {
+            try? db.close()
+            throw StoppedAsStandby()
+        }
+        return lease
+    }
+
+    /// Renews the lease when no write has renewed it for a while: an empty transaction that proves the token.
+    func renewLeaseIfDue() {
+        guard lease != nil, leaseLost == nil, ContinuousClock.now >= nextLeaseRenewal else { return }
+        do {
+            _ = try turn {}
+        } catch {
+            if leaseLost == nil { logger.warning("lease.renew_failed", ["error": "\(error)"]) }
+            nextLeaseRenewal = .now + .milliseconds(500)
+        }
+    }
+}
+
+/// A standby was asked to stop (SIGTERM) before it took the lease: a clean stop, not a failure.
+public struct StoppedAsStandby: Error, CustomStringConvertible {
+    public var description: String { "stopped while waiting as a standby" }
+}
+
+extension BrokerServer {
+    /// For `--check-config`: whether the PostgreSQL server the config names can be reached and written, and what it
+    /// holds (a line to print); no problems and no line on SQLite. Connects and reads, never writes.
+    public static func databaseCheck(_ config: BrokerConfig) -> (problems: [String], note: String?) {
+        guard let settings = config.postgresql else { return ([], nil) }
+        let db: PostgreSQLDatabase
+        do {
+            db = try PostgreSQLDatabase(conninfo: settings.conninfo)
+        } catch {
+            return (["database.postgresql.conninfo: cannot connect: \(error)"], nil)
+        }
+        defer { db.close() }
+        do {
+            let readOnly = try db.queryOne("SELECT current_setting('transaction_read_only') AS ro", [])?.string("ro")
+            if readOnly == "on" {
+                return (
+                    [
+                        "database.postgresql.conninfo reaches a read-only server (a standby): add the primary, "
+                            + "or target_session_attrs=read-write with every host"
+                    ], nil
+                )
+            }
+            let version = db.serverVersion
+            let server = "PostgreSQL \(version / 10_000).\(version % 10_000)"
+            let schema = try db.queryOne("SELECT to_regclass('schakel_schema') IS NOT NULL AS made", [])?.bool("made")
+            guard schema == true else { return ([], "\(server): reachable; the schema is made at the first start") }
+            let lease = try StateLease.current(db)
+            let holder = lease.map { $0.valid ? "active: \($0.holder)" : "no active daemon" } ?? "no lease row"
+            return ([], "\(server): reachable, Schakel schema present, \(holder)")
+        } catch {
+            return (["database.postgresql: the server answered, but reading failed: \(error)"], nil)
+        }
+    }
+}
