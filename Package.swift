@@ -79,11 +79,14 @@ let package = Package(
             ]),
         .executableTarget(name: "schakel-desk", dependencies: ["Desk"]),
         .executableTarget(
-            name: "schakel-bench", dependencies: ["ZeroMQ", "Storage", "SchakelProtocol", "SocialMap", "Deadlines"]),
+            name: "schakel-bench",
+            dependencies: ["ZeroMQ", "Storage", "PostgreSQL", "SchakelProtocol", "SocialMap", "Deadlines"]),
+        /// Real PostgreSQL 15 servers for the tests (Tests/PostgreSQL/cluster): a library only test targets use.
+        .target(name: "PostgreSQLTestSupport", path: "Tests/PostgreSQLTestSupport"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         /// Against real PostgreSQL 15 servers that Tests/PostgreSQL/cluster starts, standbys and failover included.
-        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Storage"]),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Storage", "PostgreSQLTestSupport"]),
         .testTarget(name: "SchakelProtocolTests", dependencies: ["SchakelProtocol"]),
         .testTarget(name: "SocialMapTests", dependencies: ["SocialMap"], exclude: ["Fixtures"]),
         .testTarget(name: "DeadlinesTests", dependencies: ["Deadlines"]),
@@ -99,8 +102,8 @@ let package = Package(
         .testTarget(
             name: "SchakeldTests",
             dependencies: [
-                "ZeroMQ", "Storage", "PostgreSQL", "SchakelProtocol", "SocialMap", "Systemd", "SchakelClient", "Sodium",
-                "Deadlines", "Desk", "Signals",
+                "ZeroMQ", "Storage", "PostgreSQL", "PostgreSQLTestSupport", "SchakelProtocol", "SocialMap", "Systemd",
+                "SchakelClient", "Sodium", "Deadlines", "Desk", "Signals",
             ],
             exclude: ["Fixtures"]
         ),

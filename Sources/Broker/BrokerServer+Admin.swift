@@ -187,7 +187,7 @@ extension BrokerServer {
             (try? desk.store.openReferrals()) ?? 0
         let overdue = (try? overdueHandovers()) ?? 0
         return
-            "\(lease == nil ? "serving" : "active"): \(open) open referrals, \(overdue) overdue, \(sessions.count) peers"
+            "serving: \(open) open referrals, \(overdue) overdue, \(sessions.count) peers"
     }
 
     /// The metrics endpoint's routes.
@@ -208,8 +208,8 @@ extension BrokerServer {
             guard desk.store.isReadable else {
                 return MetricsEndpoint.Response(status: 503, body: "database unavailable\n")
             }
-            // With standbys beside it, say which this is: a standby answers 503 "standby" (Standby.swift).
-            return MetricsEndpoint.Response(status: 200, body: lease == nil ? "ok\n" : "ok: active\n")
+            // A standby answers 503 "standby: ..." (Standby.swift): this 200 is the active one's.
+            return MetricsEndpoint.Response(status: 200, body: "ok\n")
         default:
             return MetricsEndpoint.Response(status: 404, body: "try /metrics or /healthz\n")
         }

@@ -1,3 +1,4 @@
+import PostgreSQLTestSupport
 import PostgreSQL
 import Storage
 import Testing

@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -8,12 +7,12 @@ import Testing
 
 /// A real PostgreSQL 15 server for one test or suite, run by `Tests/PostgreSQL/cluster` in a directory of its own
 /// on a free port; ``destroy()`` (or the last reference going away) shuts it down and removes the directory.
-final class TestCluster: Sendable {
+public final class TestCluster: Sendable {
     /// The cluster's directory: its data, its socket and `server.log`.
-    let directory: URL
-    let port: Int
+    public let directory: URL
+    public let port: Int
     /// `host=127.0.0.1 port=... user=postgres`, without a database name.
-    let conninfo: String
+    public let conninfo: String
     private let destroyed = Mutex(false)
 
     private static let script = URL(fileURLWithPath: #filePath)
@@ -31,7 +30,7 @@ final class TestCluster: Sendable {
 
     /// Initializes and starts a new server. A free port can be taken by someone else before the server binds it,
     /// so a failed start is tried again on another port.
-    static func start() throws -> TestCluster {
+    public static func start() throws -> TestCluster {
         try onFreePort { directory, port in
             let conninfo = try run("start", directory.path, String(port))
             return TestCluster(directory: directory, port: port, conninfo: conninfo)
@@ -39,7 +38,7 @@ final class TestCluster: Sendable {
     }
 
     /// A streaming hot standby of this server, started and accepting read-only connections.
-    func standby() throws -> TestCluster {
+    public func standby() throws -> TestCluster {
         try Self.onFreePort { directory, port in
             let conninfo = try Self.run("standby", String(self.port), directory.path, String(port))
             return TestCluster(directory: directory, port: port, conninfo: conninfo)
@@ -47,22 +46,25 @@ final class TestCluster: Sendable {
     }
 
     /// A new, empty database on this server; returns its conninfo.
-    func createDatabase() throws -> String {
+    public func createDatabase() throws -> String {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         return try Self.run("createdb", String(port), name)
     }
 
     /// Makes this standby a primary.
-    func promote() throws { _ = try Self.run("promote", directory.path) }
+    public func promote() throws { _ = try Self.run("promote", directory.path) }
 
     /// Shuts the server down (fast: sessions are told and closed).
-    func stop() throws { _ = try Self.run("stop", directory.path) }
+    public func stop() throws { _ = try Self.run("stop", directory.path) }
+
+    /// Shuts the server down at once, like a crash (the next start replays its WAL).
+    public func kill() throws { _ = try Self.run("kill", directory.path) }
 
     /// Starts the stopped server again on the same port.
-    func restart() throws { _ = try Self.run("start", directory.path, String(port)) }
+    public func restart() throws { _ = try Self.run("start", directory.path, String(port)) }
 
     /// Shuts the server down at once and removes its directory; calling it again does nothing.
-    func destroy() {
+    public func destroy() {
         guard
             destroyed.withLock({ done in
                 defer { done = true }; return !done
@@ -71,7 +73,8 @@ final class TestCluster: Sendable {
         do {
             _ = try Self.run("destroy", directory.path)
         } catch {
-            Issue.record("destroying the cluster in \(directory.path) failed: \(error)")
+            // A cluster left behind is destroyed by the next run (staleClustersRemoved); say so, never fail silently.
+            FileHandle.standardError.write(Data("destroying the cluster in \(directory.path) failed: \(error)\n".utf8))
         }
     }
 
@@ -107,7 +110,7 @@ final class TestCluster: Sendable {
         for name in names where name.hasPrefix(prefix) {
             let directory = temporary.appendingPathComponent(name)
             guard let owner = try? String(contentsOf: directory.appendingPathComponent("owner"), encoding: .utf8),
-                let pid = pid_t(owner), kill(pid, 0) != 0, errno == ESRCH
+                let pid = pid_t(owner), Glibc.kill(pid, 0) != 0, errno == ESRCH
             else { continue }
             _ = try? run("destroy", directory.path)
         }
@@ -169,7 +172,7 @@ final class TestCluster: Sendable {
 }
 
 /// A harness failure with a message that says what went wrong with the test's server.
-struct ClusterError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct ClusterError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,110 @@
+import Foundation
+import PostgreSQL
+import PostgreSQLTestSupport
+import SchakelClient
+import SchakelProtocol
+import Storage
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// PostgreSQL's own failover under a running daemon (issue 21): a primary with a synchronous streaming standby on
+/// loopback; the primary crashes under a stream of SUBMITs and the standby is promoted. The daemon, whose conninfo
+/// names both hosts with `target_session_attrs=read-write`, answers `unavailable` in between, finds the new primary
+/// by itself, and nothing it answered ACCEPTED is missing there.
+@Suite(.serialized, .enabled(if: TestDatabase.isPostgreSQL, "needs PostgreSQL: make test-postgresql"))
+struct DatabaseFailoverTests {
+    @Test func thePromotedStandbyHasEveryAcceptedReferralAndTheDaemonGoesOnThere() throws {
+        let primary = try TestCluster.start()
+        defer { primary.destroy() }
+        let created = try primary.createDatabase()
+        let name = try #require(created.split(separator: " ").first { $0.hasPrefix("dbname=") }?.dropFirst(7))
+        let standby = try primary.standby()
+        defer { standby.destroy() }
+        // Synchronous replication: a commit is acknowledged once the standby has it (deploy/README.md says why).
+        do {
+            let admin = try PostgreSQLDatabase(conninfo: created)
+            defer { admin.close() }
+            try admin.execute("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            try admin.execute("SELECT pg_reload_conf()")
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline,
+                try admin.queryOne("SELECT 1 AS found FROM pg_stat_replication WHERE sync_state = 'sync'", []) == nil
+            {
+                usleep(50_000)
+            }
+            #expect(
+                try admin.queryOne("SELECT 1 AS found FROM pg_stat_replication WHERE sync_state = 'sync'", []) != nil,
+                "the standby never became synchronous")
+        }
+        let conninfo =
+            "host=127.0.0.1,127.0.0.1 port=\(primary.port),\(standby.port) user=postgres dbname=\(name) "
+            + "target_session_attrs=read-write connect_timeout=2"
+        let daemon = try Daemon(settings: ["database": ["postgresql": ["conninfo": .string(conninfo)]]])
+        try daemon.start()
+
+        let tally = Tally()
+        let endpoint = daemon.endpoint
+        let adapters = ["org:huisarts-de-brug", "org:gemeente-utrecht", "org:buurtteam-utrecht"]
+        let threads = adapters.enumerated().map { index, organisation in
+            Thread {
+                do {
+                    let client = try SchakelClient(
+                        ClientLibraryTests.configuration([endpoint], as: organisation, maxAttempts: 400))
+                    defer { client.close() }
+                    var n = 0
+                    while !tally.stop.load(ordering: .relaxed) {
+                        n += 1
+                        let externalID = "DBFAILOVER-\(index)-\(n)"
+                        let receipt = try client.submit(try Referrals.make(externalID: externalID, needs: ["debt"]))
+                        switch receipt.result {
+                        case .success(let body):
+                            tally.accepted.withLock { $0["\(organisation)|\(externalID)"] = body.referralID }
+                        case .failure(let rejection):
+                            tally.failures.withLock { $0.append("\(externalID): \(rejection)") }
+                        }
+                    }
+                } catch {
+                    tally.failures.withLock { $0.append("\(organisation): \(error)") }
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        func acceptedCount() -> Int { tally.accepted.withLock { $0.count } }
+        let warmUp = Date().addingTimeInterval(15)
+        while acceptedCount() < 30, Date() < warmUp { usleep(20_000) }
+        let beforeCrash = acceptedCount()
+        #expect(beforeCrash >= 30, "the adapters were slow to start")
+
+        try primary.kill()  // a crash: no checkpoint, no goodbye to the sessions
+        try standby.promote()
+        let afterPromotion = Date().addingTimeInterval(30)
+        while acceptedCount() < beforeCrash + 30, Date() < afterPromotion { usleep(20_000) }
+        tally.stop.store(true, ordering: .relaxed)
+        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+
+        #expect(tally.failures.withLock { $0 }.isEmpty, "\(tally.failures.withLock { $0 })")
+        let accepted = tally.accepted.withLock { $0 }
+        #expect(accepted.count >= beforeCrash + 30, "the daemon did not go on on the promoted standby")
+        #expect(daemon.log().contains("event=storage.unavailable"), "the switch was not even noticed")
+
+        // What the promoted standby holds: every referral that was answered ACCEPTED, once, under its id.
+        let db = try PostgreSQLDatabase(conninfo: "host=127.0.0.1 port=\(standby.port) user=postgres dbname=\(name)")
+        defer { db.close() }
+        var stored: [String: String] = [:]
+        for row in try db.query("SELECT organisation, external_id, referral_id FROM referrals", []) {
+            let key = "\(row.string("organisation") ?? "")|\(row.string("external_id") ?? "")"
+            #expect(stored[key] == nil, "\(key) stored twice")
+            stored[key] = row.string("referral_id")
+        }
+        for (key, referralID) in accepted { #expect(stored[key] == referralID, "\(key) accepted but not there") }
+        // And the daemon serves on: a new referral, and the status of one from before the crash.
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        #expect(try gp.submit(try Referrals.make(needs: ["debt"])).command == "ACCEPTED")
+        let early = try #require(accepted.first { $0.key.hasPrefix("org:huisarts-de-brug|") })
+        let status = try gp.request(.status, ["referral_id": .string(early.value)], expect: .referral)
+        #expect(status.body["referral_id"]?.stringValue == early.value)
+    }
+}
