@@ -3,6 +3,13 @@ import SchakelProtocol
 /// The `stats` reply of the admin socket as a few lines for people, then the overdue handovers as a table.
 enum StatsReport {
     static func text(_ stats: JSONValue) -> String {
+        if stats["role"] == "standby" {
+            // A standby holds no state of its own (Protocols/ADMIN.md): who is active is all there is to say.
+            return """
+                version          \(stats["version"]?.stringValue ?? "-")
+                role             standby: waiting for the lease of \(stats["active"]?.stringValue ?? "-")
+                """
+        }
         func number(_ value: JSONValue?) -> String {
             guard let n = value?.numberValue else { return "-" }
             return n == n.rounded() ? String(Int(n)) : String(n)
@@ -22,6 +29,7 @@ enum StatsReport {
         }
         return """
             version          \(stats["version"]?.stringValue ?? "-"), up \(number(stats["uptime_seconds"])) s
+            role             \(stats["role"]?.stringValue ?? "active") (\(stats["database"]?.stringValue ?? "sqlite"))
             referrals        \(states(stats["referrals"]))
             handovers        \(states(stats["handovers"]))
             overdue          \(number(stats["overdue"])) (timers pending \(number(stats["timers_pending"])))

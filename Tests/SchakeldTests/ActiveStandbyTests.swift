@@ -70,6 +70,8 @@ struct ActiveStandbyTests {
         #expect(stats["role"] == "standby")
         #expect(stats["active"]?.stringValue?.hasSuffix(active.stateDirectory.path) == true, "\(stats)")
         #expect(try active.admin("stats")["role"] == "active")
+        let printed = try CommandLineTests.run("schakelctl", ["stats", "--state-dir", standby.stateDirectory.path])
+        #expect(printed.status == 0 && printed.output.contains("standby: waiting for the lease of"), "\(printed)")
 
         // A peer that reaches the standby first is told to go elsewhere, and the client does.
         let refused = try standby.peer()
