@@ -82,9 +82,10 @@ test-dates: deps test-deps python-venv
 ## mutants: prove the tests can fail. Applies each mutation of Tests/Mutants/mutants.txt to a scratch copy
 ## (.build/mutants), builds it, runs the tests named beside it and expects them to fail; prints a table of killed
 ## and surviving mutations and fails when one survives. MUTANTS="name ..." runs only those. About 7 min from a warm
-## scratch build on the 2-core machine (a first build adds 3-5 min).
+## scratch build on the 2-core machine (a first build adds 3-5 min). A throwaway PostgreSQL cluster stands by for the
+## mutations marked `store postgresql` (the fencing token, the lease), whose tests run with the state there.
 mutants: deps test-deps python-venv
-	Tests/Mutants/run $(MUTANTS)
+	Tests/PostgreSQL/with-cluster Tests/Mutants/run $(MUTANTS)
 
 ## python-venv: a virtualenv in .build/python-venv with examples/python/requirements.txt (pyzmq from PyPI) and
 ## Tests/requirements.txt (aiosmtpd, the SMTP server of the mail delivery test), made again only when the
