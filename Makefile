@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 SWIFT_FLAGS := -Xswiftc -warnings-as-errors
 CONFIG ?= Config/schakeld.dev.json
 
-.PHONY: test-postgresql screenshots test-deps deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
+.PHONY: test-postgresql bench-postgresql screenshots test-deps deps build run test test-dates mutants python-venv bench lint format clean fuzz fuzz-run crash-test sanitize sanitize-address sanitize-thread deb deb-deps deb-test deb-test-systemd
 
 ## deps: install libzmq, SQLite, libsodium, libpq (PostgreSQL's client) and pkg-config through apt when pkg-config
 ## cannot find them
@@ -105,6 +105,15 @@ $(PYTHON_VENV)/installed: examples/python/requirements.txt Tests/requirements.tx
 bench: deps
 	swift build -c release $(SWIFT_FLAGS)
 	.build/release/schakel-bench
+
+## bench-postgresql: the same with the daemon's state in PostgreSQL (issue 21): a throwaway PostgreSQL 15 started by
+## Tests/PostgreSQL/with-cluster (as make test-postgresql), whose base conninfo goes to schakel-bench --postgresql; the
+## ceilings add durable PostgreSQL commits (1 and 100 rows each), intake and latency are measured against them; the
+## map, timer and restart figures are make bench's. Against a server of your own:
+## .build/release/schakel-bench --postgresql "host=... user=..." (or SCHAKEL_BENCH_POSTGRESQL in the environment)
+bench-postgresql: deps test-deps
+	swift build -c release $(SWIFT_FLAGS)
+	Tests/PostgreSQL/with-cluster sh -c '.build/release/schakel-bench --postgresql "$$SCHAKEL_TEST_POSTGRESQL"'
 
 ## lint: the formatting rules of .swift-format
 lint:

@@ -71,11 +71,16 @@ struct BenchMap {
 
     /// The daemon config: plain mode on an ipc endpoint, synchronous FULL, outbox retries out of
     /// the way (an unconfirmed backlog re-sent mid-run would measure the retry, not the intake).
-    static func config(endpoint: String, stateDirectory: String, mapPath: String, logLevel: String) -> JSONValue {
-        [
+    /// With `postgresql` (a conninfo naming a database) the state is kept there instead of in SQLite.
+    static func config(
+        endpoint: String, stateDirectory: String, mapPath: String, logLevel: String, postgresql: String? = nil
+    ) -> JSONValue {
+        var database: JSONValue = ["synchronous": "full"]
+        if let postgresql { database = ["postgresql": ["conninfo": .string(postgresql)]] }
+        return [
             "insecure_dev": true, "broker": .string(endpoint), "state_dir": .string(stateDirectory),
             "social_map": .string(mapPath), "log_level": .string(logLevel),
-            "limits": ["batch_size": .number(512)], "database": ["synchronous": "full"],
+            "limits": ["batch_size": .number(512)], "database": database,
             "outbox": ["retry_interval": "PT1H"],
         ]
     }

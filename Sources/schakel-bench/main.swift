@@ -10,7 +10,8 @@ import ZeroMQ
 /// See BENCHMARKS.md for what each row means and a recorded run.
 
 let usage = """
-    Usage: schakel-bench [--smoke | --workload N] [--daemon PATH] [--log-level LEVEL] [--keep]
+    Usage: schakel-bench [--smoke | --workload N] [--postgresql CONNINFO] [--daemon PATH] [--log-level LEVEL]
+                         [--keep]
 
       --smoke            tiny sizes, a few seconds: proves the bench still runs (make test)
       --workload N       only submit N referrals (8 adapters) and stop: a fixed workload to
@@ -23,6 +24,13 @@ let usage = """
       --timers-only      only the timer queue and the restart figures
       --social-map       only the social map figures (national map: load, memory, matching)
       --protocol-only    only the ceilings and the figures over the protocol (no map, timers, restart)
+      --postgresql CONNINFO
+                         the daemon keeps its state in a new database on this PostgreSQL server (a libpq base
+                         conninfo without dbname, e.g. "host=127.0.0.1 port=5433 user=postgres"; the user may
+                         create databases); the ceilings add PostgreSQL commits, intake and latency are measured
+                         against them, and the map, timer and restart figures are left out. Without the flag,
+                         the environment variable SCHAKEL_BENCH_POSTGRESQL is read. make bench-postgresql runs
+                         this against a throwaway PostgreSQL 15 (Tests/PostgreSQL/with-cluster).
     """
 
 var smoke = false
@@ -34,6 +42,7 @@ var pacedRateOverride: Double?
 var openReferralsOverride: Int?
 var timersOnly = false
 var protocolOnly = false
+var postgresqlBase: String?
 var daemonPath = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     .appendingPathComponent("schakeld")
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -50,6 +59,7 @@ while !arguments.isEmpty {
     case "--open-referrals" where !arguments.isEmpty: openReferralsOverride = Int(arguments.removeFirst())
     case "--timers-only": timersOnly = true
     case "--protocol-only": protocolOnly = true
+    case "--postgresql" where !arguments.isEmpty: postgresqlBase = arguments.removeFirst()
     case "--help", "-h":
         print(usage)
         exit(0)
@@ -58,17 +68,46 @@ while !arguments.isEmpty {
         exit(2)
     }
 }
+if postgresqlBase == nil, let base = ProcessInfo.processInfo.environment["SCHAKEL_BENCH_POSTGRESQL"], !base.isEmpty {
+    postgresqlBase = base
+}
+if postgresqlBase != nil, timersOnly || socialMapOnly {
+    FileHandle.standardError.write(
+        Data("schakel-bench: --timers-only and --social-map do not touch the store: leave out --postgresql\n".utf8))
+    exit(2)
+}
 signal(SIGPIPE, SIG_IGN)
 
 func progress(_ text: String) {
     FileHandle.standardError.write(Data("schakel-bench: \(text)\n".utf8))
 }
 
-/// "; N KiB written per referral" for a note: the storage bytes the daemon wrote (the log and the checkpoint's copy
-/// into the database file) since `before`, per referral; empty when /proc says nothing or nothing was accepted.
-func writtenPerReferral(_ daemon: DaemonProcess, since before: Int?, referrals: Int) -> String {
-    guard let before, let after = daemon.storageBytesWritten(), referrals > 0 else { return "" }
-    return "; \((after - before) / 1_024 / referrals) KiB written per referral"
+/// The bytes sent towards storage so far for the store: on SQLite the daemon's (the log and the checkpoint's copy
+/// into the database file); on PostgreSQL the daemon's and the server's processes' together, nil when the server is
+/// not on this machine.
+func storageBytesWritten(_ daemon: DaemonProcess, _ server: BenchPostgreSQL?) -> Int? {
+    guard let server else { return daemon.storageBytesWritten() }
+    guard let own = daemon.storageBytesWritten(), let theirs = server.bytesWritten() else { return nil }
+    return own + theirs
+}
+
+/// "; N KiB written per referral" for a note: ``storageBytesWritten(_:_:)`` since `before`, per referral; empty when
+/// /proc says nothing or nothing was accepted (on PostgreSQL it then says why).
+func writtenPerReferral(_ daemon: DaemonProcess, _ server: BenchPostgreSQL?, since before: Int?, referrals: Int)
+    -> String
+{
+    guard let before, let after = storageBytesWritten(daemon, server), referrals > 0 else {
+        return server == nil ? "" : "; KiB written per referral n/a on PostgreSQL (the server writes; not on this host)"
+    }
+    let whose = server == nil ? "" : " (daemon + PostgreSQL server)"
+    return "; \((after - before) / 1_024 / referrals) KiB written per referral\(whose)"
+}
+
+/// "daemon CPU N%", and on a local PostgreSQL server ", server CPU M%", over `seconds` of wall time.
+func cpuNote(daemon: Double, server: Double?, seconds: Double) -> String {
+    let own = "daemon CPU \(Int(daemon / seconds * 100))%"
+    guard let server else { return own }
+    return own + ", server CPU \(Int(server / seconds * 100))%"
 }
 
 /// Sizes: the full run takes about a minute and a half; the smoke run a few seconds.
@@ -108,10 +147,19 @@ let sizes =
     try map.document().canonicalData().write(to: mapURL)
     let endpoint = "ipc://\(directory.path)/broker.sock"
     let configURL = directory.appendingPathComponent("schakeld.json")
+    // On PostgreSQL: the daemon's state in a database of this run's own, dropped at the end (before that, the
+    // daemon is stopped by the defer below this one).
+    let server = try postgresqlBase.map { try BenchPostgreSQL(base: $0) }
+    defer {
+        if keep, let server { progress("kept the databases on \(server.base)") } else { server?.dropDatabases() }
+    }
+    let daemonConninfo = try server?.createDatabase("daemon")
     try BenchMap.config(
         endpoint: endpoint, stateDirectory: directory.appendingPathComponent("state").path, mapPath: mapURL.path,
-        logLevel: logLevel
+        logLevel: logLevel, postgresql: daemonConninfo
     ).canonicalData().write(to: configURL)
+    /// Marks the figures of a daemon on PostgreSQL.
+    let on = server == nil ? "" : ", on PostgreSQL"
 
     if timersOnly {
         TimerBench.queue(count: sizes.timers, into: &table)
@@ -123,8 +171,8 @@ let sizes =
 
     // Ceilings first, while the daemon is not running.
     let sample = SubmitFactory.body(externalID: "HDB-2026-0042", municipality: "GM0344")
-    var sqlite100Ceiling = 0.0
-    var ipc1Ceiling = 0.0
+    var intakeCeiling = 0.0
+    var latencyCeiling = 0.0
     let frames = [WireMessage.signature, Data("SUBMIT".utf8), sample]
     func measureCeilings() throws {
         progress("ceilings: libzmq round trips with a \(sample.count)-byte SUBMIT body")
@@ -150,8 +198,24 @@ let sizes =
             directory: directory, rowsPerCommit: 100, row: row, seconds: sizes.ceilingSeconds)
         table.add("ceiling: SQLite durable commits, 1 referral row each", sqlite1, "commits/s")
         table.add("ceiling: SQLite durable rows, 100 per commit", sqlite100, "rows/s")
-        sqlite100Ceiling = sqlite100
-        ipc1Ceiling = ipc1
+        intakeCeiling = sqlite100
+        latencyCeiling = 1e3 / ipc1
+        guard let server else { return }
+        progress("ceilings: PostgreSQL durable commits (\(server.settings))")
+        let conninfo = try server.createDatabase("ceiling")
+        let postgresql1 = try Ceilings.postgresqlRowsPerSecond(
+            conninfo: conninfo, rowsPerCommit: 1, row: row, seconds: sizes.ceilingSeconds)
+        let postgresql100 = try Ceilings.postgresqlRowsPerSecond(
+            conninfo: conninfo, rowsPerCommit: 100, row: row, seconds: sizes.ceilingSeconds)
+        table.add(
+            "ceiling: PostgreSQL durable commits, 1 referral row each", postgresql1, "commits/s", note: server.settings)
+        table.add(
+            "ceiling: PostgreSQL durable rows, 100 per commit", postgresql100, "rows/s",
+            note: "a round trip per row (prepared INSERT), one WAL flush per commit")
+        // The daemon on PostgreSQL can take no more than the server's batched commits, and can answer no sooner
+        // than one round trip to it plus one durable commit.
+        intakeCeiling = postgresql100
+        latencyCeiling = 1e3 / ipc1 + 1e3 / postgresql1
     }
     if workload == nil { try measureCeilings() }
 
@@ -172,13 +236,15 @@ let sizes =
     if let workload {
         let started = Clock.nanoseconds()
         let cpuBefore = daemon.cpuSeconds()
-        let writtenBefore = daemon.storageBytesWritten()
+        let serverCPUBefore = server?.cpuSeconds()
+        let writtenBefore = storageBytesWritten(daemon, server)
         let rate = try driver.closedLoop(adapterCount: 8, window: sizes.window, seconds: 3_600, limit: workload)
         let wall = Double(Clock.nanoseconds() - started) / 1e9
-        let written = writtenPerReferral(daemon, since: writtenBefore, referrals: workload)
+        let written = writtenPerReferral(daemon, server, since: writtenBefore, referrals: workload)
+        let serverCPU = serverCPUBefore.flatMap { before in server?.cpuSeconds().map { $0 - before } }
         table.add(
-            "fixed workload: \(workload) referrals, 8 adapters", rate, "referrals/s",
-            note: "daemon CPU \(Int((daemon.cpuSeconds() - cpuBefore) / wall * 100))%\(written)")
+            "fixed workload: \(workload) referrals, 8 adapters\(on)", rate, "referrals/s",
+            note: cpuNote(daemon: daemon.cpuSeconds() - cpuBefore, server: serverCPU, seconds: wall) + written)
         progress("workload done in \(Double(Clock.nanoseconds() - started) / 1e9) s")
         _ = daemon.stop()
         return table
@@ -191,17 +257,21 @@ let sizes =
     for count in [1, 8, 64] {
         progress("intake: \(count) adapters × \(sizes.window) in flight")
         let cpuBefore = daemon.cpuSeconds()
-        let writtenBefore = daemon.storageBytesWritten()
+        let serverCPUBefore = server?.cpuSeconds()
+        let writtenBefore = storageBytesWritten(daemon, server)
         let acceptedBefore = driver.accepted
         let started = Clock.nanoseconds()
         let rate = try driver.closedLoop(adapterCount: count, window: sizes.window, seconds: sizes.intakeSeconds)
-        let cpu = (daemon.cpuSeconds() - cpuBefore) / (Double(Clock.nanoseconds() - started) / 1e9)
+        let wall = Double(Clock.nanoseconds() - started) / 1e9
+        let serverCPU = serverCPUBefore.flatMap { before in server?.cpuSeconds().map { $0 - before } }
         best = max(best, rate)
-        let written = writtenPerReferral(daemon, since: writtenBefore, referrals: driver.accepted - acceptedBefore)
+        let written = writtenPerReferral(
+            daemon, server, since: writtenBefore, referrals: driver.accepted - acceptedBefore)
         table.add(
-            "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight", rate,
-            "referrals/s", ceiling: sqlite100Ceiling,
-            note: "daemon CPU \(Int(cpu * 100))%\(written); target ≥ 20,000/s and ≥ 50%")
+            "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight\(on)", rate,
+            "referrals/s", ceiling: intakeCeiling,
+            note: cpuNote(daemon: daemon.cpuSeconds() - cpuBefore, server: serverCPU, seconds: wall) + written
+                + "; target ≥ 20,000/s and ≥ 50%")
     }
     if driver.rejected > 0 { throw BenchError("the daemon rejected submits: \(driver.firstRejection ?? "")") }
 
@@ -211,15 +281,17 @@ let sizes =
     try driver.pacedLoop(adapterCount: 8, rate: pacedRate, seconds: sizes.pacedSeconds)
     let accept = Percentiles(driver.acceptLatencies)
     let offer = Percentiles(driver.offerLatencies)
-    let oneRoundTrip = 1e3 / ipc1Ceiling
+    // On SQLite the ceiling is one ipc round trip; on PostgreSQL one ipc round trip plus one durable commit.
+    let oneRoundTrip = latencyCeiling
+    let ceilingNote = server == nil ? "" : "ceiling: an ipc round trip + a 1-row PostgreSQL commit"
     for (name, value) in [("p50", accept.p50), ("p99", accept.p99), ("p99.9", accept.p999)] {
         table.add(
-            "SUBMIT→ACCEPTED \(name) at \(Int(pacedRate))/s", value, "ms", ceiling: oneRoundTrip,
-            note: name == "p99" ? "target < 5 ms" : "", ratioIsTime: true)
+            "SUBMIT→ACCEPTED \(name) at \(Int(pacedRate))/s\(on)", value, "ms", ceiling: oneRoundTrip,
+            note: name == "p99" ? "target < 5 ms" : name == "p50" ? ceilingNote : "", ratioIsTime: true)
     }
     for (name, value) in [("p50", offer.p50), ("p99", offer.p99), ("p99.9", offer.p999)] {
         table.add(
-            "SUBMIT→offer at contact \(name) at \(Int(pacedRate))/s", value, "ms", ceiling: oneRoundTrip,
+            "SUBMIT→offer at contact \(name) at \(Int(pacedRate))/s\(on)", value, "ms", ceiling: oneRoundTrip,
             note: name == "p99" ? "target < 10 ms" : "", ratioIsTime: true)
     }
 
@@ -253,24 +325,34 @@ let sizes =
     driver.tracking = false
     let ackedP = Percentiles(ackedLatencies)
     let noticeP = Percentiles(noticeLatencies)
-    table.add("ACK→ACKED p50", ackedP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
-    table.add("ACK→ACKED p99", ackedP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
-    table.add("ACK→NOTICE acknowledged at referrer p50", noticeP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
-    table.add("ACK→NOTICE acknowledged at referrer p99", noticeP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add("ACK→ACKED p50\(on)", ackedP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add("ACK→ACKED p99\(on)", ackedP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add(
+        "ACK→NOTICE acknowledged at referrer p50\(on)", noticeP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add(
+        "ACK→NOTICE acknowledged at referrer p99\(on)", noticeP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
 
     progress("memory: \(sizes.memoryReferrals) more open referrals")
     let rssBefore = daemon.residentBytes()
     _ = try driver.closedLoop(
         adapterCount: 8, window: sizes.window, seconds: 600, limit: sizes.memoryReferrals)
     let rssAfter = daemon.residentBytes()
-    table.add("daemon resident memory (VmRSS) after the run", Double(rssAfter) / 1_048_576, "MiB")
+    table.add("daemon resident memory (VmRSS) after the run\(on)", Double(rssAfter) / 1_048_576, "MiB")
     table.add(
-        "resident memory per open referral", Double(rssAfter - rssBefore) / Double(sizes.memoryReferrals), "bytes",
-        note: "VmRSS delta over \(sizes.memoryReferrals) referrals")
+        "resident memory per open referral\(on)", Double(rssAfter - rssBefore) / Double(sizes.memoryReferrals),
+        "bytes", note: "VmRSS delta over \(sizes.memoryReferrals) referrals")
 
     let status = daemon.stop()
     if status != 0 { throw BenchError("schakeld exited with status \(status) on SIGTERM") }
     if protocolOnly { return table }
+    if server != nil {
+        // The map and the timer queue never touch the store, and filling a million open referrals through the
+        // server for the restart figure would take longer than the rest of the run: make bench has them.
+        table.unavailable("social map and timer queue", "not run on PostgreSQL: independent of the store")
+        table.unavailable(
+            "restart with \(sizes.openReferrals) open referrals", "skipped on PostgreSQL: make bench measures it")
+        return table
+    }
 
     try MapBench.run(smoke: smoke, into: &table)
 
@@ -284,7 +366,8 @@ let sizes =
 
 do {
     let table = try runBench()
-    print(table.render(title: smoke ? "schakel-bench --smoke (tiny sizes: not a measurement)" : "schakel-bench"))
+    let title = smoke ? "schakel-bench --smoke (tiny sizes: not a measurement)" : "schakel-bench"
+    print(table.render(title: postgresqlBase == nil ? title : "\(title) on PostgreSQL"))
 } catch {
     progress("failed: \(error)")
     exit(1)
