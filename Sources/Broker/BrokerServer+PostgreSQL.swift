@@ -74,8 +74,7 @@ extension BrokerServer {
         }
         defer { db.close() }
         do {
-            let readOnly = try db.queryOne("SELECT current_setting('transaction_read_only') AS ro", [])?.string("ro")
-            if readOnly == "on" {
+            if try Schema.isReadOnly(db) {
                 return (
                     [
                         "database.postgresql.conninfo reaches a read-only server (a standby): add the primary, "
@@ -85,8 +84,9 @@ extension BrokerServer {
             }
             let version = db.serverVersion
             let server = "PostgreSQL \(version / 10_000).\(version % 10_000)"
-            let schema = try db.queryOne("SELECT to_regclass('schakel_schema') IS NOT NULL AS made", [])?.bool("made")
-            guard schema == true else { return ([], "\(server): reachable; the schema is made at the first start") }
+            guard try Schema.isMade(db) else {
+                return ([], "\(server): reachable; the schema is made at the first start")
+            }
             let lease = try StateLease.current(db)
             let holder = lease.map { $0.valid ? "active: \($0.holder)" : "no active daemon" } ?? "no lease row"
             return ([], "\(server): reachable, Schakel schema present, \(holder)")

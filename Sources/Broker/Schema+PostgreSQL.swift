@@ -148,6 +148,16 @@ extension Schema {
         }
     }
 
+    /// Whether the server behind `db` takes no writes (a standby that is not promoted): for `--check-config`.
+    static func isReadOnly(_ db: any SQLDatabase) throws -> Bool {
+        try db.queryOne("SELECT current_setting('transaction_read_only') AS ro", [])?.string("ro") == "on"
+    }
+
+    /// Whether a daemon already made the schema in this database.
+    static func isMade(_ db: any SQLDatabase) throws -> Bool {
+        try db.queryOne("SELECT to_regclass('schakel_schema') IS NOT NULL AS made", [])?.bool("made") == true
+    }
+
     /// The advisory lock the migrations take: any fixed number, the same in every daemon.
     static let migrationLock: Int64 = 0x5343_4841_4B45_4C31  // "SCHAKEL1"
 }

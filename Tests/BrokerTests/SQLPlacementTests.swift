@@ -18,6 +18,8 @@ import Testing
         ("Storage/", "the SQLite wrapper itself"),
         ("schakel-bench/Ceilings.swift", "measures raw SQLite, the ceiling the daemon is compared with"),
         ("schakel-bench/TimerBench.swift", "measures raw SQLite, the ceiling the daemon is compared with"),
+        ("schakel-bench/Ceilings+PostgreSQL.swift", "measures raw PostgreSQL, the ceiling the daemon is compared with"),
+        ("schakel-bench/BenchPostgreSQL.swift", "makes the bench's database and finds the server's processes"),
     ]
 
     /// A statement's first word, at the start of a string literal or of a line inside a multi-line one.
