@@ -2,7 +2,6 @@ import Foundation
 import SchakelClient
 import SchakelProtocol
 import Storage
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -13,13 +12,6 @@ import Testing
 /// when the active one dies or freezes; an active one that wakes up after the takeover writes nothing.
 ///
 /// Only with the state in PostgreSQL: `make test-postgresql` (SQLite's file is one machine's, and one daemon's).
-/// What the adapters' threads saw: ACCEPTED referrals (organisation|external id → referral id) and failures.
-final class Tally: Sendable {
-    let accepted = Mutex<[String: String]>([:])
-    let failures = Mutex<[String]>([])
-    let stop = Atomic<Bool>(false)
-}
-
 @Suite(.serialized, .enabled(if: TestDatabase.isPostgreSQL, "needs PostgreSQL: make test-postgresql"))
 struct ActiveStandbyTests {
     /// The manual clock, so that deadlines fire when the test says; a short lease, so the takeover is quick.
@@ -90,49 +82,21 @@ struct ActiveStandbyTests {
     /// deadline fires once.
     @Test func killNineOfTheActiveLosesNothingThatWasAccepted() throws {
         let (active, standby) = try Self.pair()
-        let tally = Tally()
-        let endpoints = [active.endpoint, standby.endpoint]
-        let adapters = ["org:huisarts-de-brug", "org:gemeente-utrecht", "org:buurtteam-utrecht", "org:juridisch-loket"]
-        let threads = adapters.enumerated().map { index, organisation in
-            Thread {
-                do {
-                    let client = try SchakelClient(
-                        ClientLibraryTests.configuration(
-                            endpoints, as: organisation, maxAttempts: 200))
-                    defer { client.close() }
-                    var n = 0
-                    while !tally.stop.load(ordering: .relaxed) {
-                        n += 1
-                        let externalID = "FAILOVER-\(index)-\(n)"
-                        let receipt = try client.submit(
-                            try Referrals.make(externalID: externalID, needs: ["debt", "housing"]))
-                        switch receipt.result {
-                        case .success(let body):
-                            tally.accepted.withLock { $0["\(organisation)|\(externalID)"] = body.referralID }
-                        case .failure(let rejection):
-                            tally.failures.withLock { $0.append("\(externalID): \(rejection)") }
-                        }
-                    }
-                } catch {
-                    tally.failures.withLock { $0.append("\(organisation): \(error)") }
-                }
-            }
-        }
-        threads.forEach { $0.start() }
-        func acceptedCount() -> Int { tally.accepted.withLock { $0.count } }
-        let warmUp = Date().addingTimeInterval(10)
-        while acceptedCount() < 40, Date() < warmUp { usleep(20_000) }
-        let beforeKill = acceptedCount()
+        let adapters = SubmittingAdapters(
+            endpoints: [active.endpoint, standby.endpoint],
+            organisations: [
+                "org:huisarts-de-brug", "org:gemeente-utrecht", "org:buurtteam-utrecht", "org:juridisch-loket",
+            ],
+            prefix: "FAILOVER", needs: ["debt", "housing"])
+        let beforeKill = adapters.wait(untilAccepted: 40, within: 10)
         #expect(beforeKill >= 40, "the adapters were slow to start")
         active.kill9()
         let takeover = try Self.waitUntilActive(standby, within: 10)
-        let afterTakeover = Date().addingTimeInterval(10)
-        while acceptedCount() < beforeKill + 40, Date() < afterTakeover { usleep(20_000) }
-        tally.stop.store(true, ordering: .relaxed)
-        for thread in threads { while !thread.isFinished { usleep(10_000) } }
-        #expect(tally.failures.withLock { $0 }.isEmpty, "\(tally.failures.withLock { $0 })")
+        adapters.wait(untilAccepted: beforeKill + 40, within: 10)
+        adapters.finish()
+        #expect(adapters.failures.isEmpty, "\(adapters.failures)")
         #expect(takeover < 10)
-        let all = tally.accepted.withLock { $0 }
+        let all = adapters.accepted
         #expect(all.count >= beforeKill + 40, "the standby took over but few referrals went through it")
 
         // Every ACCEPTED referral is there, once, under the id the adapter was given.

@@ -369,12 +369,19 @@ struct CrashLoop {
             """)
         try expectNone(
             "handover without exactly one HANDOVER in its contact's outbox",
+            // An offer withdrawn before its contact was sent it (as far as this run of the daemon knows: a restart
+            // forgets what the previous one delivered) is deleted from the outbox, by design (UnseenOfferTests); its
+            // expiry or cancellation event says so. On PostgreSQL the check after a restart takes long enough for
+            // wall-clock expiries to fire before the contacts are back, so this case is common there.
             """
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'
             WHERE h.state NOT IN ('unroutable', 'unowned', 'waiting')
               AND h.referral_id NOT IN (SELECT referral_id FROM referrals WHERE purged_at IS NOT NULL)
-            GROUP BY h.handover_id HAVING COUNT(o.seq) != 1
+            GROUP BY h.handover_id
+            HAVING COUNT(o.seq) != (CASE WHEN EXISTS (
+                SELECT 1 FROM events u WHERE u.handover_id = h.handover_id AND u.detail LIKE '%"offer":"unseen"%')
+                THEN 0 ELSE 1 END)
             """)
         try expectNone(
             "offer still pending although it was answered, or owed to someone else than its contact",

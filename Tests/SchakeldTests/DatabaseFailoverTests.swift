@@ -45,48 +45,20 @@ struct DatabaseFailoverTests {
         let daemon = try Daemon(settings: ["database": ["postgresql": ["conninfo": .string(conninfo)]]])
         try daemon.start()
 
-        let tally = Tally()
-        let endpoint = daemon.endpoint
-        let adapters = ["org:huisarts-de-brug", "org:gemeente-utrecht", "org:buurtteam-utrecht"]
-        let threads = adapters.enumerated().map { index, organisation in
-            Thread {
-                do {
-                    let client = try SchakelClient(
-                        ClientLibraryTests.configuration([endpoint], as: organisation, maxAttempts: 400))
-                    defer { client.close() }
-                    var n = 0
-                    while !tally.stop.load(ordering: .relaxed) {
-                        n += 1
-                        let externalID = "DBFAILOVER-\(index)-\(n)"
-                        let receipt = try client.submit(try Referrals.make(externalID: externalID, needs: ["debt"]))
-                        switch receipt.result {
-                        case .success(let body):
-                            tally.accepted.withLock { $0["\(organisation)|\(externalID)"] = body.referralID }
-                        case .failure(let rejection):
-                            tally.failures.withLock { $0.append("\(externalID): \(rejection)") }
-                        }
-                    }
-                } catch {
-                    tally.failures.withLock { $0.append("\(organisation): \(error)") }
-                }
-            }
-        }
-        threads.forEach { $0.start() }
-        func acceptedCount() -> Int { tally.accepted.withLock { $0.count } }
-        let warmUp = Date().addingTimeInterval(15)
-        while acceptedCount() < 30, Date() < warmUp { usleep(20_000) }
-        let beforeCrash = acceptedCount()
+        let adapters = SubmittingAdapters(
+            endpoints: [daemon.endpoint],
+            organisations: ["org:huisarts-de-brug", "org:gemeente-utrecht", "org:buurtteam-utrecht"],
+            prefix: "DBFAILOVER", needs: ["debt"])
+        let beforeCrash = adapters.wait(untilAccepted: 30, within: 15)
         #expect(beforeCrash >= 30, "the adapters were slow to start")
 
         try primary.kill()  // a crash: no checkpoint, no goodbye to the sessions
         try standby.promote()
-        let afterPromotion = Date().addingTimeInterval(30)
-        while acceptedCount() < beforeCrash + 30, Date() < afterPromotion { usleep(20_000) }
-        tally.stop.store(true, ordering: .relaxed)
-        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        adapters.wait(untilAccepted: beforeCrash + 30, within: 30)
+        adapters.finish()
 
-        #expect(tally.failures.withLock { $0 }.isEmpty, "\(tally.failures.withLock { $0 })")
-        let accepted = tally.accepted.withLock { $0 }
+        #expect(adapters.failures.isEmpty, "\(adapters.failures)")
+        let accepted = adapters.accepted
         #expect(accepted.count >= beforeCrash + 30, "the daemon did not go on on the promoted standby")
         #expect(daemon.log().contains("event=storage.unavailable"), "the switch was not even noticed")
 
