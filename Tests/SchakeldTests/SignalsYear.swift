@@ -72,6 +72,9 @@ final class SignalsYear: @unchecked Sendable {
 
     private var handoverNeed: [String: NeedKey] = [:]
     private var ackBy: [String: Date] = [:]
+    /// DECLINEs sent and not yet answered: a decline counts once the broker answered DECLINED, not when it was sent
+    /// (an offer withdrawn in between is answered `conflict`, and nothing was declined).
+    private var declining: [String: (need: NeedKey, organisation: String, reason: String)] = [:]
     private var organisationOf: [String: String] = [:]
     private var singleNeed: Set<String> = []
     private var reopenedReferrals: Set<String> = []
@@ -316,7 +319,7 @@ final class SignalsYear: @unchecked Sendable {
                 if offersToAnna % 3 == 0 { return }  // it lapses
             }
             if let reason {
-                needs[key]?.declines.append((organisationOf[principal] ?? "", reason))
+                declining[id] = (key, organisationOf[principal] ?? "", reason)
                 try request(peer, .decline, ["handover_id": .string(id), "reason": .string(reason)])
             } else {
                 try request(peer, .ack, ["handover_id": .string(id)])
@@ -342,7 +345,12 @@ final class SignalsYear: @unchecked Sendable {
             outstanding -= 1
             // An offer withdrawn (the referral withdrawn) between its HANDOVER and the answer: nothing happened.
             try #require(body["code"] == "conflict", "\(principal) was refused: \(body)")
-        case "DECLINED", "NOTED", "PONG":
+        case "DECLINED":
+            outstanding -= 1
+            if let id = body["handover_id"]?.stringValue, let sent = declining.removeValue(forKey: id) {
+                needs[sent.need]?.declines.append((sent.organisation, sent.reason))
+            }
+        case "NOTED", "PONG":
             outstanding -= 1
         default:
             if body["message_id"] != nil { try peer.confirm(message) }
