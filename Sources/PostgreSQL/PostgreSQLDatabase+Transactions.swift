@@ -27,7 +27,7 @@ extension PostgreSQLDatabase: SQLDatabase {
         }
         do {
             let result = try body()
-            let commit = try simpleQuery("COMMIT")
+            let commit = try transactionCommand("COMMIT")
             guard commit.commandStatus != "ROLLBACK" else {
                 throw PostgreSQLError.transactionLost(
                     "a statement of the transaction had failed, so PostgreSQL rolled it back at COMMIT; nothing was "
@@ -35,10 +35,12 @@ extension PostgreSQLDatabase: SQLDatabase {
             }
             return result
         } catch {
+            // A deferred statement that failed did so before whatever the body threw.
+            let cause = takeDeferredError() ?? error
             if isInTransaction {
-                try undo("ROLLBACK", after: error)
+                try undo("ROLLBACK", after: cause)
             }
-            throw error
+            throw cause
         }
     }
 
@@ -49,6 +51,10 @@ extension PostgreSQLDatabase: SQLDatabase {
     /// Throws without running `body` (``PostgreSQLError/isTransactionLost`` true) when no transaction is open or the
     /// open one has failed: a savepoint would then start work its caller still counts as part of the batch.
     public func savepointInTransaction<T>(_ body: () throws -> T) throws -> T {
+        // What was deferred before the savepoint is settled first: its errors belong to the caller, not the body.
+        if !deferred.isEmpty {
+            _ = try withConnection("SAVEPOINT") { connection in try flushDeferred(connection) }
+        }
         guard transactionStatus == PQTRANS_INTRANS else {
             throw PostgreSQLError.transactionLost(
                 "no transaction is open, or it has failed; nothing was run", operation: "SAVEPOINT")
@@ -56,16 +62,19 @@ extension PostgreSQLDatabase: SQLDatabase {
         savepointDepth += 1
         defer { savepointDepth -= 1 }
         let name = "schakel_savepoint_\(savepointDepth)"
-        try execute("SAVEPOINT \(name)")
+        // Sent with the body's writes and the RELEASE: one round trip for a savepoint that only writes.
+        try deferCommand("SAVEPOINT \(name)")
         do {
             let result = try body()
-            try execute("RELEASE SAVEPOINT \(name)")
+            _ = try transactionCommand("RELEASE SAVEPOINT \(name)")
             return result
         } catch {
+            // A deferred statement that failed did so before whatever the body threw.
+            let cause = takeDeferredError() ?? error
             if isInTransaction {
-                try undo("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)", after: error)
+                try undo("ROLLBACK TO SAVEPOINT \(name); RELEASE SAVEPOINT \(name)", after: cause)
             }
-            throw error
+            throw cause
         }
     }
 

@@ -15,16 +15,32 @@ import Storage
 /// throws a ``PostgreSQLError`` whose ``PostgreSQLError/isConnectionLost`` is true, because the transaction was
 /// rolled back with the session.
 ///
+/// Deferred writes: inside a transaction, ``run(_:_:)`` does not wait for the server. It sends the statement in
+/// libpq's pipeline mode (preparing it first, in the same pipeline, when needed) and returns; every call that needs
+/// an answer (``query(_:_:)``, ``queryOne(_:_:)``, ``execute(_:)``, a savepoint, the `COMMIT`, reading ``changes``
+/// or ``isInTransaction``) ends the pipeline with a sync (a read or a transaction command goes last in it) and reads
+/// the deferred statements' results in order. So a batch of writes and the read after them cost one round trip
+/// instead of one each, and the first deferred statement that failed is thrown then, naming its SQL, inside the
+/// savepoint or transaction it belonged to, whose rollback undoes it.
+/// Outside a transaction ``run(_:_:)`` waits as before.
+///
 /// Threading: like ``Database``, a `PostgreSQLDatabase` is owned by one thread and used only there; another thread
 /// opens its own connection.
 public final class PostgreSQLDatabase {
     /// The libpq connection; `nil` once closed.
-    private var handle: OpaquePointer?
+    var handle: OpaquePointer?
     /// Prepared statements by SQL text and argument types; the server forgets them when the session ends.
-    private var preparedStatements: [PreparedKey: String] = [:]
+    var preparedStatements: [PreparedKey: String] = [:]
     /// Numbers the prepared statements' names, which must be unique within the session.
     private var preparedCount = 0
-    private var lastChanges = 0
+    var lastChanges = 0
+    /// What each deferred statement sent in pipeline mode was, in order; its result is not read yet.
+    var deferred: [DeferredStatement] = []
+    /// The error of a deferred statement found while reading ``changes`` or ``isInTransaction``, which cannot throw;
+    /// the next call (or the rollback of the transaction) throws it.
+    var unreportedError: PostgreSQLError?
+    /// How many times this connection waited for the server; see ``roundTrips``.
+    var roundTripCount = 0
     /// Gives each open savepoint a distinct name.
     var savepointDepth = 0
     /// Whether a ``writeTransaction(_:)`` body is running: a broken connection then never reconnects.
@@ -33,7 +49,7 @@ public final class PostgreSQLDatabase {
     /// `execute("BEGIN")`; a connection that broke then is reported once instead of reconnected.
     var transactionWasOpen = false
 
-    private struct PreparedKey: Hashable {
+    struct PreparedKey: Hashable {
         let sql: String
         let types: [Oid]
     }
@@ -69,12 +85,22 @@ public final class PostgreSQLDatabase {
     }
 
     /// Ends the session; calling it again does nothing. Afterwards every call throws.
+    ///
+    /// Deferred statements are not waited for: they belong to a transaction that was not committed, which the
+    /// server rolls back when the session ends.
     public func close() {
         guard let handle else { return }
         PQfinish(handle)
         self.handle = nil
         preparedStatements.removeAll()
+        deferred.removeAll()
+        unreportedError = nil
     }
+
+    /// How many times this connection sent something and waited for the answer: one per statement run outside a
+    /// transaction or read, one per `execute`, one per flush of deferred writes however many it held. A diagnostic
+    /// for tests and benchmarks, which shows what pipelining saves; it only grows.
+    public var roundTrips: Int { roundTripCount }
 
     /// The server's version as PostgreSQL numbers it: 150008 for 15.8, 0 when closed.
     public var serverVersion: Int {
@@ -88,9 +114,16 @@ public final class PostgreSQLDatabase {
         _ = try simpleQuery(sql)
     }
 
-    /// Runs one statement with `arguments` bound to its `?` placeholders, to completion; rows are discarded.
+    /// Runs one statement with `arguments` bound to its `?` placeholders; rows are discarded.
+    ///
+    /// Inside a transaction the statement is deferred: sent, but not waited for; its error, if any, is thrown by
+    /// the next call that reads from the server (see the type's documentation). Outside one it runs to completion.
     public func run(_ sql: String, _ arguments: [SQLValue] = []) throws {
-        _ = try preparedQuery(sql, arguments)
+        if !deferred.isEmpty || transactionStatus == PQTRANS_INTRANS {
+            try sendDeferred(sql, arguments)
+        } else {
+            _ = try preparedQuery(sql, arguments)
+        }
     }
 
     /// Runs one statement and returns all its rows.
@@ -106,31 +139,60 @@ public final class PostgreSQLDatabase {
 
     /// The rows inserted, updated or deleted by the most recent such statement, as ``Database/changes`` counts:
     /// a `SELECT`, `BEGIN` or `COMMIT` since then leaves it as it was.
-    public var changes: Int { lastChanges }
-
-    /// Whether a transaction is open on this connection, a failed one (awaiting `ROLLBACK`) included.
-    public var isInTransaction: Bool {
-        let status = transactionStatus
-        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    ///
+    /// Deferred statements are flushed first. If one of them failed, its count is 0 (it changed nothing) and its
+    /// error is thrown by the next call.
+    public var changes: Int {
+        flushReportingLater()
+        return lastChanges
     }
 
-    /// libpq's view of the transaction; `PQTRANS_UNKNOWN` when the connection is broken or closed.
+    /// Whether a transaction is open on this connection, a failed one (awaiting `ROLLBACK`) included.
+    ///
+    /// Deferred statements are flushed first, like ``changes``.
+    public var isInTransaction: Bool {
+        flushReportingLater()
+        return transactionWasOpenNow
+    }
+
+    /// ``isInTransaction`` without flushing: deferred statements are only ever sent inside a transaction.
+    var transactionWasOpenNow: Bool {
+        let status = transactionStatus
+        return !deferred.isEmpty || status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
+    /// libpq's view of the transaction; `PQTRANS_UNKNOWN` when the connection is broken or closed, and
+    /// `PQTRANS_ACTIVE` while deferred statements await their results.
     var transactionStatus: PGTransactionStatusType {
         handle.map { PQtransactionStatus($0) } ?? PQTRANS_UNKNOWN
     }
 
-    /// Runs `sql` as a simple query (several statements allowed) and returns the last statement's result.
+    /// Runs `sql` as a simple query (several statements allowed) and returns the last statement's result. Deferred
+    /// statements are flushed first.
     func simpleQuery(_ sql: String) throws -> PostgreSQLResult {
         try withConnection(sql) { connection in
-            try checked(PQexec(connection, sql), connection, sql)
+            try flushDeferred(connection)
+            roundTripCount += 1
+            return try checked(PQexec(connection, sql), connection, sql)
         }
     }
 
     private func preparedQuery(_ sql: String, _ arguments: [SQLValue]) throws -> PostgreSQLResult {
+        if !deferred.isEmpty {
+            // Read after the deferred writes in the same round trip; an error of theirs is thrown instead.
+            try sendDeferred(sql, arguments, kind: .answer)
+            return try withConnection(sql) { connection in
+                guard let result = try flushDeferred(connection) else {
+                    throw PostgreSQLError.misuse("the server sent no result", operation: sql)
+                }
+                return result
+            }
+        }
         let parameters = Parameters(arguments)
         return try withConnection(sql) { connection in
             let name = try prepared(sql, parameters, connection)
             return try parameters.withUnsafeArrays { values, lengths, formats in
+                roundTripCount += 1
                 let result = PQexecPrepared(connection, name, parameters.count, values, lengths, formats, 0)
                 return try checked(result, connection, sql)
             }
@@ -141,6 +203,15 @@ public final class PostgreSQLDatabase {
     private func prepared(_ sql: String, _ parameters: Parameters, _ connection: OpaquePointer) throws -> String {
         let key = PreparedKey(sql: sql, types: parameters.types)
         if let name = preparedStatements[key] { return name }
+        let (name, numbered) = try newPreparedName(sql, parameters)
+        roundTripCount += 1
+        _ = try checked(PQprepare(connection, name, numbered, parameters.count, parameters.types), connection, sql)
+        preparedStatements[key] = name
+        return name
+    }
+
+    /// A fresh name for `sql` and its text with numbered placeholders; throws when the arguments do not fit it.
+    func newPreparedName(_ sql: String, _ parameters: Parameters) throws -> (name: String, numbered: String) {
         let numbered = Placeholders.numbered(sql)
         guard numbered.count == parameters.types.count else {
             throw PostgreSQLError.misuse(
@@ -148,16 +219,19 @@ public final class PostgreSQLDatabase {
                 operation: sql)
         }
         preparedCount += 1
-        let name = "schakel_\(preparedCount)"
-        _ = try checked(PQprepare(connection, name, numbered.sql, parameters.count, parameters.types), connection, sql)
-        preparedStatements[key] = name
-        return name
+        return ("schakel_\(preparedCount)", numbered.sql)
     }
 
     /// Gives `body` a live connection, connecting again first when the session is gone and no transaction was open.
-    private func withConnection<T>(_ operation: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+    ///
+    /// An error of a deferred statement that ``changes`` or ``isInTransaction`` found is thrown here first.
+    func withConnection<T>(_ operation: String, _ body: (OpaquePointer) throws -> T) throws -> T {
         guard let connection = handle else {
             throw PostgreSQLError.misuse("the connection is closed", operation: operation)
+        }
+        if let error = unreportedError {
+            unreportedError = nil
+            throw error
         }
         noticeEndedSession(connection)
         if PQstatus(connection) != CONNECTION_OK {
@@ -165,7 +239,7 @@ public final class PostgreSQLDatabase {
         }
         defer {
             if PQstatus(connection) == CONNECTION_OK {
-                transactionWasOpen = isInTransaction
+                transactionWasOpen = transactionWasOpenNow
             } else if writeTransactionDepth == 0 {
                 // The connection broke during this call, whose error tells the caller; the next call may reconnect.
                 transactionWasOpen = false
@@ -178,7 +252,7 @@ public final class PostgreSQLDatabase {
     /// (pg_terminate_backend, a shutdown) sends its FATAL message and closes; reading both marks the connection
     /// broken now, so the next statement goes to a new session instead of failing on the dead one. Nothing that was
     /// sent is ever sent again. The message itself goes to the notice receiver.
-    private func noticeEndedSession(_ connection: OpaquePointer) {
+    func noticeEndedSession(_ connection: OpaquePointer) {
         var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
         // A few rounds: the message and the end of the stream may arrive in separate reads.
         for _ in 0..<4 where PQstatus(connection) == CONNECTION_OK {
@@ -187,7 +261,8 @@ public final class PostgreSQLDatabase {
                 ready = poll(&descriptor, 1, 0)
             } while ready < 0 && errno == EINTR
             guard ready > 0, PQconsumeInput(connection) == 1 else { return }
-            // Parses what arrived; with no command running, that is at most a message for the notice receiver.
+            // Parses what arrived: with no command running, at most a message for the notice receiver; with deferred
+            // statements in flight, their results too, which stay queued for the flush.
             _ = PQisBusy(connection)
         }
     }
@@ -195,6 +270,8 @@ public final class PostgreSQLDatabase {
     /// Connects again with the same conninfo, unless the broken session held a transaction: then its work is lost,
     /// and the caller must hear that rather than have the rest of it run outside the transaction.
     private func reconnect(_ connection: OpaquePointer, _ operation: String) throws {
+        // The old session's pipeline went with it (PQreset leaves pipeline mode).
+        deferred.removeAll()
         guard writeTransactionDepth == 0, !transactionWasOpen else {
             if writeTransactionDepth == 0 { transactionWasOpen = false }
             throw PostgreSQLError.connectionLost(
@@ -210,7 +287,7 @@ public final class PostgreSQLDatabase {
 
     /// The one place where libpq results are judged: a successful one is returned (and counted for ``changes``),
     /// anything else becomes a ``PostgreSQLError`` naming `operation`.
-    private func checked(
+    func checked(
         _ result: OpaquePointer?,
         _ connection: OpaquePointer,
         _ operation: String

@@ -21,6 +21,12 @@ final class PostgreSQLResult {
         }
     }
 
+    /// The server skipped the statement because an earlier one in the same pipeline failed.
+    var isPipelineAborted: Bool { PQresultStatus(handle) == PGRES_PIPELINE_ABORTED }
+
+    /// The result that marks a pipeline's sync point: everything sent before it has been answered.
+    var isPipelineSync: Bool { PQresultStatus(handle) == PGRES_PIPELINE_SYNC }
+
     /// The command tag: `INSERT 0 1`, `UPDATE 3`, `COMMIT`, and `ROLLBACK` for a `COMMIT` of a failed transaction.
     var commandStatus: String {
         String(cString: PQcmdStatus(handle))

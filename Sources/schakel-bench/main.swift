@@ -211,7 +211,7 @@ let sizes =
             "ceiling: PostgreSQL durable commits, 1 referral row each", postgresql1, "commits/s", note: server.settings)
         table.add(
             "ceiling: PostgreSQL durable rows, 100 per commit", postgresql100, "rows/s",
-            note: "a round trip per row (prepared INSERT), one WAL flush per commit")
+            note: "prepared INSERTs pipelined: BEGIN, then the rows and COMMIT in one round trip; one WAL flush")
         // The daemon on PostgreSQL can take no more than the server's batched commits, and can answer no sooner
         // than one round trip to it plus one durable commit.
         intakeCeiling = postgresql100

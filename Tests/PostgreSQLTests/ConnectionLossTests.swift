@@ -87,6 +87,53 @@ extension ServerTests {
             #expect(try names(database) == [])
         }
 
+        @Test func sessionEndedWithWritesDeferredIsReportedByTheFlushAndTheNextTransactionReconnects() throws {
+            let (database, admin) = try openPair()
+            defer {
+                database.close()
+                admin.close()
+            }
+            let pid = try #require(try database.queryOne("SELECT pg_backend_pid() AS pid")?.int64("pid"))
+            let error = #expect(throws: PostgreSQLError.self) {
+                try database.writeTransaction {
+                    try database.run("INSERT INTO item VALUES (?)", ["a"])
+                    try database.run("INSERT INTO item VALUES (?)", ["b"])
+                    let ended = try admin.queryOne(
+                        "SELECT pg_terminate_backend(CAST(? AS INTEGER), 10000) AS ended", [.integer(pid)])
+                    try #require(ended?["ended"] == .integer(1))
+                    _ = try database.query("SELECT name FROM item")
+                }
+            }
+            #expect(error?.isConnectionLost == true)
+            #expect(!database.isInTransaction)
+            try database.writeTransaction {
+                try database.run("INSERT INTO item VALUES (?)", ["c"])
+            }
+            #expect(try names(database) == ["c"])
+        }
+
+        @Test func sessionEndedInTheMiddleOfAFlushIsReportedAndTheNextTransactionReconnects() throws {
+            let (database, admin) = try openPair()
+            defer {
+                database.close()
+                admin.close()
+            }
+            let error = #expect(throws: PostgreSQLError.self) {
+                try database.writeTransaction {
+                    try database.run("INSERT INTO item VALUES (?)", ["a"])
+                    // Deferred like the writes: the server ends the session while it works through the pipeline.
+                    try database.run("SELECT pg_terminate_backend(pg_backend_pid())")
+                    try database.run("INSERT INTO item VALUES (?)", ["b"])
+                }
+            }
+            #expect(error?.isConnectionLost == true)
+            #expect(!database.isInTransaction)
+            try database.writeTransaction {
+                try database.run("INSERT INTO item VALUES (?)", ["c"])
+            }
+            #expect(try names(database) == ["c"])
+        }
+
         @Test func transactionOpenedByHandIsReportedOnceThenReconnected() throws {
             let (database, admin) = try openPair()
             defer {

@@ -128,7 +128,8 @@ extension ServerTests {
                 try database.writeTransaction {
                     try database.run("INSERT INTO item VALUES (?)", ["a"])
                     // A failure the body swallows still dooms the transaction: PostgreSQL turns COMMIT into ROLLBACK.
-                    _ = try? database.run("INSERT INTO item VALUES (?)", ["a"])
+                    // (A query, because a failed `run` would be deferred and thrown by the COMMIT itself.)
+                    _ = try? database.queryOne("INSERT INTO item VALUES (?) RETURNING name", ["a"])
                 }
             }
             #expect(error?.isTransactionLost == true)
