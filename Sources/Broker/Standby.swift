@@ -146,9 +146,13 @@ final class Standby {
         let command = request?["command"]?.stringValue ?? ""
         let reply: JSONValue
         if command == "stats" {
+            var endpoints: [String: JSONValue] = [
+                "broker": .string(config.broker), "admin": .string(config.adminEndpoint),
+            ]
+            endpoints["metrics"] = metrics.map { .string($0.endpoint) }
             reply = [
                 "ok": true, "role": "standby", "active": .string(active), "version": .string(BrokerServer.version),
-                "endpoints": ["broker": .string(config.broker), "admin": .string(config.adminEndpoint)],
+                "endpoints": .object(endpoints),
             ]
         } else {
             reply = [

@@ -77,6 +77,38 @@ struct ActiveStandbyTests {
         #expect(receipt.rejection == nil)
     }
 
+    /// What systemd and a load balancer see of a standby: READY=1 with a STATUS= that says standby and who is active,
+    /// and `/healthz` 503 with the same; the active one's `/healthz` is 200.
+    @Test func systemdAndTheHealthCheckSeeAStandby() throws {
+        let (active, _) = try Self.pair()
+        let standby = try Daemon(
+            settings: [
+                "database": try #require(active.databaseSetting), "metrics": "tcp://127.0.0.1:*",
+                "encryption": [
+                    "key_dir": .string(active.keyDirectory.path), "key_id": "k1", "generate_if_missing": false,
+                ],
+            ])
+        let notify = try ServiceTests.listener(standby)
+        standby.environment = ["NOTIFY_SOCKET": notify.address]
+        try standby.start(asStandby: true)
+        let ready = try notify.waitFor("READY=1", timeout: 15)
+        let holder = active.stateDirectory.path
+        #expect(
+            ready.lines.contains {
+                $0.hasPrefix("STATUS=standby: waiting for the lease held by") && $0.hasSuffix(holder)
+            },
+            "\(ready.lines)")
+        let endpoint = try #require(try standby.admin("stats")["endpoints"]?["metrics"]?.stringValue)
+        let health = try CommandLineTests.run(
+            "/usr/bin/curl",
+            [
+                "-sS", "--max-time", "5", "-w", "%{http_code}",
+                endpoint.replacingOccurrences(of: "tcp://", with: "http://") + "/healthz",
+            ])
+        #expect(health.output.hasPrefix("standby: waiting for the lease held by"), "\(health.output)")
+        #expect(health.output.hasSuffix("503"), "\(health.output)")
+    }
+
     /// Adapters keep submitting through both endpoints while the active daemon is killed: the standby serves within
     /// 10 s, and every referral answered ACCEPTED is there exactly once, its offers reach their contacts, and each
     /// deadline fires once.
