@@ -27,4 +27,9 @@ enum CitizenCode {
     static func digest(_ canonical: String) throws -> String {
         try Digest.blake2bHex(Array(canonical.utf8))
     }
+
+    /// The digest of a code as it was handed out.
+    static func digestOf(_ code: String) throws -> String {
+        try digest(canonical(code) ?? code)
+    }
 }

@@ -12,20 +12,20 @@ extension ReferralDesk {
         .notFound, "no referral has this citizen code; check the 16 characters with the citizen",
         field: "citizen_code")
 
-    /// A first ACCEPTED with the citizen's code added; its digest is written in the same transaction, so a code
-    /// handed out always works. Any other reply is returned as it is.
-    func withCitizenCode(_ reply: WireMessage) throws -> WireMessage {
-        guard reply.command == Command.accepted.rawValue, reply.body["duplicate"] == .bool(false),
-            let referralID = reply.body["referral_id"]?.stringValue, case .object(var fields) = reply.body
+    /// A first ACCEPTED with the citizen's `code` added (its digest was written with the referral, in the same
+    /// transaction, so a code handed out always works). Any other reply is returned as it is.
+    func withCitizenCode(_ code: String?, _ reply: WireMessage) -> WireMessage {
+        guard let code, reply.command == Command.accepted.rawValue, reply.body["duplicate"] == .bool(false),
+            case .object(var fields) = reply.body
         else { return reply }
-        fields["citizen_code"] = .string(try issueCitizenCode(referralID))
+        fields["citizen_code"] = .string(code)
         return WireMessage(command: reply.command, body: .object(fields))
     }
 
     /// A fresh code for `referralID`; the old one stops working.
     private func issueCitizenCode(_ referralID: String) throws -> String {
         let code = CitizenCode.make()
-        try store.setCitizenCode(referralID, digest: try CitizenCode.digest(CitizenCode.canonical(code) ?? code))
+        try store.setCitizenCode(referralID, digest: try CitizenCode.digestOf(code))
         return code
     }
 

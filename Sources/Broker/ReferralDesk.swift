@@ -115,9 +115,12 @@ final class ReferralDesk {
     /// Has the store write the transition's effects, then keeps the load, the turn and the log in step. Returns the
     /// offers the transition withdrew from contacts who never received them, and so told nothing.
     @discardableResult
-    private func carryOut(_ transition: ReferralMachine.Transition, at moment: Date) throws -> Set<String> {
+    private func carryOut(
+        _ transition: ReferralMachine.Transition, at moment: Date, citizenCodeDigest: String? = nil
+    ) throws -> Set<String> {
         let unseen = try store.apply(
-            transition.effects, to: transition.referralCase, at: RFC3339.format(moment), delivered: deliveredOffers.ids)
+            transition.effects, to: transition.referralCase, at: RFC3339.format(moment), delivered: deliveredOffers.ids,
+            citizenCodeDigest: citizenCodeDigest)
         for effect in transition.effects {
             switch effect {
             case .loadChanged(let contact, let delta):
@@ -194,8 +197,11 @@ final class ReferralDesk {
         let transition = try machine.submit(
             referral, from: organisation, canonicalBody: canonicalBody, existing: existing, now: moment,
             load: contactLoad)
-        try carryOut(transition, at: moment)
-        return try withCitizenCode(transition.reply ?? WireMessage(.pong))
+        // A new referral's citizen code: its digest goes into the referral's own row (one write, not two).
+        let creates = transition.effects.contains { if case .referralCreated = $0 { true } else { false } }
+        let code = creates ? CitizenCode.make() : nil
+        try carryOut(transition, at: moment, citizenCodeDigest: try code.map(CitizenCode.digestOf))
+        return withCitizenCode(code, transition.reply ?? WireMessage(.pong))
     }
 
     func ack(from principal: String, handoverID: String) throws -> WireMessage {

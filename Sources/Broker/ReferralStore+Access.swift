@@ -25,7 +25,7 @@ extension ReferralStore {
             return .object(out)
         }
         let handovers = try db.query(
-            "SELECT * FROM handovers WHERE referral_id = ? ORDER BY rowid", [.text(referralID)]
+            "SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [.integer(row.int64("referral_key") ?? -1)]
         ).map { h -> JSONValue in
             var value = columns(
                 h,
@@ -43,8 +43,8 @@ extension ReferralStore {
         let outbox = try db.query(
             """
             SELECT message_id, principal, command, body, created_at, confirmed_at FROM outbox
-            WHERE referral_id = ? ORDER BY seq
-            """, [.text(referralID)]
+            WHERE referral_key = ? ORDER BY seq
+            """, [.integer(row.int64("referral_key") ?? -1)]
         ).map { o -> JSONValue in
             let body = try o.string("body").map { try JSONValue.parse(Data(try unseal($0).utf8)) } ?? .null
             var fields: [String: JSONValue] = [:]
@@ -72,7 +72,7 @@ extension ReferralStore {
     /// Every event of the referral, the audit-only ones (`disclosed`, `exported`) included.
     func auditTrail(_ referralID: String) throws -> [JSONValue] {
         try db.query(
-            "SELECT seq, at, event, handover_id, contact, detail FROM events WHERE referral_id = ? ORDER BY seq",
+            "SELECT seq, at, event, handover_id, contact, detail FROM events WHERE referral_key = \(Self.keyOfReferral) ORDER BY seq",
             [.text(referralID)]
         ).map { e in
             var fields: [String: JSONValue] = [

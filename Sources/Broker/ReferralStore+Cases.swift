@@ -22,11 +22,11 @@ extension ReferralStore {
         try db.query(
             """
             SELECT h.*, r.urgency,
-                   (SELECT MIN(e.at) FROM events e WHERE e.referral_id = h.referral_id
+                   (SELECT MIN(e.at) FROM events e WHERE e.referral_key = h.referral_key
                       AND e.handover_id = h.handover_id AND e.event = 'acknowledged') AS acknowledged_at,
-                   (SELECT MAX(e.at) FROM events e WHERE e.referral_id = h.referral_id
+                   (SELECT MAX(e.at) FROM events e WHERE e.referral_key = h.referral_key
                       AND e.handover_id = h.handover_id AND e.event = 'contact_overdue') AS overdue_at
-            FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+            FROM handovers h JOIN referrals r ON r.referral_key = h.referral_key
             WHERE h.contact = ? AND h.state IN ('accepted', 'contacted')
             ORDER BY acknowledged_at, h.handover_id
             """, [.text(contact)]

@@ -23,7 +23,10 @@ extension ReferralStore {
     func citizenAnswers(_ referralID: String) throws -> [String: OutcomeResult] {
         var answers: [String: OutcomeResult] = [:]
         for row in try db.query(
-            "SELECT handover_id, detail FROM events WHERE referral_id = ? AND event = 'citizen.answered' ORDER BY seq",
+            """
+            SELECT handover_id, detail FROM events
+            WHERE referral_key = \(Self.keyOfReferral) AND event = 'citizen.answered' ORDER BY seq
+            """,
             [.text(referralID)])
         {
             guard let handover = row.string("handover_id"), let detail = row.string("detail"),

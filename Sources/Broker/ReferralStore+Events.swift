@@ -14,7 +14,7 @@ extension ReferralStore {
             """
             SELECT e.seq, e.referral_id, e.at, e.event, e.handover_id, e.contact, e.detail,
                    r.organisation, r.external_id, r.urgency, h.need_index, h.domain
-            FROM events e LEFT JOIN referrals r ON r.referral_id = e.referral_id
+            FROM events e LEFT JOIN referrals r ON r.referral_key = e.referral_key
             LEFT JOIN handovers h ON h.handover_id = e.handover_id
             WHERE e.seq > ? ORDER BY e.seq LIMIT ?
             """, [.integer(seq), .integer(Int64(limit))])

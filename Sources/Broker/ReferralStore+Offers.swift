@@ -13,16 +13,16 @@ extension ReferralStore {
     /// or DECLINE would have answered it, not left it to be withdrawn), or one of those messages is in `delivered`,
     /// the ids the broker sent them on a live connection since it started. Asked before the event's own writes, which
     /// settle the offer's HANDOVER.
-    func offerSeen(_ handoverID: String, by contact: String, referralID: String, delivered: Set<String>) throws
+    func offerSeen(_ handoverID: String, by contact: String, referralKey: Int64, delivered: Set<String>) throws
         -> Bool
     {
         try db.query(
             """
             SELECT message_id, confirmed_at FROM outbox
-            WHERE referral_id = ? AND principal = ?
+            WHERE referral_key = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
                                 WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
-            """, [.text(referralID), .text(contact), .text(handoverID)]
+            """, [.integer(referralKey), .text(contact), .text(handoverID)]
         ).contains { row in
             row.string("confirmed_at") != nil || delivered.contains(row.string("message_id") ?? "")
         }
@@ -31,14 +31,14 @@ extension ReferralStore {
     /// Deletes the offer `handoverID` from the outbox of `contact`, who never received it (``offerSeen``): its
     /// HANDOVER and its REMINDER, none of them confirmed by the contact (a HANDOVER the event settled was settled by
     /// the broker). The sealed summary goes with the HANDOVER.
-    func dropUnseenOffer(_ handoverID: String, from contact: String, referralID: String) throws {
+    func dropUnseenOffer(_ handoverID: String, from contact: String, referralKey: Int64) throws {
         try db.run(
             """
             DELETE FROM outbox
-            WHERE referral_id = ? AND principal = ?
+            WHERE referral_key = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
                                 WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
-            """, [.text(referralID), .text(contact), .text(handoverID)])
+            """, [.integer(referralKey), .text(contact), .text(handoverID)])
     }
 
     /// Which of `messageIDs` are in an outbox and not confirmed: what the broker's memory of delivered offers must

@@ -35,7 +35,7 @@ extension ReferralStore {
                 """
                 SELECT h.*, r.organisation, r.urgency, r.municipality, NULL AS lapsed,
                        \(Self.missedFirstContact) AS overdue
-                FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+                FROM handovers h JOIN referrals r ON r.referral_key = h.referral_key
                 WHERE h.contact = ? AND h.state IN ('offered', 'accepted')
                 """, [.text(contact)]
             ).map(row)
@@ -43,10 +43,10 @@ extension ReferralStore {
         rows += try db.query(
             """
             SELECT h.*, r.organisation, r.urgency, r.municipality,
-                   (SELECT x.contact FROM handovers x WHERE x.referral_id = h.referral_id AND x.need_index = h.need_index
+                   (SELECT x.contact FROM handovers x WHERE x.referral_key = h.referral_key AND x.need_index = h.need_index
                       AND x.state IN ('declined', 'expired') ORDER BY x.rowid DESC LIMIT 1) AS lapsed,
                    0 AS overdue
-            FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+            FROM handovers h JOIN referrals r ON r.referral_key = h.referral_key
             WHERE h.state = 'waiting' OR \(Self.unownedNeed)
             """
         ).map(row)

@@ -56,7 +56,7 @@ extension ReferralStore {
             """
             SELECT h.referral_id, h.handover_id, h.need_index, h.domain, h.state, h.decline_reason, h.offered_at,
                    h.outcome, h.created_at, \(db.dialect.jsonText("h.contact_card", "organisation")) AS organisation
-            FROM handovers h JOIN referrals r ON r.referral_id = h.referral_id
+            FROM handovers h JOIN referrals r ON r.referral_key = h.referral_key
             WHERE r.created_at >= ? AND r.created_at < ? ORDER BY h.rowid
             """, range)
         {
@@ -76,7 +76,7 @@ extension ReferralStore {
         for row in try db.query(
             """
             SELECT e.referral_id, e.handover_id, e.event, e.at FROM events e
-            JOIN referrals r ON r.referral_id = e.referral_id
+            JOIN referrals r ON r.referral_key = e.referral_key
             WHERE r.created_at >= ? AND r.created_at < ? AND e.event IN (\(names)) ORDER BY e.seq
             """, range)
         {
@@ -168,7 +168,7 @@ extension ReferralStore {
             SELECT h.domain FROM handovers h
             WHERE h.rowid > ? AND h.rowid <= ? AND NOT EXISTS (
                 SELECT 1 FROM handovers o
-                WHERE o.referral_id = h.referral_id AND o.need_index = h.need_index AND o.rowid < h.rowid)
+                WHERE o.referral_key = h.referral_key AND o.need_index = h.need_index AND o.rowid < h.rowid)
             ORDER BY h.rowid
             """, [.integer(handover), .integer(lastHandover)]
         ).map { $0.string("domain") ?? "" }
@@ -178,10 +178,10 @@ extension ReferralStore {
             """
             SELECT e.event, e.at, h.domain, h.decline_reason, h.offered_at, r.urgency,
                    CASE WHEN e.event = 'outcome' AND NOT EXISTS (
-                       SELECT 1 FROM events p WHERE p.referral_id = e.referral_id AND p.handover_id = e.handover_id
+                       SELECT 1 FROM events p WHERE p.referral_key = e.referral_key AND p.handover_id = e.handover_id
                        AND p.event = 'outcome' AND p.seq < e.seq) THEN h.outcome END AS first_outcome
             FROM events e JOIN handovers h ON h.handover_id = e.handover_id
-            JOIN referrals r ON r.referral_id = e.referral_id
+            JOIN referrals r ON r.referral_key = e.referral_key
             WHERE e.seq > ? AND e.seq <= ? AND e.event IN (\(names)) ORDER BY e.seq
             """, [.integer(event), .integer(lastEvent)]
         ).compactMap { row -> SignalEvent? in

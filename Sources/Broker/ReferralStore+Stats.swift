@@ -29,7 +29,7 @@ extension ReferralStore {
     /// `overdue` reads it too.
     static let missedFirstContact = """
         (h.state = 'accepted'
-         AND EXISTS (SELECT 1 FROM events e WHERE e.referral_id = h.referral_id
+         AND EXISTS (SELECT 1 FROM events e WHERE e.referral_key = h.referral_key
                      AND e.handover_id = h.handover_id AND e.event = 'contact_overdue'))
         """
 
@@ -38,7 +38,7 @@ extension ReferralStore {
     /// and the old one stays `unowned`). Half of ``overdueCondition``; PENDING's `unowned` reads it too.
     static let unownedNeed = """
         (h.state = 'unowned'
-         AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_id = h.referral_id
+         AND NOT EXISTS (SELECT 1 FROM handovers n WHERE n.referral_key = h.referral_key
                          AND n.need_index = h.need_index AND n.rowid > h.rowid))
         """
 
@@ -92,29 +92,29 @@ extension ReferralStore {
                 SELECT h.handover_id, h.referral_id, h.need_index, h.domain, h.state,
                        CASE WHEN h.state = 'accepted' THEN h.contact ELSE
                            (SELECT e.contact FROM events e JOIN handovers p ON p.handover_id = e.handover_id
-                            WHERE e.referral_id = h.referral_id AND e.event = 'expired'
+                            WHERE e.referral_key = h.referral_key AND e.event = 'expired'
                               AND p.need_index = h.need_index
                             ORDER BY e.seq DESC LIMIT 1)
                        END AS contact,
                        CASE WHEN h.state = 'accepted' THEN
                            (SELECT e.contact FROM events e
-                            WHERE e.referral_id = h.referral_id AND e.handover_id = h.handover_id
+                            WHERE e.referral_key = h.referral_key AND e.handover_id = h.handover_id
                               AND e.event = 'escalated'
                             ORDER BY e.seq DESC LIMIT 1)
                        ELSE
                            (SELECT e.contact FROM events e JOIN handovers p ON p.handover_id = e.handover_id
-                            WHERE e.referral_id = h.referral_id AND e.event = 'escalated'
+                            WHERE e.referral_key = h.referral_key AND e.event = 'escalated'
                               AND p.need_index = h.need_index AND e.contact IS NOT NULL
                             ORDER BY e.seq DESC LIMIT 1)
                        END AS coordinator,
                        CASE WHEN h.state = 'accepted' THEN
                            (SELECT MIN(e.at) FROM events e
-                            WHERE e.referral_id = h.referral_id AND e.handover_id = h.handover_id
+                            WHERE e.referral_key = h.referral_key AND e.handover_id = h.handover_id
                               AND e.event = 'contact_overdue')
                        ELSE
                            COALESCE(
                                (SELECT MIN(e.at) FROM events e
-                                WHERE e.referral_id = h.referral_id AND e.handover_id = h.handover_id
+                                WHERE e.referral_key = h.referral_key AND e.handover_id = h.handover_id
                                   AND e.event = 'unowned'),
                                h.updated_at)
                        END AS since

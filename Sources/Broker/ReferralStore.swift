@@ -82,10 +82,10 @@ final class ReferralStore {
         referralCase.closedAt = row.string("closed_at")
         referralCase.purgedAt = row.string("purged_at")
         referralCase.withdrawnReason = row.string("withdrawn_reason").flatMap(WithdrawReason.init(rawValue:))
-        referralCase.handovers = try db.query(
-            "SELECT * FROM handovers WHERE referral_id = ? ORDER BY rowid", [.text(referralID)]
-        ).map(Self.handover)
-        for timer in try db.query("SELECT timer_id, due_at FROM timers WHERE referral_id = ?", [.text(referralID)]) {
+        let key = SQLValue.integer(row.int64("referral_key") ?? -1)
+        referralCase.handovers = try db.query("SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [key])
+            .map(Self.handover)
+        for timer in try db.query("SELECT timer_id, due_at FROM timers WHERE referral_key = ?", [key]) {
             if let id = timer.string("timer_id") {
                 referralCase.timers[id] = Date(timeIntervalSince1970: timer.double("due_at") ?? 0)
             }
@@ -124,28 +124,33 @@ final class ReferralStore {
     /// with the outbox as it was before this event, it says whether a withdrawn offer was seen. Returns the offers
     /// withdrawn unseen, whose contacts were told nothing.
     @discardableResult
+    /// A new referral is written with `citizenCodeDigest`, the digest of the code its first ACCEPTED hands out.
     func apply(
-        _ effects: [ReferralEffect], to referralCase: ReferralCase, at: String, delivered: Set<String>
+        _ effects: [ReferralEffect], to referralCase: ReferralCase, at: String, delivered: Set<String>,
+        citizenCodeDigest: String? = nil
     ) throws -> Set<String> {
         var written: Set<String> = []
         var changed: [String] = []
         var referralChanged = false
         var seen: [String: Bool] = [:]
         var unseen: Set<String> = []
+        // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
+        // its own INSERT, the first effect of its event.
+        let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
+        var key: Int64 = try creates ? -1 : referralKey(referralCase.id) ?? -1
         for case .offerWithdrawn(let handoverID, let contact, _, _) in effects {
-            seen[handoverID] = try offerSeen(
-                handoverID, by: contact, referralID: referralCase.id, delivered: delivered)
+            seen[handoverID] = try offerSeen(handoverID, by: contact, referralKey: key, delivered: delivered)
         }
         for effect in effects {
             switch effect {
             case .referralCreated(let canonicalBody):
-                try insertReferral(referralCase, body: try seal(canonicalBody))
+                key = try insertReferral(referralCase, body: try seal(canonicalBody), citizenCode: citizenCodeDigest)
                 written.insert(referralCase.id)
             case .referralChanged:
                 referralChanged = true
             case .handoverCreated(let id):
                 guard let handover = referralCase.handover(id) else { continue }
-                try insertHandover(handover, referralID: referralCase.id)
+                try insertHandover(handover, referralID: referralCase.id, key: key)
                 written.insert(id)
             case .handoverChanged(let id):
                 if !written.contains(id), !changed.contains(id) { changed.append(id) }
@@ -157,8 +162,8 @@ final class ReferralStore {
                 try db.run(
                     Self.scheduleTimer(db.dialect),
                     [
-                        .text(id), .text(kind.rawValue), .text(referralCase.id), handoverID.map { .text($0) } ?? .null,
-                        .real(due.timeIntervalSince1970),
+                        .text(id), .text(kind.rawValue), .text(referralCase.id), .integer(key),
+                        handoverID.map { .text($0) } ?? .null, .real(due.timeIntervalSince1970),
                     ])
             case .timerCancelled(let id):
                 try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
@@ -166,33 +171,33 @@ final class ReferralStore {
                 let messageID = Identifier.make("msg")
                 try insertOutbox(
                     messageID: messageID, to: principal, body.wireMessage(messageID: messageID),
-                    referralID: referralCase.id, handoverID: handoverID, at: at)
+                    referralID: referralCase.id, key: key, handoverID: handoverID, at: at)
             case .offerSettled(let handoverID):
                 // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
                 // two random pages per referral (migration 7).
                 try db.run(
                     """
                     UPDATE outbox SET confirmed_at = ?
-                    WHERE referral_id = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
-                    """, [.text(at), .text(referralCase.id), .text(handoverID)])
+                    WHERE referral_key = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+                    """, [.text(at), .integer(key), .text(handoverID)])
             case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
                 if seen[handoverID] == true {
-                    try appendEvent(referralCase.id, entry)
+                    try appendEvent(referralCase.id, key: key, entry)
                     let messageID = Identifier.make("msg")
                     try insertOutbox(
                         messageID: messageID, to: contact, cancelled.wireMessage(messageID: messageID),
-                        referralID: referralCase.id, handoverID: nil, at: at)
+                        referralID: referralCase.id, key: key, handoverID: nil, at: at)
                 } else {
-                    try dropUnseenOffer(handoverID, from: contact, referralID: referralCase.id)
+                    try dropUnseenOffer(handoverID, from: contact, referralKey: key)
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
-                    try appendEvent(referralCase.id, entry)
+                    try appendEvent(referralCase.id, key: key, entry)
                     unseen.insert(handoverID)
                 }
             case .recorded(let entry, let once):
                 if once, try isRecorded(entry, referralID: referralCase.id) { continue }
-                try appendEvent(referralCase.id, entry)
+                try appendEvent(referralCase.id, key: key, entry)
             case .purged:
-                try purgePersonalData(referralCase.id, at: at)
+                try purgePersonalData(referralCase.id, key: key, at: at)
             case .loadChanged, .offered, .logged:
                 break  // the broker's memory and log, not the database
             }
@@ -215,32 +220,44 @@ final class ReferralStore {
         return unseen
     }
 
-    private func insertReferral(_ referralCase: ReferralCase, body: String) throws {
+    /// Writes a new referral under the next key and returns the key.
+    private func insertReferral(_ referralCase: ReferralCase, body: String, citizenCode: String?) throws -> Int64 {
+        let key = (try db.queryOne("SELECT MAX(referral_key) AS k FROM referrals")?.int64("k") ?? 0) + 1
         try db.run(
             """
-            INSERT INTO referrals (referral_id, organisation, external_id, urgency, municipality, body, state,
-                                   created_at, updated_at, closed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO referrals (referral_id, referral_key, organisation, external_id, urgency, municipality, body,
+                                   state, created_at, updated_at, closed_at, citizen_code)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(referralCase.id), .text(referralCase.organisation), .text(referralCase.externalID),
+                .text(referralCase.id), .integer(key), .text(referralCase.organisation), .text(referralCase.externalID),
                 .text(referralCase.urgency.rawValue), .text(referralCase.municipality), .text(body),
                 .text(referralCase.state.rawValue), .text(referralCase.createdAt), .text(referralCase.updatedAt),
-                referralCase.closedAt.map { .text($0) } ?? .null,
+                referralCase.closedAt.map { .text($0) } ?? .null, citizenCode.map { .text($0) } ?? .null,
             ])
+        return key
     }
 
-    private func insertHandover(_ h: Handover, referralID: String) throws {
+    /// The key the rows of referral `referralID` are found under (migration 11), or nil when there is no such referral.
+    func referralKey(_ referralID: String) throws -> Int64? {
+        try db.queryOne("SELECT referral_key FROM referrals WHERE referral_id = ?", [.text(referralID)])?
+            .int64("referral_key")
+    }
+
+    /// SQL for the key of the referral whose id is bound in its place: for statements that name a referral by id.
+    static let keyOfReferral = "(SELECT referral_key FROM referrals WHERE referral_id = ?)"
+
+    private func insertHandover(_ h: Handover, referralID: String, key: Int64) throws {
         try db.run(
             """
-            INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
+            INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain, contact, state, is_lead,
                                    decline_reason, ack_by, contact_by, nazorg_at, answer_by, contacted_at,
                                    contact_channel, outcome, outcome_referrer, outcome_contact, offered_at,
                                    explanation, contact_card, escalation_level, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.text(h.id), .text(referralID), .integer(Int64(h.needIndex)), .text(h.domain)] + Self.columns(h)
-                + [.text(h.createdAt), .text(h.updatedAt)])
+            [.text(h.id), .text(referralID), .integer(key), .integer(Int64(h.needIndex)), .text(h.domain)]
+                + Self.columns(h) + [.text(h.createdAt), .text(h.updatedAt)])
     }
 
     private func updateHandover(_ h: Handover) throws {
@@ -268,25 +285,30 @@ final class ReferralStore {
 
     /// Deletes the personal data of a referral and keeps the pseudonymous rest (states, times, domains, outcome
     /// codes, the timeline): the sealed body and notes, and the offers that carried summaries.
-    private func purgePersonalData(_ referralID: String, at: String) throws {
+    private func purgePersonalData(_ referralID: String, key: Int64, at: String) throws {
         try db.run(
             "UPDATE referrals SET body = '', citizen_code = NULL, purged_at = ? WHERE referral_id = ? AND purged_at IS NULL",
             [.text(at), .text(referralID)])
         try db.run(
-            "UPDATE handovers SET outcome_note = NULL WHERE referral_id = ? AND outcome_note IS NOT NULL",
-            [.text(referralID)])
+            "UPDATE handovers SET outcome_note = NULL WHERE referral_key = ? AND outcome_note IS NOT NULL",
+            [.integer(key)])
         try db.run(
-            "DELETE FROM outbox WHERE referral_id = ? AND (command = 'HANDOVER' OR confirmed_at IS NOT NULL)",
-            [.text(referralID)])
+            "DELETE FROM outbox WHERE referral_key = ? AND (command = 'HANDOVER' OR confirmed_at IS NOT NULL)",
+            [.integer(key)])
     }
 
     // MARK: The event log
 
     /// Appends to the audit trail. `detail` holds field names, admin arguments and counts: never personal data.
-    func appendEvent(_ referralID: String?, _ entry: AuditEntry) throws {
+    /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
+    func appendEvent(_ referralID: String?, key: Int64? = nil, _ entry: AuditEntry) throws {
         try db.run(
-            "INSERT INTO events (referral_id, at, event, handover_id, contact, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail)
+            VALUES (?, COALESCE(?, \(Self.keyOfReferral)), ?, ?, ?, ?, ?)
+            """,
             [
+                referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
                 referralID.map { .text($0) } ?? .null, .text(entry.at), .text(entry.event),
                 entry.handoverID.map { .text($0) } ?? .null, entry.contact.map { .text($0) } ?? .null,
                 entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
@@ -297,7 +319,7 @@ final class ReferralStore {
         try db.queryOne(
             """
             SELECT 1 AS found FROM events
-            WHERE referral_id = ? AND event = ? AND handover_id IS NOT DISTINCT FROM ?
+            WHERE referral_key = \(Self.keyOfReferral) AND event = ? AND handover_id IS NOT DISTINCT FROM ?
               AND contact IS NOT DISTINCT FROM ? AND detail IS NOT DISTINCT FROM ?
             LIMIT 1
             """,
@@ -313,7 +335,7 @@ final class ReferralStore {
         try db.query(
             """
             SELECT at, event, handover_id, contact FROM events
-            WHERE referral_id = ? AND event != 'disclosed' AND event NOT LIKE 'admin.%' AND event NOT LIKE 'citizen.%'
+            WHERE referral_key = \(Self.keyOfReferral) AND event != 'disclosed' AND event NOT LIKE 'admin.%' AND event NOT LIKE 'citizen.%'
             ORDER BY seq
             """, [.text(referralID)]
         ).map {
@@ -327,19 +349,22 @@ final class ReferralStore {
 
     /// Writes one message to `principal`'s outbox, to be delivered after the commit. An offer carries the need's
     /// summary and life event: sealed like every other piece of personal data.
+    /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
     func insertOutbox(
-        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, handoverID: String?,
-        at: String
+        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, key: Int64? = nil,
+        handoverID: String?, at: String
     ) throws {
         let text = message.canonicalBodyString()
         let stored = message.command == Command.handover.rawValue ? try seal(text) : text
         try db.run(
             """
-            INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO outbox (message_id, principal, command, body, referral_id, referral_key, handover_id,
+                                created_at)
+            VALUES (?, ?, ?, ?, ?, COALESCE(?, \(Self.keyOfReferral)), ?, ?)
             """,
             [
                 .text(messageID), .text(principal), .text(message.command), .text(stored),
+                referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(at),
             ])
     }
@@ -411,13 +436,16 @@ final class ReferralStore {
         switch dialect {
         case .sqlite:
             return """
-                INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """
         case .postgresql:
             return """
-                INSERT INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (timer_id) DO UPDATE SET kind = excluded.kind, referral_id = excluded.referral_id,
-                    handover_id = excluded.handover_id, due_at = excluded.due_at, rowid = nextval('timers_rowid_seq')
+                    referral_key = excluded.referral_key, handover_id = excluded.handover_id, due_at = excluded.due_at,
+                    rowid = nextval('timers_rowid_seq')
                 """
         }
     }
@@ -469,7 +497,7 @@ final class ReferralStore {
         try db.query(
             """
             SELECT h.handover_id, h.referral_id, h.domain, r.municipality FROM handovers h
-            JOIN referrals r ON r.referral_id = h.referral_id WHERE h.state = 'waiting' ORDER BY h.rowid
+            JOIN referrals r ON r.referral_key = h.referral_key WHERE h.state = 'waiting' ORDER BY h.rowid
             """
         ).compactMap { row in
             guard let id = row.string("handover_id"), let referralID = row.string("referral_id") else { return nil }

@@ -125,7 +125,8 @@ extension Schema {
                     expires_at TIMESTAMPTZ NOT NULL
                 );
                 INSERT INTO schakel_lease (id, holder, token, expires_at) VALUES (1, '', 0, '-infinity');
-                """)
+                """),
+        Migration(version: 11, sql: sequentialReferralKeys(.postgresql)),
     ]
 
     /// Brings a PostgreSQL database to the newest version, in one transaction per migration. Several daemons may

@@ -321,5 +321,58 @@ enum Schema {
                 ALTER TABLE referrals ADD COLUMN citizen_code TEXT;
                 CREATE UNIQUE INDEX referrals_by_citizen_code ON referrals(citizen_code) WHERE citizen_code IS NOT NULL;
                 """),
+        Migration(version: 11, sql: sequentialReferralKeys(.sqlite)),
     ]
+
+    /// Version 11 (issue 22) on either engine: a referral's rows are found by a number that grows with
+    /// every referral instead of by its random id. Each index keyed by the random id put a new referral's entries on
+    /// a page of their own, so a referral dirtied one more page of the log per such index (handovers, events, outbox,
+    /// timers), and more as the database grew; keyed by the number, the newest referrals share the last page. The
+    /// random ids stay what the world sees: they are looked up once, in `referrals`, and the rest follows the key.
+    static func sequentialReferralKeys(_ dialect: SQLDialect) -> String {
+        """
+        ALTER TABLE referrals ADD COLUMN referral_key BIGINT;
+        UPDATE referrals SET referral_key = rowid;
+        CREATE UNIQUE INDEX referrals_by_key ON referrals(referral_key);
+
+        ALTER TABLE handovers ADD COLUMN referral_key BIGINT;
+        UPDATE handovers SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = handovers.referral_id);
+        DROP INDEX handovers_by_referral;
+        CREATE INDEX handovers_by_referral ON handovers(referral_key, need_index);
+
+        ALTER TABLE outbox ADD COLUMN referral_key BIGINT;
+        UPDATE outbox SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = outbox.referral_id)
+        WHERE referral_id IS NOT NULL;
+        DROP INDEX outbox_by_referral;
+        CREATE INDEX outbox_by_referral ON outbox(referral_key) WHERE referral_key IS NOT NULL;
+
+        ALTER TABLE timers ADD COLUMN referral_key BIGINT;
+        UPDATE timers SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = timers.referral_id);
+        DROP INDEX timers_by_referral;
+        CREATE INDEX timers_by_referral ON timers(referral_key);
+
+        ALTER TABLE events ADD COLUMN referral_key BIGINT;
+        \(eventsAppendOnly(false, dialect))
+        UPDATE events SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = events.referral_id)
+        WHERE referral_id IS NOT NULL;
+        \(eventsAppendOnly(true, dialect))
+        DROP INDEX events_by_referral;
+        CREATE INDEX events_by_referral ON events(referral_key, seq);
+        """
+    }
+
+    /// The append-only guard on `events` set aside (`on` false) or back (a migration that fills a new column).
+    private static func eventsAppendOnly(_ on: Bool, _ dialect: SQLDialect) -> String {
+        switch (dialect, on) {
+        case (.sqlite, false):
+            return "DROP TRIGGER events_are_append_only_update;"
+        case (.sqlite, true):
+            return """
+                CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                """
+        case (.postgresql, let on):
+            return "ALTER TABLE events \(on ? "ENABLE" : "DISABLE") TRIGGER events_are_append_only;"
+        }
+    }
 }

@@ -171,8 +171,16 @@ final class Driver {
             }
             let next = start + UInt64(Double(sent) * interval)
             let current = Clock.nanoseconds()
-            let wait = next > current ? Int((next - current) / 1_000_000) : 0
-            try pump(timeoutMilliseconds: min(wait, 10))
+            let wait = next > current ? next - current : 0
+            if wait >= 1_000_000 {
+                try pump(timeoutMilliseconds: min(Int(wait / 1_000_000), 10))
+            } else {
+                // zmq_poll counts whole milliseconds: a shorter wait would be a poll of 0, and the loop would spin,
+                // taking a core from the daemon it measures. Sleep the rest instead, then read what came; a reply
+                // is stamped at most one send interval late.
+                if wait > 0 { usleep(UInt32(max(wait / 1_000, 1))) }
+                try pump(timeoutMilliseconds: 0)
+            }
         }
         let complete = try pump(
             until: { self.acceptLatencies.count + self.rejected >= total && self.offerLatencies.count >= 2 * total },

@@ -48,8 +48,8 @@ enum TimerBench {
         table.add("timers: cancel \(count.formatted()) in random order", Double(count) / cancelSeconds, "timers/s")
     }
 
-    /// Writes `count` open referrals (each with one offered handover, its two deadline rows, its
-    /// events and its outbox messages) straight into a migrated database, then times a start of
+    /// Writes `count` open referrals (each with one offered handover, its two deadline rows, its events and its
+    /// outbox messages) straight into a migrated database (``Preload``), then times a start of
     /// schakeld on it until it answers PING, and reads its resident memory.
     static func restart(
         count: Int, daemonPath: URL, directory: URL, map: BenchMap, mapURL: URL, logLevel: String,
@@ -70,7 +70,8 @@ enum TimerBench {
         try daemon.waitUntilReady(context: context)
         _ = daemon.stop()
         progress("restart: writing \(count.formatted()) open referrals into \(state.path)")
-        try fill(database: state.appendingPathComponent("schakel.sqlite").path, count: count, contacts: map.contacts)
+        try Preload(count: count, shape: .open, contacts: map.contacts, adapters: map.adapters)
+            .fill(database: state.appendingPathComponent("schakel.sqlite").path, progress: progress)
 
         let started = Clock.nanoseconds()
         daemon = try DaemonProcess(
@@ -86,58 +87,5 @@ enum TimerBench {
         table.add(
             "restart with \(count.formatted()) open referrals: resident memory", Double(rss) / 1_048_576, "MiB",
             note: "\(rss / max(count, 1)) bytes per open referral")
-    }
-
-    private static func fill(database path: String, count: Int, contacts: [String]) throws {
-        var options = Database.Options()
-        options.synchronous = .off  // generating fixtures, not measuring
-        let db = try Database(path: path, options: options)
-        defer { try? db.close() }
-        let body = String(decoding: SubmitFactory.body(externalID: "X", municipality: "GM0344"), as: UTF8.self)
-        let at = "2026-11-23T09:00:00Z"
-        let due = Date(timeIntervalSince1970: 1_800_000_000).timeIntervalSince1970
-        let chunk = 20_000
-        var written = 0
-        while written < count {
-            try db.transaction {
-                for i in written..<min(count, written + chunk) {
-                    let ref = "ref-bench-\(i)"
-                    let ho = "ho-bench-\(i)"
-                    let contact = contacts[i % contacts.count]
-                    try db.run(
-                        """
-                        INSERT INTO referrals (referral_id, organisation, external_id, urgency, municipality, body,
-                                               state, created_at, updated_at)
-                        VALUES (?, 'org:bench-adapter-0', ?, 'urgent', 'GM0344', ?, 'open', ?, ?)
-                        """, [.text(ref), .text("R-\(i)"), .text(body), .text(at), .text(at)])
-                    try db.run(
-                        """
-                        INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, is_lead,
-                                               ack_by, created_at, updated_at)
-                        VALUES (?, ?, 0, 'debt', ?, 'offered', 1, ?, ?, ?)
-                        """, [.text(ho), .text(ref), .text(contact), .text(at), .text(at), .text(at)])
-                    for (kind, offset) in [("ack_reminder", 0.0), ("ack_expiry", 1.0)] {
-                        try db.run(
-                            "INSERT INTO timers (timer_id, kind, referral_id, handover_id, due_at) VALUES (?, ?, ?, ?, ?)",
-                            [
-                                .text("\(ho):\(kind)"), .text(kind), .text(ref), .text(ho),
-                                .real(due + Double(i % 86_400) + offset),
-                            ])
-                    }
-                    try db.run(
-                        "INSERT INTO events (referral_id, at, event) VALUES (?, ?, 'submitted')",
-                        [.text(ref), .text(at)])
-                    try db.run(
-                        "INSERT INTO events (referral_id, at, event, handover_id, contact) VALUES (?, ?, 'offered', ?, ?)",
-                        [.text(ref), .text(at), .text(ho), .text(contact)])
-                    try db.run(
-                        """
-                        INSERT INTO outbox (message_id, principal, command, body, referral_id, handover_id, created_at)
-                        VALUES (?, ?, 'HANDOVER', '{}', ?, ?, ?)
-                        """, [.text("msg-bench-h\(i)"), .text(contact), .text(ref), .text(ho), .text(at)])
-                }
-            }
-            written = min(count, written + chunk)
-        }
     }
 }

@@ -21,6 +21,9 @@ let usage = """
       --log-level LEVEL  the daemon's log level (default info, as in the dev config)
       --keep             keep the temporary directory (state, map, config, daemon log)
       --open-referrals N the size of the restart measurement (default 1,000,000)
+      --preload N        write N referrals into the state directory before the daemon starts (default 1,000,000 for
+                         the full run, 200 for --smoke, none for --workload): intake is measured on a database that
+                         is already full, as it will be in production (SQLite only)
       --timers-only      only the timer queue and the restart figures
       --social-map       only the social map figures (national map: load, memory, matching)
       --protocol-only    only the ceilings and the figures over the protocol (no map, timers, restart)
@@ -40,6 +43,7 @@ var logLevel = "info"
 var workload: Int?
 var pacedRateOverride: Double?
 var openReferralsOverride: Int?
+var preloadOverride: Int?
 var timersOnly = false
 var protocolOnly = false
 var postgresqlBase: String?
@@ -57,6 +61,7 @@ while !arguments.isEmpty {
     case "--workload" where !arguments.isEmpty: workload = Int(arguments.removeFirst())
     case "--paced-rate" where !arguments.isEmpty: pacedRateOverride = Double(arguments.removeFirst())
     case "--open-referrals" where !arguments.isEmpty: openReferralsOverride = Int(arguments.removeFirst())
+    case "--preload" where !arguments.isEmpty: preloadOverride = Int(arguments.removeFirst())
     case "--timers-only": timersOnly = true
     case "--protocol-only": protocolOnly = true
     case "--postgresql" where !arguments.isEmpty: postgresqlBase = arguments.removeFirst()
@@ -70,6 +75,11 @@ while !arguments.isEmpty {
 }
 if postgresqlBase == nil, let base = ProcessInfo.processInfo.environment["SCHAKEL_BENCH_POSTGRESQL"], !base.isEmpty {
     postgresqlBase = base
+}
+if postgresqlBase != nil, (preloadOverride ?? 0) > 0 {
+    FileHandle.standardError.write(
+        Data("schakel-bench: --preload writes a SQLite state directory: leave out --postgresql\n".utf8))
+    exit(2)
 }
 if postgresqlBase != nil, timersOnly || socialMapOnly {
     FileHandle.standardError.write(
@@ -91,16 +101,24 @@ func storageBytesWritten(_ daemon: DaemonProcess, _ server: BenchPostgreSQL?) ->
     return own + theirs
 }
 
-/// "; N KiB written per referral" for a note: ``storageBytesWritten(_:_:)`` since `before`, per referral; empty when
-/// /proc says nothing or nothing was accepted (on PostgreSQL it then says why).
+/// KiB sent towards storage per referral since `before` (``storageBytesWritten(_:_:)``); nil when /proc says nothing
+/// or nothing was accepted.
+func kibWrittenPerReferral(_ daemon: DaemonProcess, _ server: BenchPostgreSQL?, since before: Int?, referrals: Int)
+    -> Double?
+{
+    guard let before, let after = storageBytesWritten(daemon, server), referrals > 0 else { return nil }
+    return Double(after - before) / 1_024 / Double(referrals)
+}
+
+/// "; N KiB written per referral" for a note; empty when it cannot be known (on PostgreSQL it then says why).
 func writtenPerReferral(_ daemon: DaemonProcess, _ server: BenchPostgreSQL?, since before: Int?, referrals: Int)
     -> String
 {
-    guard let before, let after = storageBytesWritten(daemon, server), referrals > 0 else {
+    guard let kib = kibWrittenPerReferral(daemon, server, since: before, referrals: referrals) else {
         return server == nil ? "" : "; KiB written per referral n/a on PostgreSQL (the server writes; not on this host)"
     }
     let whose = server == nil ? "" : " (daemon + PostgreSQL server)"
-    return "; \((after - before) / 1_024 / referrals) KiB written per referral\(whose)"
+    return "; \(Int(kib)) KiB written per referral\(whose)"
 }
 
 /// "daemon CPU N%", and on a local PostgreSQL server ", server CPU M%", over `seconds` of wall time.
@@ -120,15 +138,17 @@ struct Sizes {
     var memoryReferrals: Int
     var timers: Int
     var openReferrals: Int
+    var preload: Int
 }
 let sizes =
     smoke
     ? Sizes(
         ceilingSeconds: 0.2, intakeSeconds: 0.3, window: 8, pacedSeconds: 0.5, ackSamples: 5, memoryReferrals: 100,
-        timers: 10_000, openReferrals: 200)
+        timers: 10_000, openReferrals: 200, preload: preloadOverride ?? 200)
     : Sizes(
         ceilingSeconds: 2, intakeSeconds: 5, window: 32, pacedSeconds: 5, ackSamples: 200, memoryReferrals: 20_000,
-        timers: 1_000_000, openReferrals: openReferralsOverride ?? 1_000_000)
+        timers: 1_000_000, openReferrals: openReferralsOverride ?? 1_000_000,
+        preload: preloadOverride ?? (workload == nil && postgresqlBase == nil ? 1_000_000 : 0))
 
 @MainActor func runBench() throws -> Table {
     var table = Table()
@@ -219,14 +239,29 @@ let sizes =
     }
     if workload == nil { try measureCeilings() }
 
+    let context = try ZMQContext()
+    defer { context.close() }
+    /// " on N preloaded referrals" in the intake figures' names.
+    var preloaded = ""
+    if sizes.preload > 0, server == nil {
+        // A first start creates and migrates the database, which is then filled as a long intake would have.
+        let first = try DaemonProcess(
+            executable: daemonPath, config: configURL, endpoint: endpoint,
+            log: directory.appendingPathComponent("schakeld-preload.log"))
+        try first.waitUntilReady(context: context)
+        _ = first.stop()
+        progress("preload: writing \(sizes.preload.formatted()) referrals (one in ten open) into the state directory")
+        try Preload(count: sizes.preload, shape: .intake, contacts: map.contacts, adapters: map.adapters).fill(
+            database: directory.appendingPathComponent("state/schakel.sqlite").path, progress: progress)
+        preloaded = " on \(sizes.preload.formatted()) preloaded"
+    }
+
     progress("starting \(daemonPath.path)")
     let daemon = try DaemonProcess(
         executable: daemonPath, config: configURL, endpoint: endpoint,
         log: directory.appendingPathComponent("schakeld.log"))
     defer { _ = daemon.stop() }
-    let context = try ZMQContext()
-    defer { context.close() }
-    try daemon.waitUntilReady(context: context)
+    try daemon.waitUntilReady(context: context, seconds: 120)
     let contacts = try map.contacts.map { try BenchPeer(context: context, endpoint: endpoint, principal: $0) }
     let adapters = try map.adapters.map { try BenchPeer(context: context, endpoint: endpoint, principal: $0) }
     defer { for peer in contacts + adapters { peer.socket.close() } }
@@ -265,13 +300,23 @@ let sizes =
         let wall = Double(Clock.nanoseconds() - started) / 1e9
         let serverCPU = serverCPUBefore.flatMap { before in server?.cpuSeconds().map { $0 - before } }
         best = max(best, rate)
-        let written = writtenPerReferral(
-            daemon, server, since: writtenBefore, referrals: driver.accepted - acceptedBefore)
+        let referrals = driver.accepted - acceptedBefore
+        let written = writtenPerReferral(daemon, server, since: writtenBefore, referrals: referrals)
+        let daemonCPU = daemon.cpuSeconds() - cpuBefore
         table.add(
-            "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight\(on)", rate,
-            "referrals/s", ceiling: intakeCeiling,
-            note: cpuNote(daemon: daemon.cpuSeconds() - cpuBefore, server: serverCPU, seconds: wall) + written
-                + "; target ≥ 20,000/s and ≥ 50%")
+            "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight\(preloaded)\(on)",
+            rate, "referrals/s", ceiling: intakeCeiling,
+            note: cpuNote(daemon: daemonCPU, server: serverCPU, seconds: wall) + written
+                + "; target ≥ 18,000/s and ≥ 50%")
+        guard count == 64, referrals > 0 else { continue }
+        table.add(
+            "daemon CPU per referral, 64 adapters\(preloaded)\(on)", daemonCPU / Double(referrals) * 1e6, "µs",
+            note: "target ≤ 100 µs")
+        if let kib = kibWrittenPerReferral(daemon, server, since: writtenBefore, referrals: referrals) {
+            table.add(
+                "storage written per referral, 64 adapters\(preloaded)\(on)", kib, "KiB",
+                note: "target ≤ 8 KiB on 1,000,000 referrals")
+        }
     }
     if driver.rejected > 0 { throw BenchError("the daemon rejected submits: \(driver.firstRejection ?? "")") }
 
@@ -326,7 +371,8 @@ let sizes =
     let ackedP = Percentiles(ackedLatencies)
     let noticeP = Percentiles(noticeLatencies)
     table.add("ACK→ACKED p50\(on)", ackedP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
-    table.add("ACK→ACKED p99\(on)", ackedP.p99, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
+    table.add(
+        "ACK→ACKED p99\(on)", ackedP.p99, "ms", ceiling: oneRoundTrip, note: "target < 2 ms", ratioIsTime: true)
     table.add(
         "ACK→NOTICE acknowledged at referrer p50\(on)", noticeP.p50, "ms", ceiling: oneRoundTrip, ratioIsTime: true)
     table.add(

@@ -25,10 +25,10 @@ import Testing
     static func referral(_ id: String, in store: ReferralStore) throws {
         try store.db.run(
             """
-            INSERT INTO referrals (referral_id, organisation, external_id, urgency, municipality, body, state,
-                                   created_at, updated_at)
-            VALUES (?, 'org:huisarts-de-brug', ?, 'urgent', 'GM0344', '', 'open',
-                    '2026-11-23T09:00:00Z', '2026-11-23T09:00:00Z')
+            INSERT INTO referrals (referral_id, referral_key, organisation, external_id, urgency, municipality, body,
+                                   state, created_at, updated_at)
+            VALUES (?, (SELECT COALESCE(MAX(referral_key), 0) + 1 FROM referrals), 'org:huisarts-de-brug', ?,
+                    'urgent', 'GM0344', '', 'open', '2026-11-23T09:00:00Z', '2026-11-23T09:00:00Z')
             """, [.text(id), .text(id)])
     }
 
@@ -38,12 +38,14 @@ import Testing
     ) throws {
         try store.db.run(
             """
-            INSERT INTO handovers (handover_id, referral_id, need_index, domain, contact, state, contact_by,
-                                   created_at, updated_at)
-            VALUES (?, ?, ?, 'housing', ?, ?, ?, '2026-11-23T09:00:00Z', '2026-11-23T09:00:00Z')
+            INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain, contact, state,
+                                   contact_by, created_at, updated_at)
+            VALUES (?, ?, \(ReferralStore.keyOfReferral), ?, 'housing', ?, ?, ?, '2026-11-23T09:00:00Z',
+                    '2026-11-23T09:00:00Z')
             """,
             [
-                .text(id), .text(referral), .integer(Int64(need)), contact.map { .text($0) } ?? .null, .text(state),
+                .text(id), .text(referral), .text(referral), .integer(Int64(need)), contact.map { .text($0) } ?? .null,
+                .text(state),
                 contactBy.map { .text($0) } ?? .null,
             ])
     }
@@ -53,8 +55,14 @@ import Testing
         in store: ReferralStore
     ) throws {
         try store.db.run(
-            "INSERT INTO events (referral_id, at, event, handover_id, contact) VALUES (?, ?, ?, ?, ?)",
-            [.text(referral), .text(at), .text(event), .text(handover), contact.map { .text($0) } ?? .null])
+            """
+            INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact)
+            VALUES (?, \(ReferralStore.keyOfReferral), ?, ?, ?, ?)
+            """,
+            [
+                .text(referral), .text(referral), .text(at), .text(event), .text(handover),
+                contact.map { .text($0) } ?? .null,
+            ])
     }
 
     @Test func aMissedFirstContactIsOverdueByItsEventWhetherOrNotContactByStaysSet() throws {

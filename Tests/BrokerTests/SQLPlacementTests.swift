@@ -17,7 +17,7 @@ import Testing
         ("PostgreSQL/", "the libpq wrapper itself"),
         ("Storage/", "the SQLite wrapper itself"),
         ("schakel-bench/Ceilings.swift", "measures raw SQLite, the ceiling the daemon is compared with"),
-        ("schakel-bench/TimerBench.swift", "measures raw SQLite, the ceiling the daemon is compared with"),
+        ("schakel-bench/Preload.swift", "writes a full state directory for the bench faster than a daemon could"),
         ("schakel-bench/Ceilings+PostgreSQL.swift", "measures raw PostgreSQL, the ceiling the daemon is compared with"),
         ("schakel-bench/BenchPostgreSQL.swift", "makes the bench's database and finds the server's processes"),
     ]

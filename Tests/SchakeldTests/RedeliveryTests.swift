@@ -51,7 +51,7 @@ import Testing
             daemon,
             """
             EXPLAIN QUERY PLAN UPDATE outbox SET confirmed_at = ?
-            WHERE referral_id = (SELECT referral_id FROM handovers WHERE handover_id = ?)
+            WHERE referral_key = (SELECT referral_key FROM handovers WHERE handover_id = ?)
               AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
             """, [.text("x"), .text("h"), .text("h")]
         ).compactMap { $0.string("detail") }

@@ -1,0 +1,141 @@
+import Foundation
+import SchakelProtocol
+import Storage
+
+/// Writes referrals straight into a migrated state database: the rows a SUBMIT leaves behind, under random ids as the
+/// daemon makes them, so that the indexes are as large and as scattered as after that many real submits. A start of
+/// schakeld on the result is a daemon that has already taken `count` referrals (issue 22: the intake is measured on a
+/// state directory that holds a million), or one with that many open (the restart figure).
+///
+/// Filling through the daemon would take as long as the figures it prepares are meant to beat; this takes about a
+/// minute for a million with `synchronous = OFF` (a fixture, not a measurement).
+struct Preload {
+    /// How the referrals look.
+    struct Shape {
+        /// Needs per referral: one handover each.
+        var needs: Int
+        /// Every `openEvery`-th referral is still open (offers waiting, their two deadlines each); the others are
+        /// closed (completed, no timers). 1: all open.
+        var openEvery: Int
+        /// Write the outbox and the audit trail a submit writes (four messages, 1 + 2 per need events).
+        var history: Bool
+
+        /// A million referrals as months of intake leave them: one in ten still open.
+        static let intake = Shape(needs: 2, openEvery: 10, history: true)
+        /// The restart figure (as measured since the third session): every referral open with one offer.
+        static let open = Shape(needs: 1, openEvery: 1, history: true)
+    }
+
+    var count: Int
+    var shape: Shape
+    var contacts: [String]
+    var adapters: [String]
+
+    /// Timers fall due from a month after now on, so none fires during a run.
+    func fill(database path: String, progress: (String) -> Void) throws {
+        var options = Database.Options()
+        options.synchronous = .off
+        let db = try Database(path: path, options: options)
+        defer { try? db.close() }
+        // A gigabyte of page cache: the random ids' indexes stay in memory, so filling stays linear.
+        try db.execute("PRAGMA cache_size = -1048576")
+        let body = String(decoding: SubmitFactory.body(externalID: "X", municipality: "GM0344"), as: UTF8.self)
+        let at = RFC3339.format(Date())
+        let due = Date().timeIntervalSince1970 + 30 * 86_400
+        let domains = ["debt", "housing", "income", "care"]
+        let chunk = 20_000
+        var written = 0
+        while written < count {
+            try db.transaction {
+                for i in written..<min(count, written + chunk) {
+                    let open = i % shape.openEvery == 0
+                    let ref = Self.id("ref")
+                    let key = SQLValue.integer(Int64(i + 1))  // the database is new: keys start at 1
+                    let adapter = adapters[i % adapters.count]
+                    try db.run(
+                        """
+                        INSERT INTO referrals (referral_id, referral_key, organisation, external_id, urgency,
+                                               municipality, body, state, created_at, updated_at, closed_at,
+                                               citizen_code)
+                        VALUES (?, ?, ?, ?, 'urgent', 'GM0344', ?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(ref), key, .text(adapter), .text(Self.id("P")), .text(body),
+                            .text(open ? "open" : "closed"), .text(at), .text(at), open ? .null : .text(at),
+                            .text(Self.id("cc")),
+                        ])
+                    if shape.history { try event(db, ref, key, "submitted", at: at) }
+                    for need in 0..<shape.needs {
+                        let ho = Self.id("ho")
+                        let contact = contacts[(i * shape.needs + need) % contacts.count]
+                        try db.run(
+                            """
+                            INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain,
+                                                   contact, state, is_lead, ack_by, offered_at, created_at, updated_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                            [
+                                .text(ho), .text(ref), key, .integer(Int64(need)), .text(domains[need % domains.count]),
+                                .text(contact), .text(open ? "offered" : "completed"), .integer(need == 0 ? 1 : 0),
+                                open ? .text(at) : .null, .text(at), .text(at), .text(at),
+                            ])
+                        if open {
+                            for (kind, offset) in [("ack_reminder", 0.0), ("ack_expiry", 1.0)] {
+                                try db.run(
+                                    """
+                                    INSERT INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
+                                    VALUES (?, ?, ?, ?, ?, ?)
+                                    """,
+                                    [
+                                        .text("\(ho):\(kind)"), .text(kind), .text(ref), key, .text(ho),
+                                        .real(due + Double(i % 86_400) + offset),
+                                    ])
+                            }
+                        }
+                        guard shape.history else { continue }
+                        try event(db, ref, key, "offered", handover: ho, contact: contact, at: at)
+                        try event(db, ref, key, "disclosed", handover: ho, contact: contact, at: at)
+                        // Confirmed, as a connected peer leaves them: the bench's peers are not sent a million.
+                        try message(db, to: contact, "HANDOVER", ref, key, handover: ho, at: at)
+                        try message(db, to: adapter, "NOTICE", ref, key, handover: ho, at: at)
+                    }
+                }
+            }
+            written = min(count, written + chunk)
+            if written % 200_000 == 0 { progress("preload: \(written.formatted()) referrals written") }
+        }
+    }
+
+    private func event(
+        _ db: Database, _ ref: String, _ key: SQLValue, _ event: String, handover: String? = nil,
+        contact: String? = nil, at: String
+    ) throws {
+        try db.run(
+            "INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(ref), key, .text(at), .text(event), handover.map { .text($0) } ?? .null,
+                contact.map { .text($0) } ?? .null,
+            ])
+    }
+
+    private func message(
+        _ db: Database, to principal: String, _ command: String, _ ref: String, _ key: SQLValue, handover: String,
+        at: String
+    ) throws {
+        try db.run(
+            """
+            INSERT INTO outbox (message_id, principal, command, body, referral_id, referral_key, handover_id,
+                                created_at, confirmed_at)
+            VALUES (?, ?, ?, '{}', ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(Self.id("msg")), .text(principal), .text(command), .text(ref), key, .text(handover), .text(at),
+                .text(at),
+            ])
+    }
+
+    /// The daemon's id format (`Identifier`): a prefix and a random UUID.
+    private static func id(_ prefix: String) -> String {
+        "\(prefix)-\(UUID().uuidString.lowercased())"
+    }
+}
