@@ -388,13 +388,16 @@ public final class BrokerServer {
         var deliveries: Set<String> = []
         do {
             let started = ContinuousClock.now
-            (_, deliveries) = try turn {
-                began = true
-                for message in incoming {
-                    handle(message, into: &outgoing, greeted: &greeted)
-                }
-                for message in published {
-                    handlePublished(message, announcing: &announcements)
+            // The batch's log lines are written together, once the transaction is over and before any reply goes.
+            (_, deliveries) = try logger.holdingLines {
+                try turn {
+                    began = true
+                    for message in incoming {
+                        handle(message, into: &outgoing, greeted: &greeted)
+                    }
+                    for message in published {
+                        handlePublished(message, announcing: &announcements)
+                    }
                 }
             }
             let elapsed = started.duration(to: .now).components

@@ -8,6 +8,7 @@ import Foundation
 public struct Logger: Sendable {
     public var level: LogLevel
     private let throttle: LogThrottle
+    private let buffer = LogBuffer()
 
     /// `repeatInterval`: how often a throttled event is written per key at most.
     public init(level: LogLevel, repeatInterval: Duration = .seconds(5)) {
@@ -41,7 +42,13 @@ public struct Logger: Sendable {
         }
         if suppressed > 0 { line += " suppressed=\(suppressed)" }
         line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        buffer.write(line)
+    }
+
+    /// Runs `body` with every line it logs held back, then written at once (``LogBuffer``): one batch of the event
+    /// loop, one system call for its lines.
+    public func holdingLines<T>(_ body: () throws -> T) rethrows -> T {
+        try buffer.holding(body)
     }
 
     public func error(
