@@ -1,6 +1,7 @@
 import Foundation
 import SchakelProtocol
 import Storage
+import ZeroMQ
 
 /// Writes referrals straight into a migrated state database: the rows a SUBMIT leaves behind, under random ids as the
 /// daemon makes them, so that the indexes are as large and as scattered as after that many real submits. A start of
@@ -30,6 +31,18 @@ struct Preload {
     var shape: Shape
     var contacts: [String]
     var adapters: [String]
+
+    /// Starts schakeld once on `config` so that it creates and migrates its state database (the rows must fit the
+    /// daemon's own schema), stops it, and fills the database in `stateDirectory`.
+    func fill(
+        stateDirectory: URL, daemon: URL, config: URL, endpoint: String, log: URL, context: ZMQContext,
+        progress: (String) -> Void
+    ) throws {
+        let first = try DaemonProcess(executable: daemon, config: config, endpoint: endpoint, log: log)
+        try first.waitUntilReady(context: context)
+        _ = first.stop()
+        try fill(database: stateDirectory.appendingPathComponent("schakel.sqlite").path, progress: progress)
+    }
 
     /// Timers fall due from a month after now on, so none fires during a run.
     func fill(database path: String, progress: (String) -> Void) throws {

@@ -62,19 +62,13 @@ enum TimerBench {
             .canonicalData().write(to: configURL)
         let context = try ZMQContext()
         defer { context.close() }
-        // A first start creates and migrates the database; the rows are then written directly,
-        // which takes a fraction of the time submitting a million referrals would.
-        var daemon = try DaemonProcess(
-            executable: daemonPath, config: configURL, endpoint: endpoint,
-            log: directory.appendingPathComponent("restart-1.log"))
-        try daemon.waitUntilReady(context: context)
-        _ = daemon.stop()
         progress("restart: writing \(count.formatted()) open referrals into \(state.path)")
-        try Preload(count: count, shape: .open, contacts: map.contacts, adapters: map.adapters)
-            .fill(database: state.appendingPathComponent("schakel.sqlite").path, progress: progress)
+        try Preload(count: count, shape: .open, contacts: map.contacts, adapters: map.adapters).fill(
+            stateDirectory: state, daemon: daemonPath, config: configURL, endpoint: endpoint,
+            log: directory.appendingPathComponent("restart-1.log"), context: context, progress: progress)
 
         let started = Clock.nanoseconds()
-        daemon = try DaemonProcess(
+        let daemon = try DaemonProcess(
             executable: daemonPath, config: configURL, endpoint: endpoint,
             log: directory.appendingPathComponent("restart-2.log"))
         try daemon.waitUntilReady(context: context, seconds: 600)

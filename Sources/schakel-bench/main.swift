@@ -244,15 +244,11 @@ let sizes =
     /// " on N preloaded referrals" in the intake figures' names.
     var preloaded = ""
     if sizes.preload > 0, server == nil {
-        // A first start creates and migrates the database, which is then filled as a long intake would have.
-        let first = try DaemonProcess(
-            executable: daemonPath, config: configURL, endpoint: endpoint,
-            log: directory.appendingPathComponent("schakeld-preload.log"))
-        try first.waitUntilReady(context: context)
-        _ = first.stop()
         progress("preload: writing \(sizes.preload.formatted()) referrals (one in ten open) into the state directory")
         try Preload(count: sizes.preload, shape: .intake, contacts: map.contacts, adapters: map.adapters).fill(
-            database: directory.appendingPathComponent("state/schakel.sqlite").path, progress: progress)
+            stateDirectory: directory.appendingPathComponent("state"), daemon: daemonPath, config: configURL,
+            endpoint: endpoint, log: directory.appendingPathComponent("schakeld-preload.log"), context: context,
+            progress: progress)
         preloaded = " on \(sizes.preload.formatted()) preloaded"
     }
 
