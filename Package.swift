@@ -97,7 +97,8 @@ let package = Package(
         .testTarget(
             name: "DeskTests", dependencies: ["Desk", "DeskHTTP", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(
-            name: "BrokerTests", dependencies: ["Broker", "Storage", "Sodium", "SchakelProtocol", "Referrals"]),
+            name: "BrokerTests",
+            dependencies: ["Broker", "Storage", "PostgreSQL", "Sodium", "SchakelProtocol", "Referrals"]),
         .testTarget(name: "ReferralsTests", dependencies: ["Referrals", "SchakelProtocol", "SocialMap", "Deadlines"]),
         .testTarget(
             name: "SchakeldTests",

@@ -132,9 +132,10 @@ extension Schema {
     /// Brings a PostgreSQL database to the newest version, in one transaction per migration. Several daemons may
     /// start at once on one database (an active and its standbys): an advisory lock makes them take turns, and each
     /// reads the version again under it.
-    static func migratePostgreSQL(_ db: any SQLDatabase) throws {
+    /// `newest` stops at an older version (a test of the next migration on that version's rows).
+    static func migratePostgreSQL(_ db: any SQLDatabase, upTo newest: Int = .max) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS schakel_schema (version BIGINT NOT NULL)")
-        for migration in postgresqlMigrations {
+        for migration in postgresqlMigrations where migration.version <= newest {
             try db.writeTransaction {
                 _ = try db.queryOne("SELECT pg_advisory_xact_lock(\(migrationLock))", [])
                 let version = try db.queryOne("SELECT MAX(version) AS version FROM schakel_schema", [])?.int("version")
