@@ -56,3 +56,17 @@ import Testing
         #expect(writes.all.withLock { $0 } == ["12345\n12345\n", "12345\n12345\n"])
     }
 }
+
+/// A value in a log line is quoted exactly when logfmt needs it, whichever path decides (issue 22 added a byte-wise
+/// one for plain ASCII).
+@Suite struct LogQuoteTests {
+    @Test(arguments: [
+        ("ref-3f2a", "ref-3f2a"), ("contact:schuldhulp-anna", "contact:schuldhulp-anna"), ("", "\"\""),
+        ("two words", "\"two words\""), ("a=b", "\"a=b\""), ("say \"hi\"", "\"say \\\"hi\\\"\""),
+        ("line\nbreak", "\"line\\nbreak\""), ("tab\there", "tab\there"), ("café", "café"),
+        ("back\\slash", "back\\slash"), ("naïve man", "\"naïve man\""), ("\u{2028}", "\"\u{2028}\""),
+    ])
+    func quote(_ value: String, _ written: String) {
+        #expect(Logger.quote(value) == written)
+    }
+}
