@@ -12,12 +12,13 @@ public enum OutboxBody: Sendable, Equatable {
     /// The wire message with `messageID` filled in.
     public func wireMessage(messageID: String) -> WireMessage {
         switch self {
+        // The two bodies every referral writes are written by hand (BrokerMessages+Canonical.swift).
         case .handover(var body):
             body.messageID = messageID
-            return WireMessage(.handover, encoding: body)
+            return WireMessage(.handover, canonicalBytes: body.canonicalBytes())
         case .notice(var body):
             body.messageID = messageID
-            return WireMessage(.notice, encoding: body)
+            return WireMessage(.notice, canonicalBytes: body.canonicalBytes())
         case .reminder(var body):
             body.messageID = messageID
             return WireMessage(.reminder, encoding: body)

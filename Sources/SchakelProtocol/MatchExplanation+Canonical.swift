@@ -70,20 +70,3 @@ extension RankingKeys {
         return true
     }
 }
-
-/// Opens an object and writes its keys with the commas between them; the caller writes the values, keys in order,
-/// and the closing brace.
-private struct CanonicalObjectWriter {
-    private var first = true
-
-    init(_ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-    }
-
-    mutating func key(_ name: String, into out: inout [UInt8]) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        first = false
-        JSONValue.writeString(name, into: &out)
-        out.append(UInt8(ascii: ":"))
-    }
-}

@@ -46,6 +46,12 @@ public struct WireMessage: Sendable, Equatable {
         self.content = .text((try? CanonicalJSONEncoder.encode(body)) ?? Array("{}".utf8))
     }
 
+    /// A body already written as canonical JSON text by a hand-written writer (``HandoverOffer/canonicalBytes()``).
+    public init(_ command: Command, canonicalBytes: [UInt8]) {
+        self.command = command.rawValue
+        self.content = .text(canonicalBytes)
+    }
+
     /// The body's canonical bytes (keys sorted, no whitespace), as stored and sent.
     public func canonicalBodyData() -> Data {
         switch content {

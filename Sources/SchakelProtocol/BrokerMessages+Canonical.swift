@@ -1,0 +1,121 @@
+/// The two bodies the outbox writes for every referral, HANDOVER and NOTICE, written to canonical JSON by hand.
+///
+/// Through `Codable` (a keyed container per value, an existential call per member) they cost about 250 k
+/// instructions per referral, 9% of its intake (issue 22). The bytes are exactly ``CanonicalJSONEncoder/encode(_:)``'s:
+/// keys in UTF-8 order, absent optionals left out, the same string and number writers; `BrokerMessagesCanonicalTests`
+/// compares the two on generated messages. Every member is a string, an integer, a boolean or an object of those, so
+/// nothing here can fail the way a non-finite number fails `Codable`.
+extension HandoverOffer {
+    /// The canonical JSON text of this offer.
+    public func canonicalBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(720)
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("ack_by", ackBy, into: &out)
+        fields.key("citizen", into: &out)
+        citizen.write(into: &out)
+        fields.string("handover_id", handoverID, into: &out)
+        fields.bool("lead", lead, into: &out)
+        if let leadContact {
+            fields.key("lead_contact", into: &out)
+            leadContact.write(into: &out)
+        }
+        fields.string("life_event", lifeEvent, into: &out)
+        fields.string("message_id", messageID, into: &out)
+        fields.key("need", into: &out)
+        need.write(into: &out)
+        fields.string("offered_at", offeredAt, into: &out)
+        fields.string("referral_id", referralID, into: &out)
+        fields.key("referrer", into: &out)
+        referrer.write(into: &out)
+        fields.string("urgency", urgency.rawValue, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension Notice {
+    /// The canonical JSON text of this notice.
+    public func canonicalBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        var fields = CanonicalObjectWriter(&out)
+        if let alerted {
+            fields.key("alerted", into: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, card) in alerted.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                card.write(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        fields.string("at", at, into: &out)
+        if let contact {
+            fields.key("contact", into: &out)
+            contact.write(into: &out)
+        }
+        fields.string("escalation", escalation?.rawValue, into: &out)
+        fields.string("event", event.rawValue, into: &out)
+        fields.string("external_id", externalID, into: &out)
+        fields.string("handover_id", handoverID, into: &out)
+        if let level { fields.integer("level", level, into: &out) }
+        fields.string("message_id", messageID, into: &out)
+        if let need {
+            fields.key("need", into: &out)
+            need.write(into: &out)
+        }
+        if let operatorAlerted { fields.bool("operator_alerted", operatorAlerted, into: &out) }
+        fields.string("reason", reason?.rawValue, into: &out)
+        fields.string("referral_id", referralID, into: &out)
+        fields.string("result", result?.rawValue, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+extension NeedRef {
+    fileprivate func write(into out: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("domain", domain, into: &out)
+        fields.integer("index", index, into: &out)
+        fields.string("summary", summary, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension ReferrerView {
+    fileprivate func write(into out: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("email", email, into: &out)
+        fields.string("name", name, into: &out)
+        fields.string("organisation", organisation, into: &out)
+        fields.string("organisation_name", organisationName, into: &out)
+        fields.string("phone", phone, into: &out)
+        fields.string("role", role, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension ContactCard {
+    fileprivate func write(into out: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("email", email, into: &out)
+        fields.string("id", id, into: &out)
+        fields.string("name", name, into: &out)
+        fields.string("organisation", organisation, into: &out)
+        fields.string("organisation_name", organisationName, into: &out)
+        fields.string("phone", phone, into: &out)
+        fields.string("role", role, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension CitizenOfferView {
+    fileprivate func write(into out: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("language", language, into: &out)
+        fields.string("municipality", municipality, into: &out)
+        fields.string("preferred_channel", preferredChannel?.rawValue, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@testable import SchakelProtocol
+
+/// The hand-written HANDOVER and NOTICE writers must give exactly the bytes of the `Codable` path they replace.
+@Suite struct BrokerMessagesCanonicalTests {
+    typealias Generator = MatchExplanationCanonicalTests.Generator
+    static let awkward = MatchExplanationCanonicalTests.awkward
+
+    static func text(_ rng: inout Generator) -> String { awkward.randomElement(using: &rng)! }
+    static func maybe(_ rng: inout Generator) -> String? { Bool.random(using: &rng) ? text(&rng) : nil }
+    static func maybe<T>(_ rng: inout Generator, _ make: (inout Generator) -> T) -> T? {
+        Bool.random(using: &rng) ? make(&rng) : nil
+    }
+
+    static func card(_ rng: inout Generator) -> ContactCard {
+        ContactCard(
+            id: text(&rng), name: text(&rng), organisation: text(&rng), organisationName: text(&rng),
+            role: maybe(&rng), phone: maybe(&rng), email: maybe(&rng))
+    }
+
+    static func need(_ rng: inout Generator) -> NeedRef {
+        NeedRef(index: Int.random(in: 0...9, using: &rng), domain: text(&rng), summary: maybe(&rng))
+    }
+
+    static func offer(_ rng: inout Generator) -> HandoverOffer {
+        HandoverOffer(
+            messageID: text(&rng), handoverID: text(&rng), referralID: text(&rng), need: need(&rng),
+            urgency: Urgency.allCases.randomElement(using: &rng)!, lifeEvent: maybe(&rng),
+            citizen: CitizenOfferView(
+                municipality: text(&rng), language: maybe(&rng),
+                preferredChannel: maybe(&rng) { Channel.allCases.randomElement(using: &$0)! }),
+            referrer: ReferrerView(
+                organisation: text(&rng), organisationName: text(&rng), name: maybe(&rng), phone: maybe(&rng),
+                email: maybe(&rng), role: maybe(&rng)),
+            lead: Bool.random(using: &rng), leadContact: maybe(&rng, card), offeredAt: text(&rng),
+            ackBy: maybe(&rng))
+    }
+
+    static func notice(_ rng: inout Generator) -> Notice {
+        Notice(
+            messageID: text(&rng), referralID: text(&rng), externalID: text(&rng),
+            event: NoticeEvent.allCases.randomElement(using: &rng)!, handoverID: maybe(&rng),
+            need: maybe(&rng, need), contact: maybe(&rng, card),
+            reason: maybe(&rng) { DeclineReason.allCases.randomElement(using: &$0)! },
+            result: maybe(&rng) { OutcomeResult.allCases.randomElement(using: &$0)! },
+            escalation: maybe(&rng) { EscalationReason.allCases.randomElement(using: &$0)! },
+            level: maybe(&rng) { Int.random(in: -3...1_000_000, using: &$0) },
+            alerted: maybe(&rng) { rng in (0..<Int.random(in: 0...3, using: &rng)).map { _ in card(&rng) } },
+            operatorAlerted: maybe(&rng) { Bool.random(using: &$0) }, at: text(&rng))
+    }
+
+    @Test func handWrittenOffersAreTheCodablePathsBytes() throws {
+        var rng = Generator(state: 20_261_205)
+        for _ in 0..<3_000 {
+            let offer = Self.offer(&rng)
+            let expected = try CanonicalJSONEncoder.encode(offer)
+            #expect(offer.canonicalBytes() == expected, "\(String(decoding: expected, as: UTF8.self))")
+            if offer.canonicalBytes() != expected { return }
+        }
+    }
+
+    @Test func handWrittenNoticesAreTheCodablePathsBytes() throws {
+        var rng = Generator(state: 20_261_206)
+        for _ in 0..<3_000 {
+            let notice = Self.notice(&rng)
+            let expected = try CanonicalJSONEncoder.encode(notice)
+            #expect(notice.canonicalBytes() == expected, "\(String(decoding: expected, as: UTF8.self))")
+            if notice.canonicalBytes() != expected { return }
+        }
+    }
+
+    /// Every HANDOVER and NOTICE example of the protocol spec, decoded and written again, is its canonical text.
+    @Test func theSpecsExamplesComeOutAsTheirCanonicalText() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Protocols/examples")
+        let offer = try Data(contentsOf: examples.appendingPathComponent("HANDOVER.json"))
+        #expect(
+            try SRPCoding.decoder.decode(HandoverOffer.self, from: offer).canonicalBytes()
+                == Array(try JSONValue.parse(offer).canonicalData()))
+        let notice = try Data(contentsOf: examples.appendingPathComponent("NOTICE.json"))
+        #expect(
+            try SRPCoding.decoder.decode(Notice.self, from: notice).canonicalBytes()
+                == Array(try JSONValue.parse(notice).canonicalData()))
+    }
+}
