@@ -17,6 +17,14 @@ final class ReferralStore {
     let db: any SQLDatabase
     /// The data keys: personal data is sealed with the current one before it is written (encryption at rest).
     var keys: KeyRing
+    /// The key of the case loaded last, which the event's effects are written under next (migration 11): on
+    /// PostgreSQL, asking for it again would cost a round trip per event.
+    private var loadedKey: (referralID: String, key: Int64)?
+    /// The largest referral key this store has written or read, so that a new referral's key needs no query. A
+    /// rolled-back transaction leaves a gap, which is harmless (keys need only grow); another writer cannot exist
+    /// while this daemon holds the state (the state directory's lock, PostgreSQL's lease), and the unique index on
+    /// the key would refuse a collision rather than mix two referrals.
+    private var largestKey: Int64?
 
     init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db
@@ -83,6 +91,7 @@ final class ReferralStore {
         referralCase.purgedAt = row.string("purged_at")
         referralCase.withdrawnReason = row.string("withdrawn_reason").flatMap(WithdrawReason.init(rawValue:))
         let key = SQLValue.integer(row.int64("referral_key") ?? -1)
+        if case .integer(let number) = key { loadedKey = (referralID, number) }
         referralCase.handovers = try db.query("SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [key])
             .map(Self.handover)
         for timer in try db.query("SELECT timer_id, due_at FROM timers WHERE referral_key = ?", [key]) {
@@ -137,7 +146,12 @@ final class ReferralStore {
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
-        var key: Int64 = try creates ? -1 : referralKey(referralCase.id) ?? -1
+        var key: Int64 = -1
+        if let loaded = loadedKey, loaded.referralID == referralCase.id {
+            key = loaded.key
+        } else if !creates {
+            key = try referralKey(referralCase.id) ?? -1
+        }
         for case .offerWithdrawn(let handoverID, let contact, _, _) in effects {
             seen[handoverID] = try offerSeen(handoverID, by: contact, referralKey: key, delivered: delivered)
         }
@@ -222,7 +236,8 @@ final class ReferralStore {
 
     /// Writes a new referral under the next key and returns the key.
     private func insertReferral(_ referralCase: ReferralCase, body: String, citizenCode: String?) throws -> Int64 {
-        let key = (try db.queryOne("SELECT MAX(referral_key) AS k FROM referrals")?.int64("k") ?? 0) + 1
+        let key = try (largestKey ?? db.queryOne("SELECT MAX(referral_key) AS k FROM referrals")?.int64("k") ?? 0) + 1
+        largestKey = key
         try db.run(
             """
             INSERT INTO referrals (referral_id, referral_key, organisation, external_id, urgency, municipality, body,
