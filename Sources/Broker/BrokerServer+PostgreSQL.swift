@@ -6,7 +6,9 @@ import Systemd
 /// Starting on PostgreSQL (issue 21): connect, migrate, and become the active daemon or wait as a standby.
 extension BrokerServer {
     /// Connects and brings the schema to the newest version; says what to check when the server cannot be reached.
-    static func openPostgreSQL(_ settings: PostgreSQLSettings) throws -> PostgreSQLDatabase {
+    static func openPostgreSQL(
+        _ settings: PostgreSQLSettings, logger: Logger? = nil, notifier: SystemdNotifier? = nil
+    ) throws -> PostgreSQLDatabase {
         let db: PostgreSQLDatabase
         do {
             db = try PostgreSQLDatabase(conninfo: settings.conninfo)
@@ -16,7 +18,13 @@ extension BrokerServer {
                     + "the database name and the password file")
         }
         do {
-            try Schema.migratePostgreSQL(db)
+            let newest = Schema.postgresqlMigrations.map(\.version).max() ?? 0
+            // No schema table yet: a new database, version 0.
+            let current =
+                (try? db.queryOne("SELECT MAX(version) AS version FROM schakel_schema", [])?.int("version")) ?? 0
+            try migrating(from: current, to: newest, logger: logger, notifier: notifier) {
+                try Schema.migratePostgreSQL(db)
+            }
         } catch {
             db.close()
             throw StartupError("cannot prepare the PostgreSQL database for Schakel: \(error)")

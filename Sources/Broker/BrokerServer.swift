@@ -141,7 +141,7 @@ public final class BrokerServer {
         let keys = try DataKeys.load(config, logger: logger)
         shutdown = try ShutdownSignal(signals: [SIGTERM, SIGINT, SIGHUP])
         if let settings = config.postgresql {
-            let postgresql = try Self.openPostgreSQL(settings)
+            let postgresql = try Self.openPostgreSQL(settings, logger: logger, notifier: notifier)
             db = postgresql
             checkpointer = nil
             lease = try Self.takeLease(
@@ -149,7 +149,7 @@ public final class BrokerServer {
                 shutdown: shutdown)
         } else {
             try Self.makeDatabasePrivate(config.databasePath, logger: logger)
-            let sqlite = try Self.openDatabase(config)
+            let sqlite = try Self.openDatabase(config, logger: logger, notifier: notifier)
             db = sqlite
             checkpointer = try Self.startCheckpointer(sqlite, config, logger: logger)
             lease = nil
@@ -975,7 +975,9 @@ extension BrokerServer {
             synchronous: config.synchronousFull ? .full : .normal, busyTimeoutMilliseconds: 1_000, secureDelete: true)
     }
 
-    static func openDatabase(_ config: BrokerConfig) throws -> Database {
+    static func openDatabase(
+        _ config: BrokerConfig, logger: Logger? = nil, notifier: SystemdNotifier? = nil
+    ) throws -> Database {
         let path = config.databasePath
         let db: Database
         do {
@@ -984,7 +986,11 @@ extension BrokerServer {
             throw StartupError("cannot open the database \(path): \(error)")
         }
         do {
-            try db.migrate(Schema.migrations)
+            let newest = Schema.migrations.map(\.version).max() ?? 0
+            let current = try db.userVersion()
+            try migrating(from: current, to: newest, logger: logger, notifier: notifier) {
+                try db.migrate(Schema.migrations)
+            }
             // Statement journals and sorts in memory, not in temporary files: every file SQLite needs is open from
             // the start, so a descriptor shortage (BrokerServer+Connections.swift) can never fail a commit.
             _ = try db.query("PRAGMA temp_store = MEMORY")

@@ -329,6 +329,8 @@ enum Schema {
     /// a page of their own, so a referral dirtied one more page of the log per such index (handovers, events, outbox,
     /// timers), and more as the database grew; keyed by the number, the newest referrals share the last page. The
     /// random ids stay what the world sees: they are looked up once, in `referrals`, and the rest follows the key.
+    /// `UPDATE … FROM` (SQLite 3.33 and later, PostgreSQL): a third faster than a subquery per row; on a million
+    /// referrals the whole migration rewrites some 12 million rows and takes a minute or more (``StartupKeepalive``).
     static func sequentialReferralKeys(_ dialect: SQLDialect) -> String {
         """
         ALTER TABLE referrals ADD COLUMN referral_key BIGINT;
@@ -336,25 +338,23 @@ enum Schema {
         CREATE UNIQUE INDEX referrals_by_key ON referrals(referral_key);
 
         ALTER TABLE handovers ADD COLUMN referral_key BIGINT;
-        UPDATE handovers SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = handovers.referral_id);
+        UPDATE handovers SET referral_key = r.referral_key FROM referrals r WHERE r.referral_id = handovers.referral_id;
         DROP INDEX handovers_by_referral;
         CREATE INDEX handovers_by_referral ON handovers(referral_key, need_index);
 
         ALTER TABLE outbox ADD COLUMN referral_key BIGINT;
-        UPDATE outbox SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = outbox.referral_id)
-        WHERE referral_id IS NOT NULL;
+        UPDATE outbox SET referral_key = r.referral_key FROM referrals r WHERE r.referral_id = outbox.referral_id;
         DROP INDEX outbox_by_referral;
         CREATE INDEX outbox_by_referral ON outbox(referral_key) WHERE referral_key IS NOT NULL;
 
         ALTER TABLE timers ADD COLUMN referral_key BIGINT;
-        UPDATE timers SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = timers.referral_id);
+        UPDATE timers SET referral_key = r.referral_key FROM referrals r WHERE r.referral_id = timers.referral_id;
         DROP INDEX timers_by_referral;
         CREATE INDEX timers_by_referral ON timers(referral_key);
 
         ALTER TABLE events ADD COLUMN referral_key BIGINT;
         \(eventsAppendOnly(false, dialect))
-        UPDATE events SET referral_key = (SELECT r.referral_key FROM referrals r WHERE r.referral_id = events.referral_id)
-        WHERE referral_id IS NOT NULL;
+        UPDATE events SET referral_key = r.referral_key FROM referrals r WHERE r.referral_id = events.referral_id;
         \(eventsAppendOnly(true, dialect))
         DROP INDEX events_by_referral;
         CREATE INDEX events_by_referral ON events(referral_key, seq);

@@ -87,6 +87,13 @@ public final class SystemdNotifier: @unchecked Sendable {
         notify(["STATUS=\(text)"])
     }
 
+    /// `EXTEND_TIMEOUT_USEC=`: the start (or stop) takes longer than the unit's timeout allows; wait `by` from now
+    /// before giving up, and show `status` meanwhile. Send it again before that runs out to extend again.
+    public func extendTimeout(by duration: Duration, status: String) {
+        let usec = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        notify(["EXTEND_TIMEOUT_USEC=\(usec)", "STATUS=\(status)"])
+    }
+
     /// `WATCHDOG=1`: the event loop is alive. Send it from the loop itself, never from a timer thread.
     public func watchdog() {
         notify(["WATCHDOG=1"])

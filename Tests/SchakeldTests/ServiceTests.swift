@@ -30,6 +30,38 @@ import Testing
         try notify.waitFor("STOPPING=1", timeout: 5)
     }
 
+    /// A start that migrates the database asks systemd to wait longer than TimeoutStartSec and says why (a large
+    /// database's migration takes longer than the unit allows), and stops asking before READY=1; a start on a
+    /// current database does not ask at all. The first start of a new database migrates it from version 0.
+    @Test func aMigratingStartAsksSystemdToWaitAndSaysWhy() throws {
+        let daemon = try Daemon()
+        let notify = try Self.listener(daemon)
+        daemon.environment = ["NOTIFY_SOCKET": notify.address]
+        try daemon.start(waitUntilReady: false)
+        _ = try notify.waitFor("READY=1", timeout: 15)
+        let ready = try #require(notify.received.firstIndex { $0.has("READY=1") })
+        let extensions = notify.received.indices.filter {
+            notify.received[$0].lines.contains { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") }
+        }
+        let first = try #require(extensions.first, "no EXTEND_TIMEOUT_USEC while migrating")
+        #expect(notify.received[first].has("EXTEND_TIMEOUT_USEC=30000000"))
+        #expect(
+            notify.received[first].lines.contains {
+                $0.hasPrefix("STATUS=migrating the database from schema version 0 to ")
+            })
+        #expect(extensions.allSatisfy { $0 < ready }, "an extension after READY=1")
+        #expect(notify.collect(for: 0.3).allSatisfy { !$0.lines.contains { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") } })
+        #expect(daemon.log().contains("event=database.migrating from=0 to="))
+        #expect(daemon.log().contains("event=database.migrated"))
+        #expect(daemon.stop() == 0)
+
+        notify.reset()
+        try daemon.start(waitUntilReady: false)
+        _ = try notify.waitFor("READY=1", timeout: 15)
+        #expect(!notify.received.contains { $0.lines.contains { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") } })
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func watchdogPingsWhileIdleAndUnderLoadButNotWhileTheLoopIsStuck() throws {
         let daemon = try Daemon(settings: ["test_hooks": true])
         let notify = try Self.listener(daemon)
