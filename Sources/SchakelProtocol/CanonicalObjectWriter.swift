@@ -41,3 +41,12 @@ extension CanonicalObjectWriter {
         out.append(contentsOf: value ? JSONValue.trueBytes : JSONValue.falseBytes)
     }
 }
+
+extension CanonicalObjectWriter {
+    /// A whole object whose members are all strings, given in UTF-8 order of their keys; nil members are left out.
+    static func strings(_ members: [(key: String, value: String?)], into out: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&out)
+        for member in members { fields.string(member.key, member.value, into: &out) }
+        out.append(UInt8(ascii: "}"))
+    }
+}

@@ -51,24 +51,25 @@ import Testing
             operatorAlerted: maybe(&rng) { Bool.random(using: &$0) }, at: text(&rng))
     }
 
-    @Test func handWrittenOffersAreTheCodablePathsBytes() throws {
-        var rng = Generator(state: 20_261_205)
+    /// 3,000 generated messages from `seed`: the hand-written bytes are the `Codable` path's, or the first that is not.
+    static func expectSameBytes<Message: Encodable>(
+        seed: UInt64, _ make: (inout Generator) -> Message, _ written: (Message) -> [UInt8]
+    ) throws {
+        var rng = Generator(state: seed)
         for _ in 0..<3_000 {
-            let offer = Self.offer(&rng)
-            let expected = try CanonicalJSONEncoder.encode(offer)
-            #expect(offer.canonicalBytes() == expected, "\(String(decoding: expected, as: UTF8.self))")
-            if offer.canonicalBytes() != expected { return }
+            let message = make(&rng)
+            let expected = try CanonicalJSONEncoder.encode(message)
+            #expect(written(message) == expected, "\(String(decoding: expected, as: UTF8.self))")
+            if written(message) != expected { return }
         }
     }
 
+    @Test func handWrittenOffersAreTheCodablePathsBytes() throws {
+        try Self.expectSameBytes(seed: 20_261_205, Self.offer) { $0.canonicalBytes() }
+    }
+
     @Test func handWrittenNoticesAreTheCodablePathsBytes() throws {
-        var rng = Generator(state: 20_261_206)
-        for _ in 0..<3_000 {
-            let notice = Self.notice(&rng)
-            let expected = try CanonicalJSONEncoder.encode(notice)
-            #expect(notice.canonicalBytes() == expected, "\(String(decoding: expected, as: UTF8.self))")
-            if notice.canonicalBytes() != expected { return }
-        }
+        try Self.expectSameBytes(seed: 20_261_206, Self.notice) { $0.canonicalBytes() }
     }
 
     /// Every HANDOVER and NOTICE example of the protocol spec, decoded and written again, is its canonical text.
