@@ -19,10 +19,7 @@ extension BrokerServer {
         }
         do {
             let newest = Schema.postgresqlMigrations.map(\.version).max() ?? 0
-            // No schema table yet: a new database, version 0.
-            let current =
-                (try? db.queryOne("SELECT MAX(version) AS version FROM schakel_schema", [])?.int("version")) ?? 0
-            try migrating(from: current, to: newest, logger: logger, notifier: notifier) {
+            try migrating(from: Schema.postgresqlVersion(db), to: newest, logger: logger, notifier: notifier) {
                 try Schema.migratePostgreSQL(db)
             }
         } catch {

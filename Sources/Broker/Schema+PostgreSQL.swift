@@ -132,6 +132,11 @@ extension Schema {
     /// Brings a PostgreSQL database to the newest version, in one transaction per migration. Several daemons may
     /// start at once on one database (an active and its standbys): an advisory lock makes them take turns, and each
     /// reads the version again under it.
+    /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.
+    static func postgresqlVersion(_ db: any SQLDatabase) -> Int {
+        (try? db.queryOne("SELECT MAX(version) AS version FROM schakel_schema", [])?.int("version")) ?? 0
+    }
+
     /// `newest` stops at an older version (a test of the next migration on that version's rows).
     static func migratePostgreSQL(_ db: any SQLDatabase, upTo newest: Int = .max) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS schakel_schema (version BIGINT NOT NULL)")
