@@ -344,3 +344,20 @@ extension CommandLineTests {
         #expect(help.output.contains("schakelctl socialmap import-hsds PATH"))
     }
 }
+
+extension CommandLineTests {
+    /// A daemon whose PostgreSQL server cannot be reached does not start, and says in one sentence what to check
+    /// (issue 21's promise; no server is needed to prove it, so it runs on every store).
+    @Test func anUnreachablePostgreSQLServerStopsTheStartWithWhatToCheck() throws {
+        let daemon = try Daemon()
+        try daemon.reconfigure([
+            "database": ["postgresql": ["conninfo": "host=127.0.0.1 port=1 dbname=schakel connect_timeout=2"]]
+        ])
+        let started = try Self.run("schakeld", ["--config", daemon.configURL.path])
+        #expect(started.status != 0)
+        #expect(
+            started.errors.contains("cannot connect to PostgreSQL (database.postgresql.conninfo)"), "\(started.errors)")
+        #expect(started.errors.contains("check the host, the port, the database name and the password file"))
+        #expect(!started.errors.contains("Fatal error"), "a refusal, not a crash")
+    }
+}
