@@ -171,7 +171,7 @@ struct Decision {
                 isLead: (chosen != nil || waiting) && lead, createdAt: at, updatedAt: at)
             handover.offeredAt = chosen != nil ? at : nil
             handover.explanation = explanationText
-            handover.contactCard = chosen.flatMap { storedCard($0) }
+            handover.contactCard = chosen.map { storedCard($0) }
             referralCase.handovers.append(handover)
             emit(.handoverCreated(handoverID))
         }
@@ -350,8 +350,8 @@ struct Decision {
     // MARK: Cards
 
     /// A contact's card as stored with a handover: kept for the day the contact is no longer on the map.
-    func storedCard(_ contact: ContactPerson) -> String? {
-        try? CanonicalJSONEncoder.encodeString(machine.card(contact))
+    func storedCard(_ contact: ContactPerson) -> String {
+        machine.card(contact).canonicalString()
     }
 
     /// The card of the contact who leads the referral, when that is someone other than `holder`, who holds

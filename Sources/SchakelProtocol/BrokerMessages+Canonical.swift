@@ -94,6 +94,13 @@ extension ReferrerView {
 }
 
 extension ContactCard {
+    /// The card's canonical JSON, as a handover stores it (`contact_card`): the bytes `Codable` would write.
+    public func canonicalString() -> String {
+        var out: [UInt8] = []
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     fileprivate func write(into out: inout [UInt8]) {
         CanonicalObjectWriter.strings(
             [

@@ -29,9 +29,10 @@ public struct Referral: Sendable, Equatable, Codable {
     }
 
     /// The referral's canonical JSON: what is stored, and what a resubmission is compared with.
-    /// Built from the validated value, so `"note": null` and no note at all are the same referral.
+    /// Built from the validated value, so `"note": null` and no note at all are the same referral
+    /// (``canonicalBytes()``, written by hand).
     public func canonicalString() -> String {
-        (try? CanonicalJSONEncoder.encodeString(self)) ?? ""
+        String(decoding: canonicalBytes(), as: UTF8.self)
     }
 
     enum CodingKeys: String, CodingKey {
