@@ -19,11 +19,10 @@ extension ReferralDesk {
             accepted.messageID = pending
             return accepted
         }
-        let messageID = Identifier.make("msg")
-        accepted.messageID = messageID
-        try insertOutbox(
-            messageID: messageID, to: organisation, WireMessage(.accepted, encoding: accepted),
-            referralID: accepted.referralID, handoverID: nil)
+        try insertOutbox(to: organisation, referralID: accepted.referralID, handoverID: nil) {
+            accepted.messageID = $0
+            return WireMessage(.accepted, encoding: accepted)
+        }
         return accepted
     }
 
@@ -37,11 +36,9 @@ extension ReferralDesk {
         {
             return pending
         }
-        let messageID = Identifier.make("msg")
-        rejection.messageID = messageID
-        try insertOutbox(
-            messageID: messageID, to: organisation, WireMessage(.rejected, encoding: rejection), referralID: nil,
-            handoverID: nil)
-        return messageID
+        return try insertOutbox(to: organisation, referralID: nil, handoverID: nil) {
+            rejection.messageID = $0
+            return WireMessage(.rejected, encoding: rejection)
+        }
     }
 }

@@ -52,6 +52,7 @@ final class ReferralDesk {
         self.clock = clock
         self.logger = logger
         (openHandovers, lastOffered) = try store.contactLoad()
+        try store.prepareMessageIDs(startedAt: Date())  // the machine's time, not `clock`: see there
         contactLoad = ContactLoad(map: map, open: openHandovers, lastOffered: lastOffered)
     }
 
@@ -373,13 +374,17 @@ final class ReferralDesk {
         }
     }
 
-    /// Writes one message to `principal`'s outbox, to be delivered after the commit.
+    /// Writes one message to `principal`'s outbox, to be delivered after the commit; `message` renders it with the
+    /// id the store made for it. Returns that id.
+    @discardableResult
     func insertOutbox(
-        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, handoverID: String?
-    ) throws {
-        try store.insertOutbox(
-            messageID: messageID, to: principal, message, referralID: referralID, handoverID: handoverID, at: now)
+        to principal: String, referralID: String?, handoverID: String?,
+        _ message: (_ messageID: String) throws -> WireMessage
+    ) throws -> String {
+        let messageID = try store.insertOutbox(
+            to: principal, referralID: referralID, handoverID: handoverID, at: now, message)
         turn.record(.delivery(to: principal))
+        return messageID
     }
 }
 

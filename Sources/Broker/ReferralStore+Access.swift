@@ -42,15 +42,16 @@ extension ReferralStore {
         }
         let outbox = try db.query(
             """
-            SELECT message_id, principal, command, body, created_at, confirmed_at FROM outbox
+            SELECT seq, message_id, principal, command, body, created_at, confirmed_at FROM outbox
             WHERE referral_key = ? ORDER BY seq
             """, [.integer(row.int64("referral_key") ?? -1)]
         ).map { o -> JSONValue in
             let body = try o.string("body").map { try JSONValue.parse(Data(try unseal($0).utf8)) } ?? .null
             var fields: [String: JSONValue] = [:]
-            for name in ["message_id", "principal", "command", "created_at", "confirmed_at"] {
+            for name in ["principal", "command", "created_at", "confirmed_at"] {
                 fields[name] = o.string(name).map { .string($0) } ?? .null
             }
+            fields["message_id"] = .string(try messageID(seq: o.int64("seq") ?? 0, stored: o.string("message_id")))
             fields["body"] = body
             return .object(fields)
         }

@@ -18,13 +18,14 @@ extension ReferralStore {
     {
         try db.query(
             """
-            SELECT message_id, confirmed_at FROM outbox
+            SELECT seq, message_id, confirmed_at FROM outbox
             WHERE referral_key = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
                                 WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
             """, [.integer(referralKey), .text(contact), .text(handoverID)]
         ).contains { row in
-            row.string("confirmed_at") != nil || delivered.contains(row.string("message_id") ?? "")
+            try row.string("confirmed_at") != nil
+                || delivered.contains(messageID(seq: row.int64("seq") ?? 0, stored: row.string("message_id")))
         }
     }
 
@@ -44,13 +45,17 @@ extension ReferralStore {
     /// Which of `messageIDs` are in an outbox and not confirmed: what the broker's memory of delivered offers must
     /// keep (a confirmed message answers for itself; a deleted one is asked about no more).
     func unconfirmed(among messageIDs: Set<String>) throws -> Set<String> {
-        let list = JSONValue.array(messageIDs.sorted().map { .string($0) }).canonicalString()
-        return Set(
-            try db.query(
-                """
-                SELECT message_id FROM outbox
-                WHERE confirmed_at IS NULL AND message_id IN (\(db.dialect.jsonArrayElements))
-                """, [.text(list)]
-            ).compactMap { $0.string("message_id") })
+        let rows = try outboxRows(of: messageIDs)
+        let bySeq = try db.query(
+            "SELECT seq FROM outbox WHERE confirmed_at IS NULL AND seq IN (\(db.dialect.jsonArrayIntegers))",
+            [.text("[" + rows.seqs.map(String.init).joined(separator: ",") + "]")]
+        ).compactMap { $0.int64("seq") }
+        let stored = try db.query(
+            """
+            SELECT message_id FROM outbox
+            WHERE confirmed_at IS NULL AND message_id IN (\(db.dialect.jsonArrayElements))
+            """, [.text(JSONValue.array(rows.stored.sorted().map { .string($0) }).canonicalString())]
+        ).compactMap { $0.string("message_id") }
+        return Set(try bySeq.map { try messageID(seq: $0, stored: nil) } + stored)
     }
 }

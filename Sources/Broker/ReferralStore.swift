@@ -25,6 +25,12 @@ final class ReferralStore {
     /// while this daemon holds the state (the state directory's lock, PostgreSQL's lease), and the unique index on
     /// the key would refuse a collision rather than mix two referrals.
     private var largestKey: Int64?
+    /// The outbox's message ids, under the database's identifier key (``messageIDs()``).
+    var madeMessageIDs: SequenceIdentifier?
+    /// The largest outbox `seq` handed out (SQLite), and the numbers taken from the sequence and not yet used
+    /// (PostgreSQL): ``nextOutboxSeq()``.
+    var largestOutboxSeq: Int64?
+    var outboxSeqs: ArraySlice<Int64> = []
 
     init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db
@@ -180,12 +186,11 @@ final class ReferralStore {
                         handoverID.map { .text($0) } ?? .null, .real(due.timeIntervalSince1970),
                     ])
             case .timerCancelled(let id):
-                try db.run("DELETE FROM timers WHERE timer_id = ?", [.text(id)])
+                try db.run("DELETE FROM timers WHERE referral_key = ? AND timer_id = ?", [.integer(key), .text(id)])
             case .sent(let principal, let body, let handoverID):
-                let messageID = Identifier.make("msg")
-                try insertOutbox(
-                    messageID: messageID, to: principal, body.wireMessage(messageID: messageID),
-                    referralID: referralCase.id, key: key, handoverID: handoverID, at: at)
+                try insertOutbox(to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at) {
+                    body.wireMessage(messageID: $0)
+                }
             case .offerSettled(let handoverID):
                 // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
                 // two random pages per referral (migration 7).
@@ -197,10 +202,9 @@ final class ReferralStore {
             case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
                 if seen[handoverID] == true {
                     try appendEvent(referralCase.id, key: key, entry)
-                    let messageID = Identifier.make("msg")
-                    try insertOutbox(
-                        messageID: messageID, to: contact, cancelled.wireMessage(messageID: messageID),
-                        referralID: referralCase.id, key: key, handoverID: nil, at: at)
+                    try insertOutbox(to: contact, referralID: referralCase.id, key: key, handoverID: nil, at: at) {
+                        cancelled.wireMessage(messageID: $0)
+                    }
                 } else {
                     try dropUnseenOffer(handoverID, from: contact, referralKey: key)
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
@@ -362,26 +366,32 @@ final class ReferralStore {
 
     // MARK: The outbox
 
-    /// Writes one message to `principal`'s outbox, to be delivered after the commit. An offer carries the need's
-    /// summary and life event: sealed like every other piece of personal data.
+    /// Writes one message to `principal`'s outbox, to be delivered after the commit, and returns its id: `message`
+    /// renders the message with the id, which is made from the row's `seq` (``nextOutboxSeq()``) and not stored. An
+    /// offer carries the need's summary and life event: sealed like every other piece of personal data.
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
+    @discardableResult
     func insertOutbox(
-        messageID: String, to principal: String, _ message: WireMessage, referralID: String?, key: Int64? = nil,
-        handoverID: String?, at: String
-    ) throws {
-        let text = message.canonicalBodyString()
-        let stored = message.command == Command.handover.rawValue ? try seal(text) : text
+        to principal: String, referralID: String?, key: Int64? = nil, handoverID: String?, at: String,
+        _ message: (_ messageID: String) throws -> WireMessage
+    ) throws -> String {
+        let seq = try nextOutboxSeq()
+        let messageID = try messageIDs().id(seq)
+        let rendered = try message(messageID)
+        let text = rendered.canonicalBodyString()
+        let stored = rendered.command == Command.handover.rawValue ? try seal(text) : text
         try db.run(
             """
-            INSERT INTO outbox (message_id, principal, command, body, referral_id, referral_key, handover_id,
-                                created_at)
+            INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at)
+            \(db.dialect == .postgresql ? "OVERRIDING SYSTEM VALUE" : "")
             VALUES (?, ?, ?, ?, ?, COALESCE(?, \(Self.keyOfReferral)), ?, ?)
             """,
             [
-                .text(messageID), .text(principal), .text(message.command), .text(stored),
+                .integer(seq), .text(principal), .text(rendered.command), .text(stored),
                 referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(at),
             ])
+        return messageID
     }
 
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. A message that cannot be
@@ -397,15 +407,16 @@ final class ReferralStore {
             WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
             """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))])
         {
-            guard let stored = row.string("body") else { continue }
+            guard let stored = row.string("body"), let seq = row.int64("seq") else { continue }
+            let messageID = try self.messageID(seq: seq, stored: row.string("message_id"))
             guard let body = try? unseal(stored) else {
-                unreadable.append(row.string("message_id") ?? "?")
+                unreadable.append(messageID)
                 continue
             }
             messages.append(
                 OutboxMessage(
-                    seq: row.int64("seq") ?? 0, messageID: row.string("message_id") ?? "", principal: principal,
-                    command: row.string("command") ?? "", body: Data(body.utf8)))
+                    seq: seq, messageID: messageID, principal: principal, command: row.string("command") ?? "",
+                    body: Data(body.utf8)))
         }
         return (messages, unreadable)
     }
@@ -417,8 +428,15 @@ final class ReferralStore {
     }
 
     /// RECEIVED: the messages are confirmed and never sent again.
+    /// A message id from before version 12 is found by its text; any other by the `seq` it was made from.
     func confirm(_ messageIDs: [String], from principal: String, at: String) throws {
-        for id in messageIDs {
+        let rows = try outboxRows(of: messageIDs)
+        for seq in rows.seqs {
+            try db.run(
+                "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND principal = ? AND confirmed_at IS NULL",
+                [.text(at), .integer(seq), .text(principal)])
+        }
+        for id in rows.stored {
             try db.run(
                 "UPDATE outbox SET confirmed_at = ? WHERE message_id = ? AND principal = ? AND confirmed_at IS NULL",
                 [.text(at), .text(id), .text(principal)])
@@ -431,7 +449,7 @@ final class ReferralStore {
     ) throws -> String? {
         try db.queryOne(
             """
-            SELECT message_id FROM outbox
+            SELECT seq, message_id FROM outbox
             WHERE principal = ? AND confirmed_at IS NULL AND command = ?
               AND \(db.dialect.jsonText("body", "external_id")) = ?
               AND (CAST(? AS TEXT) IS NULL OR \(db.dialect.jsonText("body", "code")) = ?)
@@ -440,7 +458,8 @@ final class ReferralStore {
             [
                 .text(organisation), .text(command.rawValue), .text(externalID),
                 code.map { .text($0.rawValue) } ?? .null, code.map { .text($0.rawValue) } ?? .null,
-            ])?.string("message_id")
+            ]
+        ).map { try messageID(seq: $0.int64("seq") ?? 0, stored: $0.string("message_id")) }
     }
 
     // MARK: Timers
@@ -458,7 +477,7 @@ final class ReferralStore {
             return """
                 INSERT INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (timer_id) DO UPDATE SET kind = excluded.kind, referral_id = excluded.referral_id,
+                ON CONFLICT (referral_key, timer_id) DO UPDATE SET kind = excluded.kind, referral_id = excluded.referral_id,
                     referral_key = excluded.referral_key, handover_id = excluded.handover_id, due_at = excluded.due_at,
                     rowid = nextval('timers_rowid_seq')
                 """
@@ -472,11 +491,18 @@ final class ReferralStore {
         }
     }
 
-    /// What timer `id` is for, or nil when its row is gone (cancelled since the queue took it).
+    /// What timer `id` is for, or nil when its row is gone (cancelled since the queue took it). A timer is found
+    /// under its referral's key (migration 12), which its subject, the handover or referral before the `:`, gives.
     func timer(_ id: String) throws -> (kind: TimerKind, referralID: String, handoverID: String?)? {
+        let subject = id.lastIndex(of: ":").map { String(id[..<$0]) } ?? id
         guard
             let row = try db.queryOne(
-                "SELECT kind, referral_id, handover_id FROM timers WHERE timer_id = ?", [.text(id)]),
+                """
+                SELECT kind, referral_id, handover_id FROM timers
+                WHERE referral_key = COALESCE((SELECT referral_key FROM handovers WHERE handover_id = ?),
+                                              (SELECT referral_key FROM referrals WHERE referral_id = ?))
+                  AND timer_id = ?
+                """, [.text(subject), .text(subject), .text(id)]),
             let kind = TimerKind(rawValue: row.string("kind") ?? ""), let referralID = row.string("referral_id")
         else { return nil }
         return (kind, referralID, row.string("handover_id"))

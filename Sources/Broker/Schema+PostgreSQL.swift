@@ -127,16 +127,28 @@ extension Schema {
                 INSERT INTO schakel_lease (id, holder, token, expires_at) VALUES (1, '', 0, '-infinity');
                 """),
         Migration(version: 11, sql: sequentialReferralKeys(.postgresql)),
+        Migration(
+            version: 12,
+            sql: """
+                -- Issue 22, part two: no index on a random id the broker makes itself (Schema.swift, version 12).
+                ALTER TABLE outbox ALTER COLUMN message_id DROP NOT NULL;
+                ALTER TABLE outbox DROP CONSTRAINT outbox_message_id_key;
+                CREATE UNIQUE INDEX outbox_by_message_id ON outbox(message_id) WHERE message_id IS NOT NULL;
+                ALTER TABLE timers DROP CONSTRAINT timers_pkey;
+                ALTER TABLE timers ALTER COLUMN timer_id SET NOT NULL;
+                DROP INDEX timers_by_referral;
+                CREATE UNIQUE INDEX timers_by_referral ON timers(referral_key, timer_id);
+                """),
     ]
 
-    /// Brings a PostgreSQL database to the newest version, in one transaction per migration. Several daemons may
-    /// start at once on one database (an active and its standbys): an advisory lock makes them take turns, and each
-    /// reads the version again under it.
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.
     static func postgresqlVersion(_ db: any SQLDatabase) -> Int {
         (try? db.queryOne("SELECT MAX(version) AS version FROM schakel_schema", [])?.int("version")) ?? 0
     }
 
+    /// Brings a PostgreSQL database to the newest version, in one transaction per migration. Several daemons may
+    /// start at once on one database (an active and its standbys): an advisory lock makes them take turns, and each
+    /// reads the version again under it.
     /// `newest` stops at an older version (a test of the next migration on that version's rows).
     static func migratePostgreSQL(_ db: any SQLDatabase, upTo newest: Int = .max) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS schakel_schema (version BIGINT NOT NULL)")

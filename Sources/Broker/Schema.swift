@@ -322,6 +322,56 @@ enum Schema {
                 CREATE UNIQUE INDEX referrals_by_citizen_code ON referrals(citizen_code) WHERE citizen_code IS NOT NULL;
                 """),
         Migration(version: 11, sql: sequentialReferralKeys(.sqlite)),
+        Migration(
+            version: 12,
+            sql: """
+                -- Issue 22, part two: no index on a random id the broker makes itself.
+                -- Message ids made from seq (SequenceIdentifier): a new message's message_id stays NULL, and only
+                -- the ids from before this version keep an index. SQLite cannot drop a NOT NULL or a
+                -- UNIQUE from a column, so the table is copied; AUTOINCREMENT's high-water mark goes with it, so
+                -- that no seq, and no id made from one, is ever handed out twice.
+                CREATE TABLE outbox_v12 (
+                    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_id   TEXT,   -- the random id of a message from before version 12; NULL since
+                    principal    TEXT NOT NULL,
+                    command      TEXT NOT NULL,
+                    body         TEXT NOT NULL,
+                    referral_id  TEXT,
+                    referral_key BIGINT,
+                    handover_id  TEXT,
+                    created_at   TEXT NOT NULL,
+                    confirmed_at TEXT
+                );
+                INSERT INTO outbox_v12 (seq, message_id, principal, command, body, referral_id, referral_key,
+                                        handover_id, created_at, confirmed_at)
+                SELECT seq, message_id, principal, command, body, referral_id, referral_key, handover_id, created_at,
+                       confirmed_at
+                FROM outbox ORDER BY seq;
+                DELETE FROM sqlite_sequence WHERE name = 'outbox_v12';
+                UPDATE sqlite_sequence SET name = 'outbox_v12' WHERE name = 'outbox';
+                DROP TABLE outbox;
+                ALTER TABLE outbox_v12 RENAME TO outbox;
+                CREATE INDEX outbox_pending ON outbox(principal, seq) WHERE confirmed_at IS NULL;
+                CREATE INDEX outbox_by_referral ON outbox(referral_key) WHERE referral_key IS NOT NULL;
+                CREATE UNIQUE INDEX outbox_by_message_id ON outbox(message_id) WHERE message_id IS NOT NULL;
+
+                -- A timer's id (handover_id:kind, referral_id:kind) is unique within its referral, and found by
+                -- the referral's key: the index on the random id alone put each new timer on a page of its own. The
+                -- rowids go with the rows, for the order of ties (pendingTimers).
+                CREATE TABLE timers_v12 (
+                    timer_id     TEXT NOT NULL,  -- handover_id:kind or referral_id:kind
+                    kind         TEXT NOT NULL,
+                    referral_id  TEXT NOT NULL REFERENCES referrals(referral_id),
+                    referral_key BIGINT,
+                    handover_id  TEXT,
+                    due_at       REAL NOT NULL   -- seconds since 1970; ties fire in rowid order
+                );
+                INSERT INTO timers_v12 (rowid, timer_id, kind, referral_id, referral_key, handover_id, due_at)
+                SELECT rowid, timer_id, kind, referral_id, referral_key, handover_id, due_at FROM timers;
+                DROP TABLE timers;
+                ALTER TABLE timers_v12 RENAME TO timers;
+                CREATE UNIQUE INDEX timers_by_referral ON timers(referral_key, timer_id);
+                """),
     ]
 
     /// Version 11 (issue 22) on either engine: a referral's rows are found by a number that grows with

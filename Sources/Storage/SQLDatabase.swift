@@ -59,6 +59,15 @@ public enum SQLDialect: String, Sendable {
         case .postgresql: return "SELECT jsonb_array_elements_text(CAST(? AS jsonb))"
         }
     }
+
+    /// A subquery of one integer column holding the elements of the JSON array of integers bound to its one `?`:
+    /// `column IN (…)` with it can use an index on an integer column, which a text comparison cannot.
+    public var jsonArrayIntegers: String {
+        switch self {
+        case .sqlite: return "SELECT value FROM json_each(?)"
+        case .postgresql: return "SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS BIGINT)"
+        }
+    }
 }
 
 extension SQLDatabase {

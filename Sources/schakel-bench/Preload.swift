@@ -135,16 +135,13 @@ struct Preload {
         _ db: Database, to principal: String, _ command: String, _ ref: String, _ key: SQLValue, handover: String,
         at: String
     ) throws {
+        // No message_id: since version 12 the daemon makes a message's id from its seq (SequenceIdentifier).
         try db.run(
             """
-            INSERT INTO outbox (message_id, principal, command, body, referral_id, referral_key, handover_id,
-                                created_at, confirmed_at)
-            VALUES (?, ?, ?, '{}', ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(Self.id("msg")), .text(principal), .text(command), .text(ref), key, .text(handover), .text(at),
-                .text(at),
-            ])
+            INSERT INTO outbox (principal, command, body, referral_id, referral_key, handover_id, created_at,
+                                confirmed_at)
+            VALUES (?, ?, '{}', ?, ?, ?, ?, ?)
+            """, [.text(principal), .text(command), .text(ref), key, .text(handover), .text(at), .text(at)])
     }
 
     /// The daemon's id format (`Identifier`): a prefix and a random UUID.

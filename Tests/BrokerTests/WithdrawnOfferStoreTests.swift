@@ -25,12 +25,12 @@ import Testing
     static func message(
         _ command: String, about handoverID: String, to principal: String = bram, in store: ReferralStore
     ) throws -> String {
-        let id = "msg-\(command.lowercased())-\(handoverID)-\(principal)"
-        let body: JSONValue = ["message_id": .string(id), "handover_id": .string(handoverID)]
         try store.insertOutbox(
-            messageID: id, to: principal, WireMessage(command: command, body: body), referralID: referralID,
-            handoverID: command == "HANDOVER" ? handoverID : nil, at: "2026-11-23T09:00:00Z")
-        return id
+            to: principal, referralID: referralID, handoverID: command == "HANDOVER" ? handoverID : nil,
+            at: "2026-11-23T09:00:00Z"
+        ) { id in
+            WireMessage(command: command, body: ["message_id": .string(id), "handover_id": .string(handoverID)])
+        }
     }
 
     /// The effects of withdrawing the offer `handoverID` from Bram the way the machine emits them: the offer is
