@@ -25,11 +25,13 @@ struct SequenceIdentifier: Sendable {
     /// The id of sequence number `sequence`.
     func id(_ sequence: Int64) -> String {
         let block = cipher.encrypt(tag, UInt64(bitPattern: sequence))
-        var text = Array(prefix.utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(prefix.utf8.count + 37)
+        text.append(contentsOf: prefix.utf8)
         text.append(UInt8(ascii: "-"))
-        Self.appendHex(block.high, into: &text, dashesAfter: [8, 12])
+        Self.appendHex(block.high, into: &text, dashesAfter: (8, 12))
         text.append(UInt8(ascii: "-"))
-        Self.appendHex(block.low, into: &text, dashesAfter: [4])
+        Self.appendHex(block.low, into: &text, dashesAfter: (4, 4))
         return String(decoding: text, as: UTF8.self)
     }
 
@@ -45,9 +47,11 @@ struct SequenceIdentifier: Sendable {
         var low: UInt64 = 0
         var digits = 0
         for (position, byte) in utf8[start...].enumerated() {
-            if [8, 13, 18, 23].contains(position) {
+            switch position {
+            case 8, 13, 18, 23:
                 guard byte == UInt8(ascii: "-") else { return nil }
                 continue
+            default: break
             }
             guard let nibble = Self.nibble(byte) else { return nil }
             if digits < 16 { high = high << 4 | nibble } else { low = low << 4 | nibble }
@@ -59,11 +63,11 @@ struct SequenceIdentifier: Sendable {
     }
 
     /// Sixteen lower-case hex digits of `value`, with a dash after the digits counted in `dashesAfter`.
-    private static func appendHex(_ value: UInt64, into text: inout [UInt8], dashesAfter: [Int]) {
-        let digits = Array("0123456789abcdef".utf8)
+    private static func appendHex(_ value: UInt64, into text: inout [UInt8], dashesAfter: (Int, Int)) {
         for index in 0..<16 {
-            if dashesAfter.contains(index) { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(value >> UInt64(60 - 4 * index) & 0xF)])
+            if index == dashesAfter.0 || index == dashesAfter.1 { text.append(UInt8(ascii: "-")) }
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
+            text.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
         }
     }
 
