@@ -41,13 +41,7 @@ extension Notice {
         out.reserveCapacity(512)
         var fields = CanonicalObjectWriter(&out)
         if let alerted {
-            fields.key("alerted", into: &out)
-            out.append(UInt8(ascii: "["))
-            for (index, card) in alerted.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                card.write(into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+            fields.array("alerted", alerted, into: &out) { card, out in card.write(into: &out) }
         }
         fields.string("at", at, into: &out)
         if let contact {

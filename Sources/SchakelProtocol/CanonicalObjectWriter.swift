@@ -43,6 +43,20 @@ extension CanonicalObjectWriter {
 }
 
 extension CanonicalObjectWriter {
+    /// An array member: `write` writes each element.
+    mutating func array<Element>(
+        _ name: String, _ elements: [Element], into out: inout [UInt8],
+        _ write: (Element, inout [UInt8]) -> Void
+    ) {
+        key(name, into: &out)
+        out.append(UInt8(ascii: "["))
+        for (index, element) in elements.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            write(element, &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     /// A whole object whose members are all strings, given in UTF-8 order of their keys; nil members are left out.
     static func strings(_ members: [(key: String, value: String?)], into out: inout [UInt8]) {
         var fields = CanonicalObjectWriter(&out)

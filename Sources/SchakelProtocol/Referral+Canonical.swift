@@ -15,13 +15,9 @@ extension Referral {
         consent.write(into: &out)
         fields.string("external_id", externalID, into: &out)
         fields.string("life_event", lifeEvent, into: &out)
-        fields.key("needs", into: &out)
-        out.append(UInt8(ascii: "["))
-        for (index, need) in needs.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
+        fields.array("needs", needs, into: &out) { need, out in
             CanonicalObjectWriter.strings([("domain", need.domain), ("summary", need.summary)], into: &out)
         }
-        out.append(UInt8(ascii: "]"))
         fields.string("note", note, into: &out)
         fields.key("referrer", into: &out)
         CanonicalObjectWriter.strings(
@@ -50,13 +46,9 @@ extension Consent {
         fields.string("expires_at", expiresAt, into: &out)
         fields.string("given_at", givenAt, into: &out)
         fields.string("recorded_by", recordedBy, into: &out)
-        fields.key("share_with", into: &out)
-        out.append(UInt8(ascii: "["))
-        for (index, scope) in shareWith.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
+        fields.array("share_with", shareWith, into: &out) { scope, out in
             JSONValue.writeString(scope.wireValue, into: &out)
         }
-        out.append(UInt8(ascii: "]"))
         out.append(UInt8(ascii: "}"))
     }
 }
