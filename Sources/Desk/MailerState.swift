@@ -145,16 +145,15 @@ final class MailerState: @unchecked Sendable {
         }
     }
 
-    /// Records a delivery.
+    /// Records a delivery. The line is logged before the item stops counting as in flight, so that a caller of
+    /// ``isIdle`` (a clean shutdown, a test) never finds the work done and its line not yet written.
     func delivered(_ item: MailerItem) {
-        locked {
-            counts.sent += 1
-            sending = false
-        }
+        locked { counts.sent += 1 }
         log(
             MailerLog.line(
                 .info, "mail.sent",
                 MailerLog.notice(kind: item.kind, contactID: item.contactID) + [("attempt", "\(item.attempt)")]))
+        locked { sending = false }
     }
 
     /// Records a failed attempt: queues the item again, due after `delay`, or gives it up when `delay` is nil.
@@ -163,7 +162,6 @@ final class MailerState: @unchecked Sendable {
     ) {
         let (gaveUp, dropped): (Bool, MailerItem?) = locked {
             counts.failed += 1
-            sending = false
             guard let delay else {
                 counts.gaveUp += 1
                 return (true, nil)
@@ -182,6 +180,7 @@ final class MailerState: @unchecked Sendable {
             log(MailerLog.line(.warning, "mail.failed", fields + failure + [("retry_in", MailerLog.text(delay))]))
         }
         if let dropped { logDropped(dropped) }
+        locked { sending = false }  // after the lines, as in delivered(_:)
     }
 
     /// The worker calls this as it ends: what still waits is counted as dropped and logged in one line.

@@ -38,15 +38,20 @@ import Testing
 
         deinit { try? FileManager.default.removeItem(at: directory) }
 
+        /// `logDelay`: how long each log line takes to write, like a journal that is slow for a moment.
         func mailer(
             retryDelays: [Duration] = [.milliseconds(20), .milliseconds(20)], queueLimit: Int = 100,
-            sendTimeout: Duration = .seconds(10)
+            sendTimeout: Duration = .seconds(10), logDelay: Duration = .zero
         ) -> Mailer {
             Mailer(
                 configuration: Mailer.Configuration(
                     sendmail: [script.path, "-t", "-i"], from: "schakel@desk.example", retryDelays: retryDelays,
                     queueLimit: queueLimit, sendTimeout: sendTimeout),
-                log: { [self] line in lock.withLock { logged.append(line) } })
+                log: { [self] line in
+                    let (seconds, attoseconds) = logDelay.components
+                    if logDelay > .zero { Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18) }
+                    lock.withLock { logged.append(line) }
+                })
         }
 
         var lines: [String] { lock.withLock { logged } }
@@ -81,6 +86,26 @@ import Testing
         MailNotice(
             kind: .offer, domainLabel: domain, urgency: .urgent, deadline: nil, deskLink: "https://desk.example/",
             to: "j.bakker@wijkteam.example", contactID: contact)
+    }
+
+    /// Idle means every outcome is in the log: a shutdown that waits for idle, or a test, must not find a notice
+    /// sent or given up and its line not yet written (it did, under load, while the journal was slow).
+    @Test func idleMeansTheOutcomeIsLogged() throws {
+        let sent = try Fixture("exit 0")
+        let mailer = sent.mailer(logDelay: .milliseconds(200))
+        defer { mailer.stop() }
+        #expect(mailer.send(Self.notice()))
+        #expect(sent.wait { sent.runs == 1 })
+        #expect(mailer.waitUntilIdle(timeout: .seconds(10)))
+        #expect(sent.lines.contains { $0.contains("event=mail.sent") }, "\(sent.lines)")
+
+        let refused = try Fixture("exit 69")
+        let giving = refused.mailer(retryDelays: [], logDelay: .milliseconds(200))
+        defer { giving.stop() }
+        #expect(giving.send(Self.notice()))
+        #expect(refused.wait { refused.runs == 1 })
+        #expect(giving.waitUntilIdle(timeout: .seconds(10)))
+        #expect(refused.lines.last?.contains("event=mail.gave_up") == true, "\(refused.lines)")
     }
 
     @Test func aNoticeIsSentThroughTheProgramOnItsStdin() throws {
