@@ -50,19 +50,7 @@ extension BrokerServer {
                 if reply.status == .success {
                     logger.info("peer.admitted", ["principal": reply.userID, "address": request.address])
                 } else {
-                    let who = request.curvePublicKey ?? request.mechanism
-                    if zapRefusals.count > 10_000 { zapRefusals = [:] }
-                    let attempts = zapRefusals[who, default: 0] + 1
-                    zapRefusals[who] = attempts
-                    if attempts & (attempts - 1) == 0 {  // 1, 2, 4, 8, ...: a retrying peer does not flood the log
-                        logger.warning(
-                            "peer.refused",
-                            [
-                                "address": request.address, "mechanism": request.mechanism,
-                                "key": request.curvePublicKey ?? "-", "reason": reply.statusText,
-                                "attempts": "\(attempts)",
-                            ])
-                    }
+                    zapRefusals.record(request, reply, logger: logger)
                 }
             } else {
                 logger.error("zap.malformed_request", ["frames": "\(message.frames.count)"])

@@ -1,5 +1,6 @@
 import Foundation
 import PostgreSQL
+import SocialMap
 import Storage
 import Systemd
 
@@ -30,10 +31,11 @@ extension BrokerServer {
     }
 
     /// Takes the lease at once when it is free; otherwise waits as a ``Standby`` until it is. Throws
-    /// ``StoppedAsStandby`` when the daemon is asked to stop while it waits.
+    /// ``StoppedAsStandby`` when the daemon is asked to stop while it waits. `map` is the social map the standby
+    /// admits keys by; a SIGHUP while it waits reads it again, and the daemon goes on with the map it then has.
     static func takeLease(
-        _ settings: PostgreSQLSettings, db: any SQLDatabase, config: BrokerConfig, logger: Logger,
-        notifier: SystemdNotifier, shutdown: ShutdownSignal
+        _ settings: PostgreSQLSettings, db: any SQLDatabase, config: BrokerConfig, map: inout SocialMap,
+        logger: Logger, notifier: SystemdNotifier, shutdown: ShutdownSignal
     ) throws -> StateLease {
         var lease = StateLease(duration: settings.lease, stateDirectory: config.stateDirectory)
         do {
@@ -41,11 +43,12 @@ extension BrokerServer {
         } catch {
             logger.warning("lease.database_unavailable", ["error": "\(error)"])
         }
-        let standby = try Standby(config: config, logger: logger)
+        let standby = try Standby(config: config, map: map, logger: logger)
         guard try standby.wait(for: &lease, db: db, notifier: notifier, shutdown: shutdown) else {
             try? db.close()
             throw StoppedAsStandby()
         }
+        map = standby.map
         return lease
     }
 

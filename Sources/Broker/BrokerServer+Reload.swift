@@ -61,27 +61,12 @@ extension BrokerServer {
     /// are tried again. On any problem every problem is logged with its path and the running map stays.
     /// Returns the number of offers withdrawn, or the problems.
     func reloadSocialMap(from path: URL) -> Result<Int, SocialMapReloadError> {
-        let problems = SocialMap.problems(contentsOf: path)
-        var newMap: SocialMap?
-        var all = problems
-        if problems.isEmpty {
-            do {
-                newMap = try SocialMap(contentsOf: path)
-            } catch let problem as SocialMapError {
-                all = [problem]
-            } catch {
-                all = [SocialMapError(path: "", message: "\(error)")]
-            }
-        }
-        for problem in all {
-            logger.error("socialmap.invalid", ["path": problem.path, "problem": problem.message])
-        }
-        guard let newMap else {
+        let newMap: SocialMap
+        switch Self.readSocialMap(at: path, logger: logger) {
+        case .success(let map): newMap = map
+        case .failure(let error):
             mapReloadFailures += 1
-            logger.error(
-                "socialmap.reload_failed",
-                ["social_map": path.path, "problems": "\(all.count)", "kept": "the running map"])
-            return .failure(SocialMapReloadError(problems: all))
+            return .failure(error)
         }
         let oldMap = desk.map
         desk.replaceMap(newMap)
@@ -109,6 +94,30 @@ extension BrokerServer {
                 "contacts": "\(newMap.contacts.count)", "withdrawn": "\(withdrawn)",
             ])
         return .success(withdrawn)
+    }
+}
+
+extension BrokerServer {
+    /// Reads and checks the whole social map at `path` for a reload (the active daemon's or a standby's): on any
+    /// problem, logs each with its path and that the running map is kept.
+    static func readSocialMap(at path: URL, logger: Logger) -> Result<SocialMap, SocialMapReloadError> {
+        var problems = SocialMap.problems(contentsOf: path)
+        if problems.isEmpty {
+            do {
+                return .success(try SocialMap(contentsOf: path))
+            } catch let problem as SocialMapError {
+                problems = [problem]
+            } catch {
+                problems = [SocialMapError(path: "", message: "\(error)")]
+            }
+        }
+        for problem in problems {
+            logger.error("socialmap.invalid", ["path": problem.path, "problem": problem.message])
+        }
+        logger.error(
+            "socialmap.reload_failed",
+            ["social_map": path.path, "problems": "\(problems.count)", "kept": "the running map"])
+        return .failure(SocialMapReloadError(problems: problems))
     }
 }
 

@@ -92,9 +92,8 @@ public final class BrokerServer {
     let curvePublicKey: String?
     /// The keys ZAP admits on the event stream's socket (config `events.public_keys`); empty in insecure_dev.
     let eventSubscriberKeys: Set<String>
-    /// ZAP refusals per key (or mechanism), so that a peer retrying every 100 ms is logged at 1, 2, 4, 8, ...
-    /// attempts rather than flooding the journal.
-    var zapRefusals: [String: Int] = [:]
+    /// ZAP refusals per key, logged at the 1st, 2nd, 4th, ... attempt.
+    var zapRefusals = ZAPRefusals()
     /// Connections whose session a reload dropped, with the reason their next message is refused with.
     var revokedSessions: [Data: String] = [:]
     private var closed = false
@@ -127,7 +126,7 @@ public final class BrokerServer {
         clock = manualClock ?? SystemClock()
         self.notifier = notifier
         self.configLoader = configLoader
-        let map = try SocialMap(contentsOf: config.socialMapPath)
+        var map = try SocialMap(contentsOf: config.socialMapPath)
         for warning in Self.deploymentWarnings(config, map: map) { logger.warning("config.warning", ["fix": warning]) }
         let subscribeProblems = Self.subscribeProblems(config.subscribe, map: map)
         guard subscribeProblems.isEmpty else { throw ConfigError(problems: subscribeProblems) }
@@ -145,7 +144,7 @@ public final class BrokerServer {
             db = postgresql
             checkpointer = nil
             lease = try Self.takeLease(
-                settings, db: postgresql, config: config, logger: logger, notifier: notifier,
+                settings, db: postgresql, config: config, map: &map, logger: logger, notifier: notifier,
                 shutdown: shutdown)
         } else {
             try Self.makeDatabasePrivate(config.databasePath, logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import SchakelProtocol
+import SocialMap
 import Storage
 import Systemd
 import ZeroMQ
@@ -12,20 +13,29 @@ import ZeroMQ
 /// says `"role": "standby"` and who is active), and tells systemd `READY=1` with a `STATUS=` that says so. It holds
 /// no referral state: when it takes the lease it closes all of this (its own ZeroMQ context) and the daemon starts
 /// as the active one, loading the state the other one committed.
+///
+/// In CURVE mode it admits the same keys the active daemon would: those on the social map. A standby tells a peer
+/// little (its role, who is active), but a key that is not on the map learns nothing from any daemon of the region.
+/// SIGHUP reads the map again, so a key removed while a daemon waits is refused by it too, then and once it is
+/// active.
 final class Standby {
     private let config: BrokerConfig
     private let logger: Logger
     private let context: ZMQContext
     private let router: ZMQSocket
     private let admin: ZMQSocket
-    /// In CURVE mode a ZAP handler that admits every key: a standby tells nobody anything but that it is one.
+    /// In CURVE mode the ZAP handler, which admits the keys of ``map``.
     private let zap: ZMQSocket?
+    /// The social map keys are admitted by; the daemon goes on with it when the standby takes the lease.
+    private(set) var map: SocialMap
+    private var refusals = ZAPRefusals()
     /// `/healthz` answers 503 "standby", so that a load balancer or a check that wants the active daemon skips it;
     /// `/metrics` likewise (a standby has no counts of its own).
     private let metrics: MetricsEndpoint?
 
-    init(config: BrokerConfig, logger: Logger) throws {
+    init(config: BrokerConfig, map: SocialMap, logger: Logger) throws {
         self.config = config
+        self.map = map
         self.logger = logger
         let context = try ZMQContext()
         self.context = context
@@ -63,7 +73,12 @@ final class Standby {
         let signalItem = poller.add(fileDescriptor: shutdown.readDescriptor)
         var active = (try? StateLease.current(db))?.holder ?? "unknown"
         notifier.ready(status: "standby: waiting for the lease held by \(active)")
-        logger.info("daemon.standby", ["active": active, "lease": "\(lease.duration)", "holder": lease.holder])
+        logger.info(
+            "daemon.standby",
+            [
+                "active": active, "lease": "\(lease.duration)", "holder": lease.holder,
+                "bound": (try? router.lastEndpoint()) ?? config.broker,
+            ])
         var nextTry = ContinuousClock.now
         var databaseDown = false
         while true {
@@ -93,13 +108,11 @@ final class Standby {
                         ["signal": signals.map(String.init).joined(separator: ","), "role": "standby"])
                     return false
                 }
+                if signals.contains(SIGHUP) { reloadMap() }
             }
             if let zapItem, let zap, ready[zapItem].contains(.readable) {
                 while let request = try zap.receive(dontWait: true) {
-                    guard let parsed = ZAPRequest(frames: request.frames) else { continue }
-                    let reply = ZAPReply(
-                        requestID: parsed.requestID, status: .success, statusText: "standby", userID: "standby")
-                    _ = try zap.send(reply.frames, dontWait: true)
+                    _ = try zap.send(zapReply(request.frames).frames, dontWait: true)
                 }
             }
             if ready[routerItem].contains(.readable) {
@@ -119,6 +132,38 @@ final class Standby {
                 }
             }
         }
+    }
+
+    /// The active daemon's ZAP decision on the broker endpoint's domain: a key on the map, as its principal.
+    private func zapReply(_ frames: [Data]) -> ZAPReply {
+        guard let request = ZAPRequest(frames: frames) else {
+            logger.error("zap.malformed_request", ["frames": "\(frames.count)"])
+            return ZAPReply(
+                requestID: frames.count > 1 ? frames[1] : Data(), status: .internalError,
+                statusText: "malformed ZAP request")
+        }
+        let reply = BrokerServer.zapReply(to: request, map: map)
+        if reply.status == .success {
+            logger.info("peer.admitted", ["principal": reply.userID, "address": request.address, "role": "standby"])
+        } else {
+            refusals.record(request, reply, logger: logger)
+        }
+        return reply
+    }
+
+    /// SIGHUP: the map at the configured path, when it has no problem; otherwise the running one stays (and each
+    /// problem is logged, as the active daemon does).
+    private func reloadMap() {
+        guard case .success(let fresh) = BrokerServer.readSocialMap(at: config.socialMapPath, logger: logger) else {
+            return
+        }
+        map = fresh
+        logger.info(
+            "socialmap.reloaded",
+            [
+                "social_map": config.socialMapPath.path, "organisations": "\(fresh.organizations.count)",
+                "contacts": "\(fresh.contacts.count)", "role": "standby",
+            ])
     }
 
     /// PONG with the role for PING; `unavailable` for everything else, saying where to go.

@@ -3,6 +3,7 @@ import SchakelClient
 import SchakelProtocol
 import Storage
 import Testing
+import ZeroMQ
 
 #if canImport(Glibc)
     import Glibc
@@ -75,6 +76,64 @@ struct ActiveStandbyTests {
         defer { client.close() }
         let receipt = try client.submit(try Referrals.make(needs: ["debt"]))
         #expect(receipt.rejection == nil)
+    }
+
+    /// In CURVE mode a standby admits what the active daemon admits, the keys on the social map, and nobody else;
+    /// a SIGHUP while it waits reads the map again, and it takes over with the map it read last.
+    @Test func aCurveStandbyAdmitsOnlyTheKeysOnTheMap() throws {
+        let gp = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let clock: JSONValue = ["mode": "manual", "start": "2027-03-01T09:00:00+01:00"]
+        let active = try Daemon(settings: ["clock": clock], curve: true)
+        guard case .object(var database)? = active.databaseSetting,
+            case .object(var postgresql)? = database["postgresql"]
+        else { throw TestError("the first daemon has no PostgreSQL setting") }
+        postgresql["lease"] = "PT2S"
+        database["postgresql"] = .object(postgresql)
+        try active.reconfigure(["database": .object(database)])
+        _ = try active.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
+        try active.start()
+        let standby = try Daemon(
+            settings: [
+                "clock": clock, "database": .object(database),
+                "encryption": [
+                    "key_dir": .string(active.keyDirectory.path), "key_id": "k1", "generate_if_missing": false,
+                ],
+            ], curve: true)
+        let mapURL = try standby.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
+        try standby.start(asStandby: true)
+
+        // A key that is not on the map hears nothing, not even that this is a standby; a listed key does.
+        let refused = try standby.peer(keys: stranger)
+        try refused.send(.ping)
+        #expect(try refused.drain(timeout: CurveSessionTests.silence).isEmpty)
+        #expect(standby.log().contains("event=peer.refused"), "\(standby.log())")
+        #expect(standby.log().contains("the key is not on the social map"))
+        let listed = try standby.peer(keys: gp)
+        #expect(try listed.request(.ping, [:], expect: .pong).body["role"] == "standby")
+
+        // While it waits, the practice's key is replaced on the map: SIGHUP, and the old key is refused.
+        try SocialMaps.demo(keys: ["org:huisarts-de-brug": [stranger]]).canonicalData().write(to: mapURL)
+        standby.send(signal: SIGHUP)
+        let deadline = Date().addingTimeInterval(Peer.patience)
+        while !standby.log().contains("event=socialmap.reloaded"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(standby.log().contains("event=socialmap.reloaded social_map=\(mapURL.path)"), "\(standby.log())")
+        let old = try standby.peer(keys: gp)
+        try old.send(.ping)
+        #expect(try old.drain(timeout: CurveSessionTests.silence).isEmpty)
+        let replaced = try standby.peer(keys: stranger)
+        #expect(try replaced.request(.ping, [:], expect: .pong).body["role"] == "standby")
+
+        // It takes over with that map: the new key speaks for the practice, the old one is not let in.
+        active.kill9()
+        try standby.followTakeover(within: 20)
+        let practice = try standby.connect(as: "org:huisarts-de-brug", keys: stranger)
+        #expect(try practice.submit(try Referrals.make(needs: ["debt"])).command == "ACCEPTED")
+        let former = try standby.peer(keys: gp)
+        try former.send(.ping)
+        #expect(try former.drain(timeout: CurveSessionTests.silence).isEmpty)
     }
 
     /// What systemd and a load balancer see of a standby: READY=1 with a STATUS= that says standby and who is active,

@@ -206,8 +206,10 @@ final class Daemon {
                 guard process?.isRunning == true else {
                     throw TestError("schakeld exited during start-up:\n\(log())")
                 }
+                // A standby says where it listens in its own line (`daemon.standby`), the active one at its start.
+                let started = standby ? "event=daemon.standby" : "event=daemon.started"
                 if (try? admin("stats", timeout: 0.2)) != nil,
-                    let line = log().components(separatedBy: "\n").last(where: { $0.contains("event=daemon.started") }),
+                    let line = log().components(separatedBy: "\n").last(where: { $0.contains(started) }),
                     let bound = line.components(separatedBy: " ").first(where: { $0.hasPrefix("bound=") })
                 {
                     endpoint = String(bound.dropFirst("bound=".count))
@@ -228,6 +230,22 @@ final class Daemon {
             }
         }
         throw TestError("schakeld did not answer PING within 15 s:\n\(log())")
+    }
+
+    /// A CURVE standby that took the lease binds its wildcard port again, as the active daemon: waits (up to
+    /// `limit`) for that start's `daemon.started` line and follows it to the port it bound.
+    func followTakeover(within limit: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(limit)
+        while Date() < deadline {
+            if let line = log().components(separatedBy: "\n").last(where: { $0.contains("event=daemon.started") }),
+                let bound = line.components(separatedBy: " ").first(where: { $0.hasPrefix("bound=") })
+            {
+                endpoint = String(bound.dropFirst("bound=".count))
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestError("the standby did not start as the active daemon within \(limit) s:\n\(log())")
     }
 
     /// SIGKILL: no chance to finish anything, like a power cut for the process.
