@@ -384,7 +384,7 @@ public final class BrokerServer {
         var greeted: Set<String> = []
         var announcements: [Announcement] = []
         var began = false
-        var deliveries: Set<String> = []
+        var deliveries = Deliveries()
         do {
             let started = ContinuousClock.now
             // The batch's log lines are written together, once the transaction is over and before any reply goes.
@@ -422,7 +422,7 @@ public final class BrokerServer {
         for principal in greeted {
             deliverOutbox(to: principal, afterSeq: 0)
         }
-        deliver(to: deliveries.subtracting(greeted))
+        deliver(deliveries.removing(greeted))
     }
 
     /// Answers one request of the batch. With `writable` false (the database is locked by another process) only
@@ -694,7 +694,7 @@ public final class BrokerServer {
     /// deliver to once its replies are out. When the transaction fails, its effects are dropped with it.
     ///
     /// The one copy of the commit bookkeeping: peer batches, timers and admin changes all go through it.
-    func turn<T>(_ body: () throws -> T) throws -> (result: T, deliveries: Set<String>) {
+    func turn<T>(_ body: () throws -> T) throws -> (result: T, deliveries: Deliveries) {
         let result: T
         do {
             result = try db.writeTransaction {
@@ -720,10 +720,16 @@ public final class BrokerServer {
         return (result, committed.deliveries)
     }
 
-    /// Sends each of `principals` what its outbox holds beyond what its session was already sent.
-    func deliver(to principals: Set<String>) {
-        for principal in principals {
-            deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
+    /// Sends what a commit put in outboxes: a session that was sent everything before gets the messages as the
+    /// turn wrote them; any other, and any principal whose outbox the turn changed otherwise, what its outbox holds
+    /// beyond what its session was already sent.
+    func deliver(_ deliveries: Deliveries) {
+        for principal in deliveries.principals {
+            if let written = deliveries.messages(for: principal), let unsent = sessions[principal]?.toSend(written) {
+                deliverWritten(unsent, to: principal)
+            } else {
+                deliverOutbox(to: principal, afterSeq: sessions[principal]?.lastSentSeq ?? 0)
+            }
         }
     }
 
@@ -767,7 +773,7 @@ public final class BrokerServer {
     /// same bookkeeping as a batch, and delivers what it put in outboxes.
     func commitChange<T>(_ body: () throws -> T) throws -> T {
         let (result, deliveries) = try turn(body)
-        deliver(to: deliveries)
+        deliver(deliveries)
         return result
     }
 
@@ -779,7 +785,7 @@ public final class BrokerServer {
         let due = timers.popDue(asOf: clock.now(), limit: limit)
         guard !due.isEmpty else { return 0 }
         var failed: [(id: String, due: Date)] = []
-        let deliveries: Set<String>
+        let deliveries: Deliveries
         do {
             (_, deliveries) = try turn {
                 for timer in due {
@@ -803,7 +809,7 @@ public final class BrokerServer {
             return 0
         }
         for timer in failed { timers.schedule(timer.id, at: clock.now().addingTimeInterval(60)) }
-        deliver(to: deliveries)
+        deliver(deliveries)
         return due.count - failed.count
     }
 
@@ -907,6 +913,7 @@ public final class BrokerServer {
     /// confirms cannot make every turn of the loop slower for everyone else.
     private func deliverOutbox(to principal: String, afterSeq: Int64, limit: Int = 1_000) {
         guard let session = sessions[principal], session.receivesPushes else { return }
+        sessions[principal]?.fallBehind()
         // Answers wait for this peer: they go first, and the outbox is durable, so it follows on a later turn.
         guard !backlog.hasWaiting(for: session.routingID) else { return }
         let pending: [OutboxMessage]
@@ -916,20 +923,37 @@ public final class BrokerServer {
             logger.error("storage.read_failed", ["error": "\(error)"])
             return
         }
-        for item in pending {
+        guard send(pending, on: session) else { return }
+        sessions[principal]?.finishPass(read: pending.count, limit: limit)
+    }
+
+    /// Sends the messages a commit wrote to a session that was sent everything before them (``Session/toSend(_:)``).
+    /// When they cannot all go now, the outbox holds them, and a later pass sends them from there.
+    private func deliverWritten(_ written: [OutboxMessage], to principal: String) {
+        guard let session = sessions[principal], session.receivesPushes else { return }
+        guard !backlog.hasWaiting(for: session.routingID), send(written, on: session) else {
+            sessions[principal]?.fallBehind()
+            return
+        }
+    }
+
+    /// Sends `messages` in order on `session`, noting each as sent; false when the peer's queue filled up before
+    /// the last one (the rest stays in the outbox, and the principal's pushes stall for a while).
+    private func send(_ messages: [OutboxMessage], on session: Session) -> Bool {
+        let principal = session.principal
+        for item in messages {
             guard send([session.routingID] + item.frames, command: item.command) else {
                 // Its libzmq queue is full: try again soon (backing off while it stays full), not only on the
                 // retry interval, so a contact who reads gets a long outbox without waiting for that.
                 let wait = min(stalledPushes[principal].map { $0.wait * 2 } ?? .milliseconds(10), .seconds(1))
                 stalledPushes[principal] = (ContinuousClock.now + wait, wait)
-                return
+                return false
             }
             desk.sent(item)
-            if let sent = sessions[principal]?.lastSentSeq, sent < item.seq {
-                sessions[principal]?.lastSentSeq = item.seq
-            }
+            sessions[principal]?.sent(item.seq)
         }
         stalledPushes[principal] = nil
+        return true
     }
 
     /// Goes on with the outboxes whose peers' queues were full, once their wait is over.

@@ -96,7 +96,7 @@ final class ReferralDesk {
             case .offered(let contact, _, let previous):
                 lastOffered[contact] = previous
                 contactLoad.setLastOffered(previous, for: contact)
-            case .timer, .delivery, .checkpoint:
+            case .timer, .delivery, .outboxChanged, .checkpoint:
                 break  // not applied yet
             }
         }
@@ -119,9 +119,10 @@ final class ReferralDesk {
     private func carryOut(
         _ transition: ReferralMachine.Transition, at moment: Date, citizenCodeDigest: String? = nil
     ) throws -> Set<String> {
-        let unseen = try store.apply(
+        let (unseen, sent) = try store.apply(
             transition.effects, to: transition.referralCase, at: RFC3339.format(moment), delivered: deliveredOffers.ids,
             citizenCodeDigest: citizenCodeDigest)
+        for message in sent { turn.record(.delivery(message)) }
         for effect in transition.effects {
             switch effect {
             case .loadChanged(let contact, let delta):
@@ -137,22 +138,24 @@ final class ReferralDesk {
                 turn.record(.timer(.schedule(id: id, due: due)))
             case .timerCancelled(let id):
                 turn.record(.timer(.cancel(id: id)))
-            case .sent(let principal, _, _):
-                turn.record(.delivery(to: principal))
             case .offerWithdrawn(let handoverID, let contact, _, _):
-                if unseen.contains(handoverID) {
-                    logger.info(
-                        "offer.withdrawn_unseen",
-                        ["referral": transition.referralCase.id, "handover": handoverID, "contact": contact])
-                } else {
-                    turn.record(.delivery(to: contact))
-                }
+                // Seen: its cancellation is among `sent`. Unseen: its messages left the contact's outbox.
+                guard unseen.contains(handoverID) else { continue }
+                turn.record(.outboxChanged(principal: contact))
+                logger.info(
+                    "offer.withdrawn_unseen",
+                    ["referral": transition.referralCase.id, "handover": handoverID, "contact": contact])
+            case .offerSettled:
+                // Its HANDOVER is confirmed for its contact; the contact a handover had when offered is not
+                // necessarily the one it has now, so every outbox is read back.
+                turn.record(.outboxChanged(principal: nil))
             case .purged:
                 turn.record(.checkpoint)
+                turn.record(.outboxChanged(principal: nil))
             case .logged(let line):
                 logger.log(line.severity, line.event, fields: line.fields.map { ($0.name, $0.value) })
-            case .referralCreated, .referralChanged, .handoverCreated, .handoverChanged, .noteRecorded,
-                .offerSettled, .recorded:
+            case .sent, .referralCreated, .referralChanged, .handoverCreated, .handoverChanged, .noteRecorded,
+                .recorded:
                 break  // written by the store
             }
         }
@@ -381,10 +384,10 @@ final class ReferralDesk {
         to principal: String, referralID: String?, handoverID: String?,
         _ message: (_ messageID: String) throws -> WireMessage
     ) throws -> String {
-        let messageID = try store.insertOutbox(
+        let written = try store.insertOutbox(
             to: principal, referralID: referralID, handoverID: handoverID, at: now, message)
-        turn.record(.delivery(to: principal))
-        return messageID
+        turn.record(.delivery(written))
+        return written.messageID
     }
 }
 

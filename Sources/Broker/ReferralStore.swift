@@ -137,18 +137,19 @@ final class ReferralStore {
     /// changed is written once, as the case now holds it; messages, events and timers are written in order.
     /// `delivered` holds the HANDOVER and REMINDER messages the broker sent on a live connection since it started:
     /// with the outbox as it was before this event, it says whether a withdrawn offer was seen. Returns the offers
-    /// withdrawn unseen, whose contacts were told nothing.
-    @discardableResult
+    /// withdrawn unseen, whose contacts were told nothing, and the messages written, as rendered, in order.
     /// A new referral is written with `citizenCodeDigest`, the digest of the code its first ACCEPTED hands out.
+    @discardableResult
     func apply(
         _ effects: [ReferralEffect], to referralCase: ReferralCase, at: String, delivered: Set<String>,
         citizenCodeDigest: String? = nil
-    ) throws -> Set<String> {
+    ) throws -> (unseen: Set<String>, sent: [OutboxMessage]) {
         var written: Set<String> = []
         var changed: [String] = []
         var referralChanged = false
         var seen: [String: Bool] = [:]
         var unseen: Set<String> = []
+        var sent: [OutboxMessage] = []
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
@@ -188,9 +189,10 @@ final class ReferralStore {
             case .timerCancelled(let id):
                 try db.run("DELETE FROM timers WHERE referral_key = ? AND timer_id = ?", [.integer(key), .text(id)])
             case .sent(let principal, let body, let handoverID):
-                try insertOutbox(to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at) {
-                    body.wireMessage(messageID: $0)
-                }
+                sent.append(
+                    try insertOutbox(
+                        to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at
+                    ) { body.wireMessage(messageID: $0) })
             case .offerSettled(let handoverID):
                 // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
                 // two random pages per referral (migration 7).
@@ -202,9 +204,10 @@ final class ReferralStore {
             case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
                 if seen[handoverID] == true {
                     try appendEvent(referralCase.id, key: key, entry)
-                    try insertOutbox(to: contact, referralID: referralCase.id, key: key, handoverID: nil, at: at) {
-                        cancelled.wireMessage(messageID: $0)
-                    }
+                    sent.append(
+                        try insertOutbox(to: contact, referralID: referralCase.id, key: key, handoverID: nil, at: at) {
+                            cancelled.wireMessage(messageID: $0)
+                        })
                 } else {
                     try dropUnseenOffer(handoverID, from: contact, referralKey: key)
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
@@ -235,7 +238,7 @@ final class ReferralStore {
                     referralCase.withdrawnReason.map { .text($0.rawValue) } ?? .null, .text(referralCase.id),
                 ])
         }
-        return unseen
+        return (unseen, sent)
     }
 
     /// Writes a new referral under the next key and returns the key.
@@ -370,11 +373,12 @@ final class ReferralStore {
     /// renders the message with the id, which is made from the row's `seq` (``nextOutboxSeq()``) and not stored. An
     /// offer carries the need's summary and life event: sealed like every other piece of personal data.
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
+    /// Returns the message as rendered (its body not sealed), for the loop to send after the commit.
     @discardableResult
     func insertOutbox(
         to principal: String, referralID: String?, key: Int64? = nil, handoverID: String?, at: String,
         _ message: (_ messageID: String) throws -> WireMessage
-    ) throws -> String {
+    ) throws -> OutboxMessage {
         let seq = try nextOutboxSeq()
         let messageID = try messageIDs().id(seq)
         let rendered = try message(messageID)
@@ -391,7 +395,8 @@ final class ReferralStore {
                 referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(at),
             ])
-        return messageID
+        return OutboxMessage(
+            seq: seq, messageID: messageID, principal: principal, command: rendered.command, body: Data(text.utf8))
     }
 
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. A message that cannot be

@@ -14,8 +14,11 @@ struct Turn {
     enum Effect: Equatable {
         /// A timer row was written or deleted.
         case timer(TimerChange)
-        /// A message was written to `principal`'s outbox.
-        case delivery(to: String)
+        /// A message was written to its principal's outbox (`body` as rendered, never sealed).
+        case delivery(OutboxMessage)
+        /// Rows already in `principal`'s outbox (any principal's when nil) were confirmed or deleted, possibly
+        /// messages of this turn: that outbox is read back after the commit rather than sent from memory.
+        case outboxChanged(principal: String?)
         /// The open handovers of `contact` changed by `delta`.
         case load(contact: String, delta: Int)
         /// `contact` was offered a handover at `at`; before that their last offer was at `previous`.
@@ -27,7 +30,7 @@ struct Turn {
     /// What the loop does after the commit, gathered from every effect the turn kept.
     struct Committed: Equatable {
         var timers: [TimerChange] = []
-        var deliveries: Set<String> = []
+        var deliveries = Deliveries()
         var checkpoint = false
     }
 
@@ -38,13 +41,6 @@ struct Turn {
 
     mutating func record(_ effect: Effect) {
         effects.append(effect)
-    }
-
-    /// The principals given outbox messages since `mark`.
-    func principals(since mark: Int) -> Set<String> {
-        var principals: Set<String> = []
-        for case .delivery(let principal) in effects[mark...] { principals.insert(principal) }
-        return principals
     }
 
     /// Forgets the effects recorded since `mark` (`0` for the whole turn) and returns them, newest first.
@@ -60,7 +56,8 @@ struct Turn {
         for effect in effects {
             switch effect {
             case .timer(let change): committed.timers.append(change)
-            case .delivery(let principal): committed.deliveries.insert(principal)
+            case .delivery(let message): committed.deliveries.wrote(message)
+            case .outboxChanged(let principal): committed.deliveries.changed(principal)
             case .checkpoint: committed.checkpoint = true
             case .load, .offered: break  // applied when recorded
             }

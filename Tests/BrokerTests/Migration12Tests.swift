@@ -40,13 +40,16 @@ import Testing
                 WireMessage(command: "NOTICE", body: ["message_id": .string($0)])
             }
             let pending = try store.pendingOutbox(for: Self.anna, afterSeq: 0, limit: 10).messages
-            #expect(pending.map(\.messageID) == ["msg-old-anna", new])
-            #expect(pending.last.map { String(decoding: $0.body, as: UTF8.self) } == "{\"message_id\":\"\(new)\"}")
+            #expect(pending.map(\.messageID) == ["msg-old-anna", new.messageID])
+            #expect(pending.last == new, "read back as it was written")
+            #expect(
+                pending.last.map { String(decoding: $0.body, as: UTF8.self) }
+                    == "{\"message_id\":\"\(new.messageID)\"}")
             #expect(try #require(pending.last).seq > 3, "past the deleted message's seq")
             #expect(
                 try db.queryOne("SELECT message_id FROM outbox WHERE seq = ?", [.integer(pending.last!.seq)])?
                     .string("message_id") == nil, "a new message's id is not stored")
-            #expect(try store.unconfirmed(among: ["msg-old-anna", new, "msg-old-bram"]).count == 3)
+            #expect(try store.unconfirmed(among: ["msg-old-anna", new.messageID, "msg-old-bram"]).count == 3)
 
             // Anna cannot confirm Bram's message; ids this key did not make confirm nothing.
             let forged = SequenceIdentifier.messages(try IdentifierCipher.generate()).id(pending.last!.seq)
@@ -55,9 +58,9 @@ import Testing
             #expect(try store.pendingOutbox(for: Self.anna, afterSeq: 0, limit: 10).messages.count == 2)
             #expect(try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10).messages.count == 1)
 
-            try store.confirm(["msg-old-anna", new], from: Self.anna, at: Self.at)
+            try store.confirm(["msg-old-anna", new.messageID], from: Self.anna, at: Self.at)
             #expect(try store.pendingOutbox(for: Self.anna, afterSeq: 0, limit: 10).messages.isEmpty)
-            #expect(try store.unconfirmed(among: ["msg-old-anna", new, "msg-old-bram"]) == ["msg-old-bram"])
+            #expect(try store.unconfirmed(among: ["msg-old-anna", new.messageID, "msg-old-bram"]) == ["msg-old-bram"])
 
             let onMessageID = try Self.indexes(of: "outbox", in: db).filter { $0.contains("message_id") }
             #expect(onMessageID.count == 1)
@@ -76,7 +79,7 @@ import Testing
             func send(_ store: ReferralStore) throws -> (id: String, seq: Int64) {
                 let id = try store.insertOutbox(to: Self.anna, referralID: nil, handoverID: nil, at: Self.at) {
                     WireMessage(command: "NOTICE", body: ["message_id": .string($0)])
-                }
+                }.messageID
                 return (id, try #require(try store.messageIDs().sequence(of: id)))
             }
             let before = ReferralStore(db: db, keys: keys)

@@ -30,7 +30,7 @@ import Testing
             at: "2026-11-23T09:00:00Z"
         ) { id in
             WireMessage(command: command, body: ["message_id": .string(id), "handover_id": .string(handoverID)])
-        }
+        }.messageID
     }
 
     /// The effects of withdrawing the offer `handoverID` from Bram the way the machine emits them: the offer is
@@ -67,6 +67,29 @@ import Testing
             .map { "\($0.string("event") ?? "") \($0.string("detail") ?? "-")" }
     }
 
+    /// The messages a commit delivers as written (issue 22) are exactly what reading the outbox gives: the offer's
+    /// body is sealed in its row and opened again on the way out.
+    @Test func whatTheStoreWritesIsWhatItReadsBackSealedOrNot() throws {
+        try OverdueDefinitionTests.withStore { store in
+            try OverdueDefinitionTests.referral(Self.referralID, in: store)
+            var written: [OutboxMessage] = []
+            for command in ["HANDOVER", "REMINDER"] {
+                written.append(
+                    try store.insertOutbox(
+                        to: Self.bram, referralID: Self.referralID, handoverID: "ho-1", at: "2026-11-23T09:00:00Z"
+                    ) { id in
+                        WireMessage(
+                            command: command,
+                            body: ["message_id": .string(id), "handover_id": "ho-1", "summary": "Schulden, € 3.000"])
+                    })
+            }
+            let stored = try store.db.query("SELECT body FROM outbox ORDER BY seq").compactMap { $0.string("body") }
+            #expect(stored.first?.hasPrefix("sb1:") == true, "the offer is sealed at rest")
+            #expect(stored.last?.hasPrefix("{") == true)
+            #expect(try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10).messages == written)
+        }
+    }
+
     @Test func anOfferItsContactNeverReceivedLeavesTheirOutboxAndIsNotCancelled() throws {
         try OverdueDefinitionTests.withStore { store in
             try OverdueDefinitionTests.referral(Self.referralID, in: store)
@@ -74,9 +97,10 @@ import Testing
             try Self.message("REMINDER", about: "ho-1", in: store)
             try Self.message("REMINDER", about: "ho-2", in: store)  // another offer's: it stays
             try Self.message("REMINDER", about: "ho-1", to: "contact:wonen-carla", in: store)  // someone else's
-            let unseen = try store.apply(
+            let (unseen, sent) = try store.apply(
                 Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [])
             #expect(unseen == ["ho-1"])
+            #expect(sent.isEmpty, "nothing to tell Bram")
             #expect(try Self.outbox(store) == ["REMINDER ho-2"])
             #expect(try Self.withdrawals(store) == [#"expired {"offer":"unseen"}"#])
             #expect(try store.pendingCount(for: "contact:wonen-carla") == 1)
@@ -88,9 +112,10 @@ import Testing
             try OverdueDefinitionTests.referral(Self.referralID, in: store)
             let handover = try Self.message("HANDOVER", about: "ho-1", in: store)
             try Self.message("REMINDER", about: "ho-1", in: store)
-            let unseen = try store.apply(
+            let (unseen, sent) = try store.apply(
                 Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [handover])
             #expect(unseen.isEmpty)
+            #expect(sent.map(\.command) == ["CANCELLED"] && sent.map(\.principal) == [Self.bram])
             // The HANDOVER is settled (never sent again), the REMINDER and the CANCELLED wait for Bram.
             #expect(try Self.outbox(store, unconfirmedOnly: true) == ["REMINDER ho-1", "CANCELLED ho-1"])
             #expect(try Self.withdrawals(store) == ["expired -"])
@@ -106,7 +131,8 @@ import Testing
                 try store.confirm(
                     [confirmed == "HANDOVER" ? handover : reminder], from: Self.bram, at: "2026-11-23T10:00:00Z")
                 let unseen = try store.apply(
-                    Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [])
+                    Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: []
+                ).unseen
                 #expect(unseen.isEmpty, "\(confirmed)")
                 #expect(try Self.outbox(store, unconfirmedOnly: true).last == "CANCELLED ho-1", "\(confirmed)")
             }
