@@ -2,8 +2,9 @@
 /// what tells a withdrawn offer its contact received but has not confirmed yet from one they never saw (SRP1.md,
 /// CANCELLED). A confirmation in the outbox answers for itself, so only unconfirmed messages need keeping here.
 ///
-/// Memory only, and so lost on a restart: an offer sent before it and never confirmed counts as unseen afterwards,
-/// unless it is sent again first (every HELLO re-sends what is unconfirmed). SRP1.md documents that edge.
+/// Memory only, and so lost on a restart: an offer written before the start counts as received whatever this set
+/// says (``ReferralStore/writtenBeforeStart``), since nothing tells whether the earlier run sent it (SRP1.md,
+/// CANCELLED).
 ///
 /// Owned by the desk on the event-loop thread. Sends happen after commits, so what is noted here was never part of
 /// a transaction that could roll back; ``prune(keeping:)`` runs between turns too.

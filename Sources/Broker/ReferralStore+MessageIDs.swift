@@ -34,6 +34,8 @@ extension ReferralStore {
                 SELECT 'outbox', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')
                 """, [.integer(floor)])
             largestOutboxSeq = nil
+            writtenBeforeStart = try nextOutboxSeq() - 1
+            largestOutboxSeq = nil
         case .postgresql:
             _ = try db.query(
                 """
@@ -41,6 +43,12 @@ extension ReferralStore {
                 WHERE COALESCE(pg_sequence_last_value(CAST(pg_get_serial_sequence('outbox', 'seq') AS regclass)), 0) < ?
                 """, [.integer(floor), .integer(floor)])
             outboxSeqs = []
+            writtenBeforeStart =
+                try db.queryOne(
+                    """
+                    SELECT COALESCE(pg_sequence_last_value(CAST(pg_get_serial_sequence('outbox', 'seq') AS regclass)), 0)
+                        AS s
+                    """)?.int64("s") ?? 0
         }
     }
 

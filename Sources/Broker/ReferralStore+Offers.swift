@@ -11,8 +11,9 @@ import Storage
 extension ReferralStore {
     /// Whether `contact` received the offer `handoverID`: they confirmed its HANDOVER or REMINDER (RECEIVED; an ACK
     /// or DECLINE would have answered it, not left it to be withdrawn), or one of those messages is in `delivered`,
-    /// the ids the broker sent them on a live connection since it started. Asked before the event's own writes, which
-    /// settle the offer's HANDOVER.
+    /// the ids the broker sent them on a live connection since it started, or was written before that start: an
+    /// earlier run may have sent it, and a contact must not be left holding a withdrawn offer its client shows.
+    /// Asked before the event's own writes, which settle the offer's HANDOVER.
     func offerSeen(_ handoverID: String, by contact: String, referralKey: Int64, delivered: Set<String>) throws
         -> Bool
     {
@@ -24,8 +25,9 @@ extension ReferralStore {
                                 WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
             """, [.integer(referralKey), .text(contact), .text(handoverID)]
         ).contains { row in
-            try row.string("confirmed_at") != nil
-                || delivered.contains(messageID(seq: row.int64("seq") ?? 0, stored: row.string("message_id")))
+            let seq = row.int64("seq") ?? 0
+            return try row.string("confirmed_at") != nil || seq <= writtenBeforeStart
+                || delivered.contains(messageID(seq: seq, stored: row.string("message_id")))
         }
     }
 

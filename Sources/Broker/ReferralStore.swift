@@ -31,6 +31,9 @@ final class ReferralStore {
     /// (PostgreSQL): ``nextOutboxSeq()``.
     var largestOutboxSeq: Int64?
     var outboxSeqs: ArraySlice<Int64> = []
+    /// Every outbox row up to this `seq` was written before this daemon started (``prepareMessageIDs(startedAt:)``):
+    /// whether an earlier run sent it is not known, so an offer among them counts as received (``offerSeen``).
+    var writtenBeforeStart: Int64 = 0
 
     init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db

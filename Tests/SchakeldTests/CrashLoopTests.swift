@@ -369,10 +369,9 @@ struct CrashLoop {
             """)
         try expectNone(
             "handover without exactly one HANDOVER in its contact's outbox",
-            // An offer withdrawn before its contact was sent it (as far as this run of the daemon knows: a restart
-            // forgets what the previous one delivered) is deleted from the outbox, by design (UnseenOfferTests); its
-            // expiry or cancellation event says so. On PostgreSQL the check after a restart takes long enough for
-            // wall-clock expiries to fire before the contacts are back, so this case is common there.
+            // An offer withdrawn before its contact was sent it (in the run of the daemon that made it: after a
+            // restart it counts as received) is deleted from the outbox, by design (UnseenOfferTests); its expiry or
+            // cancellation event says so.
             """
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'

@@ -99,18 +99,27 @@ import Testing
         #expect(bramLater.violations.isEmpty, "\(bramLater.violations)")
     }
 
-    /// The edge SRP1.md documents: what the broker sent before a restart and nobody confirmed, it does not know was
-    /// received. An offer withdrawn after the restart, before it is sent again, counts as unseen.
-    @Test func anOfferSentBeforeARestartAndNeverConfirmedCountsAsUnseen() throws {
+    /// A restart forgets what the broker sent, not what it made: an offer made before the restart and withdrawn after
+    /// it, before it is sent again, may be on the contact's screen, so the contact is told (SRP1.md, CANCELLED).
+    @Test func anOfferMadeBeforeARestartIsCancelledAfterItThoughNeverConfirmed() throws {
         let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         let bram = try daemon.connect(as: "contact:wonen-bram")
-        _ = try gp.submit(try Referrals.make(needs: ["housing"]))
-        let offer = try bram.next(.handover)  // never confirmed
+        let accepted = try gp.submit(try Referrals.make(needs: ["housing"]))
+        let offer = try bram.next(.handover)  // on Bram's screen, never confirmed
+        // The reminder and the lapse fire at the start, before Bram is back.
         try DeadlineRestartTests.restart(daemon, at: "2026-11-24T10:30:00+01:00")
         let bramLater = try daemon.connect(as: "contact:wonen-bram")
-        #expect(Self.about(offer.body["handover_id"], in: try bramLater.drain(timeout: 1.0)) == [])
+        let messages = try bramLater.drain(timeout: 1.0)
+        #expect(
+            Self.about(offer.body["handover_id"], in: messages) == ["REMINDER", "CANCELLED"],
+            "\(messages.map(\.command))")
+        #expect(messages.first { $0.command == "CANCELLED" }?.body["reason"] == "expired")
+        let expired = try Self.withdrawal(
+            of: offer.body["handover_id"], referral: try #require(accepted.body["referral_id"]), in: daemon)
+        #expect(expired != nil && expired?["detail"] == nil, "\(String(describing: expired))")
+        #expect(bramLater.violations.isEmpty, "\(bramLater.violations)")
     }
 
     @Test func aWithdrawnReferralsOfferIsDroppedForAContactWhoNeverSawIt() throws {
