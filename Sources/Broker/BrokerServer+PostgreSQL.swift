@@ -27,6 +27,9 @@ extension BrokerServer {
             db.close()
             throw StartupError("cannot prepare the PostgreSQL database for Schakel: \(error)")
         }
+        // As SQLite's busy timeout: a lock another session holds (an operator's LOCK TABLE, an ALTER TABLE) makes
+        // the batch answer `unavailable` within a second instead of stopping the loop, every peer and the watchdog.
+        db.writeLockTimeoutMilliseconds = writeLockTimeoutMilliseconds
         return db
     }
 
@@ -51,6 +54,9 @@ extension BrokerServer {
         map = standby.map
         return lease
     }
+
+    /// How long the loop's transactions wait for another session's lock on PostgreSQL, like SQLite's busy timeout.
+    static let writeLockTimeoutMilliseconds = 1_000
 
     /// Renews the lease when no write has renewed it for a while: an empty transaction that proves the token.
     func renewLeaseIfDue() {

@@ -17,7 +17,11 @@ extension PostgreSQLDatabase: SQLDatabase {
             throw PostgreSQLError.misuse(
                 "a transaction is open already; use savepointInTransaction inside it", operation: "BEGIN")
         }
-        try execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        if let milliseconds = writeLockTimeoutMilliseconds {
+            try execute("BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = \(max(1, milliseconds))")
+        } else {
+            try execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        }
         writeTransactionDepth += 1
         defer {
             writeTransactionDepth -= 1

@@ -48,6 +48,9 @@ public final class PostgreSQLDatabase {
     /// Whether a transaction was open after the last call that reached the server, e.g. one opened with
     /// `execute("BEGIN")`; a connection that broke then is reported once instead of reconnected.
     var transactionWasOpen = false
+    /// How long a statement of a ``writeTransaction(_:)`` waits for a lock another session holds before it fails
+    /// (`SET LOCAL lock_timeout`, sent with the `BEGIN`, so a reconnect keeps it); nil waits as long as it takes.
+    public var writeLockTimeoutMilliseconds: Int?
 
     struct PreparedKey: Hashable {
         let sql: String
