@@ -61,6 +61,62 @@ import Testing
         #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
     }
 
+    /// The same promise on PostgreSQL, for each way the daemon finds outbox rows: settling an offer (through the
+    /// referral's rows), RECEIVED (by the `seq` an id is made from) and a session's pending messages. On an outbox of
+    /// months (20,000 messages of 50 principals, most confirmed, analyzed), the plan of each must use the index made
+    /// for it: without it PostgreSQL scans every message ever sent, or every pending one (`outbox_pending` serves any
+    /// `confirmed_at IS NULL`).
+    @Test(.enabled(if: TestDatabase.isPostgreSQL, "PostgreSQL's query plan"))
+    func outboxRowsAreFoundThroughAnIndexOnPostgreSQL() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+
+        let db = try daemon.openDatabase()
+        defer { try? db.close() }
+        try db.run(
+            """
+            INSERT INTO outbox (principal, command, body, referral_key, created_at, confirmed_at)
+            SELECT 'contact:filler-' || (g % 50), 'NOTICE', '{}', g + 1000000, '2026-11-01T09:00:00Z',
+                   CASE WHEN g % 20 = 0 THEN NULL ELSE '2026-11-01T10:00:00Z' END
+            FROM generate_series(1, 20000) AS g
+            """)
+        try db.run("ANALYZE outbox")
+        // Each with the indexes that find its rows directly (RECEIVED: by seq, alone or after the principal).
+        let statements: [(indexes: [String], sql: String, arguments: [SQLValue])] = [
+            (
+                ["outbox_by_referral"],
+                """
+                UPDATE outbox SET confirmed_at = ?
+                WHERE referral_key = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+                """, [.text("x"), .integer(1), .text("h")]
+            ),
+            (
+                ["outbox_pkey", "outbox_pending"],
+                "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND principal = ? AND confirmed_at IS NULL",
+                [.text("x"), .integer(1), .text("contact:schuldhulp-anna")]
+            ),
+            (
+                ["outbox_pending"],
+                """
+                SELECT seq, message_id, command, body FROM outbox
+                WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
+                """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
+            ),
+        ]
+        for (indexes, sql, arguments) in statements {
+            let plan = try db.query("EXPLAIN " + sql, arguments).compactMap { $0.string("QUERY PLAN") }
+            #expect(
+                plan.contains { line in line.contains("Index") && indexes.contains { line.contains(" \($0) ") } },
+                "\(sql)\n\(plan)")
+            #expect(!plan.contains { $0.contains("Seq Scan on outbox") }, "\(sql)\n\(plan)")
+        }
+    }
+
     @Test func receivedConfirmsANoticeForGood() throws {
         let daemon = try Daemon()
         try daemon.start()
