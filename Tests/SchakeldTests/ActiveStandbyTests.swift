@@ -16,15 +16,17 @@ import ZeroMQ
 @Suite(.serialized, .enabled(if: TestDatabase.isPostgreSQL, "needs PostgreSQL: make test-postgresql"))
 struct ActiveStandbyTests {
     /// The manual clock, so that deadlines fire when the test says; a short lease, so the takeover is quick.
-    static func pair() throws -> (active: Daemon, standby: Daemon) {
+    /// `curve`: both in CURVE mode (each with its own server key) on `map`.
+    static func pair(curve: Bool = false, map: JSONValue? = nil) throws -> (active: Daemon, standby: Daemon) {
         let clock: JSONValue = ["mode": "manual", "start": "2027-03-01T09:00:00+01:00"]
-        let active = try Daemon(settings: ["clock": clock])
+        let active = try Daemon(settings: ["clock": clock], curve: curve)
         guard case .object(var database)? = active.databaseSetting,
             case .object(var postgresql)? = database["postgresql"]
         else { throw TestError("the first daemon has no PostgreSQL setting") }
         postgresql["lease"] = "PT2S"
         database["postgresql"] = .object(postgresql)
         try active.reconfigure(["database": .object(database)])
+        if let map { _ = try active.useSocialMap(map) }
         try active.start()
         // The standby shares the database and the data keys: it must open what the active one sealed.
         let standby = try Daemon(
@@ -33,7 +35,8 @@ struct ActiveStandbyTests {
                 "encryption": [
                     "key_dir": .string(active.keyDirectory.path), "key_id": "k1", "generate_if_missing": false,
                 ],
-            ])
+            ], curve: curve)
+        if let map { _ = try standby.useSocialMap(map) }
         try standby.start(asStandby: true)
         return (active, standby)
     }
@@ -83,25 +86,8 @@ struct ActiveStandbyTests {
     @Test func aCurveStandbyAdmitsOnlyTheKeysOnTheMap() throws {
         let gp = try CurveKeyPair.generate()
         let stranger = try CurveKeyPair.generate()
-        let clock: JSONValue = ["mode": "manual", "start": "2027-03-01T09:00:00+01:00"]
-        let active = try Daemon(settings: ["clock": clock], curve: true)
-        guard case .object(var database)? = active.databaseSetting,
-            case .object(var postgresql)? = database["postgresql"]
-        else { throw TestError("the first daemon has no PostgreSQL setting") }
-        postgresql["lease"] = "PT2S"
-        database["postgresql"] = .object(postgresql)
-        try active.reconfigure(["database": .object(database)])
-        _ = try active.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
-        try active.start()
-        let standby = try Daemon(
-            settings: [
-                "clock": clock, "database": .object(database),
-                "encryption": [
-                    "key_dir": .string(active.keyDirectory.path), "key_id": "k1", "generate_if_missing": false,
-                ],
-            ], curve: true)
-        let mapURL = try standby.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
-        try standby.start(asStandby: true)
+        let (active, standby) = try Self.pair(
+            curve: true, map: try SocialMaps.demo(keys: ["org:huisarts-de-brug": [gp]]))
 
         // A key that is not on the map hears nothing, not even that this is a standby; a listed key does.
         let refused = try standby.peer(keys: stranger)
@@ -113,7 +99,7 @@ struct ActiveStandbyTests {
         #expect(try listed.request(.ping, [:], expect: .pong).body["role"] == "standby")
 
         // While it waits, the practice's key is replaced on the map: SIGHUP, and the old key is refused.
-        try SocialMaps.demo(keys: ["org:huisarts-de-brug": [stranger]]).canonicalData().write(to: mapURL)
+        let mapURL = try standby.useSocialMap(try SocialMaps.demo(keys: ["org:huisarts-de-brug": [stranger]]))
         standby.send(signal: SIGHUP)
         let deadline = Date().addingTimeInterval(Peer.patience)
         while !standby.log().contains("event=socialmap.reloaded"), Date() < deadline {

@@ -29,10 +29,8 @@ import Testing
         #expect(try third.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }.isEmpty)
     }
 
-    /// Migration 7 dropped the outbox's handover index (two random pages of log per referral); confirming an offer
-    /// must still find its row through an index, never by scanning every message ever sent.
-    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's query plan"))
-    func anAcknowledgedOfferIsConfirmedThroughTheReferralsOutboxRows() throws {
+    /// A daemon whose one referral's offer Anna received and acknowledged: its HANDOVER settled in the outbox.
+    static func daemonWithAnAcknowledgedOffer() throws -> Daemon {
         let daemon = try Daemon()
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
@@ -40,6 +38,14 @@ import Testing
         let anna = try daemon.connect(as: "contact:schuldhulp-anna")
         let offer = try anna.next(.handover)
         _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        return daemon
+    }
+
+    /// Migration 7 dropped the outbox's handover index (two random pages of log per referral); confirming an offer
+    /// must still find its row through an index, never by scanning every message ever sent.
+    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's query plan"))
+    func anAcknowledgedOfferIsConfirmedThroughTheReferralsOutboxRows() throws {
+        let daemon = try Self.daemonWithAnAcknowledgedOffer()
 
         // The offer's id is made from its row's seq (migration 12) and not stored.
         let rows = try PrivacyTests.query(
@@ -68,13 +74,7 @@ import Testing
     /// `confirmed_at IS NULL`).
     @Test(.enabled(if: TestDatabase.isPostgreSQL, "PostgreSQL's query plan"))
     func outboxRowsAreFoundThroughAnIndexOnPostgreSQL() throws {
-        let daemon = try Daemon()
-        try daemon.start()
-        let gp = try daemon.connect(as: "org:huisarts-de-brug")
-        _ = try gp.submit(try Referrals.make(needs: ["debt"]))
-        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
-        let offer = try anna.next(.handover)
-        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        let daemon = try Self.daemonWithAnAcknowledgedOffer()
 
         let db = try daemon.openDatabase()
         defer { try? db.close() }
