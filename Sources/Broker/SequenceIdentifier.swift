@@ -25,14 +25,7 @@ struct SequenceIdentifier: Sendable {
     /// The id of sequence number `sequence`.
     func id(_ sequence: Int64) -> String {
         let block = cipher.encrypt(tag, UInt64(bitPattern: sequence))
-        var text: [UInt8] = []
-        text.reserveCapacity(prefix.utf8.count + 37)
-        text.append(contentsOf: prefix.utf8)
-        text.append(UInt8(ascii: "-"))
-        Self.appendHex(block.high, into: &text, dashesAfter: (8, 12))
-        text.append(UInt8(ascii: "-"))
-        Self.appendHex(block.low, into: &text, dashesAfter: (4, 4))
-        return String(decoding: text, as: UTF8.self)
+        return UUIDText.make(prefix: prefix, high: block.high, low: block.low)
     }
 
     /// The sequence number `id` stands for, or nil when it is not an id this made (a pre-12 random id, another
@@ -60,15 +53,6 @@ struct SequenceIdentifier: Sendable {
         let block = cipher.decrypt(high, low)
         guard block.high == tag, let sequence = Int64(exactly: block.low), sequence > 0 else { return nil }
         return sequence
-    }
-
-    /// Sixteen lower-case hex digits of `value`, with a dash after the digits counted in `dashesAfter`.
-    private static func appendHex(_ value: UInt64, into text: inout [UInt8], dashesAfter: (Int, Int)) {
-        for index in 0..<16 {
-            if index == dashesAfter.0 || index == dashesAfter.1 { text.append(UInt8(ascii: "-")) }
-            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF
-            text.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
-        }
     }
 
     /// A lower-case hex digit's value; upper case is not a form this makes.

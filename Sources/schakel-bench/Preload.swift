@@ -3,8 +3,11 @@ import SchakelProtocol
 import Storage
 import ZeroMQ
 
-/// Writes referrals straight into a migrated state database: the rows a SUBMIT leaves behind, under random ids as the
-/// daemon makes them, so that the indexes are as large and as scattered as after that many real submits. A start of
+/// Writes referrals straight into a migrated state database: the rows a SUBMIT leaves behind, under wholly random ids
+/// as the daemon made them until its ids began with their time (`Identifier` in Broker, issue 22 part four), so that the
+/// indexes are as large and as scattered as after that many real submits: the database of a deployment that has
+/// run for months and then took the new build, the harder case for it (its new ids grow in the midst of the old
+/// ones). A start of
 /// schakeld on the result is a daemon that has already taken `count` referrals (issue 22: the intake is measured on a
 /// state directory that holds a million), or one with that many open (the restart figure).
 ///
@@ -144,7 +147,7 @@ struct Preload {
             """, [.text(principal), .text(command), .text(ref), key, .text(handover), .text(at), .text(at)])
     }
 
-    /// The daemon's id format (`Identifier`): a prefix and a random UUID.
+    /// The daemon's id format before issue 22 part four: a prefix and a random UUID.
     private static func id(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.lowercased())"
     }
