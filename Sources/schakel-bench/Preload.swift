@@ -78,7 +78,7 @@ struct Preload {
                         [
                             .text(ref), key, .text(adapter), .text(Self.id("P")), .text(body),
                             .text(open ? "open" : "closed"), .text(at), .text(at), open ? .null : .text(at),
-                            .text(Self.id("cc")),
+                            .text(Self.citizenCodeDigest()),
                         ])
                     if shape.history { try event(db, ref, key, "submitted", at: at) }
                     for need in 0..<shape.needs {
@@ -145,6 +145,15 @@ struct Preload {
                                 confirmed_at)
             VALUES (?, ?, '{}', ?, ?, ?, ?, ?)
             """, [.text(principal), .text(command), .text(ref), key, .text(handover), .text(at), .text(at)])
+    }
+
+    /// What the daemon keeps of a citizen code: 64 hex digits of a BLAKE2b digest, as random as the code. (A
+    /// `cc-` and a UUID until part four: all of them sorted together, so the new referrals' real digests filled an
+    /// index of their own, a few hundred hot pages, where a database of a million codes has a random page each.)
+    private static func citizenCodeDigest() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef")
+        return String((0..<64).map { _ in digits[Int(generator.next(upperBound: UInt8(16)))] })
     }
 
     /// The daemon's id format before issue 22 part four: a prefix and a random UUID.
