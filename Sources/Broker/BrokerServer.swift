@@ -931,7 +931,7 @@ public final class BrokerServer {
 
     /// Sends the messages a commit wrote to a session that was sent everything before them (``Session/toSend(_:)``).
     /// When they cannot all go now, the outbox holds them, and a later pass sends them from there.
-    private func deliverWritten(_ written: [OutboxMessage], to principal: String) {
+    private func deliverWritten(_ written: ArraySlice<OutboxMessage>, to principal: String) {
         guard let session = sessions[principal], session.receivesPushes else { return }
         guard !backlog.hasWaiting(for: session.routingID), send(written, on: session) else {
             sessions[principal]?.fallBehind()
@@ -941,7 +941,7 @@ public final class BrokerServer {
 
     /// Sends `messages` in order on `session`, noting each as sent; false when the peer's queue filled up before
     /// the last one (the rest stays in the outbox, and the principal's pushes stall for a while).
-    private func send(_ messages: [OutboxMessage], on session: Session) -> Bool {
+    private func send(_ messages: some Collection<OutboxMessage>, on session: Session) -> Bool {
         let principal = session.principal
         for item in messages {
             guard send([session.routingID] + item.frames, command: item.command) else {

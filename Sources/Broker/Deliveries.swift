@@ -27,7 +27,9 @@ struct Deliveries: Equatable {
     /// Every principal given or relieved of a message.
     var principals: Set<String> { changed.union(written.keys) }
 
-    var isEmpty: Bool { written.isEmpty && changed.isEmpty }
+    /// Nothing written and no outbox changed: a purge that wrote nothing is not empty (every outbox it may have
+    /// taken rows from must be read again).
+    var isEmpty: Bool { written.isEmpty && changed.isEmpty && !changedAll }
 
     /// The messages to send `principal` as written, or nil when its outbox must be read from the database.
     func messages(for principal: String) -> [OutboxMessage]? {

@@ -37,10 +37,11 @@ extension Session {
         if lastSentSeq < seq { lastSentSeq = seq }
     }
 
-    /// Of the messages a commit wrote for this principal, those to send as written; nil when the session is behind
-    /// (its outbox is read instead, so that they follow what it holds before them).
-    func toSend(_ written: [OutboxMessage]) -> [OutboxMessage]? {
-        caughtUp ? written.filter { $0.seq > lastSentSeq } : nil
+    /// Of the messages a commit wrote for this principal (in ascending `seq`), those to send as written: all but
+    /// any a pass already sent, without copying them; nil when the session is behind (its outbox is read instead,
+    /// so that they follow what it holds before them).
+    func toSend(_ written: [OutboxMessage]) -> ArraySlice<OutboxMessage>? {
+        caughtUp ? written.drop { $0.seq <= lastSentSeq } : nil
     }
 }
 

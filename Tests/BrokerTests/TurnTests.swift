@@ -83,6 +83,11 @@ import Testing
         let purged = turn.commit().deliveries
         #expect(purged.principals == ["org:a"])
         #expect(purged.messages(for: "org:a") == nil)
+
+        turn.record(.outboxChanged(principal: nil))
+        let purgedOnly = turn.commit().deliveries
+        #expect(!purgedOnly.isEmpty, "a purge that wrote nothing still changed outboxes")
+        #expect(purgedOnly.messages(for: "org:a") == nil)
     }
 
     @Test func rollingBackTheWholeTurnLeavesNothingToApply() {
