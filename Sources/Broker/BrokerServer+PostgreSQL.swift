@@ -18,6 +18,20 @@ extension BrokerServer {
                 "cannot connect to PostgreSQL (database.postgresql.conninfo): \(error); check the host, the port, "
                     + "the database name and the password file")
         }
+        let foreign: [String]
+        do {
+            foreign = try Schema.isMade(db) ? [] : Schema.foreignTables(db)
+        } catch {
+            db.close()
+            throw StartupError("cannot read what the PostgreSQL database holds: \(error)")
+        }
+        guard foreign.isEmpty else {
+            db.close()
+            throw StartupError(
+                "the PostgreSQL database in database.postgresql.conninfo already holds tables that are not Schakel's "
+                    + "(\(foreign.joined(separator: ", "))), and Schakel changed nothing in it; give Schakel a "
+                    + "database of its own (CREATE DATABASE schakel) and name that one")
+        }
         do {
             let newest = Schema.postgresqlMigrations.map(\.version).max() ?? 0
             try migrating(from: Schema.postgresqlVersion(db), to: newest, logger: logger, notifier: notifier) {

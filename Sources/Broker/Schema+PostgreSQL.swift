@@ -172,6 +172,22 @@ extension Schema {
         try db.queryOne("SELECT current_setting('transaction_read_only') AS ro", [])?.string("ro") == "on"
     }
 
+    /// Up to three tables (views included) in the database's current schema that no extension made, for a
+    /// database without Schakel's schema: another application's. Migrating there would mix Schakel's tables with
+    /// theirs or fail halfway on a name both use (`referrals`), and leave `schakel_schema` behind; a start refuses
+    /// instead (the counterpart of SQLite's "file is not a database"). Several daemons starting on one fresh
+    /// database cannot see each other's tables here: the first creates `schakel_schema` before any other.
+    static func foreignTables(_ db: any SQLDatabase) throws -> [String] {
+        try db.query(
+            """
+            SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+            ORDER BY c.relname LIMIT 3
+            """, []
+        ).compactMap { $0.string("name") }
+    }
+
     /// Whether a daemon already made the schema in this database.
     static func isMade(_ db: any SQLDatabase) throws -> Bool {
         try db.queryOne("SELECT to_regclass('schakel_schema') IS NOT NULL AS made", [])?.bool("made") == true

@@ -1,4 +1,5 @@
 import Foundation
+import PostgreSQL
 import SchakelProtocol
 import Storage
 import Testing
@@ -196,5 +197,33 @@ import ZeroMQ
         try process.runGated()
         process.waitUntilExitPolling()
         return process.terminationStatus
+    }
+}
+
+extension ResourceFaultTests {
+    /// PostgreSQL's counterpart of a file that is not a database: a database that holds another application's
+    /// tables. The daemon does not start, says what to do in one sentence, and leaves that database as it was (no
+    /// Schakel table, the other application's rows untouched).
+    @Test(.enabled(if: TestDatabase.isPostgreSQL, "needs PostgreSQL: make test-postgresql"))
+    func aPostgreSQLDatabaseOfAnotherApplicationIsRefusedAndLeftAsItWas() throws {
+        let conninfo = try TestDatabase.createPostgreSQLDatabase(base: try #require(TestDatabase.postgresqlBase))
+        let theirs = try PostgreSQLDatabase(conninfo: conninfo)
+        defer { theirs.close() }
+        try theirs.execute("CREATE TABLE referrals (id integer PRIMARY KEY, note text)")
+        try theirs.execute("INSERT INTO referrals VALUES (1, 'not Schakel''s')")
+
+        let daemon = try Daemon(settings: ["database": ["postgresql": ["conninfo": .string(conninfo)]]])
+        let status = try daemon.startExpectingExit()
+        #expect(status != 0)
+        let log = daemon.log()
+        #expect(log.contains("already holds tables that are not Schakel's (referrals)"), "\(log)")
+        #expect(log.contains("give Schakel a database of its own"), "\(log)")
+        #expect(!log.contains("Fatal error"), "a refusal, not a crash")
+
+        let rows = try theirs.query("SELECT id, note FROM referrals", [])
+        #expect(rows.count == 1)
+        #expect(rows.first?.string("note") == "not Schakel's")
+        let made = try theirs.queryOne("SELECT to_regclass('schakel_schema') IS NOT NULL AS made", [])
+        #expect(made?.bool("made") == false, "Schakel created nothing there")
     }
 }
