@@ -7,11 +7,72 @@ enum CitizenCode {
     /// 32 characters, 5 bits each: no 0, 1, I or O, which people mistake for one another.
     static let alphabet = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
 
-    /// A fresh code from the system's cryptographic generator.
+    /// A fresh code from the system's cryptographic generator: 80 random bits, found by their digest alone (the
+    /// codes handed out before issue 22 part four, and a referral whose key does not fit ``make(key:cipher:)``).
     static func make() -> String {
         var generator = SystemRandomNumberGenerator()
-        let characters = (0..<16).map { _ in alphabet[Int(generator.next(upperBound: UInt8(32)))] }
+        return written(generator.next() & IdentifierCipher.mask40, generator.next() & IdentifierCipher.mask40)
+    }
+
+    /// The largest referral key a code can carry: 2^32 - 1, some four billion referrals.
+    static let largestKey: Int64 = (1 << 32) - 1
+
+    /// A fresh code for the referral with key `key`: the key's 32 bits and 48 random bits, encrypted as one 80-bit
+    /// block (``IdentifierCipher/encrypt80(_:_:)``). The broker finds the referral by the key the code decrypts to
+    /// (``stored(digest:key:)``), so the digests of new codes sort by key and a new referral's entry lands on the
+    /// index's last page, not on a random page of an index of a million (issue 22). What a code is worth to a
+    /// guesser does not change: a typed code opens a referral only when it is the very code handed out (its digest
+    /// is compared), so guessing any of N referrals' codes still takes about 2^80 / N tries, and guessing one given
+    /// referral's 2^80; even someone who could invert the cipher would still face its 48 random bits, tried only
+    /// through an authorised portal under ``CitizenCodeLimiter``. Nil when `key` is out of range.
+    static func make(key: Int64, cipher: IdentifierCipher) -> String? {
+        guard (1...largestKey).contains(key) else { return nil }
+        var generator = SystemRandomNumberGenerator()
+        let random = generator.next() & ((1 << 48) - 1)
+        // Plaintext: key (32 bits) then random (48 bits); the halves are its high and low 40 bits.
+        let block = cipher.encrypt80(UInt64(key) << 8 | random >> 40, random & IdentifierCipher.mask40)
+        return written(block.high, block.low)
+    }
+
+    /// The referral key a canonical code was made from, if it was made by ``make(key:cipher:)`` under `cipher`: a
+    /// number for any 16 characters (a guess decrypts to some key too); only the digest says whether it is that
+    /// referral's code.
+    static func key(of canonical: String, cipher: IdentifierCipher) -> Int64? {
+        guard let (high, low) = bits(of: canonical) else { return nil }
+        let key = Int64(cipher.decrypt80(high, low).high >> 8)
+        return key > 0 ? key : nil
+    }
+
+    /// What the referral's row keeps of a code made from its key: `k`, the key in ten digits, `:` and the digest.
+    /// Unique as the digests are, and in the order of the keys, after every bare digest (hex digits sort before `k`).
+    static func stored(digest: String, key: Int64) -> String {
+        let digits = String(key)
+        return "k" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits + ":" + digest
+    }
+
+    /// Two 40-bit halves as 16 characters in groups of four, the high half first.
+    private static func written(_ high: UInt64, _ low: UInt64) -> String {
+        let characters = (0..<16).map { index in
+            let half = index < 8 ? high : low
+            return alphabet[Int(half >> UInt64(35 - 5 * (index % 8)) & 31)]
+        }
         return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// The two 40-bit halves of a canonical code (16 characters of the alphabet); nil for anything else.
+    private static func bits(of canonical: String) -> (UInt64, UInt64)? {
+        let characters = Array(canonical)
+        guard characters.count == 16 else { return nil }
+        var halves: (UInt64, UInt64) = (0, 0)
+        for (index, character) in characters.enumerated() {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            if index < 8 {
+                halves.0 = halves.0 << 5 | UInt64(value)
+            } else {
+                halves.1 = halves.1 << 5 | UInt64(value)
+            }
+        }
+        return halves
     }
 
     /// The 16 characters of a code as typed (any case, with or without spaces and dashes); nil when it cannot be a

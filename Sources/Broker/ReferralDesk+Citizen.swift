@@ -24,9 +24,12 @@ extension ReferralDesk {
 
     /// A fresh code for `referralID`; the old one stops working.
     private func issueCitizenCode(_ referralID: String) throws -> String {
-        let code = CitizenCode.make()
-        try store.setCitizenCode(referralID, digest: try CitizenCode.digestOf(code))
-        return code
+        guard let key = try store.referralKey(referralID) else {
+            throw Rejection(.notFound, "no referral with that id", field: "referral_id")
+        }
+        let code = try store.newCitizenCode(key: key)
+        try store.setCitizenCode(referralID, stored: code.stored)
+        return code.code
     }
 
     /// NEW_CITIZEN_CODE from the referring organisation.
@@ -59,7 +62,7 @@ extension ReferralDesk {
             throw Rejection(.forbidden, "only a portal (portal:…) asks with a citizen's code")
         }
         guard let canonical = CitizenCode.canonical(typed),
-            let referralID = try store.referralID(citizenCodeDigest: try CitizenCode.digest(canonical)),
+            let referralID = try store.referralID(citizenCode: canonical),
             let referralCase = try store.loadCase(referralID, referral: true), referralCase.referral != nil,
             !referralCase.isPurged, !referralCase.isWithdrawn
         else { throw Self.unknownCitizenCode }

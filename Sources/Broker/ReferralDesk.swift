@@ -203,9 +203,9 @@ final class ReferralDesk {
             load: contactLoad)
         // A new referral's citizen code: its digest goes into the referral's own row (one write, not two).
         let creates = transition.effects.contains { if case .referralCreated = $0 { true } else { false } }
-        let code = creates ? CitizenCode.make() : nil
-        try carryOut(transition, at: moment, citizenCodeDigest: try code.map(CitizenCode.digestOf))
-        return withCitizenCode(code, transition.reply ?? WireMessage(.pong))
+        let code = creates ? try store.newCitizenCode(key: store.nextReferralKey()) : nil
+        try carryOut(transition, at: moment, citizenCodeDigest: code?.stored)
+        return withCitizenCode(code?.code, transition.reply ?? WireMessage(.pong))
     }
 
     func ack(from principal: String, handoverID: String) throws -> WireMessage {

@@ -244,9 +244,14 @@ final class ReferralStore {
         return (unseen, sent)
     }
 
+    /// The key the next new referral is written under (a citizen code is made from it before the INSERT).
+    func nextReferralKey() throws -> Int64 {
+        try (largestKey ?? db.queryOne("SELECT MAX(referral_key) AS k FROM referrals")?.int64("k") ?? 0) + 1
+    }
+
     /// Writes a new referral under the next key and returns the key.
     private func insertReferral(_ referralCase: ReferralCase, body: String, citizenCode: String?) throws -> Int64 {
-        let key = try (largestKey ?? db.queryOne("SELECT MAX(referral_key) AS k FROM referrals")?.int64("k") ?? 0) + 1
+        let key = try nextReferralKey()
         largestKey = key
         try db.run(
             """

@@ -73,6 +73,29 @@ public struct IdentifierCipher: Sendable {
         return (left, right)
     }
 
+    /// The 80-bit block, as two halves below 2^40, that stands for (`high`, `low`), also below 2^40: the citizen
+    /// code's (`CitizenCode` in Broker). Eight rounds for the small halves; their numbers (from 0x80) keep these
+    /// round functions apart from the 128-bit block's.
+    public func encrypt80(_ high: UInt64, _ low: UInt64) -> (high: UInt64, low: UInt64) {
+        var (left, right) = (high & Self.mask40, low & Self.mask40)
+        for round in UInt8(0x80)..<0x88 {
+            (left, right) = (right, left ^ (function(round, right) & Self.mask40))
+        }
+        return (left, right)
+    }
+
+    /// What ``encrypt80(_:_:)`` made `(high, low)` from.
+    public func decrypt80(_ high: UInt64, _ low: UInt64) -> (high: UInt64, low: UInt64) {
+        var (left, right) = (high & Self.mask40, low & Self.mask40)
+        for round in (UInt8(0x80)..<0x88).reversed() {
+            (left, right) = (right ^ (function(round, left) & Self.mask40), left)
+        }
+        return (left, right)
+    }
+
+    /// The 40 low bits.
+    public static let mask40: UInt64 = (1 << 40) - 1
+
     /// The round function: SipHash-2-4 of the round's number and `half`, each as a little-endian word.
     private func function(_ round: UInt8, _ half: UInt64) -> UInt64 {
         // Two whole words, so that no padding byte is hashed: 16 bytes.

@@ -1,5 +1,7 @@
 import Foundation
 import SchakelProtocol
+import Sodium
+import Storage
 import Testing
 
 /// The citizen's own view over SRP/1 against the real daemon on the manual clock: the code on ACCEPTED, what a
@@ -80,7 +82,7 @@ import Testing
         #expect(trail.filter { $0["event"] == "citizen.viewed" }.count >= 5)
         #expect(!audit.canonicalString().contains(code) && !daemon.log().contains(code), "the code was kept somewhere")
         let stored = try PrivacyTests.query(daemon, "SELECT citizen_code FROM referrals").first?[0].string
-        #expect(stored?.count == 64 && stored?.contains(code.replacingOccurrences(of: "-", with: "")) == false)
+        #expect(stored?.count == 76 && stored?.contains(code.replacingOccurrences(of: "-", with: "")) == false)
         #expect(try PrivacyTests.rawContains(daemon, code).isEmpty, "the code is in the database")
         for peer in [gp, anna, portal] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
@@ -114,6 +116,42 @@ import Testing
             #expect(refusal.body["message"] == gone.body["message"])
         }
         for peer in [gp, bram, portal] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+    }
+
+    /// Issue 22, part four: a code made from its referral's key is kept after that key, so new codes sort in the
+    /// order of their referrals (the index's last page, not a random one); a code handed out before, of which the row
+    /// holds only the digest, still opens its referral after the upgrade.
+    @Test func newCodesAreKeptInTheirReferralsOrderAndACodeFromBeforeStillOpens() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        var codes: [String] = []
+        for _ in 0..<3 {
+            let accepted = try gp.submit(try Referrals.make(needs: ["debt"]))
+            codes.append(try #require(accepted.body["citizen_code"]?.stringValue))
+        }
+        let kept = try PrivacyTests.query(daemon, "SELECT citizen_code FROM referrals ORDER BY referral_key")
+            .compactMap { $0[0].string }
+        #expect(kept.count == 3 && kept.allSatisfy { $0.hasPrefix("k") }, "\(kept)")
+        #expect(kept == kept.sorted(), "\(kept)")
+
+        // The first referral as a broker from before left it: only the digest of a code of 80 random bits.
+        let before = "K7QM-2XHD-9RTB-4WPA"
+        let digest = try Digest.blake2bHex(Array(before.replacingOccurrences(of: "-", with: "").utf8))
+        _ = daemon.stop()
+        do {
+            let db = try daemon.openDatabase(writable: true)
+            defer { try? db.close() }
+            try db.run(
+                "UPDATE referrals SET citizen_code = ? WHERE referral_key = (SELECT MIN(referral_key) FROM referrals)",
+                [.text(digest)])
+        }
+        try daemon.start()
+        let portal = try daemon.connect(as: "portal:lekstroom")
+        #expect(try Self.status(portal, before).command == "CITIZEN")
+        #expect(try Self.status(portal, codes[0]).body["code"] == "not_found", "replaced by the code from before")
+        #expect(try Self.status(portal, codes[2]).command == "CITIZEN")
+        for peer in [gp, portal] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
     @Test func theReferrerAsksANewCodeAndTheOldOneStopsWorking() throws {
