@@ -71,7 +71,9 @@ extension ReferralDesk {
 
     /// Everything held about the referral's citizen (right of access), personal data opened.
     func export(_ referralID: String) throws -> JSONValue {
-        guard let export = try store.export(referralID) else { throw Rejection(.notFound, "no referral \(referralID)") }
+        guard let export = try store.export(referralID, offer: offerBody) else {
+            throw Rejection(.notFound, "no referral \(referralID)")
+        }
         return export
     }
 

@@ -355,9 +355,20 @@ final class ReferralDesk {
 
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`.
     func pendingOutbox(for principal: String, afterSeq: Int64 = 0, limit: Int = 1_000) throws -> [OutboxMessage] {
-        let (messages, unreadable) = try store.pendingOutbox(for: principal, afterSeq: afterSeq, limit: limit)
+        let (messages, unreadable) = try store.pendingOutbox(
+            for: principal, afterSeq: afterSeq, limit: limit, offer: offerBody)
         for id in unreadable { logger.error("outbox.unreadable", ["message": id]) }
         return messages
+    }
+
+    /// The body of offer `handoverID`'s HANDOVER with `messageID` and the changeable fields the outbox `kept`,
+    /// worded from its case as the machine words it when the offer is made: the outbox keeps only those fields.
+    /// Nil when the case no longer holds the offer.
+    func offerBody(handoverID: String, messageID: String, kept: String) throws -> String? {
+        guard let referralCase = try store.loadCase(handover: handoverID),
+            let offer = machine.offer(handoverID, in: referralCase)?.withChangeable(kept)
+        else { return nil }
+        return OutboxBody.handover(offer).wireMessage(messageID: messageID).canonicalBodyString()
     }
 
     func pendingCount(for principal: String) throws -> Int {

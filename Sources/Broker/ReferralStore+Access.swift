@@ -11,7 +11,9 @@ extension ReferralStore {
 
     /// Everything held about the referral's citizen (right of access), personal data opened: the referral as
     /// submitted (absent once purged), every handover with its notes, every outbox message, every event.
-    func export(_ referralID: String) throws -> JSONValue? {
+    /// `offer` words an offer the outbox keeps in part, as for ``pendingOutbox(for:afterSeq:limit:offer:)``; one its
+    /// case can no longer word shows the fields kept.
+    func export(_ referralID: String, offer: OfferWording) throws -> JSONValue? {
         guard let row = try db.queryOne("SELECT * FROM referrals WHERE referral_id = ?", [.text(referralID)]) else {
             return nil
         }
@@ -42,16 +44,24 @@ extension ReferralStore {
         }
         let outbox = try db.query(
             """
-            SELECT seq, message_id, principal, command, body, created_at, confirmed_at FROM outbox
+            SELECT seq, message_id, principal, command, body, handover_id, created_at, confirmed_at FROM outbox
             WHERE referral_key = ? ORDER BY seq
             """, [.integer(row.int64("referral_key") ?? -1)]
         ).map { o -> JSONValue in
-            let body = try o.string("body").map { try JSONValue.parse(Data(try unseal($0).utf8)) } ?? .null
+            let messageID = try messageID(seq: o.int64("seq") ?? 0, stored: o.string("message_id"))
+            let body =
+                try o.string("body").map {
+                    try JSONValue.parse(
+                        Data(
+                            try opened($0, handoverID: o.string("handover_id"), messageID: messageID) {
+                                try offer($0, $1, $2) ?? $2
+                            }.utf8))
+                } ?? .null
             var fields: [String: JSONValue] = [:]
             for name in ["principal", "command", "created_at", "confirmed_at"] {
                 fields[name] = o.string(name).map { .string($0) } ?? .null
             }
-            fields["message_id"] = .string(try messageID(seq: o.int64("seq") ?? 0, stored: o.string("message_id")))
+            fields["message_id"] = .string(messageID)
             fields["body"] = body
             return .object(fields)
         }

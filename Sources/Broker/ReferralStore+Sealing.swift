@@ -10,7 +10,7 @@ extension ReferralStore {
     static let sealedColumns: [(table: String, column: String, filter: String, key: String)] = [
         ("referrals", "body", "body != ''", "rowid"),
         ("handovers", "outcome_note", "outcome_note IS NOT NULL", "rowid"),
-        ("outbox", "body", "command = 'HANDOVER'", "seq"),
+        ("outbox", "body", "command = 'HANDOVER' AND body NOT LIKE 'case:%'", "seq"),
     ]
 
     /// How many sealed values (or values from before encryption at rest) are not under the current key.

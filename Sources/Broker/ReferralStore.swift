@@ -194,7 +194,8 @@ final class ReferralStore {
             case .sent(let principal, let body, let handoverID):
                 sent.append(
                     try insertOutbox(
-                        to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at
+                        to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at,
+                        keeping: body.keptOfOffer
                     ) { body.wireMessage(messageID: $0) })
             case .offerSettled(let handoverID):
                 // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
@@ -378,20 +379,28 @@ final class ReferralStore {
     // MARK: The outbox
 
     /// Writes one message to `principal`'s outbox, to be delivered after the commit, and returns its id: `message`
-    /// renders the message with the id, which is made from the row's `seq` (``nextOutboxSeq()``) and not stored. An
-    /// offer carries the need's summary and life event: sealed like every other piece of personal data.
+    /// renders the message with the id, which is made from the row's `seq` (``nextOutboxSeq()``) and not stored.
+    /// Of an offer (a HANDOVER naming its handover) only `kept` is stored, its changeable fields
+    /// (``OutboxBody/keptOfOffer``), after ``keptOfferPrefix``: the desk words the rest again from its case when it is
+    /// sent again (``pendingOutbox(for:afterSeq:limit:offer:)``). Whole, it repeated the referral's personal data,
+    /// sealed, twice per referral. An offer kept whole is sealed like every other piece of personal data.
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
     /// Returns the message as rendered (its body not sealed), for the loop to send after the commit.
     @discardableResult
     func insertOutbox(
         to principal: String, referralID: String?, key: Int64? = nil, handoverID: String?, at: String,
-        _ message: (_ messageID: String) throws -> WireMessage
+        keeping kept: String? = nil, _ message: (_ messageID: String) throws -> WireMessage
     ) throws -> OutboxMessage {
         let seq = try nextOutboxSeq()
         let messageID = try messageIDs().id(seq)
         let rendered = try message(messageID)
         let text = rendered.canonicalBodyString()
-        let stored = rendered.command == Command.handover.rawValue ? try seal(text) : text
+        let stored =
+            if let kept, handoverID != nil {
+                Self.keptOfferPrefix + kept
+            } else {
+                rendered.command == Command.handover.rawValue ? try seal(text) : text
+            }
         try db.run(
             """
             INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at)
@@ -407,22 +416,25 @@ final class ReferralStore {
             seq: seq, messageID: messageID, principal: principal, command: rendered.command, body: Data(text.utf8))
     }
 
-    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. A message that cannot be
-    /// opened any more is returned as nil in `unreadable`, for the caller to log.
-    func pendingOutbox(for principal: String, afterSeq: Int64, limit: Int) throws -> (
-        messages: [OutboxMessage], unreadable: [String]
-    ) {
+    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. `offer` words the body of an
+    /// offer the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:keeping:_:)``) from its
+    /// handover, message id and kept fields. The id of a message that cannot be opened or worded any more is returned
+    /// in `unreadable`, for the caller to log.
+    func pendingOutbox(
+        for principal: String, afterSeq: Int64, limit: Int, offer: OfferWording
+    ) throws -> (messages: [OutboxMessage], unreadable: [String]) {
         var messages: [OutboxMessage] = []
         var unreadable: [String] = []
         for row in try db.query(
             """
-            SELECT seq, message_id, command, body FROM outbox
+            SELECT seq, message_id, command, body, handover_id FROM outbox
             WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
             """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))])
         {
             guard let stored = row.string("body"), let seq = row.int64("seq") else { continue }
             let messageID = try self.messageID(seq: seq, stored: row.string("message_id"))
-            guard let body = try? unseal(stored) else {
+            guard let body = try? opened(stored, handoverID: row.string("handover_id"), messageID: messageID, offer)
+            else {
                 unreadable.append(messageID)
                 continue
             }
@@ -433,6 +445,28 @@ final class ReferralStore {
         }
         return (messages, unreadable)
     }
+
+    /// Words an offer's HANDOVER from its handover's id, its message id and the fields the outbox kept of it.
+    typealias OfferWording = (_ handoverID: String, _ messageID: String, _ kept: String) throws -> String?
+
+    /// What an outbox row's body starts with when it holds an offer's kept fields, not a whole message (a whole one
+    /// is a JSON object or a sealed value, `sb1:`).
+    static let keptOfferPrefix = "case:"
+
+    /// An outbox row's body as sent: the offer worded by `offer` when the row kept only its changeable fields, any
+    /// other message opened when sealed. Throws when neither can be done.
+    func opened(_ stored: String, handoverID: String?, messageID: String, _ offer: OfferWording) throws -> String {
+        guard stored.hasPrefix(Self.keptOfferPrefix) else { return try unseal(stored) }
+        guard let handoverID,
+            let body = try offer(handoverID, messageID, String(stored.dropFirst(Self.keptOfferPrefix.count)))
+        else {
+            throw OfferGone()
+        }
+        return body
+    }
+
+    /// An offer kept in part whose case can no longer word it (the handover or the referral's data is gone).
+    struct OfferGone: Error {}
 
     func pendingCount(for principal: String) throws -> Int {
         try db.queryOne(

@@ -215,17 +215,10 @@ struct Decision {
         load.setLastOffered(now, for: contact.id)
         emit(.offered(contact: contact.id, at: now))
         record("offered", handoverID: handoverID, contact: contact.id)
-        let ackBy = scheduleOfferDeadlines(handoverID: handoverID, organisation: contact.organization)
-        let offer = HandoverOffer(
-            messageID: "", handoverID: handoverID, referralID: referralCase.id,
-            need: NeedRef(index: needIndex, domain: need.domain, summary: need.summary), urgency: referral.urgency,
-            lifeEvent: referral.lifeEvent, citizen: referral.citizen.offerView,
-            referrer: ReferrerView(
-                organisation: referralCase.organisation,
-                organisationName: machine.organisationName(referralCase.organisation)),
-            lead: lead,
-            leadContact: lead ? nil : leadCard(besides: handoverID, holder: contact.id)?.withoutDirectLine,
-            offeredAt: at, ackBy: ackBy)
+        scheduleOfferDeadlines(handoverID: handoverID, organisation: contact.organization)
+        guard let offer = machine.offer(handoverID, in: referralCase) else {
+            preconditionFailure("the handover was offered above, and routing holds the referral's data")
+        }
         send(to: contact.id, .handover(offer), offer: handoverID)
         record(
             "disclosed", handoverID: handoverID, contact: contact.id,
@@ -267,8 +260,8 @@ struct Decision {
         return machine.matcher.match(request, load: load, now: now)
     }
 
-    /// Sets the reminder and expiry of a new offer; returns `ack_by` for the offer and STATUS.
-    mutating func scheduleOfferDeadlines(handoverID: String, organisation: String) -> String {
+    /// Sets the reminder and expiry of a new offer, and its `ack_by` (for the offer and STATUS).
+    mutating func scheduleOfferDeadlines(handoverID: String, organisation: String) {
         let rules = policy.policy(for: referralCase.urgency, organisation: organisation)
         let due = policy.calendar.deadline(from: now, adding: rules.acknowledgeWithin, clock: rules.acknowledgeClock)
         let remindAt = policy.calendar.point(
@@ -277,7 +270,6 @@ struct Decision {
         schedule(.ackExpiry, subject: handoverID, due: due)
         let ackBy = RFC3339.format(due)
         update(handoverID) { $0.ackBy = ackBy }
-        return ackBy
     }
 
     // MARK: The referral's own state
@@ -355,13 +347,9 @@ struct Decision {
     }
 
     /// The card of the contact who leads the referral, when that is someone other than `holder`, who holds
-    /// `handoverID`: with the direct line once the lead has acknowledged, without it while the lead is only offered.
+    /// `handoverID` (``ReferralMachine/leadCard(in:besides:holder:)``).
     func leadCard(besides handoverID: String, holder: String) -> ContactCard? {
-        guard let lead = referralCase.lead(besides: handoverID),
-            let contact = lead.contact.flatMap({ map.contacts[$0] }), contact.id != holder
-        else { return nil }
-        let card = machine.card(contact)
-        return lead.state == .offered ? card.withoutDirectLine : card
+        machine.leadCard(in: referralCase, besides: handoverID, holder: holder)
     }
 
     /// Tells the referrer about a step of one handover.

@@ -34,9 +34,11 @@ public enum OutboxBody: Sendable, Equatable {
         }
     }
 
-    /// An offer carries the need's summary and life event: the store seals it like the referral itself.
-    public var carriesPersonalData: Bool {
-        if case .handover = self { return true }
-        return false
+    /// What the outbox keeps of an offer: the canonical JSON of its changeable fields
+    /// (``HandoverOffer/changeableBytes()``), the rest being worded again from its case
+    /// (``ReferralMachine/offer(_:in:)``). Nil for every other message, which the outbox keeps whole.
+    public var keptOfOffer: String? {
+        guard case .handover(let offer) = self else { return nil }
+        return String(decoding: offer.changeableBytes(), as: UTF8.self)
     }
 }

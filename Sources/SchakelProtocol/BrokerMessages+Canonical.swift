@@ -1,3 +1,5 @@
+import Foundation
+
 /// The two bodies the outbox writes for every referral, HANDOVER and NOTICE, written to canonical JSON by hand.
 ///
 /// Through `Codable` (a keyed container per value, an existential call per member) they cost about 250 k
@@ -31,6 +33,49 @@ extension HandoverOffer {
         fields.string("urgency", urgency.rawValue, into: &out)
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    /// The canonical JSON text of the fields of this offer that its case may word otherwise later: who leads (`lead`,
+    /// `lead_contact`) and the referrer's name on the social map, while the offer waits for its contact, and `ack_by`,
+    /// which goes when the offer ends. What the outbox keeps of an offer (issue 22): the rest is the referral as
+    /// submitted and the handover's need and time, which never change, so the offer worded again from them is the
+    /// first one byte for byte (SRP1 "Bodies"), when it is sent again and in an export.
+    public func changeableBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("ack_by", self.ackBy, into: &out)
+        fields.bool("lead", self.lead, into: &out)
+        if let leadContact {
+            fields.key("lead_contact", into: &out)
+            leadContact.write(into: &out)
+        }
+        fields.key("referrer", into: &out)
+        referrer.write(into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// This offer with the changeable fields as `kept` holds them (the text of ``changeableBytes()``); nil when
+    /// `kept` is not such a text.
+    public func withChangeable(_ kept: String) -> HandoverOffer? {
+        guard case .object(let fields)? = try? JSONValue.parse(Data(kept.utf8)), let lead = fields["lead"]?.boolValue,
+            let referrer = fields["referrer"].flatMap({ try? JSONValueDecoder.decode(ReferrerView.self, from: $0) })
+        else { return nil }
+        var offer = self
+        offer.lead = lead
+        offer.referrer = referrer
+        offer.ackBy = nil
+        if let ackBy = fields["ack_by"] {
+            guard let text = ackBy.stringValue else { return nil }
+            offer.ackBy = text
+        }
+        offer.leadContact = nil
+        if let card = fields["lead_contact"] {
+            guard let leadContact = try? JSONValueDecoder.decode(ContactCard.self, from: card) else { return nil }
+            offer.leadContact = leadContact
+        }
+        return offer
     }
 }
 

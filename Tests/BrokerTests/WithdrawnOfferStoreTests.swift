@@ -67,16 +67,19 @@ import Testing
             .map { "\($0.string("event") ?? "") \($0.string("detail") ?? "-")" }
     }
 
-    /// The messages a commit delivers as written (issue 22) are exactly what reading the outbox gives: the offer's
-    /// body is sealed in its row and opened again on the way out.
-    @Test func whatTheStoreWritesIsWhatItReadsBackSealedOrNot() throws {
+    /// The messages a commit delivers as written (issue 22) are exactly what reading the outbox gives: of an offer
+    /// only the fields it was given to keep are stored, and it is worded again on the way out (by the desk, from its
+    /// case) under its own message id; a message without personal data is kept whole in the clear; an offer the case
+    /// can no longer word is reported, never sent empty.
+    @Test func whatTheStoreWritesIsWhatItReadsBackAnOfferWordedAgain() throws {
         try OverdueDefinitionTests.withStore { store in
             try OverdueDefinitionTests.referral(Self.referralID, in: store)
             var written: [OutboxMessage] = []
             for command in ["HANDOVER", "REMINDER"] {
                 written.append(
                     try store.insertOutbox(
-                        to: Self.bram, referralID: Self.referralID, handoverID: "ho-1", at: "2026-11-23T09:00:00Z"
+                        to: Self.bram, referralID: Self.referralID, handoverID: "ho-1", at: "2026-11-23T09:00:00Z",
+                        keeping: command == "HANDOVER" ? #"{"lead":true}"# : nil
                     ) { id in
                         WireMessage(
                             command: command,
@@ -84,9 +87,44 @@ import Testing
                     })
             }
             let stored = try store.db.query("SELECT body FROM outbox ORDER BY seq").compactMap { $0.string("body") }
-            #expect(stored.first?.hasPrefix("sb1:") == true, "the offer is sealed at rest")
-            #expect(stored.last?.hasPrefix("{") == true)
-            #expect(try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10).messages == written)
+            #expect(stored == [#"case:{"lead":true}"#, String(decoding: written[1].body, as: UTF8.self)])
+
+            var asked: [String] = []
+            let offered = String(decoding: written[0].body, as: UTF8.self)
+            let pending = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { handover, message, kept in
+                asked.append("\(handover) \(message) \(kept)")
+                return offered
+            }
+            #expect(pending.messages == written && pending.unreadable.isEmpty)
+            #expect(asked == [#"ho-1 \#(written[0].messageID) {"lead":true}"#], "from its handover, id and kept fields")
+
+            let gone = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { _, _, _ in nil }
+            #expect(gone.messages == [written[1]] && gone.unreadable == [written[0].messageID])
+        }
+    }
+
+    /// An offer kept whole (nothing to keep was given, or it names no handover to word it from) is sealed, as any
+    /// personal data, and opened on the way out.
+    @Test func anOfferKeptWholeIsSealed() throws {
+        try OverdueDefinitionTests.withStore { store in
+            try OverdueDefinitionTests.referral(Self.referralID, in: store)
+            var written: [OutboxMessage] = []
+            for (handoverID, kept) in [("ho-1", nil), (nil, #"{"lead":true}"#)] as [(String?, String?)] {
+                written.append(
+                    try store.insertOutbox(
+                        to: Self.bram, referralID: Self.referralID, handoverID: handoverID, at: "2026-11-23T09:00:00Z",
+                        keeping: kept
+                    ) { id in
+                        WireMessage(command: "HANDOVER", body: ["message_id": .string(id), "summary": "Schulden"])
+                    })
+            }
+            let stored = try store.db.query("SELECT body FROM outbox").compactMap { $0.string("body") }
+            #expect(stored.count == 2 && stored.allSatisfy { $0.hasPrefix("sb1:") }, "sealed at rest")
+            let pending = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { _, _, _ in
+                Issue.record("a sealed offer is opened, not worded")
+                return nil
+            }
+            #expect(pending.messages == written)
         }
     }
 

@@ -72,6 +72,40 @@ import Testing
         try Self.expectSameBytes(seed: 20_261_206, Self.notice) { $0.canonicalBytes() }
     }
 
+    /// What the outbox keeps of an offer (issue 22) is exactly its `ack_by`, `lead`, `lead_contact` and `referrer` as
+    /// the offer's own canonical text has them; put back on any other offer, they make this one again.
+    @Test func anOffersChangeableFieldsAreKeptAndPutBackExactly() throws {
+        var rng = Generator(state: 20_261_207)
+        for _ in 0..<3_000 {
+            let offer = Self.offer(&rng)
+            let kept = offer.changeableBytes()
+            guard case .object(let whole) = try JSONValue.parse(Data(offer.canonicalBytes())) else {
+                Issue.record("an offer is an object")
+                return
+            }
+            let expected = JSONValue.object(
+                whole.filter { ["ack_by", "lead", "lead_contact", "referrer"].contains($0.key) })
+            #expect(kept == Array(expected.canonicalData()), "\(String(decoding: kept, as: UTF8.self))")
+
+            var other = Self.offer(&rng)
+            (other.messageID, other.handoverID, other.referralID, other.need) =
+                (offer.messageID, offer.handoverID, offer.referralID, offer.need)
+            (other.urgency, other.lifeEvent, other.citizen, other.offeredAt) =
+                (offer.urgency, offer.lifeEvent, offer.citizen, offer.offeredAt)
+            let again = other.withChangeable(String(decoding: kept, as: UTF8.self))
+            #expect(again == offer)
+            if again != offer { return }
+        }
+        let base = Self.offer(&rng)
+        for broken in [
+            "", "{}", #"{"lead":1,"referrer":{}}"#, #"{"lead":true}"#,
+            #"{"lead":true,"referrer":{"organisation":"o","organisation_name":"n"},"lead_contact":{}}"#,
+            #"{"ack_by":1,"lead":true,"referrer":{"organisation":"o","organisation_name":"n"}}"#,
+        ] {
+            #expect(base.withChangeable(broken) == nil, "\(broken)")
+        }
+    }
+
     /// Every HANDOVER and NOTICE example of the protocol spec, decoded and written again, is its canonical text.
     @Test func theSpecsExamplesComeOutAsTheirCanonicalText() throws {
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

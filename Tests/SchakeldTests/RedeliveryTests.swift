@@ -29,6 +29,42 @@ import Testing
         #expect(try third.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }.isEmpty)
     }
 
+    /// The outbox keeps only an offer's changeable fields (issue 22): sent again, after a restart, the offer is
+    /// worded from its case and those fields, and it is the first copy byte for byte (bodies are canonical JSON),
+    /// even when the lead it named has since given the lead need back.
+    @Test func anOfferSentAgainAfterARestartIsTheFirstByteForByte() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp.submit(try Referrals.make(needs: ["housing", "debt"]))
+        let bram = try daemon.connect(as: "contact:wonen-bram")
+        var anna: Peer? = try daemon.connect(as: "contact:schuldhulp-anna")
+        let first = try anna!.next(.handover)
+        #expect(first.body["lead_contact"]?["id"] == "contact:wonen-bram")
+        #expect(first.body["need"]?["summary"] != nil && first.body["citizen"] != nil)
+        anna = nil  // gone without confirming it
+
+        let stored = try PrivacyTests.query(daemon, "SELECT body FROM outbox WHERE command = 'HANDOVER' ORDER BY seq")
+        #expect(stored.count == 2)
+        for body in stored.compactMap({ $0.string("body") }) {
+            #expect(body.hasPrefix("case:{\"ack_by\":"), "kept in part: \(body)")
+            #expect(!body.contains("summary") && !body.contains("citizen"), "no personal data kept twice: \(body)")
+        }
+
+        // Bram gives the lead need back: Carla leads now, and Anna's offer, sent again, still says what it said.
+        let bramOffer = try bram.next(.handover)
+        _ = try bram.request(
+            .decline, ["handover_id": bramOffer.body["handover_id"]!, "reason": "capacity"], expect: .declined)
+        let carla = try daemon.connect(as: "contact:wonen-carla")
+        #expect(try carla.next(.handover).body["lead"] == true)
+        try daemon.restart()
+        let annaAgain = try daemon.connect(as: "contact:schuldhulp-anna")
+        let again = try annaAgain.next(.handover)
+        #expect(again.body.canonicalString() == first.body.canonicalString())
+        #expect(annaAgain.violations.isEmpty)
+        #expect(!daemon.log().contains("outbox.unreadable"))
+    }
+
     /// A daemon whose one referral's offer Anna received and acknowledged: its HANDOVER settled in the outbox.
     static func daemonWithAnAcknowledgedOffer() throws -> Daemon {
         let daemon = try Daemon()
