@@ -138,7 +138,7 @@ struct Decision {
             retryAt = result.retryAt
         }
         let needRef = NeedRef(index: needIndex, domain: need.domain)
-        let explanationText = explanation.flatMap { try? $0.canonicalBytes() }.map {
+        let explanationText = explanation.flatMap { $0.storedBytes() }.map {
             String(decoding: $0, as: UTF8.self)
         }
         let handoverID = waitingHandover ?? machine.makeID("ho")

@@ -33,9 +33,7 @@ extension ReferralMachine {
                 state: h.state, lead: h.isLead, ackBy: h.state == .offered ? h.ackBy : nil, contactBy: h.contactBy,
                 nazorgAt: h.nazorgAt, answerBy: h.answerBy, outcome: h.outcome,
                 explanation: isReferrer
-                    ? h.explanation.flatMap {
-                        try? SRPCoding.decoder.decode(MatchExplanation.self, from: Data($0.utf8))
-                    } : nil,
+                    ? h.explanation.flatMap { MatchExplanation(stored: $0) } : nil,
                 overdue: Self.isOverdue(h, now: now) ? true : nil)
         }
         return ReferralStatus(

@@ -1,6 +1,6 @@
 /// Opens an object and writes its keys with the commas between them; the caller writes the values, keys in UTF-8
-/// order, and the closing brace. The hand-written canonical writers (``MatchExplanation/canonicalBytes()``,
-/// ``HandoverOffer/canonicalBytes()``, ``Notice/canonicalBytes()``) are built on it.
+/// order, and the closing brace. The hand-written canonical writers (``HandoverOffer/canonicalBytes()``,
+/// ``Notice/canonicalBytes()``) are built on it.
 struct CanonicalObjectWriter {
     private var first = true
 

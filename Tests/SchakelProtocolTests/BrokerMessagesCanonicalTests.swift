@@ -5,8 +5,8 @@ import Testing
 
 /// The hand-written HANDOVER and NOTICE writers must give exactly the bytes of the `Codable` path they replace.
 @Suite struct BrokerMessagesCanonicalTests {
-    typealias Generator = MatchExplanationCanonicalTests.Generator
-    static let awkward = MatchExplanationCanonicalTests.awkward
+    typealias Generator = MatchExplanationStoredTests.Generator
+    static let awkward = MatchExplanationStoredTests.awkward
 
     static func text(_ rng: inout Generator) -> String { awkward.randomElement(using: &rng)! }
     static func maybe(_ rng: inout Generator) -> String? { Bool.random(using: &rng) ? text(&rng) : nil }

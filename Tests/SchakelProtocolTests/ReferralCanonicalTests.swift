@@ -7,7 +7,7 @@ import Testing
 /// the bytes of the `Codable` path it replaces: a referral stored before would otherwise no longer equal its own
 /// resubmission.
 @Suite struct ReferralCanonicalTests {
-    typealias Generator = MatchExplanationCanonicalTests.Generator
+    typealias Generator = MatchExplanationStoredTests.Generator
     typealias Make = BrokerMessagesCanonicalTests
 
     static func referral(_ rng: inout Generator) -> Referral {
