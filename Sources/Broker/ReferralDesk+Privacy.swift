@@ -71,7 +71,7 @@ extension ReferralDesk {
 
     /// Everything held about the referral's citizen (right of access), personal data opened.
     func export(_ referralID: String) throws -> JSONValue {
-        guard let export = try store.export(referralID, offer: offerBody) else {
+        guard let export = try store.export(referralID, word: wordKept) else {
             throw Rejection(.notFound, "no referral \(referralID)")
         }
         return export

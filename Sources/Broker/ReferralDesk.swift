@@ -356,19 +356,33 @@ final class ReferralDesk {
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`.
     func pendingOutbox(for principal: String, afterSeq: Int64 = 0, limit: Int = 1_000) throws -> [OutboxMessage] {
         let (messages, unreadable) = try store.pendingOutbox(
-            for: principal, afterSeq: afterSeq, limit: limit, offer: offerBody)
+            for: principal, afterSeq: afterSeq, limit: limit, word: wordKept)
         for id in unreadable { logger.error("outbox.unreadable", ["message": id]) }
         return messages
     }
 
-    /// The body of offer `handoverID`'s HANDOVER with `messageID` and the changeable fields the outbox `kept`,
-    /// worded from its case as the machine words it when the offer is made: the outbox keeps only those fields.
-    /// Nil when the case no longer holds the offer.
-    func offerBody(handoverID: String, messageID: String, kept: String) throws -> String? {
-        guard let referralCase = try store.loadCase(handover: handoverID),
-            let offer = machine.offer(handoverID, in: referralCase)?.withChangeable(kept)
-        else { return nil }
-        return OutboxBody.handover(offer).wireMessage(messageID: messageID).canonicalBodyString()
+    /// The body of a message the outbox keeps in part (`kept`), with `messageID`, worded from its case as the machine
+    /// words it when the message is written: an offer (`handoverID` is its handover) from its changeable fields
+    /// (``ReferralMachine/offer(_:in:)``), a notice from its ``NoticeReference``. Nil when the case no longer holds
+    /// what it needs.
+    func wordKept(command: String, handoverID: String?, messageID: String, kept: String) throws -> String? {
+        let body: OutboxBody
+        switch command {
+        case Command.handover.rawValue:
+            guard let handoverID, let referralCase = try store.loadCase(handover: handoverID),
+                let offer = machine.offer(handoverID, in: referralCase)?.withChangeable(kept)
+            else { return nil }
+            body = .handover(offer)
+        case Command.notice.rawValue:
+            guard let reference = NoticeReference(text: kept),
+                let referralCase = try store.loadCase(handover: reference.handoverID, referral: false),
+                let notice = reference.notice(in: referralCase)
+            else { return nil }
+            body = .notice(notice)
+        default:
+            return nil
+        }
+        return body.wireMessage(messageID: messageID).canonicalBodyString()
     }
 
     func pendingCount(for principal: String) throws -> Int {

@@ -11,9 +11,9 @@ extension ReferralStore {
 
     /// Everything held about the referral's citizen (right of access), personal data opened: the referral as
     /// submitted (absent once purged), every handover with its notes, every outbox message, every event.
-    /// `offer` words an offer the outbox keeps in part, as for ``pendingOutbox(for:afterSeq:limit:offer:)``; one its
-    /// case can no longer word shows the fields kept.
-    func export(_ referralID: String, offer: OfferWording) throws -> JSONValue? {
+    /// `word` words a message the outbox keeps in part, as for ``pendingOutbox(for:afterSeq:limit:word:)``; one its
+    /// case can no longer word shows what was kept.
+    func export(_ referralID: String, word: KeptWording) throws -> JSONValue? {
         guard let row = try db.queryOne("SELECT * FROM referrals WHERE referral_id = ?", [.text(referralID)]) else {
             return nil
         }
@@ -53,9 +53,10 @@ extension ReferralStore {
                 try o.string("body").map {
                     try JSONValue.parse(
                         Data(
-                            try opened($0, handoverID: o.string("handover_id"), messageID: messageID) {
-                                try offer($0, $1, $2) ?? $2
-                            }.utf8))
+                            try opened(
+                                $0, command: o.string("command") ?? "", handoverID: o.string("handover_id"),
+                                messageID: messageID
+                            ) { try word($0, $1, $2, $3) ?? $3 }.utf8))
                 } ?? .null
             var fields: [String: JSONValue] = [:]
             for name in ["principal", "command", "created_at", "confirmed_at"] {

@@ -5,7 +5,7 @@ import Storage
 /// An offer withdrawn from its contact (`ReferralEffect.offerWithdrawn`): whether the contact received it, and what
 /// leaves their outbox when they did not.
 ///
-/// An offer's messages to its contact are its HANDOVER (`handover_id` set; the body is sealed) and its REMINDER
+/// An offer's messages to its contact are its HANDOVER (`handover_id` set; the body kept in part) and its REMINDER
 /// (`handover_id` in the body only); both are found through the referral's few outbox rows (`outbox_by_referral`),
 /// and a `CASE` keeps `json_extract` off the sealed bodies.
 extension ReferralStore {
@@ -33,7 +33,7 @@ extension ReferralStore {
 
     /// Deletes the offer `handoverID` from the outbox of `contact`, who never received it (``offerSeen``): its
     /// HANDOVER and its REMINDER, none of them confirmed by the contact (a HANDOVER the event settled was settled by
-    /// the broker). The sealed summary goes with the HANDOVER.
+    /// the broker).
     func dropUnseenOffer(_ handoverID: String, from contact: String, referralKey: Int64) throws {
         try db.run(
             """

@@ -195,7 +195,7 @@ final class ReferralStore {
                 sent.append(
                     try insertOutbox(
                         to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at,
-                        keeping: body.keptOfOffer
+                        keeping: body.kept(in: referralCase)
                     ) { body.wireMessage(messageID: $0) })
             case .offerSettled(let handoverID):
                 // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
@@ -380,10 +380,10 @@ final class ReferralStore {
 
     /// Writes one message to `principal`'s outbox, to be delivered after the commit, and returns its id: `message`
     /// renders the message with the id, which is made from the row's `seq` (``nextOutboxSeq()``) and not stored.
-    /// Of an offer (a HANDOVER naming its handover) only `kept` is stored, its changeable fields
-    /// (``OutboxBody/keptOfOffer``), after ``keptOfferPrefix``: the desk words the rest again from its case when it is
-    /// sent again (``pendingOutbox(for:afterSeq:limit:offer:)``). Whole, it repeated the referral's personal data,
-    /// sealed, twice per referral. An offer kept whole is sealed like every other piece of personal data.
+    /// With `kept` (``OutboxBody/kept(in:)``) only that is stored, after ``keptPrefix``: the desk words the rest again
+    /// from the case when the message is sent again (``pendingOutbox(for:afterSeq:limit:word:)``). Kept whole, an offer
+    /// repeated the referral's personal data, sealed, twice per referral; one kept whole (an offer that names no
+    /// handover to word it from) is still sealed like every other piece of personal data.
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
     /// Returns the message as rendered (its body not sealed), for the loop to send after the commit.
     @discardableResult
@@ -395,11 +395,12 @@ final class ReferralStore {
         let messageID = try messageIDs().id(seq)
         let rendered = try message(messageID)
         let text = rendered.canonicalBodyString()
+        let isOffer = rendered.command == Command.handover.rawValue
         let stored =
-            if let kept, handoverID != nil {
-                Self.keptOfferPrefix + kept
+            if let kept, !isOffer || handoverID != nil {
+                Self.keptPrefix + kept
             } else {
-                rendered.command == Command.handover.rawValue ? try seal(text) : text
+                isOffer ? try seal(text) : text
             }
         try db.run(
             """
@@ -416,12 +417,11 @@ final class ReferralStore {
             seq: seq, messageID: messageID, principal: principal, command: rendered.command, body: Data(text.utf8))
     }
 
-    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. `offer` words the body of an
-    /// offer the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:keeping:_:)``) from its
-    /// handover, message id and kept fields. The id of a message that cannot be opened or worded any more is returned
-    /// in `unreadable`, for the caller to log.
+    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. `word` words the body of a
+    /// message the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:keeping:_:)``). The id of a
+    /// message that cannot be opened or worded any more is returned in `unreadable`, for the caller to log.
     func pendingOutbox(
-        for principal: String, afterSeq: Int64, limit: Int, offer: OfferWording
+        for principal: String, afterSeq: Int64, limit: Int, word: KeptWording
     ) throws -> (messages: [OutboxMessage], unreadable: [String]) {
         var messages: [OutboxMessage] = []
         var unreadable: [String] = []
@@ -433,7 +433,10 @@ final class ReferralStore {
         {
             guard let stored = row.string("body"), let seq = row.int64("seq") else { continue }
             let messageID = try self.messageID(seq: seq, stored: row.string("message_id"))
-            guard let body = try? opened(stored, handoverID: row.string("handover_id"), messageID: messageID, offer)
+            guard
+                let body = try? opened(
+                    stored, command: row.string("command") ?? "", handoverID: row.string("handover_id"),
+                    messageID: messageID, word)
             else {
                 unreadable.append(messageID)
                 continue
@@ -446,27 +449,28 @@ final class ReferralStore {
         return (messages, unreadable)
     }
 
-    /// Words an offer's HANDOVER from its handover's id, its message id and the fields the outbox kept of it.
-    typealias OfferWording = (_ handoverID: String, _ messageID: String, _ kept: String) throws -> String?
+    /// Words the body of a message the outbox keeps in part, from its command, the handover id its row names (an
+    /// offer's), its message id and what was kept; nil when the case can no longer word it.
+    typealias KeptWording =
+        (_ command: String, _ handoverID: String?, _ messageID: String, _ kept: String) throws -> String?
 
-    /// What an outbox row's body starts with when it holds an offer's kept fields, not a whole message (a whole one
-    /// is a JSON object or a sealed value, `sb1:`).
-    static let keptOfferPrefix = "case:"
+    /// What an outbox row's body starts with when it holds what was kept of a message, not the whole message (a
+    /// whole one is a JSON object or a sealed value, `sb1:`).
+    static let keptPrefix = "case:"
 
-    /// An outbox row's body as sent: the offer worded by `offer` when the row kept only its changeable fields, any
-    /// other message opened when sealed. Throws when neither can be done.
-    func opened(_ stored: String, handoverID: String?, messageID: String, _ offer: OfferWording) throws -> String {
-        guard stored.hasPrefix(Self.keptOfferPrefix) else { return try unseal(stored) }
-        guard let handoverID,
-            let body = try offer(handoverID, messageID, String(stored.dropFirst(Self.keptOfferPrefix.count)))
-        else {
-            throw OfferGone()
-        }
+    /// An outbox row's body as sent: worded by `word` when the row kept it in part, opened when sealed. Throws when
+    /// neither can be done.
+    func opened(
+        _ stored: String, command: String, handoverID: String?, messageID: String, _ word: KeptWording
+    ) throws -> String {
+        guard stored.hasPrefix(Self.keptPrefix) else { return try unseal(stored) }
+        let kept = String(stored.dropFirst(Self.keptPrefix.count))
+        guard let body = try word(command, handoverID, messageID, kept) else { throw CaseGone() }
         return body
     }
 
-    /// An offer kept in part whose case can no longer word it (the handover or the referral's data is gone).
-    struct OfferGone: Error {}
+    /// A message kept in part whose case can no longer word it (the handover or the referral's data is gone).
+    struct CaseGone: Error {}
 
     func pendingCount(for principal: String) throws -> Int {
         try db.queryOne(

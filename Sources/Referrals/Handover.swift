@@ -30,7 +30,7 @@ public struct Handover: Sendable, Equatable {
     public var outcomeContact: OutcomeResult?
     /// When the contact was offered it: the fair-rotation key of matching.
     public var offeredAt: String?
-    /// Canonical JSON of the match explanation: why it went to this contact (or waits).
+    /// The match explanation as stored (``MatchExplanation/storedBytes()``): why it went to this contact (or waits).
     public var explanation: String?
     /// Canonical JSON of the contact's card as the map had it at the offer, for the day they leave the map.
     public var contactCard: String?
@@ -57,6 +57,6 @@ public struct Handover: Sendable, Equatable {
 
     /// The card stored with the handover, for a contact who has left the map since.
     public var storedCard: ContactCard? {
-        contactCard.flatMap { try? SRPCoding.decoder.decode(ContactCard.self, from: Data($0.utf8)) }
+        contactCard.flatMap { ContactCard(stored: $0) }
     }
 }

@@ -34,11 +34,15 @@ public enum OutboxBody: Sendable, Equatable {
         }
     }
 
-    /// What the outbox keeps of an offer: the canonical JSON of its changeable fields
-    /// (``HandoverOffer/changeableBytes()``), the rest being worded again from its case
-    /// (``ReferralMachine/offer(_:in:)``). Nil for every other message, which the outbox keeps whole.
-    public var keptOfOffer: String? {
-        guard case .handover(let offer) = self else { return nil }
-        return String(decoding: offer.changeableBytes(), as: UTF8.self)
+    /// What the outbox keeps of this message when `referralCase` can word the rest again (issue 22): of an offer the
+    /// canonical JSON of its changeable fields (``HandoverOffer/changeableBytes()``; ``ReferralMachine/offer(_:in:)``
+    /// words the rest), of a notice its ``NoticeReference`` when the case words it exactly. Nil when the message is
+    /// kept whole.
+    public func kept(in referralCase: ReferralCase) -> String? {
+        switch self {
+        case .handover(let offer): String(decoding: offer.changeableBytes(), as: UTF8.self)
+        case .notice(let notice): NoticeReference(notice, in: referralCase)?.text
+        case .reminder, .cancelled, .escalation, .nazorg: nil
+        }
     }
 }

@@ -140,6 +140,30 @@ extension ContactCard {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The card `canonicalString()` wrote (as a handover stores it); nil when `text` is not such a card. Read on the
+    /// way the outbox words a notice from its case, so without `Codable`.
+    public init?(stored text: String) {
+        guard case .object(let fields)? = try? JSONValue.parse(Data(text.utf8)),
+            fields.keys.allSatisfy(Self.storedKeys.contains), let id = fields["id"]?.stringValue,
+            let name = fields["name"]?.stringValue, let organisation = fields["organisation"]?.stringValue,
+            let organisationName = fields["organisation_name"]?.stringValue
+        else { return nil }
+        func optional(_ key: String) -> String?? {
+            guard let value = fields[key] else { return .some(nil) }
+            return value.stringValue.map { .some($0) }
+        }
+        guard case let role? = optional("role"), case let phone? = optional("phone"),
+            case let email? = optional("email")
+        else { return nil }
+        self.init(
+            id: id, name: name, organisation: organisation, organisationName: organisationName, role: role,
+            phone: phone, email: email)
+    }
+
+    private static let storedKeys: Set<String> = [
+        "email", "id", "name", "organisation", "organisation_name", "phone", "role",
+    ]
+
     fileprivate func write(into out: inout [UInt8]) {
         CanonicalObjectWriter.strings(
             [

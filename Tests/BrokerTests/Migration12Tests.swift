@@ -197,10 +197,10 @@ import Testing
 
 extension ReferralStore {
     /// The pending outbox of a store whose messages are all stored whole (these tests write no offers, which the
-    /// desk words again from their cases: ``pendingOutbox(for:afterSeq:limit:offer:)``).
+    /// desk words again from their cases: ``pendingOutbox(for:afterSeq:limit:word:)``).
     fileprivate func pendingOutbox(for principal: String, afterSeq: Int64, limit: Int) throws -> (
         messages: [OutboxMessage], unreadable: [String]
     ) {
-        try pendingOutbox(for: principal, afterSeq: afterSeq, limit: limit) { _, _, _ in nil }
+        try pendingOutbox(for: principal, afterSeq: afterSeq, limit: limit) { _, _, _, _ in nil }
     }
 }

@@ -91,14 +91,17 @@ import Testing
 
             var asked: [String] = []
             let offered = String(decoding: written[0].body, as: UTF8.self)
-            let pending = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { handover, message, kept in
-                asked.append("\(handover) \(message) \(kept)")
+            let pending = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) {
+                command, handover, message, kept in
+                asked.append("\(command) \(handover ?? "-") \(message) \(kept)")
                 return offered
             }
             #expect(pending.messages == written && pending.unreadable.isEmpty)
-            #expect(asked == [#"ho-1 \#(written[0].messageID) {"lead":true}"#], "from its handover, id and kept fields")
+            #expect(
+                asked == [#"HANDOVER ho-1 \#(written[0].messageID) {"lead":true}"#],
+                "from its handover, id and kept fields")
 
-            let gone = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { _, _, _ in nil }
+            let gone = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { _, _, _, _ in nil }
             #expect(gone.messages == [written[1]] && gone.unreadable == [written[0].messageID])
         }
     }
@@ -120,7 +123,7 @@ import Testing
             }
             let stored = try store.db.query("SELECT body FROM outbox").compactMap { $0.string("body") }
             #expect(stored.count == 2 && stored.allSatisfy { $0.hasPrefix("sb1:") }, "sealed at rest")
-            let pending = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { _, _, _ in
+            let pending = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) { _, _, _, _ in
                 Issue.record("a sealed offer is opened, not worded")
                 return nil
             }

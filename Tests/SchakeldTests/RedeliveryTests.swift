@@ -65,6 +65,32 @@ import Testing
         #expect(!daemon.log().contains("outbox.unreadable"))
     }
 
+    /// A notice its case words exactly is kept as a reference into the case (issue 22): sent again after a restart,
+    /// the referrer's notices are the first copies byte for byte, Anna's direct line in the acknowledged one included.
+    @Test func noticesSentAgainAfterARestartAreTheFirstByteForByte() throws {
+        let daemon = try Daemon()
+        try daemon.start()
+        var gp: Peer? = try daemon.connect(as: "org:huisarts-de-brug")
+        _ = try gp!.submit(try Referrals.make(needs: ["debt", "housing"]))
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        let offer = try anna.next(.handover)
+        _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        let first = [try gp!.next(.notice), try gp!.next(.notice), try gp!.next(.notice)]
+        #expect(first.map { $0.body["event"] } == ["offered", "offered", "acknowledged"])
+        #expect(first[2].body["contact"]?["phone"] != nil, "the warm handover: Anna's direct line")
+        gp = nil  // gone without confirming them
+
+        let stored = try PrivacyTests.query(daemon, "SELECT body FROM outbox WHERE command = 'NOTICE' ORDER BY seq")
+        #expect(stored.count == 3)
+        for body in stored.compactMap({ $0.string("body") }) {
+            #expect(body.hasPrefix("case:[") && !body.contains("Anna"), "kept as a reference: \(body)")
+        }
+        try daemon.restart()
+        let again = try daemon.connect(as: "org:huisarts-de-brug").drain(timeout: 1).filter { $0.command == "NOTICE" }
+        #expect(again.map { $0.body.canonicalString() } == first.map { $0.body.canonicalString() })
+        #expect(!daemon.log().contains("outbox.unreadable"))
+    }
+
     /// A daemon whose one referral's offer Anna received and acknowledged: its HANDOVER settled in the outbox.
     static func daemonWithAnAcknowledgedOffer() throws -> Daemon {
         let daemon = try Daemon()
