@@ -114,14 +114,15 @@ final class ReferralDesk {
     // MARK: Carrying out the machine's decisions
 
     /// Has the store write the transition's effects, then keeps the load, the turn and the log in step. Returns the
-    /// offers the transition withdrew from contacts who never received them, and so told nothing.
+    /// offers the transition withdrew from contacts who never received them, and so told nothing, and with
+    /// `givesCitizenCode` the citizen code of a referral the transition created.
     @discardableResult
     private func carryOut(
-        _ transition: ReferralMachine.Transition, at moment: Date, citizenCodeDigest: String? = nil
-    ) throws -> Set<String> {
-        let (unseen, sent) = try store.apply(
+        _ transition: ReferralMachine.Transition, at moment: Date, givesCitizenCode: Bool = false
+    ) throws -> (unseen: Set<String>, citizenCode: String?) {
+        let (unseen, sent, citizenCode) = try store.apply(
             transition.effects, to: transition.referralCase, at: RFC3339.format(moment), delivered: deliveredOffers.ids,
-            citizenCodeDigest: citizenCodeDigest)
+            givesCitizenCode: givesCitizenCode)
         for message in sent { turn.record(.delivery(message)) }
         for effect in transition.effects {
             switch effect {
@@ -159,7 +160,7 @@ final class ReferralDesk {
                 break  // written by the store
             }
         }
-        return unseen
+        return (unseen, citizenCode)
     }
 
     /// Runs `event` on `referralCase` at this moment of the clock (one reading per event).
@@ -174,7 +175,7 @@ final class ReferralDesk {
     ) {
         let moment = clock.now()
         let transition = try machine.handle(event, in: referralCase, now: moment, load: contactLoad)
-        return (transition, try carryOut(transition, at: moment))
+        return (transition, try carryOut(transition, at: moment).unseen)
     }
 
     /// Runs a peer's `event` on the case that holds `handoverID`; returns the reply.
@@ -201,11 +202,9 @@ final class ReferralDesk {
         let transition = try machine.submit(
             referral, from: organisation, canonicalBody: canonicalBody, existing: existing, now: moment,
             load: contactLoad)
-        // A new referral's citizen code: its digest goes into the referral's own row (one write, not two).
-        let creates = transition.effects.contains { if case .referralCreated = $0 { true } else { false } }
-        let code = creates ? try store.newCitizenCode(key: store.nextReferralKey()) : nil
-        try carryOut(transition, at: moment, citizenCodeDigest: code?.stored)
-        return withCitizenCode(code?.code, transition.reply ?? WireMessage(.pong))
+        // A new referral's citizen code: the store makes it with the referral's row, which keeps its digest.
+        let code = try carryOut(transition, at: moment, givesCitizenCode: true).citizenCode
+        return withCitizenCode(code, transition.reply ?? WireMessage(.pong))
     }
 
     func ack(from principal: String, handoverID: String) throws -> WireMessage {

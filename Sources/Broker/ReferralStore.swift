@@ -140,19 +140,21 @@ final class ReferralStore {
     /// changed is written once, as the case now holds it; messages, events and timers are written in order.
     /// `delivered` holds the HANDOVER and REMINDER messages the broker sent on a live connection since it started:
     /// with the outbox as it was before this event, it says whether a withdrawn offer was seen. Returns the offers
-    /// withdrawn unseen, whose contacts were told nothing, and the messages written, as rendered, in order.
-    /// A new referral is written with `citizenCodeDigest`, the digest of the code its first ACCEPTED hands out.
+    /// withdrawn unseen, whose contacts were told nothing, the messages written, as rendered, in order, and, with
+    /// `givesCitizenCode`, the code of a new referral for its first ACCEPTED: made from the key the referral is
+    /// written under (``newCitizenCode(key:)``), its row keeps only the code's digest.
     @discardableResult
     func apply(
         _ effects: [ReferralEffect], to referralCase: ReferralCase, at: String, delivered: Set<String>,
-        citizenCodeDigest: String? = nil
-    ) throws -> (unseen: Set<String>, sent: [OutboxMessage]) {
+        givesCitizenCode: Bool = false
+    ) throws -> (unseen: Set<String>, sent: [OutboxMessage], citizenCode: String?) {
         var written: Set<String> = []
         var changed: [String] = []
         var referralChanged = false
         var seen: [String: Bool] = [:]
         var unseen: Set<String> = []
         var sent: [OutboxMessage] = []
+        var citizenCode: String?
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
@@ -168,7 +170,10 @@ final class ReferralStore {
         for effect in effects {
             switch effect {
             case .referralCreated(let canonicalBody):
-                key = try insertReferral(referralCase, body: try seal(canonicalBody), citizenCode: citizenCodeDigest)
+                key = try nextReferralKey()
+                let code = givesCitizenCode ? try newCitizenCode(key: key) : nil
+                try insertReferral(referralCase, key: key, body: try seal(canonicalBody), citizenCode: code?.stored)
+                citizenCode = code?.code
                 written.insert(referralCase.id)
             case .referralChanged:
                 referralChanged = true
@@ -242,17 +247,16 @@ final class ReferralStore {
                     referralCase.withdrawnReason.map { .text($0.rawValue) } ?? .null, .text(referralCase.id),
                 ])
         }
-        return (unseen, sent)
+        return (unseen, sent, citizenCode)
     }
 
-    /// The key the next new referral is written under (a citizen code is made from it before the INSERT).
-    func nextReferralKey() throws -> Int64 {
+    /// The key the next new referral is written under.
+    private func nextReferralKey() throws -> Int64 {
         try (largestKey ?? db.queryOne("SELECT MAX(referral_key) AS k FROM referrals")?.int64("k") ?? 0) + 1
     }
 
-    /// Writes a new referral under the next key and returns the key.
-    private func insertReferral(_ referralCase: ReferralCase, body: String, citizenCode: String?) throws -> Int64 {
-        let key = try nextReferralKey()
+    /// Writes a new referral under `key` (``nextReferralKey()``), with `citizenCode`, what the store keeps of its code.
+    private func insertReferral(_ referralCase: ReferralCase, key: Int64, body: String, citizenCode: String?) throws {
         largestKey = key
         try db.run(
             """
@@ -266,7 +270,6 @@ final class ReferralStore {
                 .text(referralCase.state.rawValue), .text(referralCase.createdAt), .text(referralCase.updatedAt),
                 referralCase.closedAt.map { .text($0) } ?? .null, citizenCode.map { .text($0) } ?? .null,
             ])
-        return key
     }
 
     /// The key the rows of referral `referralID` are found under (migration 11), or nil when there is no such referral.

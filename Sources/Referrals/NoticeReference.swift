@@ -37,9 +37,10 @@ public struct NoticeReference: Sendable, Equatable {
         var shown = ContactShown.none
         if let contact = notice.contact {
             guard let card = handover.contactCard else { return nil }
-            if contact.canonicalString() == card {
+            let text = contact.canonicalString()
+            if text == card {
                 shown = .full
-            } else if contact == ContactCard(stored: card)?.withoutDirectLine {
+            } else if text == ContactCard.canonicalStringWithoutDirectLine(stored: card) {
                 shown = .withoutDirectLine
             } else {
                 return nil
@@ -74,10 +75,15 @@ public struct NoticeReference: Sendable, Equatable {
 
     /// The reference as the outbox row keeps it: `[event, handover_id, at, shows need (0 or 1), contact shown]`.
     public var text: String {
-        JSONValue.array([
-            .string(event.rawValue), .string(handoverID), .string(at), .number(showsNeed ? 1 : 0),
-            .number(Double(contact.rawValue)),
-        ]).canonicalString()
+        var out: [UInt8] = []
+        out.reserveCapacity(96)
+        out.append(UInt8(ascii: "["))
+        for string in [event.rawValue, handoverID, at] {
+            JSONValue.writeString(string, into: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        out.append(contentsOf: "\(showsNeed ? 1 : 0),\(contact.rawValue)]".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The reference `text` holds; nil when it holds none.

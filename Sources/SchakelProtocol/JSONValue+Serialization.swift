@@ -68,8 +68,8 @@ extension JSONValue {
         return true
     }
 
-    /// Appends a quoted, escaped string; shared with `CanonicalJSONEncoder`.
-    static func writeString(_ value: String, into out: inout [UInt8]) {
+    /// Appends a quoted, escaped string; shared with `CanonicalJSONEncoder` and the hand-written writers elsewhere.
+    public static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Runs of bytes that need no escape are copied at once; most strings are one such run.
         let copied: Void? = value.utf8.withContiguousStorageIfAvailable { bytes in

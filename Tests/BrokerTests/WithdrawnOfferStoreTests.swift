@@ -138,7 +138,7 @@ import Testing
             try Self.message("REMINDER", about: "ho-1", in: store)
             try Self.message("REMINDER", about: "ho-2", in: store)  // another offer's: it stays
             try Self.message("REMINDER", about: "ho-1", to: "contact:wonen-carla", in: store)  // someone else's
-            let (unseen, sent) = try store.apply(
+            let (unseen, sent, _) = try store.apply(
                 Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [])
             #expect(unseen == ["ho-1"])
             #expect(sent.isEmpty, "nothing to tell Bram")
@@ -153,7 +153,7 @@ import Testing
             try OverdueDefinitionTests.referral(Self.referralID, in: store)
             let handover = try Self.message("HANDOVER", about: "ho-1", in: store)
             try Self.message("REMINDER", about: "ho-1", in: store)
-            let (unseen, sent) = try store.apply(
+            let (unseen, sent, _) = try store.apply(
                 Self.withdrawal("ho-1"), to: Self.referralCase, at: "2026-11-24T09:00:00Z", delivered: [handover])
             #expect(unseen.isEmpty)
             #expect(sent.map(\.command) == ["CANCELLED"] && sent.map(\.principal) == [Self.bram])

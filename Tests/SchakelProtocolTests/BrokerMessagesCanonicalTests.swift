@@ -106,6 +106,28 @@ import Testing
         }
     }
 
+    /// A card's canonical text without its direct line, taken from the stored text, is exactly the text of the card
+    /// without it (quotes, backslashes and keys inside values included); anything but a flat object of strings is nil.
+    @Test func aStoredCardsTextWithoutTheDirectLineIsThatCardsText() {
+        var rng = Generator(state: 20_261_208)
+        for _ in 0..<3_000 {
+            let card = Self.card(&rng)
+            let text = ContactCard.canonicalStringWithoutDirectLine(stored: card.canonicalString())
+            #expect(text == card.withoutDirectLine.canonicalString(), "\(card.canonicalString())")
+            if text != card.withoutDirectLine.canonicalString() { return }
+        }
+        let tricky = ContactCard(
+            id: "c", name: #"a","phone":"x"#, organisation: #"\"#, organisationName: "email", phone: "+31",
+            email: #"e@x","id":"y"#)
+        #expect(
+            ContactCard.canonicalStringWithoutDirectLine(stored: tricky.canonicalString())
+                == tricky.withoutDirectLine.canonicalString())
+        for broken in ["", "{", "[]", #"{"id":1}"#, #"{"id":"a""#, #"{"id":"a"x}"#, #"{"id":"a",}"#, #"{"id"}"#] {
+            #expect(ContactCard.canonicalStringWithoutDirectLine(stored: broken) == nil, "\(broken)")
+        }
+        #expect(ContactCard.canonicalStringWithoutDirectLine(stored: "{}") == "{}")
+    }
+
     /// Every HANDOVER and NOTICE example of the protocol spec, decoded and written again, is its canonical text.
     @Test func theSpecsExamplesComeOutAsTheirCanonicalText() throws {
         let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
