@@ -92,11 +92,7 @@ extension RankingKeys {
         out.append(UInt8(ascii: ","))
         out.append(contentsOf: speaksLanguage ? JSONValue.trueBytes : JSONValue.falseBytes)
         out.append(UInt8(ascii: ","))
-        if let deputyFor {
-            JSONValue.writeString(deputyFor, into: &out)
-        } else {
-            out.append(contentsOf: JSONValue.nullBytes)
-        }
+        Self.write(deputyFor, into: &out)
         out.append(UInt8(ascii: ","))
         guard JSONValue.writeNumber(load, into: &out) else { return false }
         for number in [open, capacity] {
@@ -104,15 +100,20 @@ extension RankingKeys {
             _ = JSONValue.writeNumber(Double(number), into: &out)
         }
         out.append(UInt8(ascii: ","))
-        if let lastOfferedAt {
-            JSONValue.writeString(lastOfferedAt, into: &out)
-        } else {
-            out.append(contentsOf: JSONValue.nullBytes)
-        }
+        Self.write(lastOfferedAt, into: &out)
         out.append(UInt8(ascii: ","))
         _ = JSONValue.writeNumber(Double(order), into: &out)
         out.append(UInt8(ascii: "]"))
         return true
+    }
+
+    /// A string, or `null` when there is none.
+    private static func write(_ string: String?, into out: inout [UInt8]) {
+        if let string {
+            JSONValue.writeString(string, into: &out)
+        } else {
+            out.append(contentsOf: JSONValue.nullBytes)
+        }
     }
 
     /// The keys from the array ``write(into:)`` made; nil when it is not such an array.
