@@ -53,14 +53,20 @@ struct StateLease {
 
     /// The fencing check, first in every write transaction of the active daemon: renews the lease when this
     /// daemon's token is still the row's, and otherwise throws ``LeaseLost`` (the transaction then stores nothing).
+    ///
+    /// The renewal is a query that returns the token, never a write judged by ``SQLDatabase/changes``: a session
+    /// that ends under the update (the server crashed, a failover) must throw that connection error, which the loop
+    /// answers `unavailable` and then connects again. Read as "no row changed", it made the daemon believe another
+    /// one had taken over, and exit (issue 21's failover test, when the primary died at a transaction's start).
     func fence(_ db: any SQLDatabase) throws {
         guard let token else { throw LeaseLost(holder: nil) }
-        try db.run(
+        let renewed = try db.queryOne(
             """
             UPDATE schakel_lease SET expires_at = clock_timestamp() + make_interval(secs => ?)
             WHERE id = 1 AND token = ? AND holder = ?
+            RETURNING token
             """, [.real(duration.seconds), .integer(token), .text(holder)])
-        if db.changes != 1 {
+        guard renewed != nil else {
             throw LeaseLost(
                 holder: try? db.queryOne("SELECT holder FROM schakel_lease WHERE id = 1", [])?.string("holder"))
         }

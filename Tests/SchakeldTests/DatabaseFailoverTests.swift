@@ -57,9 +57,17 @@ struct DatabaseFailoverTests {
         adapters.wait(untilAccepted: beforeCrash + 30, within: 30)
         adapters.finish()
 
-        #expect(adapters.failures.isEmpty, "\(adapters.failures)")
         let accepted = adapters.accepted
-        #expect(accepted.count >= beforeCrash + 30, "the daemon did not go on on the promoted standby")
+        if !adapters.failures.isEmpty || accepted.count < beforeCrash + 30 {
+            // What the daemon did is the only way to tell a stop from a stall after the fact (a CI machine).
+            let state = daemon.process?.isRunning == true ? "still running" : "no longer running"
+            Issue.record(
+                """
+                the daemon did not go on on the promoted standby: \(accepted.count) accepted, \(beforeCrash) before \
+                the crash; \(adapters.failures); the daemon is \(state); the end of its log:
+                \(daemon.log().suffix(4_000))
+                """)
+        }
         #expect(daemon.log().contains("event=storage.unavailable"), "the switch was not even noticed")
 
         // What the promoted standby holds: every referral that was answered ACCEPTED, once, under its id.
