@@ -62,8 +62,9 @@ test: deps test-deps python-venv
 
 ## test-postgresql: the daemon-level suite (SchakeldTests) again with the state in PostgreSQL instead of SQLite: a
 ## throwaway PostgreSQL 15 from Debian started by Tests/PostgreSQL/with-cluster in a temporary directory, as the
-## unprivileged user postgres on a free loopback port, one database per daemon, destroyed afterwards. The tests that
-## look at SQLite's own file say so and are skipped; the active/standby tests run only here. ReferralKeyMigrationTests
+## unprivileged user postgres on a free loopback port, one database per daemon, destroyed afterwards. The tests of
+## what only SQLite has (its files, backup, write lock, triggers) keep their daemons on SQLite here too (`Daemon(onSQLite:
+## true)`), so they run in both; the active/standby tests run only here. ReferralKeyMigrationTests
 ## and Migration12Tests upgrade a version-10 and a version-11 database with rows on both engines; StateLeaseTests
 ## checks the active daemon's lease row (a lost connection is not a lost lease).
 test-postgresql: deps test-deps python-venv

@@ -9,10 +9,10 @@ import Testing
     /// Monday 23 November 2026, 10:00 in Amsterdam.
     static let monday10 = "2026-11-23T10:00:00+01:00"
 
-    static func daemon(at start: String) throws -> Daemon {
-        try Daemon(settings: [
-            "clock": ["mode": "manual", "start": .string(start)], "policy": .string(Paths.policy.path),
-        ])
+    static func daemon(at start: String, onSQLite: Bool = false) throws -> Daemon {
+        try Daemon(
+            settings: ["clock": ["mode": "manual", "start": .string(start)], "policy": .string(Paths.policy.path)],
+            onSQLite: onSQLite)
     }
 
     static func restart(_ daemon: Daemon, at time: String) throws {

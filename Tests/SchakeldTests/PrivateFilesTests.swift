@@ -62,9 +62,9 @@ import Testing
         try daemon.start()
     }
 
-    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's files"))
-    func everyFileInTheStateDirectoryIsPrivateAfterStartAndTraffic() throws {
-        let daemon = try Daemon()
+    /// SQLite's files, on SQLite in both runs.
+    @Test func everyFileInTheStateDirectoryIsPrivateAfterStartAndTraffic() throws {
+        let daemon = try Daemon(onSQLite: true)
         try daemon.start()
         try Self.traffic(daemon)
         let db = daemon.databaseURL.path
@@ -103,9 +103,9 @@ import Testing
         #expect(try daemon.admin("key.rotate", ["key_id": "k2"])["ok"] == true)
     }
 
-    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's backup; PostgreSQL's are pg_basebackup's"))
-    func aBackupIsPrivateFromItsFirstByte() throws {
-        let daemon = try Daemon()
+    /// SQLite's backup, on SQLite in both runs (PostgreSQL's backups are pg_basebackup's).
+    @Test func aBackupIsPrivateFromItsFirstByte() throws {
+        let daemon = try Daemon(onSQLite: true)
         try daemon.start()
         try Self.traffic(daemon)
         let backups = daemon.directory.appendingPathComponent("backups")

@@ -12,9 +12,9 @@ import ZeroMQ
 /// Faults of the machine rather than of the input: a full disk, a database that another
 /// process holds or that is not a database, a contact that does not keep up.
 @Suite struct ResourceFaultTests {
-    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's write lock"))
-    func aLockedDatabaseAtStartIsAClearErrorAndANonZeroExit() throws {
-        let daemon = try Daemon()
+    /// SQLite's write lock, on SQLite in both runs.
+    @Test func aLockedDatabaseAtStartIsAClearErrorAndANonZeroExit() throws {
+        let daemon = try Daemon(onSQLite: true)
         try daemon.start()
         daemon.stop()
         let holder = try Database(path: daemon.stateDirectory.appendingPathComponent("schakel.sqlite").path)
@@ -54,9 +54,9 @@ import ZeroMQ
             try after.request(.status, ["external_id": "LOCK-2"], expect: .referral).command == "REFERRAL")
     }
 
-    @Test(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's file"))
-    func aDatabaseThatIsNotOneIsAClearErrorAndANonZeroExit() throws {
-        let daemon = try Daemon()
+    /// SQLite's file, on SQLite in both runs.
+    @Test func aDatabaseThatIsNotOneIsAClearErrorAndANonZeroExit() throws {
+        let daemon = try Daemon(onSQLite: true)
         try FileManager.default.createDirectory(
             at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = daemon.stateDirectory.appendingPathComponent("schakel.sqlite")
@@ -77,11 +77,10 @@ import ZeroMQ
 
     /// A real full disk: the state dir on a 2 MiB tmpfs, filled up by another file. Needs root
     /// (mount); without it the `max_pages` test in RejectionTests covers the refusal part.
-    @Test(
-        .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"),
-        .disabled(if: TestDatabase.isPostgreSQL, "SQLite's file on a full disk"))
+    /// SQLite's file on a full disk, on SQLite in both runs.
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
     func aFullDiskNeverGivesAFalseAcceptedAndTheDaemonRecoversByItself() throws {
-        let daemon = try Daemon(settings: ["log_level": "notice"])
+        let daemon = try Daemon(settings: ["log_level": "notice"], onSQLite: true)
         try FileManager.default.createDirectory(
             at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         guard

@@ -4,8 +4,9 @@ import Storage
 import Testing
 
 /// Faults of the database in the middle of work (issue 16, points 2 and 3): the answers a peer gets must still
-/// be the truth. `unavailable` means nothing was recorded; ACCEPTED means it was, with its deadlines.
-@Suite(.disabled(if: TestDatabase.isPostgreSQL, "SQLite's write lock and page limit")) struct StorageFaultTests {
+/// be the truth. `unavailable` means nothing was recorded; ACCEPTED means it was, with its deadlines. SQLite's write
+/// lock and page limit: on SQLite in the PostgreSQL run too.
+@Suite struct StorageFaultTests {
     /// SQLite rolls the whole transaction back by itself on `SQLITE_FULL` in the middle of a statement. The
     /// requests after it in the same batch must not run outside the batch's transaction (each would commit on its
     /// own), so every answer is either ACCEPTED and stored, or `unavailable` and absent.
@@ -20,10 +21,11 @@ import Testing
         // decides where SQLite runs out: at 60 pages, once each referral also wrote its citizen code's digest, the
         // statement failed without dropping the transaction and the case this test is for was never met (make mutants
         // saw it); at 80 it is met again.
-        let daemon = try Daemon(settings: [
-            "database": ["max_pages": .number(80)], "limits": ["batch_size": .number(8)],
-            "clock": ["mode": "manual", "start": "2026-11-23T10:00:00+01:00"],
-        ])
+        let daemon = try Daemon(
+            settings: [
+                "database": ["max_pages": .number(80)], "limits": ["batch_size": .number(8)],
+                "clock": ["mode": "manual", "start": "2026-11-23T10:00:00+01:00"],
+            ], onSQLite: true)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         // Sent without waiting for answers, so that they arrive together and are handled as one batch.
@@ -84,7 +86,7 @@ import Testing
     /// silence the broker: PING needs no write and is answered, every request that writes is answered
     /// `unavailable` within a bounded time, and the broker serves again as soon as the lock goes.
     @Test func aForeignWriteLockIsAnsweredUnavailableAndPingStillWorks() throws {
-        let daemon = try Daemon()
+        let daemon = try Daemon(onSQLite: true)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         #expect(try gp.submit(try Referrals.make(externalID: "LOCK-BEFORE")).command == "ACCEPTED")

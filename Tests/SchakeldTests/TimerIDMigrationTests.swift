@@ -4,13 +4,15 @@ import Storage
 import Testing
 
 /// Migration 8 turns timer ids around (`subject:kind` instead of `kind:subject`, so that one handover's timers share
-/// a page of the index). A deadline stored before it must still fire, once, under its new id.
-@Suite(.disabled(if: TestDatabase.isPostgreSQL, "a migration of SQLite's own file")) struct TimerIDMigrationTests {
+/// a page of the index). A deadline stored before it must still fire, once, under its new id. A migration of SQLite's
+/// own file: on SQLite in the PostgreSQL run too.
+@Suite struct TimerIDMigrationTests {
     static let offeredToBram = "ho-00000000-0000-4000-8000-000000000002"
 
     @Test func aDeadlineStoredUnderTheOldIDFiresAfterTheUpgrade() throws {
         // Friday 27 November 2026: before the fixture's ack_expiry (Monday 30 November, 08:00 UTC).
-        let daemon = try Daemon(settings: ["clock": ["mode": "manual", "start": "2026-11-27T10:00:00+01:00"]])
+        let daemon = try Daemon(
+            settings: ["clock": ["mode": "manual", "start": "2026-11-27T10:00:00+01:00"]], onSQLite: true)
         try FileManager.default.createDirectory(
             at: daemon.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fixture = Paths.packageRoot.appendingPathComponent("Tests/SchakeldTests/Fixtures/schema-v4.sql")

@@ -9,9 +9,10 @@ import Testing
 ///
 /// The failure is real: a trigger in the daemon's own database refuses one kind of event-log row, so the work fails at
 /// that row, after its timer writes, exactly as a full disk or an I/O error would.
-@Suite(.disabled(if: TestDatabase.isPostgreSQL, "injects failures with SQLite triggers")) struct TurnRollbackTests {
+/// The triggers are SQLite's: these daemons keep their state in SQLite in the PostgreSQL run too.
+@Suite struct TurnRollbackTests {
     @Test func aFailedAcknowledgementKeepsTheOfferDeadline() throws {
-        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10, onSQLite: true)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         let bram = try daemon.connect(as: "contact:wonen-bram")
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func aFailedReRouteLeavesNoPhantomDeadline() throws {
-        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10, onSQLite: true)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         let bram = try daemon.connect(as: "contact:wonen-bram")
@@ -68,7 +69,7 @@ import Testing
     /// the waiting need the room goes to fails to be offered: the whole DECLINE rolls back, so the declined offer is
     /// still open and its deadline must still run.
     @Test func aFailedReleaseOfAWaitingNeedKeepsTheDeclinedOfferAndItsDeadline() throws {
-        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10)
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10, onSQLite: true)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         let anna = try daemon.connect(as: "contact:schuldhulp-anna")

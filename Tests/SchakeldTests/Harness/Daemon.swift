@@ -35,7 +35,13 @@ final class Daemon {
     ///   - environment: variables for the daemon's environment (systemd's `NOTIFY_SOCKET`, `WATCHDOG_USEC`, ...).
     ///   - curve: CURVE mode on `tcp://127.0.0.1:*` with a fresh server key pair instead of insecure_dev on ipc;
     ///     peers then need a key listed on the social map (``peer(keys:)``).
-    init(settings: [String: JSONValue] = [:], environment: [String: String] = [:], curve: Bool = false) throws {
+    ///   - onSQLite: the state in the daemon's own SQLite file in the PostgreSQL run too: for a test of what only
+    ///     SQLite has (its files and their modes, `schakelctl backup`, its write lock, its query plans), which then
+    ///     runs, the same, in both runs instead of being skipped in one.
+    init(
+        settings: [String: JSONValue] = [:], environment: [String: String] = [:], curve: Bool = false,
+        onSQLite: Bool = false
+    ) throws {
         self.environment = environment
         let id = UUID().uuidString.prefix(8).lowercased()
         directory = URL(fileURLWithPath: "/tmp/schakel-test-\(id)")
@@ -76,7 +82,7 @@ final class Daemon {
         } else {
             serverKeys = nil
         }
-        if settings["database"] == nil, let database = try TestDatabase.freshSetting() {
+        if settings["database"] == nil, !onSQLite, let database = try TestDatabase.freshSetting() {
             config["database"] = database
         }
         config.merge(settings) { $1 }
@@ -87,6 +93,10 @@ final class Daemon {
     /// The config's `database` section as this daemon has it (nil: SQLite in its state directory), so that a second
     /// daemon can share a PostgreSQL database with it (active and standby).
     var databaseSetting: JSONValue? { config["database"] }
+
+    /// Whether this daemon keeps its state in PostgreSQL (false: its SQLite file, also in the PostgreSQL run when it
+    /// was made `onSQLite`).
+    var isOnPostgreSQL: Bool { config["database"]?["postgresql"] != nil }
 
     /// A connection to this daemon's database, to look at what it stored: its SQLite file (read-only unless
     /// `writable`), or its PostgreSQL database.
