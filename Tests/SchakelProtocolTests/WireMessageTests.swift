@@ -97,10 +97,14 @@ import Testing
         for _ in 0..<5_000 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             seconds.append(Double(state >> 33) / 1_000 * Double(state % 7 + 1) - 1e9)
+            // And anywhere from the year 1583 (the first whole Gregorian one) to 9999, digit for digit.
+            seconds.append(-12_212_553_600 + Double((state >> 11) % 265_614_854_400) + 0.5)
         }
         for value in seconds {
             let date = Date(timeIntervalSince1970: value)
             #expect(RFC3339.format(date) == reference(date), "\(value)")
         }
+        // Past 9999 the year simply grows a digit.
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00Z")
     }
 }
