@@ -27,9 +27,14 @@ final class LogBuffer: Sendable {
 
     /// Writes `line`, or keeps it while a batch holds the lines.
     func write(_ line: String) {
+        write(Array(line.utf8))
+    }
+
+    /// Writes the line's bytes (UTF-8, ending in a newline), or keeps them while a batch holds the lines.
+    func write(_ line: [UInt8]) {
         let ready: Data? = state.withLock { state in
-            guard state.holding > 0 else { return Data(line.utf8) }
-            state.lines.append(contentsOf: line.utf8)
+            guard state.holding > 0 else { return Data(line) }
+            state.lines.append(contentsOf: line)
             guard state.lines.count >= limit else { return nil }
             defer { state.lines = Data() }
             return state.lines

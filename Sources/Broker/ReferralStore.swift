@@ -337,10 +337,7 @@ final class ReferralStore {
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
     func appendEvent(_ referralID: String?, key: Int64? = nil, _ entry: AuditEntry) throws {
         try db.run(
-            """
-            INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail)
-            VALUES (?, COALESCE(?, \(Self.keyOfReferral)), ?, ?, ?, ?, ?)
-            """,
+            Self.insertEvent,
             [
                 referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
                 referralID.map { .text($0) } ?? .null, .text(entry.at), .text(entry.event),
@@ -348,6 +345,12 @@ final class ReferralStore {
                 entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
             ])
     }
+
+    /// Made once: five events per referral each built the text again before the statement cache looked it up.
+    private static let insertEvent = """
+        INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail)
+        VALUES (?, COALESCE(?, \(keyOfReferral)), ?, ?, ?, ?, ?)
+        """
 
     private func isRecorded(_ entry: AuditEntry, referralID: String) throws -> Bool {
         try db.queryOne(
