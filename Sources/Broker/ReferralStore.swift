@@ -155,6 +155,8 @@ final class ReferralStore {
         var unseen: Set<String> = []
         var sent: [OutboxMessage] = []
         var citizenCode: String?
+        // The event's rows, in order, written as one INSERT when the loop is done or something reads the log first.
+        var events: [(key: Int64, entry: AuditEntry)] = []
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
@@ -212,7 +214,7 @@ final class ReferralStore {
                     """, [.text(at), .integer(key), .text(handoverID)])
             case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
                 if seen[handoverID] == true {
-                    try appendEvent(referralCase.id, key: key, entry)
+                    events.append((key, entry))
                     sent.append(
                         try insertOutbox(to: contact, referralID: referralCase.id, key: key, handoverID: nil, at: at) {
                             cancelled.wireMessage(messageID: $0)
@@ -220,18 +222,23 @@ final class ReferralStore {
                 } else {
                     try dropUnseenOffer(handoverID, from: contact, referralKey: key)
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
-                    try appendEvent(referralCase.id, key: key, entry)
+                    events.append((key, entry))
                     unseen.insert(handoverID)
                 }
             case .recorded(let entry, let once):
-                if once, try isRecorded(entry, referralID: referralCase.id) { continue }
-                try appendEvent(referralCase.id, key: key, entry)
+                if once {
+                    try insertEvents(events, referralID: referralCase.id)
+                    events.removeAll()
+                    if try isRecorded(entry, referralID: referralCase.id) { continue }
+                }
+                events.append((key, entry))
             case .purged:
                 try purgePersonalData(referralCase.id, key: key, at: at)
             case .loadChanged, .offered, .logged:
                 break  // the broker's memory and log, not the database
             }
         }
+        try insertEvents(events, referralID: referralCase.id)
         for id in changed {
             if let handover = referralCase.handover(id) { try updateHandover(handover) }
         }
@@ -351,6 +358,35 @@ final class ReferralStore {
         INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail)
         VALUES (?, COALESCE(?, \(keyOfReferral)), ?, ?, ?, ?, ?)
         """
+
+    /// Writes one event's rows of referral `referralID`, in order, with one statement: an event of the life cycle
+    /// logs two to five, and each INSERT of its own cost SQLite the statement's setup and AUTOINCREMENT's
+    /// bookkeeping again (issue 22). Nothing when `rows` is empty.
+    private func insertEvents(_ rows: [(key: Int64, entry: AuditEntry)], referralID: String) throws {
+        guard !rows.isEmpty else { return }
+        var arguments: [SQLValue] = []
+        arguments.reserveCapacity(rows.count * 7)
+        for (key, entry) in rows {
+            arguments += [
+                .text(referralID), .integer(key), .text(entry.at), .text(entry.event),
+                entry.handoverID.map { .text($0) } ?? .null, entry.contact.map { .text($0) } ?? .null,
+                entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
+            ]
+        }
+        try db.run(Self.insertEvents(rows.count), arguments)
+    }
+
+    /// The INSERT of `count` event rows; the texts for up to 8 are made once.
+    private static func insertEvents(_ count: Int) -> String {
+        count <= eventInserts.count ? eventInserts[count - 1] : eventInsert(count)
+    }
+
+    private static let eventInserts = (1...8).map(eventInsert)
+
+    private static func eventInsert(_ count: Int) -> String {
+        "INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+    }
 
     private func isRecorded(_ entry: AuditEntry, referralID: String) throws -> Bool {
         try db.queryOne(
