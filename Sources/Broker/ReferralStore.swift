@@ -157,6 +157,8 @@ final class ReferralStore {
         var citizenCode: String?
         // The event's rows, in order, written as one INSERT when the loop is done or something reads the log first.
         var events: [(key: Int64, entry: AuditEntry)] = []
+        // Likewise its timers, as one INSERT when the loop is done or a timer is cancelled.
+        var timers: [ScheduledTimer] = []
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
@@ -190,13 +192,10 @@ final class ReferralStore {
                     "UPDATE handovers SET outcome_note = ? WHERE handover_id = ?",
                     [.text(try seal(note)), .text(handoverID)])
             case .timerScheduled(let id, let kind, let handoverID, let due):
-                try db.run(
-                    Self.scheduleTimer(db.dialect),
-                    [
-                        .text(id), .text(kind.rawValue), .text(referralCase.id), .integer(key),
-                        handoverID.map { .text($0) } ?? .null, .real(due.timeIntervalSince1970),
-                    ])
+                timers.append(ScheduledTimer(id: id, kind: kind, handoverID: handoverID, due: due, key: key))
             case .timerCancelled(let id):
+                try scheduleTimers(timers, referralID: referralCase.id)
+                timers.removeAll()
                 try db.run("DELETE FROM timers WHERE referral_key = ? AND timer_id = ?", [.integer(key), .text(id)])
             case .sent(let principal, let body, let handoverID):
                 sent.append(
@@ -239,6 +238,7 @@ final class ReferralStore {
             }
         }
         try insertEvents(events, referralID: referralCase.id)
+        try scheduleTimers(timers, referralID: referralCase.id)
         for id in changed {
             if let handover = referralCase.handover(id) { try updateHandover(handover) }
         }
@@ -557,19 +557,57 @@ final class ReferralStore {
 
     // MARK: Timers
 
-    /// Schedules a timer, replacing one of the same id. The replaced timer goes to the end of its due time's ties
-    /// (a new `rowid`), which the start-up order relies on: ``pendingTimers()``.
-    static func scheduleTimer(_ dialect: SQLDialect) -> String {
+    /// A timer an event of the life cycle schedules, written with the others of that event by ``scheduleTimers(_:referralID:)``.
+    struct ScheduledTimer {
+        var id: String
+        var kind: TimerKind
+        var handoverID: String?
+        var due: Date
+        var key: Int64
+    }
+
+    /// Schedules the timers of referral `referralID`, in order, with one statement (an offer schedules two; each
+    /// INSERT of its own cost SQLite the statement's setup again, issue 22), each replacing one of the same id. A
+    /// timer scheduled twice in the list is written once, at its last place: as the second of two INSERTs would
+    /// leave it, and PostgreSQL's `ON CONFLICT` cannot change a row twice in one statement. Nothing when empty.
+    func scheduleTimers(_ timers: [ScheduledTimer], referralID: String) throws {
+        guard !timers.isEmpty else { return }
+        var last: [String: Int] = [:]
+        for (index, timer) in timers.enumerated() { last["\(timer.key) \(timer.id)"] = index }
+        var arguments: [SQLValue] = []
+        arguments.reserveCapacity(timers.count * 6)
+        var count = 0
+        for (index, timer) in timers.enumerated() where last["\(timer.key) \(timer.id)"] == index {
+            arguments += [
+                .text(timer.id), .text(timer.kind.rawValue), .text(referralID), .integer(timer.key),
+                timer.handoverID.map { .text($0) } ?? .null, .real(timer.due.timeIntervalSince1970),
+            ]
+            count += 1
+        }
+        try db.run(Self.scheduleTimers(db.dialect, count: count), arguments)
+    }
+
+    /// The statement that schedules `count` timers, replacing those of the same ids. A replaced timer goes to the end
+    /// of its due time's ties (a new `rowid`), which the start-up order relies on: ``pendingTimers()``. The texts
+    /// for up to 8 timers are made once.
+    static func scheduleTimers(_ dialect: SQLDialect, count: Int) -> String {
+        let made = dialect == .sqlite ? sqliteTimerInserts : postgresqlTimerInserts
+        return count <= made.count ? made[count - 1] : timerInsert(dialect, count: count)
+    }
+
+    private static let sqliteTimerInserts = (1...8).map { timerInsert(.sqlite, count: $0) }
+    private static let postgresqlTimerInserts = (1...8).map { timerInsert(.postgresql, count: $0) }
+
+    private static func timerInsert(_ dialect: SQLDialect, count: Int) -> String {
+        let values = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
         switch dialect {
         case .sqlite:
-            return """
-                INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """
+            return "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at) "
+                + "VALUES \(values)"
         case .postgresql:
             return """
                 INSERT INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                VALUES \(values)
                 ON CONFLICT (referral_key, timer_id) DO UPDATE SET kind = excluded.kind, referral_id = excluded.referral_id,
                     referral_key = excluded.referral_key, handover_id = excluded.handover_id, due_at = excluded.due_at,
                     rowid = nextval('timers_rowid_seq')

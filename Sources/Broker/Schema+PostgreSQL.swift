@@ -7,7 +7,7 @@ import Storage
 /// What differs, and why:
 /// - `rowid` is an identity column (SQLite gives every table one); the store orders by it (insertion order) and the
 ///   re-seal pass walks it. The timers' `rowid` is a plain sequence, so that a rescheduled timer can take a new one,
-///   as SQLite's `INSERT OR REPLACE` gives it (``ReferralStore/scheduleTimer(_:)``).
+///   as SQLite's `INSERT OR REPLACE` gives it (``ReferralStore/scheduleTimers(_:count:)``).
 /// - Text is `COLLATE "C"`: ids and RFC 3339 times compare byte by byte, as in SQLite, whatever the cluster's locale.
 /// - Numbers are `BIGINT` and `DOUBLE PRECISION`, SQLite's integers and reals.
 extension Schema {

@@ -182,7 +182,7 @@ import Testing
 
             // Rescheduled: the same timer, due later, behind the other tie.
             try db.run(
-                ReferralStore.scheduleTimer(db.dialect),
+                ReferralStore.scheduleTimers(db.dialect, count: 1),
                 [.text("ho-b:ack_expiry"), .text("ack_expiry"), .text("ref-b"), .integer(2), .text("ho-b"), .real(10)])
             #expect(try store.pendingTimers().map(\.id) == ["ho-a:ack_expiry", "ho-b:ack_expiry", "ref-a:retention"])
 

@@ -73,6 +73,10 @@ import Testing
             daemon.send(signal: SIGSTOP)
             try gp.send(.submit, ["referral": try Referrals.make(externalID: externalID, needs: ["debt"])])
             try gp.send(.withdraw, ["external_id": .string(externalID), "reason": "sent_in_error"])
+            // The peer's own I/O thread writes both into the socket; on a loaded machine it may not have written the
+            // second when the daemon wakes, which then reads the SUBMIT alone (a full run beside `make mutants`
+            // saw it once). A moment lets both arrive first.
+            usleep(200_000)
             daemon.send(signal: SIGCONT)
             _ = try gp.next(.accepted)
             #expect(try gp.next(.noted).body["event"] == "withdrawn")
