@@ -38,6 +38,12 @@ import Testing
 
         deinit { try? FileManager.default.removeItem(at: directory) }
 
+        /// The fake sendmail as the Mailer runs it: the shell reading the script, never the script executed itself.
+        /// A test process forks all the time (other tests start daemons and browsers), and a child forked while the
+        /// script was open for writing keeps it open: executing the script then fails with "Text file busy" (a CI
+        /// run under the address sanitizer saw it), reading it never does.
+        var program: [String] { ["/bin/sh", script.path] }
+
         /// `logDelay`: how long each log line takes to write, like a journal that is slow for a moment.
         func mailer(
             retryDelays: [Duration] = [.milliseconds(20), .milliseconds(20)], queueLimit: Int = 100,
@@ -45,7 +51,7 @@ import Testing
         ) -> Mailer {
             Mailer(
                 configuration: Mailer.Configuration(
-                    sendmail: [script.path, "-t", "-i"], from: "schakel@desk.example", retryDelays: retryDelays,
+                    sendmail: program + ["-t", "-i"], from: "schakel@desk.example", retryDelays: retryDelays,
                     queueLimit: queueLimit, sendTimeout: sendTimeout),
                 log: { [self] line in
                     let (seconds, attoseconds) = logDelay.components
@@ -217,7 +223,7 @@ import Testing
         let clock = ManualInstant()
         let mailer = Mailer(
             configuration: Mailer.Configuration(
-                sendmail: [fixture.script.path], from: "schakel@desk.example", retryDelays: [.seconds(1_800)]),
+                sendmail: fixture.program, from: "schakel@desk.example", retryDelays: [.seconds(1_800)]),
             now: { clock.now }, log: { _ in })
         defer { mailer.stop() }
         mailer.send(Self.notice())
