@@ -385,7 +385,13 @@ final class ReferralStore {
 
     private static func eventInsert(_ count: Int) -> String {
         "INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+            + rowsOfPlaceholders(count, columns: 7)
+    }
+
+    /// `(?, ?), (?, ?)` for 2 rows of 2 columns: the VALUES of a multi-row INSERT.
+    static func rowsOfPlaceholders(_ rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     private func isRecorded(_ entry: AuditEntry, referralID: String) throws -> Bool {
@@ -572,12 +578,12 @@ final class ReferralStore {
     /// leave it, and PostgreSQL's `ON CONFLICT` cannot change a row twice in one statement. Nothing when empty.
     func scheduleTimers(_ timers: [ScheduledTimer], referralID: String) throws {
         guard !timers.isEmpty else { return }
-        var last: [String: Int] = [:]
-        for (index, timer) in timers.enumerated() { last["\(timer.key) \(timer.id)"] = index }
         var arguments: [SQLValue] = []
         arguments.reserveCapacity(timers.count * 6)
         var count = 0
-        for (index, timer) in timers.enumerated() where last["\(timer.key) \(timer.id)"] == index {
+        // A turn schedules a handful: a look at the rest of the list is cheaper than a dictionary of their ids.
+        for (index, timer) in timers.enumerated()
+        where !timers[(index + 1)...].contains(where: { $0.key == timer.key && $0.id == timer.id }) {
             arguments += [
                 .text(timer.id), .text(timer.kind.rawValue), .text(referralID), .integer(timer.key),
                 timer.handoverID.map { .text($0) } ?? .null, .real(timer.due.timeIntervalSince1970),
@@ -599,7 +605,7 @@ final class ReferralStore {
     private static let postgresqlTimerInserts = (1...8).map { timerInsert(.postgresql, count: $0) }
 
     private static func timerInsert(_ dialect: SQLDialect, count: Int) -> String {
-        let values = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+        let values = rowsOfPlaceholders(count, columns: 6)
         switch dialect {
         case .sqlite:
             return "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at) "
