@@ -11,10 +11,15 @@ final class DaemonProcess {
     let process = Process()
     let endpoint: String
 
-    init(executable: URL, config: URL, endpoint: String, log: URL) throws {
+    convenience init(executable: URL, config: URL, endpoint: String, log: URL) throws {
+        try self.init(executable: executable, arguments: ["--config", config.path], endpoint: endpoint, log: log)
+    }
+
+    /// Any server of the bench's that answers PING on `endpoint` (the bare broker, `BareBroker`).
+    init(executable: URL, arguments: [String], endpoint: String, log: URL) throws {
         self.endpoint = endpoint
         process.executableURL = executable
-        process.arguments = ["--config", config.path]
+        process.arguments = arguments
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardError = handle
@@ -62,19 +67,55 @@ final class DaemonProcess {
     }
 
     /// CPU seconds (user + system) the daemon has used so far, from /proc/<pid>/stat.
-    func cpuSeconds() -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
+    func cpuSeconds() -> Double { Self.cpuSeconds(of: pid) }
+
+    /// CPU seconds (user + system, all threads) process `pid` has used so far, from /proc/<pid>/stat.
+    static func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return 0 }
+        return cpuSeconds(fromStat: stat)
+    }
+
+    /// utime + stime of a /proc `stat` line (a process's or one thread's), in seconds.
+    private static func cpuSeconds(fromStat stat: String) -> Double {
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command name: state is field 3, utime field 14, stime field 15.
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// CPU seconds per thread so far (thread id → its name and seconds), from /proc/<pid>/task/*/stat: whether the
+    /// work is one thread's (the event loop, which alone writes the store) or spread over the cores.
+    func threadCPUSeconds() -> [Int32: (name: String, seconds: Double)] {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return [:] }
+        var threads: [Int32: (name: String, seconds: Double)] = [:]
+        for task in tasks {
+            guard let tid = Int32(task),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+            else { continue }
+            threads[tid] = (String(stat[stat.index(after: open)..<close]), Self.cpuSeconds(fromStat: stat))
+        }
+        return threads
+    }
+
+    /// "name N%, …" for the threads that used at least 2% of a core between `before` and now, busiest first.
+    func threadShares(since before: [Int32: (name: String, seconds: Double)], seconds: Double) -> String {
+        let shares = threadCPUSeconds().map { tid, now in
+            (now.name, (now.seconds - (before[tid]?.seconds ?? 0)) / seconds)
+        }
+        return shares.filter { $0.1 >= 0.02 }.sorted { $0.1 > $1.1 }.map { "\($0.0) \(Int($0.1 * 100))%" }
+            .joined(separator: ", ")
+    }
+
+    /// SIGTERM, and its exit status; a child still running a minute later is killed (status 9), so a server that
+    /// ignores SIGTERM fails the run instead of hanging it.
     func stop() -> Int32 {
         guard process.isRunning else { return process.terminationStatus }
         process.terminate()
+        // Counted in sleeps rather than read from the clock, which runs differently under libfaketime.
+        for _ in 0..<30_000 where process.isRunning { usleep(2_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
         process.waitUntilExitPolling()
         return process.terminationStatus
     }

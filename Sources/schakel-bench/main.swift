@@ -34,6 +34,9 @@ let usage = """
                          against them, and the map, timer and restart figures are left out. Without the flag,
                          the environment variable SCHAKEL_BENCH_POSTGRESQL is read. make bench-postgresql runs
                          this against a throwaway PostgreSQL 15 (Tests/PostgreSQL/with-cluster).
+      --bare-broker ENDPOINT DATABASE ROWS
+                         serve as the bare broker the intake ceilings measure (ROWS rows and the messages per
+                         referral, no other work; see BareBroker.swift); the bench starts it itself
     """
 
 var smoke = false
@@ -65,6 +68,8 @@ while !arguments.isEmpty {
     case "--timers-only": timersOnly = true
     case "--protocol-only": protocolOnly = true
     case "--postgresql" where !arguments.isEmpty: postgresqlBase = arguments.removeFirst()
+    case "--bare-broker" where arguments.count >= 3:
+        BareBroker.run(endpoint: arguments[0], databasePath: arguments[1], rowsPerReferral: Int(arguments[2]) ?? 1)
     case "--help", "-h":
         print(usage)
         exit(0)
@@ -189,10 +194,14 @@ let sizes =
         return table
     }
 
+    let context = try ZMQContext()
+    defer { context.close() }
     // Ceilings first, while the daemon is not running.
     let sample = SubmitFactory.body(externalID: "HDB-2026-0042", municipality: "GM0344")
     var intakeCeiling = 0.0
     var latencyCeiling = 0.0
+    /// The bare broker's intake (SQLite only): the most any broker answering after a commit reaches here.
+    var bareBrokerIntake: Double?
     let frames = [WireMessage.signature, Data("SUBMIT".utf8), sample]
     func measureCeilings() throws {
         progress("ceilings: libzmq round trips with a \(sample.count)-byte SUBMIT body")
@@ -220,7 +229,35 @@ let sizes =
         table.add("ceiling: SQLite durable rows, 100 per commit", sqlite100, "rows/s")
         intakeCeiling = sqlite100
         latencyCeiling = 1e3 / ipc1
-        guard let server else { return }
+        guard let server else {
+            // The bare broker at one row per referral (the machine's ceiling for any store), at four (a case in few
+            // rows), and at as many rows as the daemon writes now (the ceiling for a store laid out as this one,
+            // whatever its logic costs).
+            for rowsPerReferral in [1, 4, 16] {
+                progress(
+                    "ceilings: the bare broker (\(rowsPerReferral) row\(rowsPerReferral == 1 ? "" : "s") and the "
+                        + "messages per referral), 64 adapters, \(sizes.preload.formatted()) referrals preloaded")
+                let bare = try Ceilings.bareBrokerIntake(
+                    directory: directory, map: map, context: context, window: sizes.window,
+                    seconds: sizes.intakeSeconds, preload: sizes.preload, rowsPerReferral: rowsPerReferral)
+                if rowsPerReferral == 1 { bareBrokerIntake = bare.referralsPerSecond }
+                let rows = sizes.preload > 0 ? " on \(sizes.preload.formatted()) preloaded" : ""
+                let what =
+                    rowsPerReferral == 1
+                    ? "one durable row per referral"
+                    : "\(rowsPerReferral) durable rows per referral\(rowsPerReferral == 16 ? " (the daemon's count)" : "")"
+                        + (sizes.preload > 0 ? ", only the first table preloaded" : "")
+                table.add(
+                    "ceiling: bare broker intake, \(rowsPerReferral) row\(rowsPerReferral == 1 ? "" : "s"), 64 adapters "
+                        + "× \(sizes.window) in flight\(rows)", bare.referralsPerSecond, "referrals/s",
+                    note: "\(what), ACCEPTED and two HANDOVERs after the commit, nothing else; "
+                        + "its CPU \(Int(bare.brokerCoreShare * 100))% (\(bare.threads)) = \(Int(bare.brokerMicroseconds)) µs per referral, "
+                        + "the bench's \(Int(bare.benchCoreShare * 100))% = \(Int(bare.benchMicroseconds)) µs per "
+                        + "referral"
+                        + (bare.kibWrittenPerReferral.map { "; \(Table.format($0)) KiB written per referral" } ?? ""))
+            }
+            return
+        }
         progress("ceilings: PostgreSQL durable commits (\(server.settings))")
         let conninfo = try server.createDatabase("ceiling")
         let postgresql1 = try Ceilings.postgresqlRowsPerSecond(
@@ -239,8 +276,6 @@ let sizes =
     }
     if workload == nil { try measureCeilings() }
 
-    let context = try ZMQContext()
-    defer { context.close() }
     /// " on N preloaded referrals" in the intake figures' names.
     var preloaded = ""
     if sizes.preload > 0, server == nil {
@@ -288,6 +323,8 @@ let sizes =
     for count in [1, 8, 64] {
         progress("intake: \(count) adapters × \(sizes.window) in flight")
         let cpuBefore = daemon.cpuSeconds()
+        let threadsBefore = daemon.threadCPUSeconds()
+        let benchCPUBefore = DaemonProcess.cpuSeconds(of: getpid())
         let serverCPUBefore = server?.cpuSeconds()
         let writtenBefore = storageBytesWritten(daemon, server)
         let acceptedBefore = driver.accepted
@@ -299,15 +336,21 @@ let sizes =
         let referrals = driver.accepted - acceptedBefore
         let written = writtenPerReferral(daemon, server, since: writtenBefore, referrals: referrals)
         let daemonCPU = daemon.cpuSeconds() - cpuBefore
+        let benchCPU = DaemonProcess.cpuSeconds(of: getpid()) - benchCPUBefore
+        let ofBare = bareBrokerIntake.map { "; \(Int(rate / $0 * 100))% of the bare broker" } ?? ""
         table.add(
             "durable intake, \(count) adapter\(count == 1 ? "" : "s") × \(sizes.window) in flight\(preloaded)\(on)",
             rate, "referrals/s", ceiling: intakeCeiling,
-            note: cpuNote(daemon: daemonCPU, server: serverCPU, seconds: wall) + written
-                + "; target ≥ 18,000/s and ≥ 50%")
+            note: cpuNote(daemon: daemonCPU, server: serverCPU, seconds: wall)
+                + ", bench CPU \(Int(benchCPU / wall * 100))%"
+                + written + ofBare + "; target ≥ 18,000/s and ≥ 50%")
         guard count == 64, referrals > 0 else { continue }
         table.add(
             "daemon CPU per referral, 64 adapters\(preloaded)\(on)", daemonCPU / Double(referrals) * 1e6, "µs",
-            note: "target ≤ 100 µs")
+            note: "target ≤ 100 µs; its threads: \(daemon.threadShares(since: threadsBefore, seconds: wall))")
+        table.add(
+            "bench CPU per referral, 64 adapters\(preloaded)\(on)", benchCPU / Double(referrals) * 1e6, "µs",
+            note: "the adapters and contacts that drive the daemon, on the same cores")
         if let kib = kibWrittenPerReferral(daemon, server, since: writtenBefore, referrals: referrals) {
             table.add(
                 "storage written per referral, 64 adapters\(preloaded)\(on)", kib, "KiB",

@@ -19,6 +19,8 @@ import Testing
         ("schakel-bench/Ceilings.swift", "measures raw SQLite, the ceiling the daemon is compared with"),
         ("schakel-bench/Preload.swift", "writes a full state directory for the bench faster than a daemon could"),
         ("schakel-bench/Ceilings+PostgreSQL.swift", "measures raw PostgreSQL, the ceiling the daemon is compared with"),
+        ("schakel-bench/BareBroker.swift", "a broker of one table, the ceiling any store is compared with"),
+        ("schakel-bench/Ceilings+BareBroker.swift", "fills and checks the bare broker's table"),
         ("schakel-bench/BenchPostgreSQL.swift", "makes the bench's database and finds the server's processes"),
     ]
 

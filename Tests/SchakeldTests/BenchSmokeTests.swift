@@ -9,6 +9,8 @@ import Testing
         for figure in [
             "ceiling: DEALER↔ROUTER round trips, ipc", "ceiling: DEALER↔ROUTER round trips, tcp loopback",
             "ceiling: SQLite durable commits, 1 referral row each", "ceiling: SQLite durable rows, 100 per commit",
+            "ceiling: bare broker intake, 1 row, 64 adapters", "ceiling: bare broker intake, 16 rows, 64 adapters",
+            "of the bare broker", "bench CPU per referral, 64 adapters",
             "durable intake, 1 adapter", "durable intake, 8 adapters", "durable intake, 64 adapters",
             "SUBMIT→ACCEPTED p99", "SUBMIT→offer at contact p99", "ACK→ACKED p50", "resident memory per open referral",
         ] {
