@@ -156,7 +156,7 @@ public final class BrokerServer {
         try Self.resumeManualClock(manualClock, db: db, logger: logger)
         desk = try ReferralDesk(
             db: db, map: map, policy: policy, clock: clock, logger: logger, keys: keys, retention: config.retention)
-        timers = TimerQueue(try desk.pendingTimers())
+        timers = TimerQueue(scheduled: try desk.pendingTimers())
         let context = try ZMQContext()
         self.context = context
         backlog = ReplyBacklog(budgetBytes: ReplyBacklog.budget(maxBodyBytes: config.maxBodyBytes))

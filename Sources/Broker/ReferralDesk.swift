@@ -266,7 +266,7 @@ final class ReferralDesk {
     // MARK: Timers
 
     /// Every pending timer, earliest first, to fill the event loop's queue at start.
-    func pendingTimers() throws -> [(id: String, due: Date)] {
+    func pendingTimers() throws -> [(id: String, due: Date, sequence: UInt64)] {
         try store.pendingTimers()
     }
 

@@ -25,6 +25,8 @@ final class ReferralStore {
     /// while this daemon holds the state (the state directory's lock, PostgreSQL's lease), and the unique index on
     /// the key would refuse a collision rather than mix two referrals.
     private var largestKey: Int64?
+    /// The largest timer sequence handed out or read (``nextTimerSequence()``), for the same reasons as `largestKey`.
+    var largestTimerSequence: Int64?
     /// The outbox's message ids, under the database's identifier key (``messageIDs()``).
     var madeMessageIDs: SequenceIdentifier?
     /// The largest outbox `seq` handed out (SQLite), and the numbers taken from the sequence and not yet used
@@ -103,10 +105,8 @@ final class ReferralStore {
         if case .integer(let number) = key { loadedKey = (referralID, number) }
         referralCase.handovers = try db.query("SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [key])
             .map(Self.handover)
-        for timer in try db.query("SELECT timer_id, due_at FROM timers WHERE referral_key = ?", [key]) {
-            if let id = timer.string("timer_id") {
-                referralCase.timers[id] = Date(timeIntervalSince1970: timer.double("due_at") ?? 0)
-            }
+        if case .integer(let number) = key {
+            for entry in try timerEntries(key: number).entries { referralCase.timers[entry.id] = entry.due }
         }
         return referralCase
     }
@@ -157,8 +157,8 @@ final class ReferralStore {
         var citizenCode: String?
         // The event's rows, in order, written as one INSERT when the loop is done or something reads the log first.
         var events: [(key: Int64, entry: AuditEntry)] = []
-        // Likewise its timers, as one INSERT when the loop is done or a timer is cancelled.
-        var timers: [ScheduledTimer] = []
+        // Likewise its timers, as one row of the referral's timers when the loop is done.
+        var timerChanges: [TimerChange] = []
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
@@ -191,12 +191,10 @@ final class ReferralStore {
                 try db.run(
                     "UPDATE handovers SET outcome_note = ? WHERE handover_id = ?",
                     [.text(try seal(note)), .text(handoverID)])
-            case .timerScheduled(let id, let kind, let handoverID, let due):
-                timers.append(ScheduledTimer(id: id, kind: kind, handoverID: handoverID, due: due, key: key))
+            case .timerScheduled(let id, _, _, let due):
+                timerChanges.append(.schedule(id: id, due: due))
             case .timerCancelled(let id):
-                try scheduleTimers(timers, referralID: referralCase.id)
-                timers.removeAll()
-                try db.run("DELETE FROM timers WHERE referral_key = ? AND timer_id = ?", [.integer(key), .text(id)])
+                timerChanges.append(.cancel(id: id))
             case .sent(let principal, let body, let handoverID):
                 sent.append(
                     try insertOutbox(
@@ -238,7 +236,7 @@ final class ReferralStore {
             }
         }
         try insertEvents(events, referralID: referralCase.id)
-        try scheduleTimers(timers, referralID: referralCase.id)
+        try writeTimers(timerChanges, key: key, isNew: creates)
         for id in changed {
             if let handover = referralCase.handover(id) { try updateHandover(handover) }
         }
@@ -559,90 +557,6 @@ final class ReferralStore {
                 code.map { .text($0.rawValue) } ?? .null, code.map { .text($0.rawValue) } ?? .null,
             ]
         ).map { try messageID(seq: $0.int64("seq") ?? 0, stored: $0.string("message_id")) }
-    }
-
-    // MARK: Timers
-
-    /// A timer an event of the life cycle schedules, written with the others of that event by ``scheduleTimers(_:referralID:)``.
-    struct ScheduledTimer {
-        var id: String
-        var kind: TimerKind
-        var handoverID: String?
-        var due: Date
-        var key: Int64
-    }
-
-    /// Schedules the timers of referral `referralID`, in order, with one statement (an offer schedules two; each
-    /// INSERT of its own cost SQLite the statement's setup again, issue 22), each replacing one of the same id. A
-    /// timer scheduled twice in the list is written once, at its last place: as the second of two INSERTs would
-    /// leave it, and PostgreSQL's `ON CONFLICT` cannot change a row twice in one statement. Nothing when empty.
-    func scheduleTimers(_ timers: [ScheduledTimer], referralID: String) throws {
-        guard !timers.isEmpty else { return }
-        var arguments: [SQLValue] = []
-        arguments.reserveCapacity(timers.count * 6)
-        var count = 0
-        // A turn schedules a handful: a look at the rest of the list is cheaper than a dictionary of their ids.
-        for (index, timer) in timers.enumerated()
-        where !timers[(index + 1)...].contains(where: { $0.key == timer.key && $0.id == timer.id }) {
-            arguments += [
-                .text(timer.id), .text(timer.kind.rawValue), .text(referralID), .integer(timer.key),
-                timer.handoverID.map { .text($0) } ?? .null, .real(timer.due.timeIntervalSince1970),
-            ]
-            count += 1
-        }
-        try db.run(Self.scheduleTimers(db.dialect, count: count), arguments)
-    }
-
-    /// The statement that schedules `count` timers, replacing those of the same ids. A replaced timer goes to the end
-    /// of its due time's ties (a new `rowid`), which the start-up order relies on: ``pendingTimers()``. The texts
-    /// for up to 8 timers are made once.
-    static func scheduleTimers(_ dialect: SQLDialect, count: Int) -> String {
-        let made = dialect == .sqlite ? sqliteTimerInserts : postgresqlTimerInserts
-        return count <= made.count ? made[count - 1] : timerInsert(dialect, count: count)
-    }
-
-    private static let sqliteTimerInserts = (1...8).map { timerInsert(.sqlite, count: $0) }
-    private static let postgresqlTimerInserts = (1...8).map { timerInsert(.postgresql, count: $0) }
-
-    private static func timerInsert(_ dialect: SQLDialect, count: Int) -> String {
-        let values = rowsOfPlaceholders(count, columns: 6)
-        switch dialect {
-        case .sqlite:
-            return "INSERT OR REPLACE INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at) "
-                + "VALUES \(values)"
-        case .postgresql:
-            return """
-                INSERT INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
-                VALUES \(values)
-                ON CONFLICT (referral_key, timer_id) DO UPDATE SET kind = excluded.kind, referral_id = excluded.referral_id,
-                    referral_key = excluded.referral_key, handover_id = excluded.handover_id, due_at = excluded.due_at,
-                    rowid = nextval('timers_rowid_seq')
-                """
-        }
-    }
-
-    /// Every pending timer, earliest first, to fill the event loop's queue at start.
-    func pendingTimers() throws -> [(id: String, due: Date)] {
-        try db.query("SELECT timer_id, due_at FROM timers ORDER BY due_at, rowid").map {
-            ($0.string("timer_id") ?? "", Date(timeIntervalSince1970: $0.double("due_at") ?? 0))
-        }
-    }
-
-    /// What timer `id` is for, or nil when its row is gone (cancelled since the queue took it). A timer is found
-    /// under its referral's key (migration 12), which its subject, the handover or referral before the `:`, gives.
-    func timer(_ id: String) throws -> (kind: TimerKind, referralID: String, handoverID: String?)? {
-        let subject = id.lastIndex(of: ":").map { String(id[..<$0]) } ?? id
-        guard
-            let row = try db.queryOne(
-                """
-                SELECT kind, referral_id, handover_id FROM timers
-                WHERE referral_key = COALESCE((SELECT referral_key FROM handovers WHERE handover_id = ?),
-                                              (SELECT referral_key FROM referrals WHERE referral_id = ?))
-                  AND timer_id = ?
-                """, [.text(subject), .text(subject), .text(id)]),
-            let kind = TimerKind(rawValue: row.string("kind") ?? ""), let referralID = row.string("referral_id")
-        else { return nil }
-        return (kind, referralID, row.string("handover_id"))
     }
 
     // MARK: Scans across referrals

@@ -6,8 +6,8 @@ import Storage
 ///
 /// What differs, and why:
 /// - `rowid` is an identity column (SQLite gives every table one); the store orders by it (insertion order) and the
-///   re-seal pass walks it. The timers' `rowid` is a plain sequence, so that a rescheduled timer can take a new one,
-///   as SQLite's `INSERT OR REPLACE` gives it (``ReferralStore/scheduleTimers(_:count:)``).
+///   re-seal pass walks it. The timers' `rowid` was a plain sequence, so that a rescheduled timer could take a new
+///   one, as SQLite's `INSERT OR REPLACE` gave it; since version 13 a timer's order is its own `sequence`.
 /// - Text is `COLLATE "C"`: ids and RFC 3339 times compare byte by byte, as in SQLite, whatever the cluster's locale.
 /// - Numbers are `BIGINT` and `DOUBLE PRECISION`, SQLite's integers and reals.
 extension Schema {
@@ -139,6 +139,7 @@ extension Schema {
                 DROP INDEX timers_by_referral;
                 CREATE UNIQUE INDEX timers_by_referral ON timers(referral_key, timer_id);
                 """),
+        Migration(version: 13, sql: timersPerReferral(.postgresql)),
     ]
 
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.

@@ -372,6 +372,7 @@ enum Schema {
                 ALTER TABLE timers_v12 RENAME TO timers;
                 CREATE UNIQUE INDEX timers_by_referral ON timers(referral_key, timer_id);
                 """),
+        Migration(version: 13, sql: timersPerReferral(.sqlite)),
     ]
 
     /// Version 11 (issue 22) on either engine: a referral's rows are found by a number that grows with
@@ -409,6 +410,51 @@ enum Schema {
         DROP INDEX events_by_referral;
         CREATE INDEX events_by_referral ON events(referral_key, seq);
         """
+    }
+
+    /// Version 13 (issue 22) on either engine: a referral's pending timers in one row under its key
+    /// (``TimerEntries``), not one row each in a table with its own index: a referral with two offers wrote four rows
+    /// into two b-trees, now one at the end of one. Each timer keeps its `rowid` as its sequence, the order of ties
+    /// at start. The view `timers` shows them one per row, with the columns the table had, for operators and tests.
+    static func timersPerReferral(_ dialect: SQLDialect) -> String {
+        let (table, entries, view): (String, String, String)
+        switch dialect {
+        case .sqlite:
+            table = "referral_key INTEGER PRIMARY KEY, sequence INTEGER NOT NULL, entries TEXT NOT NULL"
+            // %!.17g (SQLite's printf keeps 16 digits without the !): a due time reads back as the very same double.
+            entries = """
+                '[' || group_concat('["' || timer_id || '",' || printf('%!.17g', due_at) || ',' || rowid || ']', ',')
+                    || ']'
+                """
+            view = """
+                SELECT t.referral_key, r.referral_id, e.value ->> 0 AS timer_id, e.value ->> 1 AS due_at,
+                       e.value ->> 2 AS sequence
+                FROM referral_timers t JOIN referrals r ON r.referral_key = t.referral_key, json_each(t.entries) e
+                """
+        case .postgresql:
+            table = "referral_key BIGINT PRIMARY KEY, sequence BIGINT NOT NULL, entries TEXT NOT NULL"
+            entries = "json_agg(json_build_array(timer_id, due_at, rowid) ORDER BY rowid)::text"
+            view = """
+                SELECT t.referral_key, r.referral_id, e ->> 0 AS timer_id, (e ->> 1)::double precision AS due_at,
+                       (e ->> 2)::bigint AS sequence
+                FROM referral_timers t JOIN referrals r ON r.referral_key = t.referral_key,
+                     json_array_elements(t.entries::json) e
+                """
+        }
+        let subject =
+            dialect == .sqlite ? "substr(timer_id, 1, instr(timer_id, ':') - 1)" : "split_part(timer_id, ':', 1)"
+        let kind = dialect == .sqlite ? "substr(timer_id, instr(timer_id, ':') + 1)" : "split_part(timer_id, ':', 2)"
+        return """
+            CREATE TABLE referral_timers (\(table));
+            INSERT INTO referral_timers (referral_key, sequence, entries)
+            SELECT referral_key, MAX(rowid), \(entries)
+            FROM timers WHERE referral_key IS NOT NULL GROUP BY referral_key;
+            DROP TABLE timers;
+            CREATE VIEW timers AS
+            SELECT referral_key, referral_id, timer_id, \(kind) AS kind, NULLIF(\(subject), referral_id) AS handover_id,
+                   due_at, sequence
+            FROM (\(view)) AS entries;
+            """
     }
 
     /// The append-only guard on `events` set aside (`on` false) or back (a migration that fills a new column).

@@ -61,6 +61,7 @@ struct Preload {
         let domains = ["debt", "housing", "income", "care"]
         let chunk = 20_000
         var written = 0
+        var timerSequence: Int64 = 0
         while written < count {
             try db.transaction {
                 for i in written..<min(count, written + chunk) {
@@ -81,6 +82,9 @@ struct Preload {
                             .text(Self.citizenCodeDigest()),
                         ])
                     if shape.history { try event(db, ref, key, "submitted", at: at) }
+                    // The referral's timers, one row as the daemon keeps them (`referral_timers`, migration 13):
+                    // `[timer_id, due, sequence]` each.
+                    var timers: [String] = []
                     for need in 0..<shape.needs {
                         let ho = Self.id("ho")
                         let contact = contacts[(i * shape.needs + need) % contacts.count]
@@ -97,15 +101,9 @@ struct Preload {
                             ])
                         if open {
                             for (kind, offset) in [("ack_reminder", 0.0), ("ack_expiry", 1.0)] {
-                                try db.run(
-                                    """
-                                    INSERT INTO timers (timer_id, kind, referral_id, referral_key, handover_id, due_at)
-                                    VALUES (?, ?, ?, ?, ?, ?)
-                                    """,
-                                    [
-                                        .text("\(ho):\(kind)"), .text(kind), .text(ref), key, .text(ho),
-                                        .real(due + Double(i % 86_400) + offset),
-                                    ])
+                                timerSequence += 1
+                                timers.append(
+                                    "[\"\(ho):\(kind)\",\(due + Double(i % 86_400) + offset),\(timerSequence)]")
                             }
                         }
                         guard shape.history else { continue }
@@ -114,6 +112,11 @@ struct Preload {
                         // Confirmed, as a connected peer leaves them: the bench's peers are not sent a million.
                         try message(db, to: contact, "HANDOVER", ref, key, handover: ho, at: at)
                         try message(db, to: adapter, "NOTICE", ref, key, handover: ho, at: at)
+                    }
+                    if !timers.isEmpty {
+                        try db.run(
+                            "INSERT INTO referral_timers (referral_key, sequence, entries) VALUES (?, ?, ?)",
+                            [key, .integer(timerSequence), .text("[" + timers.joined(separator: ",") + "]")])
                     }
                 }
             }

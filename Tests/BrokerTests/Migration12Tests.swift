@@ -1,3 +1,4 @@
+import Deadlines
 import Foundation
 import SchakelProtocol
 import Sodium
@@ -135,7 +136,8 @@ import Testing
     }
 
     /// Timers written at version 11 (one per handover, one for the referral, two due at the same time) are found,
-    /// replaced and ordered as before, now under their referral's key.
+    /// replaced and ordered as before, now under their referral's key, and since version 13 in one row per referral:
+    /// a due time with all its digits reads back as the same `Date`.
     @Test(arguments: ReferralKeyMigrationTests.Engine.all)
     func timersAreFoundUnderTheirReferralsKey(_ engine: ReferralKeyMigrationTests.Engine) throws {
         try engine.withDatabase(at: 11) { db, upgrade in
@@ -156,7 +158,7 @@ import Testing
             }
             for (id, referral, key, handover) in [
                 ("ho-b:ack_expiry", "ref-b", 2, "ho-b"), ("ho-a:ack_expiry", "ref-a", 1, "ho-a"),
-                ("ref-a:retention", "ref-a", 1, nil),
+                ("ref-a:retention", "ref-a", 1, nil), ("ho-a:ack_reminder", "ref-a", 1, "ho-a"),
             ] as [(String, String, Int64, String?)] {
                 try db.run(
                     """
@@ -165,14 +167,20 @@ import Testing
                     """,
                     [
                         .text(id), .text(String(id.split(separator: ":")[1])), .text(referral), .integer(key),
-                        handover.map { .text($0) } ?? .null, .real(handover == nil ? 50 : 10),
+                        handover.map { .text($0) } ?? .null,
+                        .real(handover == nil ? 50 : id.hasSuffix("reminder") ? Self.fineDue : 10),
                     ])
             }
 
             try upgrade()
 
             let store = ReferralStore(db: db, keys: KeyRing(current: try SealingKey.generate(id: "k1")))
-            #expect(try store.pendingTimers().map(\.id) == ["ho-b:ack_expiry", "ho-a:ack_expiry", "ref-a:retention"])
+            #expect(
+                try store.firingOrder()
+                    == ["ho-b:ack_expiry", "ho-a:ack_expiry", "ref-a:retention", "ho-a:ack_reminder"])
+            #expect(
+                try store.pendingTimers().first { $0.id == "ho-a:ack_reminder" }?.due
+                    == Date(timeIntervalSince1970: Self.fineDue))
             let offer = try #require(try store.timer("ho-a:ack_expiry"))
             #expect(offer.kind == .ackExpiry && offer.referralID == "ref-a" && offer.handoverID == "ho-a")
             let retention = try #require(try store.timer("ref-a:retention"))
@@ -181,18 +189,25 @@ import Testing
             #expect(try store.timer("ho-a:retention") == nil)
 
             // Rescheduled: the same timer, due later, behind the other tie.
-            try db.run(
-                ReferralStore.scheduleTimers(db.dialect, count: 1),
-                [.text("ho-b:ack_expiry"), .text("ack_expiry"), .text("ref-b"), .integer(2), .text("ho-b"), .real(10)])
-            #expect(try store.pendingTimers().map(\.id) == ["ho-a:ack_expiry", "ho-b:ack_expiry", "ref-a:retention"])
-
-            let definitions = try Self.indexes(of: "timers", in: db)
+            try store.writeTimers(
+                [.schedule(id: "ho-b:ack_expiry", due: Date(timeIntervalSince1970: 10))], key: 2, isNew: false)
             #expect(
-                definitions.allSatisfy { !$0.contains("(timer_id") },
-                "no index leads with the random id: \(definitions)")
-            #expect(definitions.contains { $0.contains("(referral_key, timer_id)") }, "\(definitions)")
+                try store.firingOrder()
+                    == ["ho-a:ack_expiry", "ho-b:ack_expiry", "ref-a:retention", "ho-a:ack_reminder"])
+
+            // One row per referral, found by its key alone: no index on the timers' random ids.
+            #expect(try db.query("SELECT referral_key FROM referral_timers", []).count == 2)
+            let definitions = try Self.indexes(of: "referral_timers", in: db)
+            #expect(definitions.allSatisfy { !$0.contains("timer_id") }, "\(definitions)")
+            let view = try db.query(
+                "SELECT kind, referral_id, handover_id FROM timers WHERE timer_id = 'ref-a:retention'", [])
+            #expect(view.first?.string("kind") == "retention" && view.first?.string("referral_id") == "ref-a")
+            #expect(view.count == 1 && view.first?.string("handover_id") == nil, "the view shows a referral's timer")
         }
     }
+
+    /// A due time with more digits than SQLite's `%.15g` keeps (a fraction of a second from the system clock).
+    static let fineDue = 1_765_000_000.123_456_7
 }
 
 extension ReferralStore {

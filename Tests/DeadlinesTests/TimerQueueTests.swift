@@ -86,4 +86,18 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(queue.popDue(asOf: t0.addingTimeInterval(100)).map(\.id) == ["b", "c", "a"])
         #expect(queue.isEmpty && !queue.cancel("a"))
     }
+
+    /// The start-up path of a store that keeps each timer's sequence: ties fire by that sequence in whatever order
+    /// the timers are read, and a timer scheduled after the start fires behind every tie loaded, as it would have
+    /// without the restart.
+    @Test func aQueueBuiltWithSequencesFiresTiesByThem() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let tie = t0.addingTimeInterval(10)
+        var queue = TimerQueue(scheduled: [
+            (id: "late", due: t0.addingTimeInterval(20), sequence: UInt64(1)), (id: "b", due: tie, sequence: 41),
+            (id: "c", due: tie, sequence: 97), (id: "a", due: tie, sequence: 3),
+        ])
+        queue.schedule("new", at: tie)
+        #expect(queue.popDue(asOf: t0.addingTimeInterval(30)).map(\.id) == ["a", "b", "c", "new", "late"])
+    }
 }
