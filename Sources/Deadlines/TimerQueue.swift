@@ -5,7 +5,7 @@ import Foundation
 /// Insert, cancel and reschedule are O(log n) because every timer's heap position is kept in a
 /// dictionary; popping what is due is O(log n) per timer. Timers due at the same moment fire
 /// in the order they were scheduled, so a replay after a restart fires them in the same order.
-/// A value type owned by the event loop; the durable copy of each timer is a database row.
+/// A value type owned by the event loop; the durable copy of each timer is an entry in its referral's timer row.
 public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
     struct Entry: Sendable {
         var id: ID
