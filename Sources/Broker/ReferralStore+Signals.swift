@@ -172,7 +172,7 @@ extension ReferralStore {
             ORDER BY h.rowid
             """, [.integer(handover), .integer(lastHandover)]
         ).map { $0.string("domain") ?? "" }
-        let lastEvent = try db.queryOne("SELECT MAX(seq) AS n FROM events")?.int64("n") ?? event
+        let lastEvent = max(try lastEventSeq(), event)
         let names = (SignalCounters.events + ["declined", "outcome"]).map { "'\($0)'" }.joined(separator: ", ")
         let events = try db.query(
             """
@@ -182,8 +182,8 @@ extension ReferralStore {
                        AND p.event = 'outcome' AND p.seq < e.seq) THEN h.outcome END AS first_outcome
             FROM events e JOIN handovers h ON h.handover_id = e.handover_id
             JOIN referrals r ON r.referral_key = e.referral_key
-            WHERE e.seq > ? AND e.seq <= ? AND e.event IN (\(names)) ORDER BY e.seq
-            """, [.integer(event), .integer(lastEvent)]
+            WHERE e.row_seq > ? AND e.seq > ? AND e.seq <= ? AND e.event IN (\(names)) ORDER BY e.seq
+            """, [.integer(event), .integer(event), .integer(lastEvent)]
         ).compactMap { row -> SignalEvent? in
             guard let name = row.string("event"), let domain = row.string("domain") else { return nil }
             if name == "outcome", row.string("first_outcome") == nil { return nil }

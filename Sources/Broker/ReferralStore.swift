@@ -156,7 +156,7 @@ final class ReferralStore {
         var sent: [OutboxMessage] = []
         var citizenCode: String?
         // The event's rows, in order, written as one INSERT when the loop is done or something reads the log first.
-        var events: [(key: Int64, entry: AuditEntry)] = []
+        var events: [AuditEntry] = []
         // Likewise its timers, as one row of the referral's timers when the loop is done.
         var timerChanges: [TimerChange] = []
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
@@ -211,7 +211,7 @@ final class ReferralStore {
                     """, [.text(at), .integer(key), .text(handoverID)])
             case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
                 if seen[handoverID] == true {
-                    events.append((key, entry))
+                    events.append(entry)
                     sent.append(
                         try insertOutbox(to: contact, referralID: referralCase.id, key: key, handoverID: nil, at: at) {
                             cancelled.wireMessage(messageID: $0)
@@ -219,23 +219,23 @@ final class ReferralStore {
                 } else {
                     try dropUnseenOffer(handoverID, from: contact, referralKey: key)
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
-                    events.append((key, entry))
+                    events.append(entry)
                     unseen.insert(handoverID)
                 }
             case .recorded(let entry, let once):
                 if once {
-                    try insertEvents(events, referralID: referralCase.id)
+                    try insertEvents(events, referralID: referralCase.id, key: key)
                     events.removeAll()
                     if try isRecorded(entry, referralID: referralCase.id) { continue }
                 }
-                events.append((key, entry))
+                events.append(entry)
             case .purged:
                 try purgePersonalData(referralCase.id, key: key, at: at)
             case .loadChanged, .offered, .logged:
                 break  // the broker's memory and log, not the database
             }
         }
-        try insertEvents(events, referralID: referralCase.id)
+        try insertEvents(events, referralID: referralCase.id, key: key)
         try writeTimers(timerChanges, key: key, isNew: creates)
         for id in changed {
             if let handover = referralCase.handover(id) { try updateHandover(handover) }
@@ -342,55 +342,32 @@ final class ReferralStore {
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
     func appendEvent(_ referralID: String?, key: Int64? = nil, _ entry: AuditEntry) throws {
         try db.run(
-            Self.insertEvent,
+            Self.insertEvents,
             [
-                referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
-                referralID.map { .text($0) } ?? .null, .text(entry.at), .text(entry.event),
-                entry.handoverID.map { .text($0) } ?? .null, entry.contact.map { .text($0) } ?? .null,
-                entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
+                .integer(1), referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
+                referralID.map { .text($0) } ?? .null, .text(EventEntries.json(CollectionOfOne(entry))),
             ])
     }
 
-    /// Made once: five events per referral each built the text again before the statement cache looked it up.
-    private static let insertEvent = """
-        INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail)
-        VALUES (?, COALESCE(?, \(keyOfReferral)), ?, ?, ?, ?, ?)
+    /// Writes the events of one turn of referral `referralID`, in order, as one row of `event_log` (migration 14):
+    /// a SUBMIT's five events were five rows and five index entries. Nothing when `entries` is empty.
+    func insertEvents(_ entries: [AuditEntry], referralID: String, key: Int64) throws {
+        guard !entries.isEmpty else { return }
+        try db.run(
+            Self.insertEvents,
+            [
+                .integer(Int64(entries.count)), .text(referralID), .integer(key), .text(referralID),
+                .text(EventEntries.json(entries)),
+            ])
+    }
+
+    /// The row's `seq` is its last event's number: the numbers run on from the last row's by the row's events. Read
+    /// in the statement (the table's last entry, one cached page) rather than counted in memory, so a rolled-back
+    /// turn leaves no gap and a standby that takes over needs nothing read first.
+    private static let insertEvents = """
+        INSERT INTO event_log (seq, referral_id, referral_key, entries)
+        VALUES ((SELECT COALESCE(MAX(seq), 0) FROM event_log) + ?, ?, COALESCE(?, \(keyOfReferral)), ?)
         """
-
-    /// Writes one event's rows of referral `referralID`, in order, with one statement: an event of the life cycle
-    /// logs two to five, and each INSERT of its own cost SQLite the statement's setup and AUTOINCREMENT's
-    /// bookkeeping again (issue 22). Nothing when `rows` is empty.
-    private func insertEvents(_ rows: [(key: Int64, entry: AuditEntry)], referralID: String) throws {
-        guard !rows.isEmpty else { return }
-        var arguments: [SQLValue] = []
-        arguments.reserveCapacity(rows.count * 7)
-        for (key, entry) in rows {
-            arguments += [
-                .text(referralID), .integer(key), .text(entry.at), .text(entry.event),
-                entry.handoverID.map { .text($0) } ?? .null, entry.contact.map { .text($0) } ?? .null,
-                entry.detail.map { .text(JSONValue.object($0).canonicalString()) } ?? .null,
-            ]
-        }
-        try db.run(Self.insertEvents(rows.count), arguments)
-    }
-
-    /// The INSERT of `count` event rows; the texts for up to 8 are made once.
-    private static func insertEvents(_ count: Int) -> String {
-        count <= eventInserts.count ? eventInserts[count - 1] : eventInsert(count)
-    }
-
-    private static let eventInserts = (1...8).map(eventInsert)
-
-    private static func eventInsert(_ count: Int) -> String {
-        "INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact, detail) VALUES "
-            + rowsOfPlaceholders(count, columns: 7)
-    }
-
-    /// `(?, ?), (?, ?)` for 2 rows of 2 columns: the VALUES of a multi-row INSERT.
-    static func rowsOfPlaceholders(_ rows: Int, columns: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return Array(repeating: row, count: rows).joined(separator: ", ")
-    }
 
     private func isRecorded(_ entry: AuditEntry, referralID: String) throws -> Bool {
         try db.queryOne(

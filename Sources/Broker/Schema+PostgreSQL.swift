@@ -140,6 +140,7 @@ extension Schema {
                 CREATE UNIQUE INDEX timers_by_referral ON timers(referral_key, timer_id);
                 """),
         Migration(version: 13, sql: timersPerReferral(.postgresql)),
+        Migration(version: 14, sql: eventsPerTurn(.postgresql)),
     ]
 
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.

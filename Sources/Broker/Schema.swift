@@ -373,6 +373,7 @@ enum Schema {
                 CREATE UNIQUE INDEX timers_by_referral ON timers(referral_key, timer_id);
                 """),
         Migration(version: 13, sql: timersPerReferral(.sqlite)),
+        Migration(version: 14, sql: eventsPerTurn(.sqlite)),
     ]
 
     /// Version 11 (issue 22) on either engine: a referral's rows are found by a number that grows with
@@ -454,6 +455,62 @@ enum Schema {
             SELECT referral_key, referral_id, timer_id, \(kind) AS kind, NULLIF(\(subject), referral_id) AS handover_id,
                    due_at, sequence
             FROM (\(view)) AS entries;
+            """
+    }
+
+    /// Version 14 (issue 22) on either engine: the events one turn records for one referral in one row of
+    /// `event_log`, not a row each: a SUBMIT's five events were five rows and five index entries, now one of each.
+    /// A row's `seq` is the number of its last event and its events are numbered up to it, so every event keeps a
+    /// number of its own that grows with every change (the event stream's ids, the signals' cursor), and the events
+    /// from before this version keep theirs (each becomes a row of one). The view `events` shows them one per row with
+    /// the old table's columns, and `row_seq`, the row's number, for readers that need the index: `seq > n` holds only
+    /// where `row_seq > n`. `entries` is `[[at, event, handover_id, contact, detail], …]` (``EventEntries``). Like
+    /// `referral_timers`, the table has no foreign key: a referral's row is never deleted, and the check cost a
+    /// lookup in the random ids' index per row.
+    static func eventsPerTurn(_ dialect: SQLDialect) -> String {
+        let (table, entry, view, guards): (String, String, String, String)
+        switch dialect {
+        case .sqlite:
+            table = "seq INTEGER PRIMARY KEY, referral_id TEXT, referral_key INTEGER, entries TEXT NOT NULL"
+            entry = "json_array(json_array(at, event, handover_id, contact, detail))"
+            view = """
+                SELECT l.seq - json_array_length(l.entries) + 1 + e.key AS seq, l.seq AS row_seq, l.referral_id,
+                       l.referral_key, e.value ->> 0 AS at, e.value ->> 1 AS event, e.value ->> 2 AS handover_id,
+                       e.value ->> 3 AS contact, e.value ->> 4 AS detail
+                FROM event_log l, json_each(l.entries) e
+                """
+            guards = """
+                CREATE TRIGGER event_log_is_append_only_update BEFORE UPDATE ON event_log
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                CREATE TRIGGER event_log_is_append_only_delete BEFORE DELETE ON event_log
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                """
+        case .postgresql:
+            table = """
+                seq BIGINT PRIMARY KEY, referral_id TEXT COLLATE "C", referral_key BIGINT, entries TEXT NOT NULL
+                """
+            entry = "json_build_array(json_build_array(at, event, handover_id, contact, detail))::text"
+            // COLLATE "C" as the table's columns had: compared with the other tables' ids, ordered as SQLite orders.
+            view = """
+                SELECT l.seq - json_array_length(l.entries::json) + e.n AS seq, l.seq AS row_seq, l.referral_id,
+                       l.referral_key, (e.v ->> 0) COLLATE "C" AS at, (e.v ->> 1) COLLATE "C" AS event,
+                       (e.v ->> 2) COLLATE "C" AS handover_id, (e.v ->> 3) COLLATE "C" AS contact,
+                       e.v ->> 4 AS detail
+                FROM event_log l CROSS JOIN LATERAL json_array_elements(l.entries::json) WITH ORDINALITY AS e(v, n)
+                """
+            guards = """
+                CREATE TRIGGER event_log_is_append_only BEFORE UPDATE OR DELETE ON event_log
+                    FOR EACH ROW EXECUTE FUNCTION schakel_events_are_append_only();
+                """
+        }
+        return """
+            CREATE TABLE event_log (\(table));
+            INSERT INTO event_log (seq, referral_id, referral_key, entries)
+            SELECT seq, referral_id, referral_key, \(entry) FROM events ORDER BY seq;
+            DROP TABLE events;
+            CREATE INDEX event_log_by_referral ON event_log(referral_key, seq);
+            \(guards)
+            CREATE VIEW events AS \(view);
             """
     }
 

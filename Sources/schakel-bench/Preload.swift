@@ -62,6 +62,7 @@ struct Preload {
         let chunk = 20_000
         var written = 0
         var timerSequence: Int64 = 0
+        var eventSequence: Int64 = 0
         while written < count {
             try db.transaction {
                 for i in written..<min(count, written + chunk) {
@@ -81,7 +82,8 @@ struct Preload {
                             .text(open ? "open" : "closed"), .text(at), .text(at), open ? .null : .text(at),
                             .text(Self.citizenCodeDigest()),
                         ])
-                    if shape.history { try event(db, ref, key, "submitted", at: at) }
+                    // The referral's events, one row as the daemon writes a turn's (`event_log`, migration 14).
+                    var events = shape.history ? [Self.event("submitted", at: at)] : []
                     // The referral's timers, one row as the daemon keeps them (`referral_timers`, migration 13):
                     // `[timer_id, due, sequence]` each.
                     var timers: [String] = []
@@ -107,11 +109,20 @@ struct Preload {
                             }
                         }
                         guard shape.history else { continue }
-                        try event(db, ref, key, "offered", handover: ho, contact: contact, at: at)
-                        try event(db, ref, key, "disclosed", handover: ho, contact: contact, at: at)
+                        events.append(Self.event("offered", handover: ho, contact: contact, at: at))
+                        events.append(Self.event("disclosed", handover: ho, contact: contact, at: at))
                         // Confirmed, as a connected peer leaves them: the bench's peers are not sent a million.
                         try message(db, to: contact, "HANDOVER", ref, key, handover: ho, at: at)
                         try message(db, to: adapter, "NOTICE", ref, key, handover: ho, at: at)
+                    }
+                    if !events.isEmpty {
+                        eventSequence += Int64(events.count)
+                        try db.run(
+                            "INSERT INTO event_log (seq, referral_id, referral_key, entries) VALUES (?, ?, ?, ?)",
+                            [
+                                .integer(eventSequence), .text(ref), key,
+                                .text("[" + events.joined(separator: ",") + "]"),
+                            ])
                     }
                     if !timers.isEmpty {
                         try db.run(
@@ -125,16 +136,10 @@ struct Preload {
         }
     }
 
-    private func event(
-        _ db: Database, _ ref: String, _ key: SQLValue, _ event: String, handover: String? = nil,
-        contact: String? = nil, at: String
-    ) throws {
-        try db.run(
-            "INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                .text(ref), key, .text(at), .text(event), handover.map { .text($0) } ?? .null,
-                contact.map { .text($0) } ?? .null,
-            ])
+    /// One entry of an `event_log` row: `[at, event, handover_id, contact, detail]`; the bench's ids need no escape.
+    private static func event(_ event: String, handover: String? = nil, contact: String? = nil, at: String) -> String {
+        let quoted = { (text: String?) in text.map { "\"\($0)\"" } ?? "null" }
+        return "[\(quoted(at)),\(quoted(event)),\(quoted(handover)),\(quoted(contact)),null]"
     }
 
     private func message(

@@ -1,4 +1,5 @@
 import Foundation
+import Referrals
 import SchakelProtocol
 import Sodium
 import Storage
@@ -54,15 +55,7 @@ import Testing
         _ event: String, _ handover: String, of referral: String, at: String, contact: String? = nil,
         in store: ReferralStore
     ) throws {
-        try store.db.run(
-            """
-            INSERT INTO events (referral_id, referral_key, at, event, handover_id, contact)
-            VALUES (?, \(ReferralStore.keyOfReferral), ?, ?, ?, ?)
-            """,
-            [
-                .text(referral), .text(referral), .text(at), .text(event), .text(handover),
-                contact.map { .text($0) } ?? .null,
-            ])
+        try store.appendEvent(referral, AuditEntry(event, at: at, handoverID: handover, contact: contact))
     }
 
     @Test func aMissedFirstContactIsOverdueByItsEventWhetherOrNotContactByStaysSet() throws {

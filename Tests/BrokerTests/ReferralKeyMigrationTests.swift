@@ -110,7 +110,7 @@ import Testing
                 .filter { $0.contains("(referral_id") }
             #expect(keyedByID.isEmpty, "no index but the referrals' own is keyed by the random referral id")
             #expect(throws: (any Error).self, "events are still append-only") {
-                try db.writeTransaction { try db.run("UPDATE events SET event = 'x'", []) }
+                try db.writeTransaction { try db.run("UPDATE event_log SET entries = '[]'", []) }
             }
         }
     }

@@ -110,14 +110,15 @@ import Testing
         }
     }
 
-    /// Makes every insert of an event-log row named `event` (about `handover`, when given) fail, as a full disk
-    /// would.
+    /// Makes every insert of an event-log row that holds an event named `event` (about `handover`, when given) fail,
+    /// as a full disk would.
     static func refuseEvents(_ event: String, in daemon: Daemon, handover: String? = nil) throws {
-        let about = handover.map { " AND NEW.handover_id = '\($0)'" } ?? ""
+        let about = handover.map { " AND e.value ->> 2 = '\($0)'" } ?? ""
         try withDatabase(daemon, readOnly: false) { db in
             try db.run(
                 """
-                CREATE TRIGGER test_refuse_event BEFORE INSERT ON events WHEN NEW.event = '\(event)'\(about)
+                CREATE TRIGGER test_refuse_event BEFORE INSERT ON event_log
+                WHEN EXISTS (SELECT 1 FROM json_each(NEW.entries) e WHERE e.value ->> 1 = '\(event)'\(about))
                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
                 """)
         }
