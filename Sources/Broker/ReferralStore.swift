@@ -155,7 +155,7 @@ final class ReferralStore {
         var unseen: Set<String> = []
         var sent: [OutboxMessage] = []
         var citizenCode: String?
-        // The event's rows, in order, written as one INSERT when the loop is done or something reads the log first.
+        // The turn's events, in order, written as one row of the log when the loop is done or something reads it first.
         var events: [AuditEntry] = []
         // Likewise its timers, as one row of the referral's timers when the loop is done.
         var timerChanges: [TimerChange] = []

@@ -87,8 +87,11 @@ import Testing
             #expect(after.dropLast(4) == before[...])
             #expect(after.suffix(4).map { $0[0] } == ["5", "6", "7", "8"])
             #expect(after.suffix(4).map { $0[4] } == ["acknowledged", "disclosed", "contacted", "admin.reload"])
-            #expect(after[5] == ["6", "ref-a", "1", Self.later, "disclosed", "ho-a", Self.anna, after[5][7]])
-            #expect(after[5][7] == JSONValue.object(Self.awkward).canonicalString())
+            #expect(
+                after[5] == [
+                    "6", "ref-a", "1", Self.later, "disclosed", "ho-a", Self.anna,
+                    JSONValue.object(Self.awkward).canonicalString(),
+                ])
             #expect(after[7][1] == nil && after[7][2] == nil && after[7][7] == nil, "an event of no referral")
             #expect(try store.lastEventSeq() == 8)
 
