@@ -84,6 +84,8 @@ public final class BrokerServer {
     var mapReloadFailures = 0
     /// A re-seal of the personal data under a new data key, done in batches between turns (`key.rotate`).
     var rotation = KeyRotation()
+    /// Where a batch's requests are read while the loop handles the ones before them (``RequestReadAhead``).
+    let readAheadQueue = DispatchQueue(label: "schakel.read-ahead", qos: .userInitiated)
     var sessionsByRoutingID: [Data: String] = [:]
     var sessions: [String: Session] = [:]
     /// The ZAP handler (a REP on `inproc://zeromq.zap.01`), bound before the CURVE router; nil in insecure_dev.
@@ -380,6 +382,9 @@ public final class BrokerServer {
             incoming.append(message)
         }
         guard !incoming.isEmpty || !published.isEmpty else { return }
+        let reading = RequestReadAhead(
+            incoming, maxBodyBytes: config.maxBodyBytes, validator: desk.validator, sessions: sessionsByRoutingID)
+        reading.start(on: readAheadQueue)
         var outgoing: [Outgoing] = []
         var greeted: Set<String> = []
         var announcements: [Announcement] = []
@@ -391,8 +396,8 @@ public final class BrokerServer {
             (_, deliveries) = try logger.holdingLines {
                 try turn {
                     began = true
-                    for message in incoming {
-                        handle(message, into: &outgoing, greeted: &greeted)
+                    for (index, message) in incoming.enumerated() {
+                        handle(message, read: reading.request(at: index), into: &outgoing, greeted: &greeted)
                     }
                     for message in published {
                         handlePublished(message, announcing: &announcements)
@@ -407,8 +412,9 @@ public final class BrokerServer {
             // shell), PostgreSQL cannot be reached, or another daemon took the lease. Every peer still gets an
             // answer, PING its PONG, within the busy timeout.
             logUnwritableDatabase(error)
-            for message in incoming {
-                handle(message, into: &outgoing, greeted: &greeted, writable: false)
+            for (index, message) in incoming.enumerated() {
+                handle(
+                    message, read: reading.request(at: index), into: &outgoing, greeted: &greeted, writable: false)
             }
         } catch {
             logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
@@ -425,12 +431,15 @@ public final class BrokerServer {
         deliver(deliveries.removing(greeted))
     }
 
-    /// Answers one request of the batch. With `writable` false (the database is locked by another process) only
-    /// what needs no write is served, PING and HELLO; everything else is answered `unavailable`.
+    /// Answers one request of the batch, `read` from `received` (``ReadRequest``). With `writable` false (the
+    /// database is locked by another process) only what needs no write is served, PING and HELLO; everything else is
+    /// answered `unavailable`.
     private func handle(
-        _ received: Multipart, into outgoing: inout [Outgoing], greeted: inout Set<String>, writable: Bool = true
+        _ received: Multipart, read: ReadRequest?, into outgoing: inout [Outgoing], greeted: inout Set<String>,
+        writable: Bool = true
     ) {
-        guard let envelope = Envelope(routerFrames: received.frames) else { return }
+        guard let read else { return }
+        let envelope = read.envelope
         func reply(_ message: WireMessage, ifCommitFails: WireMessage? = nil) {
             outgoing.append(
                 Outgoing(
@@ -456,16 +465,21 @@ public final class BrokerServer {
         let principal = sessionsByRoutingID[envelope.routingID]
         let request: PeerRequest
         do throws(Rejection) {
-            let message = try WireMessage.parse(envelope.frames, maxBodyBytes: config.maxBodyBytes)
-            // Without a session nothing but HELLO and PING is read, not even to validate it:
-            // a stranger learns nothing from the broker's rules (such as the domain vocabulary).
-            if principal == nil, let command = Command(rawValue: message.command),
-                Command.fromPeer.contains(command), command != .hello, command != .ping
-            {
-                throw Rejection(
-                    .helloRequired, "say HELLO with your principal before anything else", command: message.command)
+            // Without a session nothing but HELLO and PING is read, not even to validate it: a stranger learns
+            // nothing from the broker's rules (such as the domain vocabulary).
+            let helloRequired = { (command: String) in
+                Rejection(.helloRequired, "say HELLO with your principal before anything else", command: command)
             }
-            request = try PeerRequest.parse(message, referrals: desk.validator)
+            switch read.outcome {
+            case .unreadable(let rejection):
+                throw rejection
+            case .withoutSession(let message):
+                guard principal != nil else { throw helloRequired(message.command) }
+                request = try PeerRequest.parse(message, referrals: desk.validator)  // HELLO came in this batch
+            case .read(let command, let result):
+                if principal == nil, ReadRequest.needsSession(command) { throw helloRequired(command) }
+                request = try result.get()
+            }
         } catch {
             reject(error)
             return
