@@ -12,8 +12,8 @@ import ZeroMQ
 /// first one, usually, while the reader starts), one the reader is busy with it waits for, and the rest are ready.
 /// Either way the loop sees exactly what reading the message itself would have given.
 ///
-/// `@unchecked Sendable`: `messages`, `maxBodyBytes`, `validator` and `sessions` never change; `results`, `taken` and `next` are
-/// touched only with `condition` locked.
+/// `@unchecked Sendable`: `messages`, `maxBodyBytes`, `validator` and `sessions` never change; `results`, `taken`
+/// and `next` are touched only with `condition` locked.
 final class RequestReadAhead: @unchecked Sendable {
     private let messages: [Multipart]
     private let maxBodyBytes: Int
