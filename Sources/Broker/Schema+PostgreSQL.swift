@@ -141,6 +141,13 @@ extension Schema {
                 """),
         Migration(version: 13, sql: timersPerReferral(.postgresql)),
         Migration(version: 14, sql: eventsPerTurn(.postgresql)),
+        Migration(
+            version: 15,
+            sql: """
+                -- Issue 22 (Schema.swift, version 15): no foreign key on a handover's referral. PostgreSQL checks a
+                -- CHECK's IN list without building anything, so the checks stay as they are.
+                ALTER TABLE handovers DROP CONSTRAINT handovers_referral_id_fkey;
+                """),
     ]
 
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.

@@ -374,6 +374,7 @@ enum Schema {
                 """),
         Migration(version: 13, sql: timersPerReferral(.sqlite)),
         Migration(version: 14, sql: eventsPerTurn(.sqlite)),
+        Migration(version: 15, sql: handoverChecksWithoutLists),
     ]
 
     /// Version 11 (issue 22) on either engine: a referral's rows are found by a number that grows with
@@ -513,6 +514,45 @@ enum Schema {
             CREATE VIEW events AS \(view);
             """
     }
+
+    /// Version 15 (issue 22): the checks on a handover's row as comparisons, and no foreign key. SQLite evaluates
+    /// `state IN ('offered', …)` with more than two constants by building a temporary b-tree of them, afresh for
+    /// every row the statement writes: two such checks were half the cost of inserting a handover (two b-trees
+    /// opened, filled with thirteen entries and closed, per row), and again at every ACK. `state = 'offered' OR …`
+    /// means the same for a column that is never NULL and costs a comparison each. The foreign key goes for the
+    /// reason `event_log` and `referral_timers` never had one: a referral's row is never deleted, and the check
+    /// looked the new row's referral up in the random ids' index.
+    ///
+    /// Neither change touches a stored row or an index, so the table is not copied (two million rows at a million
+    /// referrals): its text in `sqlite_schema` is edited, SQLite's own procedure for dropping a CHECK or a FOREIGN
+    /// KEY ("Making Other Kinds Of Table Schema Changes", lang_altertable.html), with the equivalent check put
+    /// back in the same edit. Every row satisfies it, as it satisfied the old one. `RESET` makes this connection
+    /// read the edited schema at once; other connections keep the old checks, which mean the same, until they
+    /// next read it. The old text is the one migration 5 wrote (migrations never change), so the edit always finds
+    /// it; `Migration15Tests` proves it does on a database built by every migration.
+    static let handoverChecksWithoutLists: String = {
+        func literal(_ text: String) -> String { "'" + String(text.flatMap { $0 == "'" ? ["'", "'"] : [$0] }) + "'" }
+        let states = [
+            "offered", "accepted", "declined", "unroutable", "expired", "unowned", "contacted", "completed",
+            "waiting", "cancelled",
+        ]
+        let anyOf = { (names: ArraySlice<String>) in names.map { "state = '\($0)'" }.joined(separator: " OR ") }
+        let edits = [
+            (" REFERENCES referrals(referral_id)", ""),
+            (
+                "CHECK (state IN (\n        'offered', 'accepted', 'declined', 'unroutable', 'expired', 'unowned',"
+                    + "\n        'contacted', 'completed', 'waiting', 'cancelled'))",
+                "CHECK (\(anyOf(states[..<5]))\n        OR \(anyOf(states[5...])))"
+            ),
+            ("state IN ('unroutable', 'unowned', 'waiting')", "(\(anyOf(["unroutable", "unowned", "waiting"])))"),
+        ]
+        let edited = edits.reduce("sql") { "replace(\($0), \(literal($1.0)), \(literal($1.1)))" }
+        return """
+            PRAGMA writable_schema = ON;
+            UPDATE sqlite_schema SET sql = \(edited) WHERE type = 'table' AND name = 'handovers';
+            PRAGMA writable_schema = RESET;
+            """
+    }()
 
     /// The append-only guard on `events` set aside (`on` false) or back (a migration that fills a new column).
     private static func eventsAppendOnly(_ on: Bool, _ dialect: SQLDialect) -> String {
