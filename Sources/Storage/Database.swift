@@ -18,7 +18,7 @@ public final class Database {
     public let path: String
     let connection: Connection
     /// Compiled statements for ``run(_:_:)``, ``query(_:_:)`` and ``queryOne(_:_:)``, keyed by SQL.
-    private var statementCache: [String: Statement] = [:]
+    private var statementCache: [StatementKey: Statement] = [:]
     /// Gives each open savepoint a distinct name.
     var savepointDepth = 0
     /// The log's size as the WAL hook reports it (``countWALInsteadOfCheckpointing()``).
@@ -142,11 +142,12 @@ public final class Database {
         _ body: (Statement) throws -> T
     ) throws -> T {
         let statement: Statement
-        if let cached = statementCache[sql] {
+        let key = StatementKey(sql)
+        if let cached = statementCache[key] {
             statement = cached
         } else {
             statement = try Statement(connection: connection, sql: sql)
-            statementCache[sql] = statement
+            statementCache[key] = statement
         }
         defer { statement.resetAfterUse() }
         try statement.bind(arguments)
