@@ -390,37 +390,65 @@ public final class BrokerServer {
         var announcements: [Announcement] = []
         var began = false
         var deliveries = Deliveries()
-        do {
-            let started = ContinuousClock.now
-            // The batch's log lines are written together, once the transaction is over and before any reply goes.
-            (_, deliveries) = try logger.holdingLines {
-                try turn {
-                    began = true
-                    for (index, message) in incoming.enumerated() {
-                        handle(message, read: reading.request(at: index), into: &outgoing, greeted: &greeted)
-                    }
-                    for message in published {
-                        handlePublished(message, announcing: &announcements)
+        // The batch's requests run without savepoints until one fails after writing (see `item(unguarded:_:)`);
+        // then the batch is rolled back and run again, every request in its own savepoint.
+        var unguarded = true
+        let limiterBefore = citizenCodes
+        let started = ContinuousClock.now
+        while true {
+            do {
+                // The batch's log lines are written together, once the transaction is over and before any reply goes.
+                (_, deliveries) = try logger.holdingLines {
+                    try turn {
+                        began = true
+                        for (index, message) in incoming.enumerated() {
+                            try handle(
+                                message, read: reading.request(at: index), into: &outgoing, greeted: &greeted,
+                                unguarded: &unguarded)
+                        }
+                        for message in published {
+                            handlePublished(message, announcing: &announcements)
+                        }
                     }
                 }
+                let elapsed = started.duration(to: .now).components
+                commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+                announce(announcements)
+            } catch let needed as SavepointNeeded where unguarded {
+                // Nothing of the first run stays: not its rows, its effects (`turn`), its replies, nor the citizen
+                // codes it counted. No session was bound in it (a HELLO ends the unguarded part of a batch).
+                logger.warning(
+                    "batch.replayed",
+                    [
+                        "error": "\(needed.cause)", "messages": "\(incoming.count)",
+                        "meaning": "a request failed after writing; the batch was rolled back and is run again, "
+                            + "each request on its own: lines above about its requests were not stored",
+                    ])
+                outgoing = []
+                greeted = []
+                announcements = []
+                began = false
+                citizenCodes = limiterBefore
+                unguarded = false
+                continue
+            } catch  where !began {
+                // Nothing could be written: another process holds SQLite's write lock (a backup tool, an sqlite3
+                // shell), PostgreSQL cannot be reached, or another daemon took the lease. Every peer still gets an
+                // answer, PING its PONG, within the busy timeout.
+                logUnwritableDatabase(error)
+                var unguarded = false
+                for (index, message) in incoming.enumerated() {
+                    try? handle(
+                        message, read: reading.request(at: index), into: &outgoing, greeted: &greeted,
+                        unguarded: &unguarded, writable: false)
+                }
+            } catch {
+                logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
+                for i in outgoing.indices {
+                    if let failure = outgoing[i].ifCommitFails { outgoing[i].message = failure }
+                }
             }
-            let elapsed = started.duration(to: .now).components
-            commitLatency.record(seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-            announce(announcements)
-        } catch  where !began {
-            // Nothing could be written: another process holds SQLite's write lock (a backup tool, an sqlite3
-            // shell), PostgreSQL cannot be reached, or another daemon took the lease. Every peer still gets an
-            // answer, PING its PONG, within the busy timeout.
-            logUnwritableDatabase(error)
-            for (index, message) in incoming.enumerated() {
-                handle(
-                    message, read: reading.request(at: index), into: &outgoing, greeted: &greeted, writable: false)
-            }
-        } catch {
-            logger.error("storage.commit_failed", ["error": "\(error)", "messages": "\(incoming.count)"])
-            for i in outgoing.indices {
-                if let failure = outgoing[i].ifCommitFails { outgoing[i].message = failure }
-            }
+            break
         }
         for reply in outgoing {
             sendReply(Envelope.frames(to: reply.routingID, delimiter: reply.delimiter, message: reply.message))
@@ -434,10 +462,14 @@ public final class BrokerServer {
     /// Answers one request of the batch, `read` from `received` (``ReadRequest``). With `writable` false (the
     /// database is locked by another process) only what needs no write is served, PING and HELLO; everything else is
     /// answered `unavailable`.
+    ///
+    /// `unguarded` says the request may run without a savepoint (`item(unguarded:_:)`); a request that changes what a
+    /// new run of the batch would see outside the database (a session bound or revoked) ends that for the batch.
+    /// Throws only ``SavepointNeeded``, for the batch to be run again.
     private func handle(
         _ received: Multipart, read: ReadRequest?, into outgoing: inout [Outgoing], greeted: inout Set<String>,
-        writable: Bool = true
-    ) {
+        unguarded: inout Bool, writable: Bool = true
+    ) throws(SavepointNeeded) {
         guard let read else { return }
         let envelope = read.envelope
         func reply(_ message: WireMessage, ifCommitFails: WireMessage? = nil) {
@@ -457,6 +489,7 @@ public final class BrokerServer {
             case .success(let proven):
                 credential = proven
             case .failure(var rejection):
+                unguarded = false  // the session may have been revoked
                 rejection.command = WireMessage.commandName(envelope.frames)
                 reject(rejection)
                 return
@@ -493,6 +526,7 @@ public final class BrokerServer {
                 reply(WireMessage(.pong))
             }
         case .hello(let name, _):
+            unguarded = false  // binds a session, which a new run of the batch would find bound
             guard desk.map.knows(principal: name) else {
                 reject(
                     Rejection(
@@ -528,10 +562,12 @@ public final class BrokerServer {
                 return
             }
             do {
-                let answer = try savepoint { try perform(request, for: principal) }
+                let answer = try item(unguarded: unguarded) { try perform(request, for: principal) }
                 if let answer {
                     reply(answer, ifCommitFails: WireMessage(.rejected, encoding: unavailable))
                 }
+            } catch let needed as SavepointNeeded {
+                throw needed
             } catch var rejection as Rejection {
                 rejection.command = commandName(request)
                 if case .submit(let referral, _) = request, rejection.externalID == nil {
@@ -699,6 +735,23 @@ public final class BrokerServer {
             return try db.savepointInTransaction(body)
         } catch {
             desk.rollBack(to: mark)
+            throw error
+        }
+    }
+
+    /// Runs one request of a batch: in a savepoint, or with `unguarded` without one. A savepoint costs SQLite a copy
+    /// of every page the request changes (about 7% of a referral's instructions, issue 22), and almost every request
+    /// succeeds, or fails before it writes. One that fails after writing (its rows or its effects) cannot be undone
+    /// alone: ``SavepointNeeded`` is thrown, and the caller runs the batch again, this time with savepoints.
+    private func item<T>(unguarded: Bool, _ body: () throws -> T) throws -> T {
+        guard unguarded else { return try savepoint(body) }
+        let mark = desk.turnMark
+        do {
+            return try db.withoutSavepoint(body)
+        } catch let needed as SavepointNeeded {
+            throw needed
+        } catch {
+            if desk.turnMark != mark { throw SavepointNeeded(cause: error) }
             throw error
         }
     }

@@ -82,6 +82,23 @@ extension Database {
         return try savepoint(body)
     }
 
+    /// ``SQLDatabase/withoutSavepoint(_:)``: whether a failed `body` changed anything is told by SQLite's count of
+    /// the rows changed on this connection, which a statement that fails adds nothing to (SQLite undoes a failed
+    /// statement's own changes), and by whether the transaction is still open (`SQLITE_FULL` and I/O errors may end
+    /// it).
+    public func withoutSavepoint<T>(_ body: () throws -> T) throws -> T {
+        guard isInTransaction else {
+            throw SQLiteError.transactionLost(operation: "SAVEPOINT")
+        }
+        let changed = totalChanges
+        do {
+            return try body()
+        } catch {
+            guard isInTransaction, totalChanges == changed else { throw SavepointNeeded(cause: error) }
+            throw error
+        }
+    }
+
     /// Runs the rollback `sql`; if that fails too, throws its error annotated with the one that caused it.
     private func undo(_ sql: String, after cause: any Error) throws {
         do {

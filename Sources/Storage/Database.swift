@@ -119,6 +119,11 @@ public final class Database {
         (try? connection.withUnsafeHandle("changes") { Int(sqlite3_changes($0)) }) ?? 0
     }
 
+    /// The rows inserted, updated or deleted on this connection since it was opened (`sqlite3_total_changes64`).
+    var totalChanges: Int64 {
+        (try? connection.withUnsafeHandle("totalChanges") { sqlite3_total_changes64($0) }) ?? -1
+    }
+
     /// Whether a transaction is open on this connection, i.e. SQLite is not in autocommit mode.
     public var isInTransaction: Bool {
         (try? connection.withUnsafeHandle("isInTransaction") { sqlite3_get_autocommit($0) == 0 }) ?? false

@@ -35,6 +35,13 @@ public protocol SQLDatabase: AnyObject {
     /// others; throws without running `body` when the enclosing transaction is gone.
     func savepointInTransaction<T>(_ body: () throws -> T) throws -> T
 
+    /// Runs `body` in the open transaction without a savepoint, for an item of a batch that will most likely
+    /// succeed: a savepoint makes SQLite copy every page the item changes a second time (issue 22). When `body`
+    /// throws having changed nothing, its error is rethrown and the transaction is as it was; when it throws after
+    /// changing something, or the transaction is gone, ``SavepointNeeded`` is thrown instead. An engine that cannot
+    /// tell runs `body` in a savepoint (the default), and never throws that.
+    func withoutSavepoint<T>(_ body: () throws -> T) throws -> T
+
     /// Closes the connection; calling it again does nothing.
     func close() throws
 }
@@ -71,6 +78,11 @@ public enum SQLDialect: String, Sendable {
 }
 
 extension SQLDatabase {
+    /// ``withoutSavepoint(_:)`` for an engine that cannot count what a failed `body` changed: in a savepoint.
+    public func withoutSavepoint<T>(_ body: () throws -> T) throws -> T {
+        try savepointInTransaction(body)
+    }
+
     /// ``run(_:_:)`` without arguments.
     public func run(_ sql: String) throws { try run(sql, []) }
 

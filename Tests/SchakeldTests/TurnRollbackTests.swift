@@ -96,6 +96,54 @@ import Testing
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
     }
 
+    /// The requests of a batch run without savepoints of their own until one fails after it has written (issue 22):
+    /// then the whole batch is rolled back and run again, each request in its own savepoint. What a peer sees must be
+    /// what it saw when every request had one: the failing SUBMIT alone is `unavailable` and absent, the others of
+    /// its batch are ACCEPTED once each, stored, offered, with the ids their answers name.
+    @Test func aSubmitThatFailsAfterWritingCostsOnlyItselfInItsBatch() throws {
+        let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10, onSQLite: true)
+        try daemon.start()
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
+        let anna = try daemon.connect(as: "contact:schuldhulp-anna")
+        // The referral's row is written first, then its handover's: that second row fails.
+        try Self.withDatabase(daemon, readOnly: false) { db in
+            try db.run(
+                """
+                CREATE TRIGGER test_refuse_handover BEFORE INSERT ON handovers
+                WHEN (SELECT external_id FROM referrals WHERE referral_id = NEW.referral_id) = 'POISONED'
+                BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                """)
+        }
+        let externalIDs = ["BATCH-0", "BATCH-1", "POISONED", "BATCH-3", "BATCH-4"]
+        // Stopped while the five are sent, so that it reads them in one batch (see OutboxOrderTests).
+        daemon.send(signal: SIGSTOP)
+        for id in externalIDs {
+            try gp.send(.submit, ["referral": try Referrals.make(externalID: id, needs: ["debt"])])
+        }
+        usleep(200_000)
+        daemon.send(signal: SIGCONT)
+
+        var answers: [WireMessage] = []
+        while answers.count < externalIDs.count { answers.append(try gp.reply(.accepted)) }
+        answers += try gp.drain(timeout: 0.5).filter { $0.command == "ACCEPTED" || $0.command == "REJECTED" }
+        #expect(answers.map { $0.body["external_id"]?.stringValue ?? "-" } == externalIDs, "one answer each, in order")
+        #expect(answers.map(\.command) == ["ACCEPTED", "ACCEPTED", "REJECTED", "ACCEPTED", "ACCEPTED"])
+        #expect(answers[2].body["code"] == "unavailable")
+        #expect(
+            daemon.log().contains("event=batch.replayed"),
+            "the five were read in one batch, which ran again after the failure")
+
+        // Stored: exactly the four accepted, under the referral ids their answers gave, each with its offer.
+        let accepted = answers.filter { $0.command == "ACCEPTED" }.compactMap { $0.body["referral_id"]?.stringValue }
+        let stored = try PrivacyTests.query(daemon, "SELECT referral_id, external_id FROM referrals")
+        #expect(Set(stored.compactMap { $0.string("referral_id") }) == Set(accepted))
+        #expect(!stored.contains { $0.string("external_id") == "POISONED" })
+        let offered = try (0..<4).map { _ in try anna.next(.handover).body["referral_id"]?.stringValue ?? "-" }
+        #expect(Set(offered) == Set(accepted))
+        #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
+        for peer in [gp, anna] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+    }
+
     // MARK: Helpers
 
     /// The timers the daemon's in-memory queue holds, as `stats` reports them.
