@@ -528,8 +528,9 @@ enum Schema {
     /// KEY ("Making Other Kinds Of Table Schema Changes", lang_altertable.html), with the equivalent check put
     /// back in the same edit. Every row satisfies it, as it satisfied the old one. `RESET` makes this connection
     /// read the edited schema at once; other connections keep the old checks, which mean the same, until they
-    /// next read it. The old text is the one migration 5 wrote (migrations never change), so the edit always finds
-    /// it; `Migration15Tests` proves it does on a database built by every migration.
+    /// next read it. The old text is the one migration 5 wrote (migrations never change), so the edit finds it on a
+    /// database built by every migration (`Migration15Tests`); one whose table was edited by hand since is refused
+    /// before anything is changed, since `replace` would silently leave its lists in place.
     static let handoverChecksWithoutLists: String = {
         func literal(_ text: String) -> String { "'" + String(text.flatMap { $0 == "'" ? ["'", "'"] : [$0] }) + "'" }
         let states = [
@@ -547,12 +548,21 @@ enum Schema {
             ("state IN ('unroutable', 'unowned', 'waiting')", "(\(anyOf(["unroutable", "unowned", "waiting"])))"),
         ]
         let edited = edits.reduce("sql") { "replace(\($0), \(literal($1.0)), \(literal($1.1)))" }
+        let found = edits.map { "instr(sql, \(literal($0.0))) > 0" }.joined(separator: " AND ")
         return """
+            CREATE TEMP TABLE migration_15 (found INTEGER CONSTRAINT "\(unexpectedHandoversText)" CHECK (found));
+            INSERT INTO migration_15 SELECT \(found) FROM sqlite_schema WHERE type = 'table' AND name = 'handovers';
+            DROP TABLE migration_15;
             PRAGMA writable_schema = ON;
             UPDATE sqlite_schema SET sql = \(edited) WHERE type = 'table' AND name = 'handovers';
             PRAGMA writable_schema = RESET;
             """
     }()
+
+    /// Why migration 15 refuses a database: SQLite shows it as the name of the failed check.
+    static let unexpectedHandoversText =
+        "the handovers table is not as schema version 14 wrote it, so migration 15 cannot edit it; "
+        + "restore the state directory from its backup, or ask the developers how to upgrade this one"
 
     /// The append-only guard on `events` set aside (`on` false) or back (a migration that fills a new column).
     private static func eventsAppendOnly(_ on: Bool, _ dialect: SQLDialect) -> String {

@@ -108,4 +108,26 @@ import Testing
             #expect(try db.queryOne("PRAGMA integrity_check", [])?[0].string == "ok")
         }
     }
+
+    /// A handovers table whose text is not the one version 14 wrote (edited by hand since) is refused with a sentence
+    /// that says what to do, and nothing changes: `replace` alone would have left its lists and reported success.
+    @Test func aTableEditedByHandIsRefusedAndLeftAsItWas() throws {
+        try ReferralKeyMigrationTests.Engine.all[0].withDatabase(at: 14) { db, upgrade in
+            try db.execute(
+                """
+                PRAGMA writable_schema = ON;
+                UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (state IN (', 'CHECK (state  IN (')
+                WHERE type = 'table' AND name = 'handovers';
+                PRAGMA writable_schema = RESET;
+                """)
+            let table = { try db.queryOne("SELECT sql FROM sqlite_schema WHERE name = 'handovers'", [])?.string("sql") }
+            let before = try table()
+            #expect(before?.contains("state  IN (") == true)
+
+            let error = #expect(throws: SQLiteError.self) { try upgrade() }
+            #expect(error?.message.contains(Schema.unexpectedHandoversText) == true, "\(String(describing: error))")
+            #expect(try table() == before)
+            #expect(try db.queryOne("PRAGMA user_version", [])?[0].int == 14)
+        }
+    }
 }
