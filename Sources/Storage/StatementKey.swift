@@ -17,11 +17,15 @@ struct StatementKey: Hashable {
     }
 
     func hash(into hasher: inout Hasher) {
-        var sql = sql
-        sql.withUTF8 { bytes in
-            hasher.combine(bytes.count)
-            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.prefix(32))))
-            hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(32))))
+        // A Swift string literal's bytes are contiguous; only a bridged string would need the copy.
+        if sql.utf8.withContiguousStorageIfAvailable({ Self.combine($0, into: &hasher) }) == nil {
+            Array(sql.utf8).withUnsafeBufferPointer { Self.combine($0, into: &hasher) }
         }
+    }
+
+    private static func combine(_ bytes: UnsafeBufferPointer<UInt8>, into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.prefix(32))))
+        hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes.suffix(32))))
     }
 }
