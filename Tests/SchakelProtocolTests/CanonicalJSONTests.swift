@@ -50,6 +50,31 @@ import Testing
         #expect(value.canonicalData() == Self.reference(value))
     }
 
+    /// The writer looks at eight bytes at a time while none needs an escape: every byte that does (and the ones
+    /// that look close: DEL, 0x20, bytes of non-ASCII characters), at every offset in and around a word, in strings
+    /// of every length up to three words, escaped as `JSONEncoder` escapes it.
+    @Test func anEscapeIsFoundAtEveryOffsetOfAWord() {
+        let plain = Array("abcdefghijklmnopqrstuvwx")
+        let specials: [Character] =
+            (0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) } + [
+                "\"", "\\", "\u{7F}", " ", "!", "#", "[", "]", "é", "😀", "\u{2028}",
+            ]
+        for length in 0...plain.count {
+            let base = String(plain.prefix(length))
+            #expect(JSONValue.string(base).canonicalData() == Self.reference(.string(base)))
+            for offset in 0..<length {
+                for special in specials {
+                    var characters = Array(base)
+                    characters[offset] = special
+                    let text = String(characters)
+                    #expect(
+                        JSONValue.string(text).canonicalData() == Self.reference(.string(text)),
+                        "\(text.debugDescription)")
+                }
+            }
+        }
+    }
+
     @Test func keysSortByTheirUTF8BytesAsJSONEncoderDid() {
         let keys = [
             "b", "a", "B", "A", "a10", "a9", "_x", "é", "e\u{301}x", "f", "ea", "\u{212B}", "\u{00C5}b", "~", "",
