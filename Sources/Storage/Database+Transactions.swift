@@ -76,10 +76,16 @@ extension Database {
     /// `SQLiteError` whose ``SQLiteError/isTransactionLost`` is true) without running `body`: the caller answers
     /// that nothing was recorded, which is now the truth.
     public func savepointInTransaction<T>(_ body: () throws -> T) throws -> T {
+        try requireTransaction()
+        return try savepoint(body)
+    }
+
+    /// Throws ``SQLiteError/transactionLost(operation:)`` when the batch's transaction is gone, so that no item of
+    /// it runs (and commits) on its own.
+    private func requireTransaction() throws {
         guard isInTransaction else {
             throw SQLiteError.transactionLost(operation: "SAVEPOINT")
         }
-        return try savepoint(body)
     }
 
     /// ``SQLDatabase/withoutSavepoint(_:)``: whether a failed `body` changed anything is told by SQLite's count of
@@ -87,9 +93,7 @@ extension Database {
     /// statement's own changes), and by whether the transaction is still open (`SQLITE_FULL` and I/O errors may end
     /// it).
     public func withoutSavepoint<T>(_ body: () throws -> T) throws -> T {
-        guard isInTransaction else {
-            throw SQLiteError.transactionLost(operation: "SAVEPOINT")
-        }
+        try requireTransaction()
         let changed = totalChanges
         do {
             return try body()
