@@ -14,12 +14,12 @@ extension ReferralDesk {
 
     /// A first ACCEPTED with the citizen's `code` added (its digest was written with the referral, in the same
     /// transaction, so a code handed out always works). Any other reply is returned as it is.
-    func withCitizenCode(_ code: String?, _ reply: WireMessage) -> WireMessage {
-        guard let code, reply.command == Command.accepted.rawValue, reply.body["duplicate"] == .bool(false),
-            case .object(var fields) = reply.body
-        else { return reply }
-        fields["citizen_code"] = .string(code)
-        return WireMessage(command: reply.command, body: .object(fields))
+    func withCitizenCode(_ code: String?, _ transition: ReferralMachine.Transition) -> WireMessage {
+        guard let code, var accepted = transition.accepted, !accepted.duplicate else {
+            return transition.reply ?? WireMessage(.pong)
+        }
+        accepted.citizenCode = code
+        return accepted.wireMessage
     }
 
     /// A fresh code for `referralID`; the old one stops working.

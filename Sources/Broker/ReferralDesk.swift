@@ -204,7 +204,7 @@ final class ReferralDesk {
             load: contactLoad)
         // A new referral's citizen code: the store makes it with the referral's row, which keeps its digest.
         let code = try carryOut(transition, at: moment, givesCitizenCode: true).citizenCode
-        return withCitizenCode(code, transition.reply ?? WireMessage(.pong))
+        return withCitizenCode(code, transition)
     }
 
     func ack(from principal: String, handoverID: String) throws -> WireMessage {

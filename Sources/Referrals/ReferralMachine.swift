@@ -36,6 +36,9 @@ public struct ReferralMachine: Sendable {
         public var effects: [ReferralEffect]
         /// The handovers the event made or ended (ASSIGN's new handover, WITHDRAW's cancelled ones).
         public var handovers: [String] = []
+        /// SUBMIT's answer as a value (`reply` is its message): the broker adds the citizen code that the store makes
+        /// with the new referral's row, without reading the message back.
+        public var accepted: Accepted?
     }
 
     /// SUBMIT: a new case, or, when `existing` (the case with the same organisation and external id) is given, the
@@ -62,12 +65,8 @@ public struct ReferralMachine: Sendable {
                     "external_id \(referral.externalID) was already submitted as \(existing.id) with a different body; use a new external_id for a new referral",
                     field: "referral.external_id", externalID: referral.externalID)
             }
-            return Transition(
-                referralCase: existing,
-                reply: WireMessage(
-                    .accepted,
-                    encoding: Accepted(externalID: referral.externalID, referralID: existing.id, duplicate: true)),
-                effects: [])
+            let accepted = Accepted(externalID: referral.externalID, referralID: existing.id, duplicate: true)
+            return Transition(referralCase: existing, reply: accepted.wireMessage, effects: [], accepted: accepted)
         }
         if let expires = referral.consent.expiresAt.flatMap(RFC3339.parse), expires <= now {
             throw Rejection(
@@ -93,12 +92,10 @@ public struct ReferralMachine: Sendable {
         decision.log(
             .info, "referral.accepted",
             ["referral": referralCase.id, "organisation": organisation, "needs": "\(referral.needs.count)"])
+        let accepted = Accepted(externalID: referral.externalID, referralID: referralCase.id, duplicate: false)
         return Transition(
-            referralCase: decision.referralCase,
-            reply: WireMessage(
-                .accepted,
-                encoding: Accepted(externalID: referral.externalID, referralID: referralCase.id, duplicate: false)),
-            effects: decision.effects)
+            referralCase: decision.referralCase, reply: accepted.wireMessage, effects: decision.effects,
+            accepted: accepted)
     }
 
     /// Every other event of a case.

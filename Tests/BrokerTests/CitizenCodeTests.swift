@@ -48,6 +48,37 @@ import Testing
         for code in codes { #expect(code.wholeMatch(of: Self.pattern) != nil, "\(code)") }
     }
 
+    /// A code is read as typed, byte by byte when it is ASCII (issue 22): exactly as Unicode's upper-casing and a
+    /// filter of characters read it, for codes as handed out, in lower case, with spaces, dashes, too few or too many
+    /// characters, look-alikes, and letters that Unicode upper-cases into the alphabet.
+    @Test func aTypedCodeIsReadAsUnicodeReadsIt() throws {
+        func reference(_ typed: String) -> String? {
+            let characters = typed.uppercased().filter { $0 != "-" && $0 != " " }
+            guard characters.count == 16, characters.allSatisfy(CitizenCode.alphabet.contains) else { return nil }
+            return String(characters)
+        }
+        let code = try #require(CitizenCode.make(key: 7, cipher: Self.cipher))
+        var typed = [
+            code, code.lowercased(), code.replacingOccurrences(of: "-", with: " "), code.filter { $0 != "-" },
+            " \(code) ", code + "-", String(code.dropLast()), code + "A", "ABCD-EFGH-JKLM-NPQ1", "ABCD-EFGH-JKLM-NPQO",
+            "abcd efgh jkmn pqrs", "ABCDEFGHJKLMNPQ\u{DF}", "ABCDEFGHJKLMNP\u{DF}", "ABCDEFGHJKLMNP\u{FB00}",
+            "ABCD\u{2013}EFGH\u{2013}JKLM\u{2013}NPQR", "ABCDEFGHJKLMNPQ\u{E9}", "\u{0130}BCDEFGHJKLMNPQR",
+            "ABCD\r\nEFGHJKLMNPQR", "ABCD\tEFGHJKLMNPQR", "", "----", String(repeating: "A", count: 40),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        // Half from anything, half from the alphabet in either case with separators: many of those are codes.
+        let anything = Array("23456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01 -_\u{DF}\u{E9}")
+        let near = Array("23456789abcdefghjklmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ -")
+        for round in 0..<2_000 {
+            let pieces = round % 2 == 0 ? anything : near
+            let count = Int.random(in: 14...20, using: &generator)
+            typed.append(String((0..<count).map { _ in pieces.randomElement(using: &generator)! }))
+        }
+        #expect(typed.filter { reference($0) != nil }.count > 100, "the corpus holds codes, not only refusals")
+        for text in typed { #expect(CitizenCode.canonical(text) == reference(text), "\(text.debugDescription)") }
+        #expect(CitizenCode.canonical("ABCDEFGHJKLMNP\u{DF}") == "ABCDEFGHJKLMNPSS", "Unicode's upper case counts")
+    }
+
     /// What the index holds: the keyed form sorts by key, after every bare digest (the codes from before).
     @Test func whatTheRowKeepsSortsByKeyAfterEveryBareDigest() throws {
         let digest = try CitizenCode.digest("ABCDEFGHJKLMNPQR")

@@ -3,7 +3,7 @@ import Testing
 
 @testable import SchakelProtocol
 
-/// The hand-written HANDOVER and NOTICE writers must give exactly the bytes of the `Codable` path they replace.
+/// The hand-written HANDOVER, NOTICE and ACCEPTED writers must give exactly the bytes of the `Codable` path they replace.
 @Suite struct BrokerMessagesCanonicalTests {
     typealias Generator = MatchExplanationStoredTests.Generator
     static let awkward = MatchExplanationStoredTests.awkward
@@ -51,6 +51,12 @@ import Testing
             operatorAlerted: maybe(&rng) { Bool.random(using: &$0) }, at: text(&rng))
     }
 
+    static func accepted(_ rng: inout Generator) -> Accepted {
+        Accepted(
+            externalID: text(&rng), referralID: text(&rng), duplicate: Bool.random(using: &rng),
+            messageID: maybe(&rng), citizenCode: maybe(&rng))
+    }
+
     /// 3,000 generated messages from `seed`: the hand-written bytes are the `Codable` path's, or the first that is not.
     static func expectSameBytes<Message: Encodable>(
         seed: UInt64, _ make: (inout Generator) -> Message, _ written: (Message) -> [UInt8]
@@ -66,6 +72,10 @@ import Testing
 
     @Test func handWrittenOffersAreTheCodablePathsBytes() throws {
         try Self.expectSameBytes(seed: 20_261_205, Self.offer) { $0.canonicalBytes() }
+    }
+
+    @Test func handWrittenAnswersToASubmitAreTheCodablePathsBytes() throws {
+        try Self.expectSameBytes(seed: 20_261_208, Self.accepted) { $0.canonicalBytes() }
     }
 
     @Test func handWrittenNoticesAreTheCodablePathsBytes() throws {
