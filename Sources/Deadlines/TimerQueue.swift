@@ -6,16 +6,28 @@ import Foundation
 /// dictionary; popping what is due is O(log n) per timer. Timers due at the same moment fire
 /// in the order they were scheduled, so a replay after a restart fires them in the same order.
 /// A value type owned by the event loop; the durable copy of each timer is an entry in its referral's timer row.
+///
+/// Its operations are `@inlinable` so that the daemon's `TimerQueue<String>` is specialized where it is used: called
+/// across the module boundary as generic code, every comparison and dictionary access went through witness tables
+/// and runtime metadata, about 11 k instructions per timer scheduled (issue 22).
 public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
+    @usableFromInline
     struct Entry: Sendable {
-        var id: ID
-        var due: Date
-        var sequence: UInt64
+        @usableFromInline var id: ID
+        @usableFromInline var due: Date
+        @usableFromInline var sequence: UInt64
+
+        @inlinable
+        init(id: ID, due: Date, sequence: UInt64) {
+            self.id = id
+            self.due = due
+            self.sequence = sequence
+        }
     }
 
-    private var heap: [Entry] = []
-    private var positions: [ID: Int] = [:]
-    private var nextSequence: UInt64 = 0
+    @usableFromInline var heap: [Entry] = []
+    @usableFromInline var positions: [ID: Int] = [:]
+    @usableFromInline var nextSequence: UInt64 = 0
 
     public init() {}
 
@@ -65,15 +77,20 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
         }
     }
 
+    @inlinable
     public var count: Int { heap.count }
+    @inlinable
     public var isEmpty: Bool { heap.isEmpty }
 
     /// When the earliest timer is due, nil when there is none: the event loop's poll timeout.
+    @inlinable
     public var nextDue: Date? { heap.first?.due }
 
+    @inlinable
     public func due(of id: ID) -> Date? { positions[id].map { heap[$0].due } }
 
     /// Schedules `id` at `due`, replacing an earlier schedule of the same id.
+    @inlinable
     public mutating func schedule(_ id: ID, at due: Date) {
         cancel(id)
         let entry = Entry(id: id, due: due, sequence: nextSequence)
@@ -84,7 +101,7 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
     }
 
     /// Removes `id`; returns whether it was pending.
-    @discardableResult
+    @inlinable @discardableResult
     public mutating func cancel(_ id: ID) -> Bool {
         guard let index = positions.removeValue(forKey: id) else { return false }
         let last = heap.count - 1
@@ -101,6 +118,7 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
     }
 
     /// Removes and returns every timer due at or before `now`, earliest first.
+    @inlinable
     public mutating func popDue(asOf now: Date, limit: Int = .max) -> [(id: ID, due: Date)] {
         var fired: [(id: ID, due: Date)] = []
         while fired.count < limit, let first = heap.first, first.due <= now {
@@ -110,11 +128,13 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
         return fired
     }
 
-    private func ordered(_ a: Entry, _ b: Entry) -> Bool {
+    @inlinable
+    func ordered(_ a: Entry, _ b: Entry) -> Bool {
         a.due != b.due ? a.due < b.due : a.sequence < b.sequence
     }
 
-    private mutating func siftUp(_ start: Int) {
+    @inlinable
+    mutating func siftUp(_ start: Int) {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
@@ -124,7 +144,8 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
         }
     }
 
-    private mutating func siftDown(_ start: Int) {
+    @inlinable
+    mutating func siftDown(_ start: Int) {
         var parent = start
         while true {
             let left = 2 * parent + 1
@@ -138,7 +159,8 @@ public struct TimerQueue<ID: Hashable & Sendable>: Sendable {
         }
     }
 
-    private mutating func swapEntries(_ i: Int, _ j: Int) {
+    @inlinable
+    mutating func swapEntries(_ i: Int, _ j: Int) {
         heap.swapAt(i, j)
         positions[heap[i].id] = i
         positions[heap[j].id] = j

@@ -16,6 +16,10 @@ struct Decision {
     let at: String
     var load: ContactLoad
     private(set) var effects: [ReferralEffect] = []
+    /// The last offer's deadlines and the rules they were worked out by: a referral's needs are offered at the same
+    /// `now`, mostly under the same rules, and the calendar's arithmetic (time zone offsets) cost 20 k instructions
+    /// an offer (issue 22).
+    private var lastOfferDeadlines: (rules: UrgencyPolicy, remindAt: Date, due: Date)?
 
     init(machine: ReferralMachine, referralCase: ReferralCase, now: Date, load: ContactLoad) {
         self.machine = machine
@@ -263,9 +267,17 @@ struct Decision {
     /// Sets the reminder and expiry of a new offer, and its `ack_by` (for the offer and STATUS).
     mutating func scheduleOfferDeadlines(handoverID: String, organisation: String) {
         let rules = policy.policy(for: referralCase.urgency, organisation: organisation)
-        let due = policy.calendar.deadline(from: now, adding: rules.acknowledgeWithin, clock: rules.acknowledgeClock)
-        let remindAt = policy.calendar.point(
-            rules.reminderAt, of: rules.acknowledgeWithin, from: now, clock: rules.acknowledgeClock)
+        let (remindAt, due) =
+            if let last = lastOfferDeadlines, last.rules == rules {
+                (last.remindAt, last.due)
+            } else {
+                (
+                    policy.calendar.point(
+                        rules.reminderAt, of: rules.acknowledgeWithin, from: now, clock: rules.acknowledgeClock),
+                    policy.calendar.deadline(from: now, adding: rules.acknowledgeWithin, clock: rules.acknowledgeClock)
+                )
+            }
+        lastOfferDeadlines = (rules, remindAt, due)
         schedule(.ackReminder, subject: handoverID, due: remindAt)
         schedule(.ackExpiry, subject: handoverID, due: due)
         let ackBy = RFC3339.format(due)

@@ -1,3 +1,4 @@
+import Deadlines
 import Foundation
 import Referrals
 import SchakelProtocol
@@ -41,6 +42,26 @@ import Testing
         // Urgent: one business day to acknowledge, from the same instant.
         #expect(offer.ackBy == "2026-11-24T09:00:00Z")
         #expect(t.referralCase.timers[TimerKind.ackExpiry.id(for: offer.id)] == RFC3339.parse(offer.ackBy!))
+    }
+
+    /// A referral's needs are offered at one clock reading, and the machine works their deadlines out once per set of
+    /// rules: an organisation with rules of its own still gets its own deadline and reminder, before and after one
+    /// without.
+    @Test func eachOfferTakesTheDeadlineOfItsOwnOrganisation() throws {
+        var fixture = try Fixture()
+        var slower = UrgencyPolicy.standard(.urgent)
+        slower.acknowledgeWithin = ISODuration("P3D")!
+        fixture.machine.policy.overrides["org:schuld"] = [.urgent: slower]
+        let t = try fixture.submit(needs: ["housing", "debt", "housing"])
+        let (first, debt, second) = (t.handover(need: 0), t.handover(need: 1), t.handover(need: 2))
+        // Monday 10:00 in Utrecht: one working day for the housing corporations, three for the debt counsellor.
+        #expect(
+            [first.ackBy, debt.ackBy, second.ackBy] == [
+                "2026-11-24T09:00:00Z", "2026-11-26T09:00:00Z", "2026-11-24T09:00:00Z",
+            ])
+        let reminders = [first, debt, second].map { t.referralCase.timers[TimerKind.ackReminder.id(for: $0.id)] }
+        #expect(reminders[0] == reminders[2] && reminders[0] != reminders[1], "\(reminders)")
+        #expect(reminders[1]! > reminders[0]!)
     }
 
     @Test func aNeedNobodyServesIsUnroutableAndStartsRetention() throws {
