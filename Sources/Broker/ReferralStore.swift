@@ -198,9 +198,8 @@ final class ReferralStore {
             case .sent(let principal, let body, let handoverID):
                 sent.append(
                     try insertOutbox(
-                        to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at,
-                        keeping: body.kept(in: referralCase)
-                    ) { body.wireMessage(messageID: $0) })
+                        to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at
+                    ) { body.rendered(messageID: $0, in: referralCase) })
             case .offerSettled(let handoverID):
                 // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
                 // two random pages per referral (migration 7).
@@ -403,20 +402,32 @@ final class ReferralStore {
 
     /// Writes one message to `principal`'s outbox, to be delivered after the commit, and returns its id: `message`
     /// renders the message with the id, which is made from the row's `seq` (``nextOutboxSeq()``) and not stored.
-    /// With `kept` (``OutboxBody/kept(in:)``) only that is stored, after ``keptPrefix``: the desk words the rest again
-    /// from the case when the message is sent again (``pendingOutbox(for:afterSeq:limit:word:)``). Kept whole, an offer
-    /// repeated the referral's personal data, sealed, twice per referral; one kept whole (an offer that names no
-    /// handover to word it from) is still sealed like every other piece of personal data.
     /// `key` is the referral's key when the caller knows it; otherwise it is looked up by `referralID`.
     /// Returns the message as rendered (its body not sealed), for the loop to send after the commit.
     @discardableResult
     func insertOutbox(
         to principal: String, referralID: String?, key: Int64? = nil, handoverID: String?, at: String,
-        keeping kept: String? = nil, _ message: (_ messageID: String) throws -> WireMessage
+        _ message: (_ messageID: String) throws -> WireMessage
+    ) throws -> OutboxMessage {
+        try insertOutbox(to: principal, referralID: referralID, key: key, handoverID: handoverID, at: at) {
+            (try message($0), nil)
+        }
+    }
+
+    /// ``insertOutbox(to:referralID:key:handoverID:at:_:)`` for a message the outbox may keep in part: `render` gives
+    /// the message and, when its case can word the rest again, what to keep of it (``OutboxBody/rendered(messageID:in:)``).
+    /// Then only that is stored, after ``keptPrefix``: the desk words the rest again from the case when the message is
+    /// sent again (``pendingOutbox(for:afterSeq:limit:word:)``). Kept whole, an offer repeated the referral's personal
+    /// data, sealed, twice per referral; one kept whole (an offer that names no handover to word it from) is still
+    /// sealed like every other piece of personal data.
+    @discardableResult
+    func insertOutbox(
+        to principal: String, referralID: String?, key: Int64? = nil, handoverID: String?, at: String,
+        _ render: (_ messageID: String) throws -> (message: WireMessage, kept: String?)
     ) throws -> OutboxMessage {
         let seq = try nextOutboxSeq()
         let messageID = try messageIDs().id(seq)
-        let rendered = try message(messageID)
+        let (rendered, kept) = try render(messageID)
         let text = rendered.canonicalBodyString()
         let isOffer = rendered.command == Command.handover.rawValue
         let stored =
@@ -426,11 +437,7 @@ final class ReferralStore {
                 isOffer ? try seal(text) : text
             }
         try db.run(
-            """
-            INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at)
-            \(db.dialect == .postgresql ? "OVERRIDING SYSTEM VALUE" : "")
-            VALUES (?, ?, ?, ?, ?, COALESCE(?, \(Self.keyOfReferral)), ?, ?)
-            """,
+            db.dialect == .postgresql ? Self.insertOutboxPostgreSQL : Self.insertOutboxSQLite,
             [
                 .integer(seq), .text(principal), .text(rendered.command), .text(stored),
                 referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
@@ -440,8 +447,21 @@ final class ReferralStore {
             seq: seq, messageID: messageID, principal: principal, command: rendered.command, body: Data(text.utf8))
     }
 
+    /// The outbox's INSERT, written once for each engine (PostgreSQL writes a value into an identity column only when
+    /// told to): built by interpolation for every message, it cost 12 k instructions a referral (issue 22).
+    private static let insertOutboxSQLite = insertOutbox(overriding: "")
+    private static let insertOutboxPostgreSQL = insertOutbox(overriding: "OVERRIDING SYSTEM VALUE")
+
+    private static func insertOutbox(overriding: String) -> String {
+        """
+        INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at)
+        \(overriding)
+        VALUES (?, ?, ?, ?, ?, COALESCE(?, \(keyOfReferral)), ?, ?)
+        """
+    }
+
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. `word` words the body of a
-    /// message the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:keeping:_:)``). The id of a
+    /// message the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:_:)``). The id of a
     /// message that cannot be opened or worded any more is returned in `unreadable`, for the caller to log.
     func pendingOutbox(
         for principal: String, afterSeq: Int64, limit: Int, word: KeptWording

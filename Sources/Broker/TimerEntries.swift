@@ -75,13 +75,23 @@ struct TimerEntries: Equatable {
 
     /// The JSON the row keeps: the entries in the order they were scheduled. A due time is written as the shortest
     /// decimal that reads back as the same `Double`, so a timer loaded at start is due at exactly the time it was.
+    /// Written as bytes, not by string interpolation, which cost 12 k instructions a referral (issue 22).
     var json: String {
-        var text = "["
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * 72 + 2)
+        out.append(UInt8(ascii: "["))
         for (index, entry) in entries.enumerated() {
-            if index > 0 { text += "," }
-            text += "[\"\(entry.id)\",\(entry.due.timeIntervalSince1970),\(entry.sequence)]"
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"[""#.utf8)
+            out.append(contentsOf: entry.id.utf8)
+            out.append(contentsOf: #"","#.utf8)
+            out.append(contentsOf: entry.due.timeIntervalSince1970.description.utf8)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: String(entry.sequence).utf8)
+            out.append(UInt8(ascii: "]"))
         }
-        return text + "]"
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Schedules `id` at `due` as the latest timer (`sequence`), replacing an earlier schedule of the same id: as

@@ -34,15 +34,20 @@ public enum OutboxBody: Sendable, Equatable {
         }
     }
 
-    /// What the outbox keeps of this message when `referralCase` can word the rest again (issue 22): of an offer the
-    /// canonical JSON of its changeable fields (``HandoverOffer/changeableBytes()``; ``ReferralMachine/offer(_:in:)``
-    /// words the rest), of a notice its ``NoticeReference`` when the case words it exactly. Nil when the message is
-    /// kept whole.
-    public func kept(in referralCase: ReferralCase) -> String? {
+    /// The wire message with `messageID` filled in, and what the outbox keeps of it when `referralCase` can word the
+    /// rest again (issue 22): of an offer the canonical JSON of its changeable fields, copied out of its text as it is
+    /// written (``HandoverOffer/canonicalBytesAndChangeable()``; ``ReferralMachine/offer(_:in:)`` words the rest), of
+    /// a notice its ``NoticeReference`` when the case words it exactly. Nil when the message is kept whole.
+    public func rendered(messageID: String, in referralCase: ReferralCase) -> (message: WireMessage, kept: String?) {
         switch self {
-        case .handover(let offer): String(decoding: offer.changeableBytes(), as: UTF8.self)
-        case .notice(let notice): NoticeReference(notice, in: referralCase)?.text
-        case .reminder, .cancelled, .escalation, .nazorg: nil
+        case .handover(var offer):
+            offer.messageID = messageID
+            let (message, changeable) = offer.canonicalBytesAndChangeable()
+            return (WireMessage(.handover, canonicalBytes: message), String(decoding: changeable, as: UTF8.self))
+        case .notice(let notice):
+            return (wireMessage(messageID: messageID), NoticeReference(notice, in: referralCase)?.text)
+        case .reminder, .cancelled, .escalation, .nazorg:
+            return (wireMessage(messageID: messageID), nil)
         }
     }
 }

@@ -41,6 +41,6 @@ public enum TimerKind: String, Sendable, CaseIterable {
     /// Subject first, so that the timers of one handover sit side by side in the primary key's index: scheduling
     /// or cancelling a reminder and an expiry dirties one page, not two at random places (migration 8).
     public func id(for subject: String) -> String {
-        "\(subject):\(rawValue)"
+        subject + ":" + rawValue
     }
 }

@@ -11,29 +11,7 @@ import Foundation
 extension HandoverOffer {
     /// The canonical JSON text of this offer.
     public func canonicalBytes() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(720)
-        var fields = CanonicalObjectWriter(&out)
-        fields.string("ack_by", ackBy, into: &out)
-        fields.key("citizen", into: &out)
-        citizen.write(into: &out)
-        fields.string("handover_id", handoverID, into: &out)
-        fields.bool("lead", lead, into: &out)
-        if let leadContact {
-            fields.key("lead_contact", into: &out)
-            leadContact.write(into: &out)
-        }
-        fields.string("life_event", lifeEvent, into: &out)
-        fields.string("message_id", messageID, into: &out)
-        fields.key("need", into: &out)
-        need.write(into: &out)
-        fields.string("offered_at", offeredAt, into: &out)
-        fields.string("referral_id", referralID, into: &out)
-        fields.key("referrer", into: &out)
-        referrer.write(into: &out)
-        fields.string("urgency", urgency.rawValue, into: &out)
-        out.append(UInt8(ascii: "}"))
-        return out
+        written(keepingChangeable: false).message
     }
 
     /// The canonical JSON text of the fields of this offer that its case may word otherwise later: who leads (`lead`,
@@ -42,19 +20,62 @@ extension HandoverOffer {
     /// submitted and the handover's need and time, which never change, so the offer worded again from them is the
     /// first one byte for byte (SRP1 "Bodies"), when it is sent again and in an export.
     public func changeableBytes() -> [UInt8] {
+        written(keepingChangeable: true).changeable
+    }
+
+    /// ``canonicalBytes()`` and ``changeableBytes()`` at once, as the outbox needs them for every offer it writes:
+    /// the changeable members are copied out of the offer's text as it is written, not written a second time (17 k
+    /// instructions an offer, issue 22).
+    public func canonicalBytesAndChangeable() -> (message: [UInt8], changeable: [UInt8]) {
+        written(keepingChangeable: true)
+    }
+
+    /// The offer's text and, with `keeping`, the object of its changeable members, each member's bytes as the text
+    /// has them (canonical order is the same in both, so the copies come out in order).
+    private func written(keepingChangeable keeping: Bool) -> (message: [UInt8], changeable: [UInt8]) {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(720)
+        var kept: [UInt8] = []
+        if keeping {
+            kept.reserveCapacity(256)
+            kept.append(UInt8(ascii: "{"))
+        }
+        /// Copies the member written since `start`, if one was, without the comma before it.
+        func keep(from start: Int) {
+            guard keeping, out.count > start else { return }
+            if kept.count > 1 { kept.append(UInt8(ascii: ",")) }
+            kept.append(contentsOf: out[(out[start] == UInt8(ascii: ",") ? start + 1 : start)...])
+        }
         var fields = CanonicalObjectWriter(&out)
-        fields.string("ack_by", self.ackBy, into: &out)
-        fields.bool("lead", self.lead, into: &out)
+        var start = out.count
+        fields.string("ack_by", ackBy, into: &out)
+        keep(from: start)
+        fields.key("citizen", into: &out)
+        citizen.write(into: &out)
+        fields.string("handover_id", handoverID, into: &out)
+        start = out.count
+        fields.bool("lead", lead, into: &out)
+        keep(from: start)
         if let leadContact {
+            start = out.count
             fields.key("lead_contact", into: &out)
             leadContact.write(into: &out)
+            keep(from: start)
         }
+        fields.string("life_event", lifeEvent, into: &out)
+        fields.string("message_id", messageID, into: &out)
+        fields.key("need", into: &out)
+        need.write(into: &out)
+        fields.string("offered_at", offeredAt, into: &out)
+        fields.string("referral_id", referralID, into: &out)
+        start = out.count
         fields.key("referrer", into: &out)
         referrer.write(into: &out)
+        keep(from: start)
+        fields.string("urgency", urgency.rawValue, into: &out)
         out.append(UInt8(ascii: "}"))
-        return out
+        if keeping { kept.append(UInt8(ascii: "}")) }
+        return (out, kept)
     }
 
     /// This offer with the changeable fields as `kept` holds them (the text of ``changeableBytes()``); nil when

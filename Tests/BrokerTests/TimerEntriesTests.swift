@@ -13,6 +13,10 @@ import Testing
         timers.schedule("ref-a:retention", at: Date(timeIntervalSince1970: -5.25e-7), sequence: 9)
         #expect(TimerEntries(json: timers.json) == timers)
         #expect(timers.largestSequence == 9)
+        // The text itself: what a start reads back and what migration 13 on PostgreSQL wrote with spaces.
+        #expect(
+            timers.json == #"[["ho-a:ack_reminder",1765000000.1234567,7],["ho-a:ack_expiry",1765086400.0,8],"#
+                + #"["ref-a:retention",-4.76837158203125e-07,9]]"#)
 
         timers.schedule("ho-a:ack_reminder", at: Date(timeIntervalSince1970: 12), sequence: 10)
         #expect(timers.entries.map(\.id) == ["ho-a:ack_expiry", "ref-a:retention", "ho-a:ack_reminder"])

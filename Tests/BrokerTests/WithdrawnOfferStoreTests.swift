@@ -78,12 +78,16 @@ import Testing
             for command in ["HANDOVER", "REMINDER"] {
                 written.append(
                     try store.insertOutbox(
-                        to: Self.bram, referralID: Self.referralID, handoverID: "ho-1", at: "2026-11-23T09:00:00Z",
-                        keeping: command == "HANDOVER" ? #"{"lead":true}"# : nil
+                        to: Self.bram, referralID: Self.referralID, handoverID: "ho-1", at: "2026-11-23T09:00:00Z"
                     ) { id in
-                        WireMessage(
-                            command: command,
-                            body: ["message_id": .string(id), "handover_id": "ho-1", "summary": "Schulden, € 3.000"])
+                        (
+                            WireMessage(
+                                command: command,
+                                body: [
+                                    "message_id": .string(id), "handover_id": "ho-1", "summary": "Schulden, € 3.000",
+                                ]),
+                            command == "HANDOVER" ? #"{"lead":true}"# : nil
+                        )
                     })
             }
             let stored = try store.db.query("SELECT body FROM outbox ORDER BY seq").compactMap { $0.string("body") }
@@ -115,10 +119,12 @@ import Testing
             for (handoverID, kept) in [("ho-1", nil), (nil, #"{"lead":true}"#)] as [(String?, String?)] {
                 written.append(
                     try store.insertOutbox(
-                        to: Self.bram, referralID: Self.referralID, handoverID: handoverID, at: "2026-11-23T09:00:00Z",
-                        keeping: kept
+                        to: Self.bram, referralID: Self.referralID, handoverID: handoverID, at: "2026-11-23T09:00:00Z"
                     ) { id in
-                        WireMessage(command: "HANDOVER", body: ["message_id": .string(id), "summary": "Schulden"])
+                        (
+                            WireMessage(command: "HANDOVER", body: ["message_id": .string(id), "summary": "Schulden"]),
+                            kept
+                        )
                     })
             }
             let stored = try store.db.query("SELECT body FROM outbox").compactMap { $0.string("body") }
