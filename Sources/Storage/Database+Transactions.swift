@@ -91,7 +91,9 @@ extension Database {
     /// ``SQLDatabase/withoutSavepoint(_:)``: whether a failed `body` changed anything is told by SQLite's count of
     /// the rows changed on this connection, which a statement that fails adds nothing to (SQLite undoes a failed
     /// statement's own changes), and by whether the transaction is still open (`SQLITE_FULL` and I/O errors may end
-    /// it).
+    /// it). The count includes what trigger programs (an `INSTEAD OF` trigger's too) and foreign key actions write;
+    /// it leaves out only the rows a `REPLACE` deletes to make room, never the row it writes, so every statement that
+    /// wrote anything is counted (SQLite's documentation of `sqlite3_total_changes`).
     public func withoutSavepoint<T>(_ body: () throws -> T) throws -> T {
         try requireTransaction()
         let changed = totalChanges
