@@ -373,12 +373,14 @@ enum ContractFiles {
         switch command {
         case .welcome: return WireMessage(command, encoding: try message.decode(Welcome.self))
         case .pong: return WireMessage(.pong)
-        case .accepted: return WireMessage(command, encoding: try message.decode(Accepted.self))
+        // The three bodies every referral writes, through the hand-written writers the broker uses for them.
+        case .accepted: return try message.decode(Accepted.self).wireMessage
         case .rejected: return WireMessage(command, encoding: try message.decode(Rejection.self))
-        case .handover: return WireMessage(command, encoding: try message.decode(HandoverOffer.self))
+        case .handover:
+            return WireMessage(command, canonicalBytes: try message.decode(HandoverOffer.self).canonicalBytes())
         case .acked: return WireMessage(command, encoding: try message.decode(Acked.self))
         case .declined: return WireMessage(command, encoding: try message.decode(Declined.self))
-        case .notice: return WireMessage(command, encoding: try message.decode(Notice.self))
+        case .notice: return WireMessage(command, canonicalBytes: try message.decode(Notice.self).canonicalBytes())
         case .referral: return WireMessage(command, encoding: try message.decode(ReferralStatus.self))
         case .reminder: return WireMessage(command, encoding: try message.decode(Reminder.self))
         case .cancelled: return WireMessage(command, encoding: try message.decode(Cancelled.self))
