@@ -124,8 +124,10 @@ final class ReferralDesk {
             transition.effects, to: transition.referralCase, at: RFC3339.format(moment), delivered: deliveredOffers.ids,
             givesCitizenCode: givesCitizenCode)
         for message in sent { turn.record(.delivery(message)) }
-        for effect in transition.effects {
-            switch effect {
+        // Read in place, not copied (``ReferralStore/apply(_:to:at:delivered:givesCitizenCode:)``).
+        let effects = transition.effects
+        for index in effects.indices {
+            switch effects[index] {
             case .loadChanged(let contact, let delta):
                 openHandovers[contact, default: 0] += delta
                 contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)

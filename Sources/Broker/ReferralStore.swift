@@ -161,18 +161,29 @@ final class ReferralStore {
         var timerChanges: [TimerChange] = []
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
-        let creates = effects.contains { if case .referralCreated = $0 { true } else { false } }
+        // The effects are read in place (`effects[index]`): `for effect in effects` copied each of them, and a
+        // referral's two dozen effects were copied and destroyed three times over (issue 22).
+        var creates = false
+        var withdrawn = false
+        for index in effects.indices {
+            switch effects[index] {
+            case .referralCreated: creates = true
+            case .offerWithdrawn: withdrawn = true
+            default: continue
+            }
+        }
         var key: Int64 = -1
         if let loaded = loadedKey, loaded.referralID == referralCase.id {
             key = loaded.key
         } else if !creates {
             key = try referralKey(referralCase.id) ?? -1
         }
-        for case .offerWithdrawn(let handoverID, let contact, _, _) in effects {
+        for index in effects.indices where withdrawn {
+            guard case .offerWithdrawn(let handoverID, let contact, _, _) = effects[index] else { continue }
             seen[handoverID] = try offerSeen(handoverID, by: contact, referralKey: key, delivered: delivered)
         }
-        for effect in effects {
-            switch effect {
+        for index in effects.indices {
+            switch effects[index] {
             case .referralCreated(let canonicalBody):
                 key = try nextReferralKey()
                 let code = givesCitizenCode ? try newCitizenCode(key: key) : nil

@@ -165,11 +165,14 @@ extension NeedRef {
 
 extension ReferrerView {
     fileprivate func write(into out: inout [UInt8]) {
-        CanonicalObjectWriter.strings(
-            [
-                ("email", email), ("name", name), ("organisation", organisation),
-                ("organisation_name", organisationName), ("phone", phone), ("role", role),
-            ], into: &out)
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("email", email, into: &out)
+        fields.string("name", name, into: &out)
+        fields.string("organisation", organisation, into: &out)
+        fields.string("organisation_name", organisationName, into: &out)
+        fields.string("phone", phone, into: &out)
+        fields.string("role", role, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -253,21 +256,24 @@ extension ContactCard {
     ]
 
     fileprivate func write(into out: inout [UInt8]) {
-        CanonicalObjectWriter.strings(
-            [
-                ("email", email), ("id", id), ("name", name), ("organisation", organisation),
-                ("organisation_name", organisationName), ("phone", phone), ("role", role),
-            ], into: &out)
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("email", email, into: &out)
+        fields.string("id", id, into: &out)
+        fields.string("name", name, into: &out)
+        fields.string("organisation", organisation, into: &out)
+        fields.string("organisation_name", organisationName, into: &out)
+        fields.string("phone", phone, into: &out)
+        fields.string("role", role, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 
 extension CitizenOfferView {
     fileprivate func write(into out: inout [UInt8]) {
-        CanonicalObjectWriter.strings(
-            [
-                ("language", language), ("municipality", municipality),
-                ("preferred_channel", preferredChannel?.rawValue),
-            ],
-            into: &out)
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("language", language, into: &out)
+        fields.string("municipality", municipality, into: &out)
+        fields.string("preferred_channel", preferredChannel?.rawValue, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }

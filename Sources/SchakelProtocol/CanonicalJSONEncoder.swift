@@ -156,11 +156,17 @@ extension Bool: CanonicalLeaf {
 }
 
 extension Int: CanonicalLeaf {
-    fileprivate func write(into out: inout [UInt8]) -> Bool { JSONValue.writeNumber(Double(self), into: &out) }
+    fileprivate func write(into out: inout [UInt8]) -> Bool {
+        JSONValue.writeInteger(self, into: &out)
+        return true
+    }
 }
 
 extension Int64: CanonicalLeaf {
-    fileprivate func write(into out: inout [UInt8]) -> Bool { JSONValue.writeNumber(Double(self), into: &out) }
+    fileprivate func write(into out: inout [UInt8]) -> Bool {
+        JSONValue.writeInteger(self, into: &out)
+        return true
+    }
 }
 
 extension Double: CanonicalLeaf {

@@ -8,35 +8,38 @@ struct CanonicalObjectWriter {
         out.append(UInt8(ascii: "{"))
     }
 
-    mutating func key(_ name: String, into out: inout [UInt8]) {
+    /// `name` is one of the writers' own key literals, which need no escape, so its bytes are copied as they are.
+    mutating func key(_ name: StaticString, into out: inout [UInt8]) {
         if !first { out.append(UInt8(ascii: ",")) }
         first = false
-        JSONValue.writeString(name, into: &out)
+        out.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
     }
 }
 
 extension CanonicalObjectWriter {
     /// A string member.
-    mutating func string(_ name: String, _ value: String, into out: inout [UInt8]) {
+    mutating func string(_ name: StaticString, _ value: String, into out: inout [UInt8]) {
         key(name, into: &out)
         JSONValue.writeString(value, into: &out)
     }
 
     /// A string member when present; absent optionals are absent keys, as `Codable` leaves them.
-    mutating func string(_ name: String, _ value: String?, into out: inout [UInt8]) {
+    mutating func string(_ name: StaticString, _ value: String?, into out: inout [UInt8]) {
         guard let value else { return }
         string(name, value, into: &out)
     }
 
     /// An integer member.
-    mutating func integer(_ name: String, _ value: Int, into out: inout [UInt8]) {
+    mutating func integer(_ name: StaticString, _ value: Int, into out: inout [UInt8]) {
         key(name, into: &out)
-        _ = JSONValue.writeNumber(Double(value), into: &out)
+        JSONValue.writeInteger(value, into: &out)
     }
 
     /// A boolean member.
-    mutating func bool(_ name: String, _ value: Bool, into out: inout [UInt8]) {
+    mutating func bool(_ name: StaticString, _ value: Bool, into out: inout [UInt8]) {
         key(name, into: &out)
         out.append(contentsOf: value ? JSONValue.trueBytes : JSONValue.falseBytes)
     }
@@ -45,7 +48,7 @@ extension CanonicalObjectWriter {
 extension CanonicalObjectWriter {
     /// An array member: `write` writes each element.
     mutating func array<Element>(
-        _ name: String, _ elements: [Element], into out: inout [UInt8],
+        _ name: StaticString, _ elements: [Element], into out: inout [UInt8],
         _ write: (Element, inout [UInt8]) -> Void
     ) {
         key(name, into: &out)
@@ -55,12 +58,5 @@ extension CanonicalObjectWriter {
             write(element, &out)
         }
         out.append(UInt8(ascii: "]"))
-    }
-
-    /// A whole object whose members are all strings, given in UTF-8 order of their keys; nil members are left out.
-    static func strings(_ members: [(key: String, value: String?)], into out: inout [UInt8]) {
-        var fields = CanonicalObjectWriter(&out)
-        for member in members { fields.string(member.key, member.value, into: &out) }
-        out.append(UInt8(ascii: "}"))
     }
 }

@@ -59,13 +59,35 @@ extension JSONValue {
     static func writeNumber(_ value: Double, into out: inout [UInt8]) -> Bool {
         guard value.isFinite else { return false }
         if value.rounded() == value, abs(value) < 1e15 {
-            out.append(contentsOf: String(Int64(value)).utf8)
+            writeDigits(of: Int64(value), into: &out)
         } else {
             var text = value.description
             if text.hasSuffix(".0") { text.removeLast(2) }
             out.append(contentsOf: text.utf8)
         }
         return true
+    }
+
+    /// Appends an integer as ``writeNumber(_:into:)`` prints it (the same bytes for every value), without the detour
+    /// through `Double`: the counts and indexes of every body the broker writes (issue 22).
+    static func writeInteger<Integer: BinaryInteger>(_ value: Integer, into out: inout [UInt8]) {
+        guard value.magnitude < 1_000_000_000_000_000, let exact = Int64(exactly: value) else {
+            _ = writeNumber(Double(value), into: &out)
+            return
+        }
+        writeDigits(of: exact, into: &out)
+    }
+
+    /// The decimal digits of `value`, with a `-` when negative, written into `out` without a `String` in between.
+    private static func writeDigits(of value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        let start = out.count
+        var rest = value.magnitude
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        out[start...].reverse()
     }
 
     /// Appends a quoted, escaped string; shared with `CanonicalJSONEncoder` and the hand-written writers elsewhere.

@@ -15,14 +15,13 @@ extension MatchExplanation {
         var out: [UInt8] = []
         out.reserveCapacity(200)
         out.append(UInt8(ascii: "["))
-        _ = JSONValue.writeNumber(Double(considered), into: &out)
+        JSONValue.writeInteger(considered, into: &out)
         out.append(UInt8(ascii: ","))
-        if removed.count == MatchFilter.allCases.count, MatchFilter.allCases.allSatisfy({ removed[$0.rawValue] != nil })
-        {
+        if let counts = countsInFilterOrder() {
             out.append(UInt8(ascii: "["))
-            for (index, filter) in MatchFilter.allCases.enumerated() {
+            for (index, count) in counts.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                _ = JSONValue.writeNumber(Double(removed[filter.rawValue] ?? 0), into: &out)
+                JSONValue.writeInteger(count, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         } else {
@@ -39,6 +38,21 @@ extension MatchExplanation {
         out.append(UInt8(ascii: "]"))
         return out
     }
+
+    /// `removed`'s counts in ``MatchFilter`` order when it names exactly those filters; nil otherwise. One look-up
+    /// per filter, in a list made once (`allCases` builds a new array on every call).
+    private func countsInFilterOrder() -> [Int]? {
+        guard removed.count == Self.filterNames.count else { return nil }
+        var counts: [Int] = []
+        counts.reserveCapacity(Self.filterNames.count)
+        for name in Self.filterNames {
+            guard let count = removed[name] else { return nil }
+            counts.append(count)
+        }
+        return counts
+    }
+
+    private static let filterNames = MatchFilter.allCases.map(\.rawValue)
 
     /// The explanation a handover keeps: the array of ``storedBytes()``, or the JSON object (the explanation's
     /// canonical form) that handovers written before it hold. Nil for anything else.
@@ -88,21 +102,21 @@ extension RankingKeys {
         out.append(UInt8(ascii: ","))
         out.append(contentsOf: sameReferral ? JSONValue.trueBytes : JSONValue.falseBytes)
         out.append(UInt8(ascii: ","))
-        _ = JSONValue.writeNumber(Double(otherNeedsCovered), into: &out)
+        JSONValue.writeInteger(otherNeedsCovered, into: &out)
         out.append(UInt8(ascii: ","))
         out.append(contentsOf: speaksLanguage ? JSONValue.trueBytes : JSONValue.falseBytes)
         out.append(UInt8(ascii: ","))
         Self.write(deputyFor, into: &out)
         out.append(UInt8(ascii: ","))
         guard JSONValue.writeNumber(load, into: &out) else { return false }
-        for number in [open, capacity] {
-            out.append(UInt8(ascii: ","))
-            _ = JSONValue.writeNumber(Double(number), into: &out)
-        }
+        out.append(UInt8(ascii: ","))
+        JSONValue.writeInteger(open, into: &out)
+        out.append(UInt8(ascii: ","))
+        JSONValue.writeInteger(capacity, into: &out)
         out.append(UInt8(ascii: ","))
         Self.write(lastOfferedAt, into: &out)
         out.append(UInt8(ascii: ","))
-        _ = JSONValue.writeNumber(Double(order), into: &out)
+        JSONValue.writeInteger(order, into: &out)
         out.append(UInt8(ascii: "]"))
         return true
     }

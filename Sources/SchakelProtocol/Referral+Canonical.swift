@@ -16,13 +16,14 @@ extension Referral {
         fields.string("external_id", externalID, into: &out)
         fields.string("life_event", lifeEvent, into: &out)
         fields.array("needs", needs, into: &out) { need, out in
-            CanonicalObjectWriter.strings([("domain", need.domain), ("summary", need.summary)], into: &out)
+            var fields = CanonicalObjectWriter(&out)
+            fields.string("domain", need.domain, into: &out)
+            fields.string("summary", need.summary, into: &out)
+            out.append(UInt8(ascii: "}"))
         }
         fields.string("note", note, into: &out)
         fields.key("referrer", into: &out)
-        CanonicalObjectWriter.strings(
-            [("email", referrer.email), ("name", referrer.name), ("phone", referrer.phone), ("role", referrer.role)],
-            into: &out)
+        referrer.write(into: &out)
         fields.string("urgency", urgency.rawValue, into: &out)
         out.append(UInt8(ascii: "}"))
         return out
@@ -31,12 +32,15 @@ extension Referral {
 
 extension Citizen {
     fileprivate func write(into out: inout [UInt8]) {
-        CanonicalObjectWriter.strings(
-            [
-                ("display_name", displayName), ("email", email), ("language", language),
-                ("municipality", municipality), ("phone", phone), ("postcode", postcode),
-                ("preferred_channel", preferredChannel?.rawValue),
-            ], into: &out)
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("display_name", displayName, into: &out)
+        fields.string("email", email, into: &out)
+        fields.string("language", language, into: &out)
+        fields.string("municipality", municipality, into: &out)
+        fields.string("phone", phone, into: &out)
+        fields.string("postcode", postcode, into: &out)
+        fields.string("preferred_channel", preferredChannel?.rawValue, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -49,6 +53,17 @@ extension Consent {
         fields.array("share_with", shareWith, into: &out) { scope, out in
             JSONValue.writeString(scope.wireValue, into: &out)
         }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension Referrer {
+    fileprivate func write(into out: inout [UInt8]) {
+        var fields = CanonicalObjectWriter(&out)
+        fields.string("email", email, into: &out)
+        fields.string("name", name, into: &out)
+        fields.string("phone", phone, into: &out)
+        fields.string("role", role, into: &out)
         out.append(UInt8(ascii: "}"))
     }
 }

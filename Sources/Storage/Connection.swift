@@ -9,9 +9,14 @@ final class Connection {
     private var handle: OpaquePointer?
 
     /// Opens the database file; on failure the half-opened handle is released here.
+    ///
+    /// `SQLITE_OPEN_NOMUTEX` is added to `flags`: a connection is confined to one thread at a time (``Database`` is
+    /// not `Sendable`), so SQLite's own mutex on the connection and its b-trees guards nothing, and a referral took
+    /// it about 160 times (issue 22).
     init(path: String, flags: Int32) throws {
+        Self.configureLibrary()
         var opened: OpaquePointer?
-        let resultCode = sqlite3_open_v2(path, &opened, flags, nil)
+        let resultCode = sqlite3_open_v2(path, &opened, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard resultCode == SQLITE_OK, let opened else {
             let error = SQLiteError(resultCode: resultCode, connection: opened, operation: "open \(path)")
             // sqlite3_open_v2 allocates a handle even when it fails. With no statements prepared yet,
@@ -31,6 +36,17 @@ final class Connection {
     }
 
     var isOpen: Bool { handle != nil }
+
+    /// Configures the library once, before any connection is opened: this process never asks SQLite how much memory
+    /// it uses, and keeping that count took a global mutex on every allocation, about 330 per referral (issue 22).
+    /// `sqlite3_config` must not run beside any other SQLite call; a Swift global is initialized once, under a lock,
+    /// and every connection is opened here. If SQLite was already initialized (it never is by this process's other
+    /// code), the call is refused and the count stays on, which is only slower.
+    private static func configureLibrary() { _ = libraryConfigured }
+    private static let libraryConfigured: Bool = {
+        let disabled = csqlite_disable_memory_statistics() == SQLITE_OK
+        return sqlite3_initialize() == SQLITE_OK && disabled
+    }()
 
     /// Gives `body` the raw handle; throws instead when the connection was closed.
     func withUnsafeHandle<T>(

@@ -142,6 +142,25 @@ import Testing
         #expect(referral.canonicalString() == text)
     }
 
+    /// The writers print counts and indexes as digits straight into the body (`writeInteger`): every integer must
+    /// come out as `JSONEncoder` printed it as a number of a body (a `Double`), the large ones above 10^15 included.
+    @Test func anIntegerIsWrittenAsJSONEncoderWroteItsNumber() {
+        var random = SplitMix(seed: 22)
+        var values: [Int] = [
+            0, 1, -1, 9, 10, -10, 999_999_999_999_999, 1_000_000_000_000_000, -999_999_999_999_999,
+            -1_000_000_000_000_000, Int.max, Int.min, Int(Int32.max), Int(Int32.min),
+        ]
+        for _ in 0..<5_000 {
+            let shift = Int(random.next() % 64)
+            values.append(Int(truncatingIfNeeded: random.next()) >> shift)
+        }
+        for value in values {
+            var digits: [UInt8] = []
+            JSONValue.writeInteger(value, into: &digits)
+            #expect(Data(digits) == Self.reference(.number(Double(value))), "\(value)")
+        }
+    }
+
     @Test func aNonFiniteNumberIsAnEncodingErrorAsInJSONEncoder() {
         #expect(throws: EncodingError.self) { try JSONValueEncoder.encode(["x": Double.nan]) }
         #expect(throws: (any Error).self) { try SRPCoding.encoder.encode(["x": Double.nan]) }
