@@ -46,9 +46,7 @@ public struct Logger: Sendable {
         // 1% of its instructions (issue 22).
         var line: [UInt8] = []
         line.reserveCapacity(160)
-        line.append(contentsOf: "<\(severity.rawValue)>level=".utf8)
-        line.append(contentsOf: severity.name.utf8)
-        line.append(contentsOf: " event=".utf8)
+        line.append(contentsOf: Self.linePrefixes[severity.rawValue])
         line.append(contentsOf: event.utf8)
         for (name, value) in fields {
             line.append(UInt8(ascii: " "))
@@ -83,6 +81,13 @@ public struct Logger: Sendable {
     public func debug(
         _ event: String, _ fields: KeyValuePairs<String, String> = [:], throttledBy key: String? = nil
     ) { log(.debug, event, fields, throttledBy: key) }
+
+    /// `<N>level=<name> event=` for each level, by its syslog priority: the start of every line, built once rather
+    /// than interpolated for each (issue 22).
+    private static let linePrefixes: [[UInt8]] = (0...LogLevel.debug.rawValue).map { priority in
+        guard let level = LogLevel(rawValue: priority) else { return [] }
+        return Array("<\(priority)>level=\(level.name) event=".utf8)
+    }
 
     static func quote(_ value: String) -> String {
         if !value.isEmpty, value.utf8.allSatisfy(isPlain) { return value }

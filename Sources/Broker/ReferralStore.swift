@@ -297,6 +297,13 @@ final class ReferralStore {
     static let keyOfReferral = "(SELECT referral_key FROM referrals WHERE referral_id = ?)"
 
     private func insertHandover(_ h: Handover, referralID: String, key: Int64) throws {
+        var arguments: [SQLValue] = [
+            .text(h.id), .text(referralID), .integer(key), .integer(Int64(h.needIndex)), .text(h.domain),
+        ]
+        arguments.reserveCapacity(24)
+        Self.appendColumns(h, to: &arguments)
+        arguments.append(.text(h.createdAt))
+        arguments.append(.text(h.updatedAt))
         try db.run(
             """
             INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain, contact, state, is_lead,
@@ -304,12 +311,15 @@ final class ReferralStore {
                                    contact_channel, outcome, outcome_referrer, outcome_contact, offered_at,
                                    explanation, contact_card, escalation_level, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.text(h.id), .text(referralID), .integer(key), .integer(Int64(h.needIndex)), .text(h.domain)]
-                + Self.columns(h) + [.text(h.createdAt), .text(h.updatedAt)])
+            """, arguments)
     }
 
     private func updateHandover(_ h: Handover) throws {
+        var arguments: [SQLValue] = []
+        arguments.reserveCapacity(19)
+        Self.appendColumns(h, to: &arguments)
+        arguments.append(.text(h.updatedAt))
+        arguments.append(.text(h.id))
         try db.run(
             """
             UPDATE handovers SET contact = ?, state = ?, is_lead = ?, decline_reason = ?, ack_by = ?, contact_by = ?,
@@ -317,19 +327,20 @@ final class ReferralStore {
                    outcome_referrer = ?, outcome_contact = ?, offered_at = ?, explanation = ?, contact_card = ?,
                    escalation_level = ?, updated_at = ?
             WHERE handover_id = ?
-            """, Self.columns(h) + [.text(h.updatedAt), .text(h.id)])
+            """, arguments)
     }
 
-    /// The columns a handover's life cycle changes, from `contact` to `escalation_level`.
-    private static func columns(_ h: Handover) -> [SQLValue] {
+    /// Appends the columns a handover's life cycle changes, from `contact` to `escalation_level`: into the caller's
+    /// list, which joining lists copied twice per handover (issue 22).
+    private static func appendColumns(_ h: Handover, to arguments: inout [SQLValue]) {
         func text(_ value: String?) -> SQLValue { value.map { .text($0) } ?? .null }
-        return [
+        arguments.append(contentsOf: [
             text(h.contact), .text(h.state.rawValue), .integer(h.isLead ? 1 : 0), text(h.declineReason?.rawValue),
             text(h.ackBy), text(h.contactBy), text(h.nazorgAt), text(h.answerBy), text(h.contactedAt),
             text(h.contactChannel?.rawValue), text(h.outcome?.rawValue), text(h.outcomeReferrer?.rawValue),
             text(h.outcomeContact?.rawValue), text(h.offeredAt), text(h.explanation), text(h.contactCard),
             .integer(Int64(h.escalationLevel)),
-        ]
+        ])
     }
 
     /// Deletes the personal data of a referral and keeps the pseudonymous rest (states, times, domains, outcome

@@ -27,6 +27,9 @@ struct Decision {
         self.now = now
         self.at = RFC3339.format(now)
         self.load = load
+        // A new referral of two needs makes about thirty effects; grown from empty, the list was moved to a new
+        // buffer six times, each move copying every effect in it (issue 22).
+        effects.reserveCapacity(32)
     }
 
     var map: SocialMap { machine.map }

@@ -78,16 +78,24 @@ extension JSONValue {
         writeDigits(of: exact, into: &out)
     }
 
-    /// The decimal digits of `value`, with a `-` when negative, written into `out` without a `String` in between.
+    /// The decimal digits of `value`, with a `-` when negative, written into `out` without a `String` in between:
+    /// worked out from the last digit in a buffer on the stack, then appended at once.
     private static func writeDigits(of value: Int64, into out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        let start = out.count
         var rest = value.magnitude
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        out[start...].reverse()
+        guard rest >= 10 else {
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     /// Appends a quoted, escaped string; shared with `CanonicalJSONEncoder` and the hand-written writers elsewhere.
