@@ -63,32 +63,48 @@ import Testing
     /// A referral withdrawn in the same batch as its SUBMIT: its offer was never delivered, so it leaves the contact's
     /// outbox unseen and the contact is told nothing, neither the offer (which the commit wrote and deleted again) nor
     /// a cancellation. The daemon is stopped while both are sent, so that it reads them in one batch.
+    ///
+    /// On a loaded machine the peer's I/O thread may not have written the second message when the daemon wakes (a full
+    /// run beside `make mutants` saw it once, a CI run of the whole suite once more), and the daemon reads the SUBMIT
+    /// alone: the offer goes out and its cancellation follows, which is right but not what this test is about. The
+    /// daemon's log says which it was (`offer.withdrawn_unseen`, written before the batch's replies); such a round is
+    /// drained from Anna and tried again, until three rounds were read as one batch.
     @Test func anOfferWithdrawnInItsOwnBatchIsNeverShownToTheContact() throws {
         let daemon = try Daemon()
         try daemon.start()
         let gp = try daemon.connect(as: Self.gp)
         let anna = try daemon.connect(as: "contact:schuldhulp-anna")
-        for round in 0..<3 {
+        func unseenWithdrawals() -> Int {
+            daemon.log().components(separatedBy: "\n").filter { $0.contains("event=offer.withdrawn_unseen") }.count
+        }
+        var oneBatch = 0
+        for round in 0..<12 where oneBatch < 3 {
             let externalID = "SAME-BATCH-\(round)"
+            let before = unseenWithdrawals()
             daemon.send(signal: SIGSTOP)
             try gp.send(.submit, ["referral": try Referrals.make(externalID: externalID, needs: ["debt"])])
             try gp.send(.withdraw, ["external_id": .string(externalID), "reason": "sent_in_error"])
-            // The peer's own I/O thread writes both into the socket; on a loaded machine it may not have written the
-            // second when the daemon wakes, which then reads the SUBMIT alone (a full run beside `make mutants`
-            // saw it once). A moment lets both arrive first.
+            // A moment lets both arrive first.
             usleep(200_000)
             daemon.send(signal: SIGCONT)
-            _ = try gp.next(.accepted)
+            let accepted = try gp.next(.accepted)
             #expect(try gp.next(.noted).body["event"] == "withdrawn")
+            if unseenWithdrawals() > before {
+                oneBatch += 1
+            } else {
+                // Two batches: Anna was offered the referral, and then told it was cancelled.
+                #expect(try anna.next(.handover).body["referral_id"] == accepted.body["referral_id"])
+                #expect(try anna.next(.cancelled).body["referral_id"] == accepted.body["referral_id"])
+            }
         }
+        #expect(oneBatch == 3, "three rounds read as one batch, each withdrawal of an offer never delivered")
         // A last referral, not withdrawn, marks the end of what Anna is sent.
         let kept = try gp.submit(try Referrals.make(needs: ["debt"]))
         let offer = try anna.next(.handover)
         #expect(offer.body["referral_id"] == kept.body["referral_id"], "the first offer Anna sees is the kept one")
         let rest = try anna.drain(timeout: 0.5)
         #expect(rest.filter { $0.command == "HANDOVER" || $0.command == "CANCELLED" }.isEmpty, "\(rest.map(\.command))")
-        let unseen = daemon.log().components(separatedBy: "\n").filter { $0.contains("event=offer.withdrawn_unseen") }
-        #expect(unseen.count == 3, "each withdrawal was of an offer never delivered")
+        #expect(unseenWithdrawals() == 3, "no withdrawal but those of the three rounds was of an offer never delivered")
         #expect(anna.violations.isEmpty && gp.violations.isEmpty)
     }
 }
