@@ -42,11 +42,18 @@ extension ReferralStore {
             }
             return value
         }
+        // The outbox's rows and the offers kept in their handovers' rows (migration 16), as one list.
+        let key = SQLValue.integer(row.int64("referral_key") ?? -1)
         let outbox = try db.query(
             """
             SELECT seq, message_id, principal, command, body, handover_id, created_at, confirmed_at FROM outbox
-            WHERE referral_key = ? ORDER BY seq
-            """, [.integer(row.int64("referral_key") ?? -1)]
+            WHERE referral_key = ?
+            UNION ALL
+            SELECT offer_seq, NULL, contact, 'HANDOVER', '\(Self.keptPrefix)' || offer_body, handover_id, offered_at,
+                   offer_confirmed_at
+            FROM handovers WHERE referral_key = ? AND offer_seq IS NOT NULL
+            ORDER BY seq
+            """, [key, key]
         ).map { o -> JSONValue in
             let messageID = try messageID(seq: o.int64("seq") ?? 0, stored: o.string("message_id"))
             let body =

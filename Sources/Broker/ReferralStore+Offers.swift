@@ -5,9 +5,10 @@ import Storage
 /// An offer withdrawn from its contact (`ReferralEffect.offerWithdrawn`): whether the contact received it, and what
 /// leaves their outbox when they did not.
 ///
-/// An offer's messages to its contact are its HANDOVER (`handover_id` set; the body kept in part) and its REMINDER
-/// (`handover_id` in the body only); both are found through the referral's few outbox rows (`outbox_by_referral`),
-/// and a `CASE` keeps `json_extract` off the sealed bodies.
+/// An offer's messages to its contact are its HANDOVER, kept in the handover's row since migration 16 (in the outbox
+/// before, `handover_id` set, the body kept in part), and its REMINDER (`handover_id` in the body only). Those in the
+/// outbox are found through the referral's few outbox rows (`outbox_by_referral`), and a `CASE` keeps
+/// `json_extract` off the sealed bodies.
 extension ReferralStore {
     /// Whether `contact` received the offer `handoverID`: they confirmed its HANDOVER or REMINDER (RECEIVED; an ACK
     /// or DECLINE would have answered it, not left it to be withdrawn), or one of those messages is in `delivered`,
@@ -17,14 +18,21 @@ extension ReferralStore {
     func offerSeen(_ handoverID: String, by contact: String, referralKey: Int64, delivered: Set<String>) throws
         -> Bool
     {
-        try db.query(
+        // The offer's HANDOVER in the handover's row (migration 16), its REMINDERs (and a HANDOVER from before
+        // version 16) in the outbox.
+        let inRow = try db.query(
+            """
+            SELECT offer_seq AS seq, NULL AS message_id, offer_confirmed_at AS confirmed_at FROM handovers
+            WHERE handover_id = ? AND contact = ? AND offer_seq IS NOT NULL
+            """, [.text(handoverID), .text(contact)])
+        let inOutbox = try db.query(
             """
             SELECT seq, message_id, confirmed_at FROM outbox
             WHERE referral_key = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
                                 WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
-            """, [.integer(referralKey), .text(contact), .text(handoverID)]
-        ).contains { row in
+            """, [.integer(referralKey), .text(contact), .text(handoverID)])
+        return try (inRow + inOutbox).contains { row in
             let seq = row.int64("seq") ?? 0
             return try row.string("confirmed_at") != nil || seq <= writtenBeforeStart
                 || delivered.contains(messageID(seq: seq, stored: row.string("message_id")))
@@ -33,7 +41,7 @@ extension ReferralStore {
 
     /// Deletes the offer `handoverID` from the outbox of `contact`, who never received it (``offerSeen``): its
     /// HANDOVER and its REMINDER, none of them confirmed by the contact (a HANDOVER the event settled was settled by
-    /// the broker).
+    /// the broker). An offer kept in its handover's row leaves it with the row's write (``OfferWrite/dropped``).
     func dropUnseenOffer(_ handoverID: String, from contact: String, referralKey: Int64) throws {
         try db.run(
             """
@@ -48,10 +56,19 @@ extension ReferralStore {
     /// keep (a confirmed message answers for itself; a deleted one is asked about no more).
     func unconfirmed(among messageIDs: Set<String>) throws -> Set<String> {
         let rows = try outboxRows(of: messageIDs)
-        let bySeq = try db.query(
-            "SELECT seq FROM outbox WHERE confirmed_at IS NULL AND seq IN (\(db.dialect.jsonArrayIntegers))",
-            [.text("[" + rows.seqs.map(String.init).joined(separator: ",") + "]")]
+        let seqs = SQLValue.text("[" + rows.seqs.map(String.init).joined(separator: ",") + "]")
+        let inOutbox = try db.query(
+            "SELECT seq FROM outbox WHERE confirmed_at IS NULL AND seq IN (\(db.dialect.jsonArrayIntegers))", [seqs]
         ).compactMap { $0.int64("seq") }
+        // The offers kept in their handovers' rows (migration 16), through the index of those unconfirmed.
+        let inRows = try db.query(
+            """
+            SELECT offer_seq FROM handovers
+            WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+              AND offer_seq IN (\(db.dialect.jsonArrayIntegers))
+            """, [seqs]
+        ).compactMap { $0.int64("offer_seq") }
+        let bySeq = inOutbox + inRows
         let stored = try db.query(
             """
             SELECT message_id FROM outbox

@@ -21,7 +21,14 @@ extension ReferralStore {
     func outboxBacklog() throws -> (pending: Int, oldest: Date?) {
         let row = try db.queryOne(
             "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE confirmed_at IS NULL")
-        return (row?.int("n") ?? 0, row?.string("oldest").flatMap(RFC3339.parse))
+        // The offers kept in their handovers' rows (migration 16): written when the handover was offered.
+        let offers = try db.queryOne(
+            """
+            SELECT COUNT(*) AS n, MIN(offered_at) AS oldest FROM handovers
+            WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+            """)
+        let oldest = [row?.string("oldest"), offers?.string("oldest")].compactMap { $0 }.min()
+        return ((row?.int("n") ?? 0) + (offers?.int("n") ?? 0), oldest.flatMap(RFC3339.parse))
     }
 
     /// A handover `h` whose first contact was missed: acknowledged (`accepted`) and a `contact_overdue` event recorded

@@ -36,6 +36,11 @@ final class ReferralStore {
     /// Every outbox row up to this `seq` was written before this daemon started (``prepareMessageIDs(startedAt:)``):
     /// whether an earlier run sent it is not known, so an offer among them counts as received (``offerSeen``).
     var writtenBeforeStart: Int64 = 0
+    /// The handovers of the case loaded last (`referralID`) whose rows hold their offer (migration 16): settling
+    /// one of the others looks for its HANDOVER in the outbox, where offers from before version 16 stay.
+    private var offersInRows: (referralID: String, handovers: Set<String>)?
+    /// The `seq` of the outbox row this store wrote last: SQLite's sequence is past it (``keepOutboxSequence(past:)``).
+    private var largestOutboxRowSeq: Int64 = 0
 
     init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db
@@ -103,8 +108,12 @@ final class ReferralStore {
         referralCase.withdrawnReason = row.string("withdrawn_reason").flatMap(WithdrawReason.init(rawValue:))
         let key = SQLValue.integer(row.int64("referral_key") ?? -1)
         if case .integer(let number) = key { loadedKey = (referralID, number) }
-        referralCase.handovers = try db.query("SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [key])
-            .map(Self.handover)
+        let rows = try db.query("SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [key])
+        referralCase.handovers = rows.map(Self.handover)
+        offersInRows = (
+            referralID,
+            Set(rows.lazy.filter { $0.int64("offer_seq") != nil }.compactMap { $0.string("handover_id") })
+        )
         if case .integer(let number) = key {
             for entry in try timerEntries(key: number).entries { referralCase.timers[entry.id] = entry.due }
         }
@@ -139,7 +148,8 @@ final class ReferralStore {
     /// Writes the effects of one event on `referralCase` (the case as the machine left it). A record created or
     /// changed is written once, as the case now holds it; messages, events and timers are written in order.
     /// `delivered` holds the HANDOVER and REMINDER messages the broker sent on a live connection since it started:
-    /// with the outbox as it was before this event, it says whether a withdrawn offer was seen. Returns the offers
+    /// with the outbox as it was before this event, it says whether a withdrawn offer was seen. A handover's rows
+    /// are written after the walk, with what the event did to its offer (``OfferWrite``). Returns the offers
     /// withdrawn unseen, whose contacts were told nothing, the messages written, as rendered, in order, and, with
     /// `givesCitizenCode`, the code of a new referral for its first ACCEPTED: made from the key the referral is
     /// written under (``newCitizenCode(key:)``), its row keeps only the code's digest.
@@ -159,6 +169,11 @@ final class ReferralStore {
         var events: [AuditEntry] = []
         // Likewise its timers, as one row of the referral's timers when the loop is done.
         var timerChanges: [TimerChange] = []
+        // Handovers are written when the loop is done too, each with what the event did to its offer.
+        var created: [String] = []
+        var offers: [String: OfferWrite] = [:]
+        var purges = false
+        if offersInRows?.referralID != referralCase.id { offersInRows = (referralCase.id, []) }
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         // The effects are read in place (`effects[index]`): `for effect in effects` copied each of them, and a
@@ -193,8 +208,8 @@ final class ReferralStore {
             case .referralChanged:
                 referralChanged = true
             case .handoverCreated(let id):
-                guard let handover = referralCase.handover(id) else { continue }
-                try insertHandover(handover, referralID: referralCase.id, key: key)
+                guard referralCase.handover(id) != nil else { continue }
+                created.append(id)
                 written.insert(id)
             case .handoverChanged(let id):
                 if !written.contains(id), !changed.contains(id) { changed.append(id) }
@@ -207,13 +222,24 @@ final class ReferralStore {
             case .timerCancelled(let id):
                 timerChanges.append(.cancel(id: id))
             case .sent(let principal, let body, let handoverID):
-                sent.append(
-                    try insertOutbox(
-                        to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at
-                    ) { body.rendered(messageID: $0, in: referralCase) })
+                // An offer to the handover's own contact is kept in the handover's row (migration 16).
+                let inRow = handoverID.map { referralCase.handover($0)?.contact == principal } ?? false
+                let (message, offer) = try writeMessage(
+                    to: principal, referralID: referralCase.id, key: key, handoverID: handoverID, at: at,
+                    offerInRow: inRow
+                ) { body.rendered(messageID: $0, in: referralCase) }
+                sent.append(message)
+                if let handoverID, let offer {
+                    offers[handoverID] = offer
+                    offersInRows?.handovers.insert(handoverID)
+                    if !written.contains(handoverID), !changed.contains(handoverID) { changed.append(handoverID) }
+                }
             case .offerSettled(let handoverID):
-                // Through the referral's outbox rows (outbox_by_referral): a handover id index would cost the log
-                // two random pages per referral (migration 7).
+                offers[handoverID] = offers[handoverID]?.settled(at: at) ?? .settled(at: at)
+                if !written.contains(handoverID), !changed.contains(handoverID) { changed.append(handoverID) }
+                if offersInRows?.handovers.contains(handoverID) == true { continue }
+                // An offer from before version 16, through the referral's outbox rows (outbox_by_referral): a
+                // handover id index would cost the log two random pages per referral (migration 7).
                 try db.run(
                     """
                     UPDATE outbox SET confirmed_at = ?
@@ -228,6 +254,8 @@ final class ReferralStore {
                         })
                 } else {
                     try dropUnseenOffer(handoverID, from: contact, referralKey: key)
+                    offers[handoverID] = .dropped
+                    if !written.contains(handoverID), !changed.contains(handoverID) { changed.append(handoverID) }
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
                     events.append(entry)
                     unseen.insert(handoverID)
@@ -240,16 +268,23 @@ final class ReferralStore {
                 }
                 events.append(entry)
             case .purged:
-                try purgePersonalData(referralCase.id, key: key, at: at)
+                purges = true  // after the handovers' rows, so that none writes its offer back
             case .loadChanged, .offered, .logged:
                 break  // the broker's memory and log, not the database
             }
         }
         try insertEvents(events, referralID: referralCase.id, key: key)
         try writeTimers(timerChanges, key: key, isNew: creates)
-        for id in changed {
-            if let handover = referralCase.handover(id) { try updateHandover(handover) }
+        for id in created {
+            if let handover = referralCase.handover(id) {
+                try insertHandover(handover, referralID: referralCase.id, key: key, offer: offers[id])
+            }
         }
+        for id in changed {
+            if let handover = referralCase.handover(id) { try updateHandover(handover, offer: offers[id]) }
+        }
+        try keepOutboxSequence(past: offers)
+        if purges { try purgePersonalData(referralCase.id, key: key, at: at) }
         if referralChanged, !written.contains(referralCase.id) {
             try db.run(
                 """
@@ -296,38 +331,80 @@ final class ReferralStore {
     /// SQL for the key of the referral whose id is bound in its place: for statements that name a referral by id.
     static let keyOfReferral = "(SELECT referral_key FROM referrals WHERE referral_id = ?)"
 
-    private func insertHandover(_ h: Handover, referralID: String, key: Int64) throws {
+    /// Writes a new handover, with its offer when the event made one (``OfferWrite/offered(seq:kept:confirmedAt:)``).
+    private func insertHandover(_ h: Handover, referralID: String, key: Int64, offer: OfferWrite?) throws {
         var arguments: [SQLValue] = [
             .text(h.id), .text(referralID), .integer(key), .integer(Int64(h.needIndex)), .text(h.domain),
         ]
-        arguments.reserveCapacity(24)
+        arguments.reserveCapacity(27)
         Self.appendColumns(h, to: &arguments)
         arguments.append(.text(h.createdAt))
         arguments.append(.text(h.updatedAt))
+        if case .offered(let seq, let kept, let confirmedAt) = offer {
+            arguments.append(.integer(seq))
+            arguments.append(.text(kept))
+            arguments.append(confirmedAt.map { .text($0) } ?? .null)
+        } else {
+            arguments.append(contentsOf: [.null, .null, .null])
+        }
         try db.run(
             """
             INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain, contact, state, is_lead,
                                    decline_reason, ack_by, contact_by, nazorg_at, answer_by, contacted_at,
                                    contact_channel, outcome, outcome_referrer, outcome_contact, offered_at,
-                                   explanation, contact_card, escalation_level, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   explanation, contact_card, escalation_level, created_at, updated_at, offer_seq,
+                                   offer_body, offer_confirmed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments)
     }
 
-    private func updateHandover(_ h: Handover) throws {
+    /// Writes a handover's changed row and what the event did to its offer; the offer's columns are left alone when
+    /// it did nothing to them, so that the index of waiting offers is not touched.
+    private func updateHandover(_ h: Handover, offer: OfferWrite?) throws {
         var arguments: [SQLValue] = []
-        arguments.reserveCapacity(19)
+        arguments.reserveCapacity(22)
         Self.appendColumns(h, to: &arguments)
         arguments.append(.text(h.updatedAt))
+        let statement: String
+        switch offer {
+        case nil:
+            statement = Self.updateHandover
+        case .offered(let seq, let kept, let confirmedAt):
+            statement = Self.updateHandoverWithOffer
+            arguments.append(.integer(seq))
+            arguments.append(.text(kept))
+            arguments.append(confirmedAt.map { .text($0) } ?? .null)
+        case .settled(let at):
+            statement = Self.updateHandoverSettlingOffer
+            arguments.append(.text(at))
+        case .dropped:
+            statement = Self.updateHandoverDroppingOffer
+        }
         arguments.append(.text(h.id))
-        try db.run(
-            """
-            UPDATE handovers SET contact = ?, state = ?, is_lead = ?, decline_reason = ?, ack_by = ?, contact_by = ?,
-                   nazorg_at = ?, answer_by = ?, contacted_at = ?, contact_channel = ?, outcome = ?,
-                   outcome_referrer = ?, outcome_contact = ?, offered_at = ?, explanation = ?, contact_card = ?,
-                   escalation_level = ?, updated_at = ?
-            WHERE handover_id = ?
-            """, arguments)
+        try db.run(statement, arguments)
+    }
+
+    private static let updateHandover = updateHandover(setting: "")
+    private static let updateHandoverWithOffer = updateHandover(
+        setting: ", offer_seq = ?, offer_body = ?, offer_confirmed_at = ?")
+    /// Settles the row's offer, if it holds one unsettled (one from before version 16 is settled in the outbox).
+    private static let updateHandoverSettlingOffer = updateHandover(
+        setting: """
+            ,
+                   offer_confirmed_at = CASE WHEN offer_seq IS NULL OR offer_confirmed_at IS NOT NULL
+                                             THEN offer_confirmed_at ELSE ? END
+            """)
+    private static let updateHandoverDroppingOffer = updateHandover(
+        setting: ", offer_seq = NULL, offer_body = NULL, offer_confirmed_at = NULL")
+
+    private static func updateHandover(setting offer: String) -> String {
+        """
+        UPDATE handovers SET contact = ?, state = ?, is_lead = ?, decline_reason = ?, ack_by = ?, contact_by = ?,
+               nazorg_at = ?, answer_by = ?, contacted_at = ?, contact_channel = ?, outcome = ?,
+               outcome_referrer = ?, outcome_contact = ?, offered_at = ?, explanation = ?, contact_card = ?,
+               escalation_level = ?, updated_at = ?\(offer)
+        WHERE handover_id = ?
+        """
     }
 
     /// Appends the columns a handover's life cycle changes, from `contact` to `escalation_level`: into the caller's
@@ -355,6 +432,11 @@ final class ReferralStore {
         try db.run(
             "DELETE FROM outbox WHERE referral_key = ? AND (command = 'HANDOVER' OR confirmed_at IS NOT NULL)",
             [.integer(key)])
+        try db.run(
+            """
+            UPDATE handovers SET offer_seq = NULL, offer_body = NULL, offer_confirmed_at = NULL
+            WHERE referral_key = ? AND offer_seq IS NOT NULL
+            """, [.integer(key)])
     }
 
     // MARK: The event log
@@ -447,11 +529,28 @@ final class ReferralStore {
         to principal: String, referralID: String?, key: Int64? = nil, handoverID: String?, at: String,
         _ render: (_ messageID: String) throws -> (message: WireMessage, kept: String?)
     ) throws -> OutboxMessage {
+        try writeMessage(
+            to: principal, referralID: referralID, key: key, handoverID: handoverID, at: at, offerInRow: false, render
+        ).message
+    }
+
+    /// ``insertOutbox(to:referralID:key:handoverID:at:_:)``, but with `offerInRow` an offer (a HANDOVER of
+    /// `handoverID` that its case can word again) is not written: it is returned, for the caller to keep in the
+    /// handover's row (migration 16), under the `seq` its message id was made from.
+    private func writeMessage(
+        to principal: String, referralID: String?, key: Int64?, handoverID: String?, at: String, offerInRow: Bool,
+        _ render: (_ messageID: String) throws -> (message: WireMessage, kept: String?)
+    ) throws -> (message: OutboxMessage, offer: OfferWrite?) {
         let seq = try nextOutboxSeq()
         let messageID = try messageIDs().id(seq)
         let (rendered, kept) = try render(messageID)
         let text = rendered.canonicalBodyString()
         let isOffer = rendered.command == Command.handover.rawValue
+        let message = OutboxMessage(
+            seq: seq, messageID: messageID, principal: principal, command: rendered.command, body: Data(text.utf8))
+        if offerInRow, isOffer, handoverID != nil, let kept {
+            return (message, .offered(seq: seq, kept: kept, confirmedAt: nil))
+        }
         let stored =
             if let kept, !isOffer || handoverID != nil {
                 Self.keptPrefix + kept
@@ -465,8 +564,22 @@ final class ReferralStore {
                 referralID.map { .text($0) } ?? .null, key.map { .integer($0) } ?? .null,
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(at),
             ])
-        return OutboxMessage(
-            seq: seq, messageID: messageID, principal: principal, command: rendered.command, body: Data(text.utf8))
+        largestOutboxRowSeq = seq
+        return (message, nil)
+    }
+
+    /// Keeps SQLite's outbox sequence past the offers written to handovers' rows: it counts only the outbox's own
+    /// rows, and a start reads it to know which numbers were handed out (``nextOutboxSeq()``). PostgreSQL's
+    /// sequence counts every number it gave.
+    private func keepOutboxSequence(past offers: [String: OfferWrite]) throws {
+        guard db.dialect == .sqlite else { return }
+        var largest: Int64?
+        for case .offered(let seq, _, _) in offers.values { largest = max(largest ?? seq, seq) }
+        // An outbox row written after the offers moved the sequence past them already.
+        guard let largest, largest > largestOutboxRowSeq else { return }
+        try db.run(
+            "UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox' AND seq < ?",
+            [.integer(largest), .integer(largest)])
     }
 
     /// The outbox's INSERT, written once for each engine (PostgreSQL writes a value into an identity column only when
@@ -482,7 +595,8 @@ final class ReferralStore {
         """
     }
 
-    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`. `word` words the body of a
+    /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`: the outbox's rows and the
+    /// offers kept in their handovers' rows (migration 16), in the order of their `seq`. `word` words the body of a
     /// message the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:_:)``). The id of a
     /// message that cannot be opened or worded any more is returned in `unreadable`, for the caller to log.
     func pendingOutbox(
@@ -490,12 +604,23 @@ final class ReferralStore {
     ) throws -> (messages: [OutboxMessage], unreadable: [String]) {
         var messages: [OutboxMessage] = []
         var unreadable: [String] = []
-        for row in try db.query(
+        let arguments: [SQLValue] = [.text(principal), .integer(afterSeq), .integer(Int64(limit))]
+        let rows = try db.query(
             """
             SELECT seq, message_id, command, body, handover_id FROM outbox
             WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
-            """, [.text(principal), .integer(afterSeq), .integer(Int64(limit))])
-        {
+            """, arguments)
+        let offers = try db.query(
+            """
+            SELECT offer_seq AS seq, 'HANDOVER' AS command, '\(Self.keptPrefix)' || offer_body AS body, handover_id
+            FROM handovers
+            WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND offer_seq > ?
+            ORDER BY offer_seq LIMIT ?
+            """, arguments)
+        let merged =
+            offers.isEmpty
+            ? rows : (rows + offers).sorted { ($0.int64("seq") ?? 0) < ($1.int64("seq") ?? 0) }.prefix(limit).map { $0 }
+        for row in merged {
             guard let stored = row.string("body"), let seq = row.int64("seq") else { continue }
             let messageID = try self.messageID(seq: seq, stored: row.string("message_id"))
             guard
@@ -539,7 +664,11 @@ final class ReferralStore {
 
     func pendingCount(for principal: String) throws -> Int {
         try db.queryOne(
-            "SELECT COUNT(*) AS n FROM outbox WHERE principal = ? AND confirmed_at IS NULL", [.text(principal)]
+            """
+            SELECT (SELECT COUNT(*) FROM outbox WHERE principal = ? AND confirmed_at IS NULL)
+                 + (SELECT COUNT(*) FROM handovers
+                    WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL) AS n
+            """, [.text(principal), .text(principal)]
         )?.int("n") ?? 0
     }
 
@@ -548,6 +677,13 @@ final class ReferralStore {
     func confirm(_ messageIDs: [String], from principal: String, at: String) throws {
         let rows = try outboxRows(of: messageIDs)
         for seq in rows.seqs {
+            // An offer in its handover's row (migration 16), or else a row of the outbox.
+            try db.run(
+                """
+                UPDATE handovers SET offer_confirmed_at = ?
+                WHERE contact = ? AND offer_seq = ? AND offer_confirmed_at IS NULL
+                """, [.text(at), .text(principal), .integer(seq)])
+            if db.changes > 0 { continue }
             try db.run(
                 "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND principal = ? AND confirmed_at IS NULL",
                 [.text(at), .integer(seq), .text(principal)])

@@ -148,6 +148,7 @@ extension Schema {
                 -- CHECK's IN list without building anything, so the checks stay as they are.
                 ALTER TABLE handovers DROP CONSTRAINT handovers_referral_id_fkey;
                 """),
+        Migration(version: 16, sql: offersInTheirHandovers(.postgresql)),
     ]
 
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.

@@ -375,7 +375,27 @@ enum Schema {
         Migration(version: 13, sql: timersPerReferral(.sqlite)),
         Migration(version: 14, sql: eventsPerTurn(.sqlite)),
         Migration(version: 15, sql: handoverChecksWithoutLists),
+        Migration(version: 16, sql: offersInTheirHandovers(.sqlite)),
     ]
+
+    /// Version 16 (issue 22) on either engine: an offer's HANDOVER is kept in its handover's row, not as a row of the
+    /// outbox. Its body was already kept in part (``ReferralStore/keptPrefix``: what the case cannot word again),
+    /// and a handover has at most one unconfirmed offer, the current one (every way out of `offered` settles it), so
+    /// the row holds its `seq` (the message id is made from it, as for every outbox row), what was kept, and when it
+    /// was confirmed. Two rows and two index entries fewer per referral of two needs. The partial index holds only
+    /// the offers waiting for a confirmation, as `outbox_pending` does for the rest: small, and its newest entries
+    /// share a page. Nothing is moved: HANDOVERs written before this version stay in the outbox, which is read as
+    /// before, beside the handovers.
+    static func offersInTheirHandovers(_ dialect: SQLDialect) -> String {
+        let integer = dialect == .sqlite ? "INTEGER" : "BIGINT"
+        return """
+            ALTER TABLE handovers ADD COLUMN offer_seq \(integer);      -- the outbox seq of the offer's HANDOVER
+            ALTER TABLE handovers ADD COLUMN offer_body TEXT;            -- what the outbox would have kept of it
+            ALTER TABLE handovers ADD COLUMN offer_confirmed_at TEXT;    -- when its contact confirmed it, or it settled
+            CREATE INDEX handovers_offers_pending ON handovers(contact, offer_seq)
+                WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL;
+            """
+    }
 
     /// Version 11 (issue 22) on either engine: a referral's rows are found by a number that grows with
     /// every referral instead of by its random id. Each index keyed by the random id put a new referral's entries on

@@ -63,6 +63,12 @@ struct Preload {
         var written = 0
         var timerSequence: Int64 = 0
         var eventSequence: Int64 = 0
+        // The outbox's numbers, for its rows and the offers in handovers' rows alike.
+        var outboxSequence: Int64 = 0
+        func nextSeq() -> Int64 {
+            outboxSequence += 1
+            return outboxSequence
+        }
         while written < count {
             try db.transaction {
                 for i in written..<min(count, written + chunk) {
@@ -93,13 +99,17 @@ struct Preload {
                         try db.run(
                             """
                             INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain,
-                                                   contact, state, is_lead, ack_by, offered_at, created_at, updated_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                   contact, state, is_lead, ack_by, offered_at, created_at, updated_at,
+                                                   offer_seq, offer_body, offer_confirmed_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                             [
                                 .text(ho), .text(ref), key, .integer(Int64(need)), .text(domains[need % domains.count]),
                                 .text(contact), .text(open ? "offered" : "completed"), .integer(need == 0 ? 1 : 0),
                                 open ? .text(at) : .null, .text(at), .text(at), .text(at),
+                                // The offer's HANDOVER, kept in the handover's row since migration 16, confirmed.
+                                shape.history ? .integer(nextSeq()) : .null, shape.history ? .text("{}") : .null,
+                                shape.history ? .text(at) : .null,
                             ])
                         if open {
                             for (kind, offset) in [("ack_reminder", 0.0), ("ack_expiry", 1.0)] {
@@ -112,8 +122,7 @@ struct Preload {
                         events.append(Self.event("offered", handover: ho, contact: contact, at: at))
                         events.append(Self.event("disclosed", handover: ho, contact: contact, at: at))
                         // Confirmed, as a connected peer leaves them: the bench's peers are not sent a million.
-                        try message(db, to: contact, "HANDOVER", ref, key, handover: ho, at: at)
-                        try message(db, to: adapter, "NOTICE", ref, key, handover: ho, at: at)
+                        try message(db, seq: nextSeq(), to: adapter, "NOTICE", ref, key, handover: ho, at: at)
                     }
                     if !events.isEmpty {
                         eventSequence += Int64(events.count)
@@ -143,16 +152,17 @@ struct Preload {
     }
 
     private func message(
-        _ db: Database, to principal: String, _ command: String, _ ref: String, _ key: SQLValue, handover: String,
-        at: String
+        _ db: Database, seq: Int64, to principal: String, _ command: String, _ ref: String, _ key: SQLValue,
+        handover: String, at: String
     ) throws {
         // No message_id: since version 12 the daemon makes a message's id from its seq (SequenceIdentifier).
         try db.run(
             """
-            INSERT INTO outbox (principal, command, body, referral_id, referral_key, handover_id, created_at,
+            INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at,
                                 confirmed_at)
-            VALUES (?, ?, '{}', ?, ?, ?, ?, ?)
-            """, [.text(principal), .text(command), .text(ref), key, .text(handover), .text(at), .text(at)])
+            VALUES (?, ?, ?, '{}', ?, ?, ?, ?, ?)
+            """,
+            [.integer(seq), .text(principal), .text(command), .text(ref), key, .text(handover), .text(at), .text(at)])
     }
 
     /// What the daemon keeps of a citizen code: 64 hex digits of a BLAKE2b digest, as random as the code. (A

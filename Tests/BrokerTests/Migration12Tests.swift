@@ -74,7 +74,8 @@ import Testing
     /// future the restore forgot confirms nothing.
     @Test(arguments: ReferralKeyMigrationTests.Engine.all)
     func aRestoredBackupNeverMakesAnIDTwice(_ engine: ReferralKeyMigrationTests.Engine) throws {
-        try engine.withDatabase(at: 12) { db, _ in
+        try engine.withDatabase(at: 12) { db, upgrade in
+            try upgrade()  // the store reads the newest schema
             let keys = KeyRing(current: try SealingKey.generate(id: "k1"))
             let started = Date(timeIntervalSince1970: 1_796_000_000)
             func send(_ store: ReferralStore) throws -> (id: String, seq: Int64) {

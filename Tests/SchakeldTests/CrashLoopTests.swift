@@ -368,17 +368,17 @@ struct CrashLoop {
             GROUP BY h.handover_id HAVING COUNT(e.seq) != (CASE WHEN h.state = 'declined' THEN 1 ELSE 0 END)
             """)
         try expectNone(
-            "handover without exactly one HANDOVER in its contact's outbox",
-            // An offer withdrawn before its contact was sent it (in the run of the daemon that made it: after a
-            // restart it counts as received) is deleted from the outbox, by design (UnseenOfferTests); its expiry or
-            // cancellation event says so.
+            "handover without exactly one HANDOVER owed to its contact",
+            // Kept in the handover's row since migration 16 (`offer_seq`), in the outbox before. An offer withdrawn
+            // before its contact was sent it (in the run of the daemon that made it: after a restart it counts as
+            // received) is deleted, by design (UnseenOfferTests); its expiry or cancellation event says so.
             """
             SELECT h.handover_id FROM handovers h
             LEFT JOIN outbox o ON o.handover_id = h.handover_id AND o.command = 'HANDOVER'
             WHERE h.state NOT IN ('unroutable', 'unowned', 'waiting')
               AND h.referral_id NOT IN (SELECT referral_id FROM referrals WHERE purged_at IS NOT NULL)
             GROUP BY h.handover_id
-            HAVING COUNT(o.seq) != (CASE WHEN EXISTS (
+            HAVING COUNT(o.seq) + COUNT(DISTINCT h.offer_seq) != (CASE WHEN EXISTS (
                 SELECT 1 FROM events u WHERE u.handover_id = h.handover_id AND u.detail LIKE '%"offer":"unseen"%')
                 THEN 0 ELSE 1 END)
             """)
@@ -388,6 +388,16 @@ struct CrashLoop {
             SELECT h.handover_id FROM handovers h JOIN outbox o ON o.handover_id = h.handover_id
             WHERE o.command = 'HANDOVER'
               AND ((h.state != 'offered' AND o.confirmed_at IS NULL) OR o.principal != h.contact)
+            UNION ALL
+            SELECT handover_id FROM handovers
+            WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND state != 'offered'
+            """)
+        try expectNone(
+            "offer in a handover's row and in the outbox under one seq, or one without its kept fields",
+            """
+            SELECT h.handover_id FROM handovers h JOIN outbox o ON o.seq = h.offer_seq
+            UNION ALL
+            SELECT handover_id FROM handovers WHERE offer_seq IS NOT NULL AND (offer_body IS NULL OR offer_body = '')
             """)
         try expectNone(
             "outbox message neither pending nor confirmed properly, or owed to nobody",

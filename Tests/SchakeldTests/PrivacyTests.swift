@@ -69,10 +69,11 @@ import Testing
                 [.text(accepted.body["referral_id"]!.stringValue!)]
             ).first?.string("body"))
         #expect(body.hasPrefix("sb1:k1:"))
-        // Of an offer only who leads and the names on the map are kept: the rest is worded again from the sealed
-        // referral when it is sent again.
-        let offers = try Self.query(daemon, "SELECT body FROM outbox WHERE command = 'HANDOVER'")
-        #expect(!offers.isEmpty && offers.allSatisfy { $0.string("body")?.hasPrefix("case:{\"ack_by\":") == true })
+        // Of an offer only who leads and the names on the map are kept, in its handover's row (migration 16): the
+        // rest is worded again from the sealed referral when it is sent again.
+        let offers = try Self.query(daemon, "SELECT offer_body FROM handovers WHERE offer_seq IS NOT NULL")
+        #expect(!offers.isEmpty && offers.allSatisfy { $0.string("offer_body")?.hasPrefix("{\"ack_by\":") == true })
+        #expect(try Self.query(daemon, "SELECT seq FROM outbox WHERE command = 'HANDOVER'").isEmpty)
 
         // After a restart the same key opens it again: the ACK answered again carries the details.
         try daemon.restart()
@@ -100,8 +101,15 @@ import Testing
             let db = try daemon.openDatabase(writable: true)
             defer { try? db.close() }
             try db.run("UPDATE referrals SET body = ? WHERE referral_id = ?", [.text(body), .text(referralID)])
+            // And the offer whole in the outbox, where it was before migration 16.
             try db.run(
-                "UPDATE outbox SET body = ? WHERE command = 'HANDOVER'", [.text(offer.body.canonicalString())])
+                """
+                INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at)
+                \(db.dialect == .postgresql ? "OVERRIDING SYSTEM VALUE" : "")
+                SELECT offer_seq, contact, 'HANDOVER', ?, referral_id, referral_key, handover_id, offered_at
+                FROM handovers WHERE handover_id = ?
+                """, [.text(offer.body.canonicalString()), .text(offer.body["handover_id"]!.stringValue!)])
+            try db.run("UPDATE handovers SET offer_seq = NULL, offer_body = NULL, offer_confirmed_at = NULL", [])
             try db.run("DELETE FROM settings", [])  // schema v4 had no record of a completed re-seal
             if db.dialect == .sqlite { _ = try db.query("PRAGMA wal_checkpoint(TRUNCATE)", []) }
         }
@@ -154,7 +162,7 @@ import Testing
         while !daemon.log().contains("encryption.rotation_done"), Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
-        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 15, "upgraded to the newest schema")
+        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 16, "upgraded to the newest schema")
         let sealed = try Self.query(
             daemon,
             """
@@ -479,6 +487,12 @@ import Testing
         #expect(
             try Self.query(daemon, "SELECT 1 FROM outbox WHERE referral_id = ? AND command = 'HANDOVER'", [.text(id)])
                 .isEmpty)
+        #expect(
+            try Self.query(
+                daemon,
+                "SELECT 1 FROM handovers WHERE referral_id = ? AND (offer_seq IS NOT NULL OR offer_body IS NOT NULL)",
+                [.text(id)]
+            ).isEmpty, "nor in the handover's row (migration 16)")
         // Gone from the file, not only from the table: secure_delete zeroed it, the WAL was checkpointed.
         #expect(try Self.rawContains(daemon, String(sealed.suffix(40))).isEmpty)
         #expect(try daemon.admin("purge", ["dry_run": true])["referrals"] == [])
@@ -546,11 +560,24 @@ import Testing
     @Test func rotateKeyResealsEverythingOnlineAndTheOldKeyCanGo() throws {
         let daemon = try Daemon()
         try daemon.start()
-        let gp = try daemon.connect(as: "org:huisarts-de-brug")
-        for _ in 0..<5 { _ = try gp.submit(try Self.example()) }
+        let first = try daemon.connect(as: "org:huisarts-de-brug")
+        for _ in 0..<5 { _ = try first.submit(try Self.example()) }
         let anna = try daemon.connect(as: "contact:schuldhulp-anna")
         let offer = try anna.next(.handover)
         _ = try anna.request(.ack, ["handover_id": offer.body["handover_id"]!], expect: .acked)
+        // Anna's other offers as a database from before migration 16 holds them: kept in part in the outbox, which
+        // the rotation must leave as they are (they are worded from their case, not opened).
+        daemon.stop()
+        do {
+            let db = try daemon.openDatabase(writable: true)
+            defer { try? db.close() }
+            try Self.moveOffersToTheOutbox(db, of: "contact:schuldhulp-anna")
+        }
+        try daemon.start()
+        #expect(
+            try Self.query(daemon, "SELECT COUNT(*) AS n FROM outbox WHERE body LIKE 'case:{\"ack_by\":%'")
+                .first?.int("n") == 4)
+        let gp = try daemon.connect(as: "org:huisarts-de-brug")
 
         let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let k2 = daemon.keyDirectory.appendingPathComponent("k2.key")
@@ -593,6 +620,24 @@ import Testing
         let pending = try annaAgain.drain(timeout: 0.5).filter { $0.command == "HANDOVER" }
         #expect(!pending.isEmpty && pending.allSatisfy { $0.body["need"]?["summary"] != nil })
         #expect(!daemon.log().contains("outbox.unreadable"), "an offer kept as its handover's id is worded, not opened")
+    }
+
+    /// Moves `contact`'s unconfirmed offers from their handovers' rows to the outbox, kept in part, as a database
+    /// from before migration 16 holds them.
+    static func moveOffersToTheOutbox(_ db: any SQLDatabase, of contact: String) throws {
+        try db.run(
+            """
+            INSERT INTO outbox (seq, principal, command, body, referral_id, referral_key, handover_id, created_at)
+            \(db.dialect == .postgresql ? "OVERRIDING SYSTEM VALUE" : "")
+            SELECT offer_seq, contact, 'HANDOVER', 'case:' || offer_body, referral_id,
+                   referral_key, handover_id, offered_at
+            FROM handovers WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+            """, [.text(contact)])
+        try db.run(
+            """
+            UPDATE handovers SET offer_seq = NULL, offer_body = NULL, offer_confirmed_at = NULL
+            WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+            """, [.text(contact)])
     }
 
     // MARK: schakelctl

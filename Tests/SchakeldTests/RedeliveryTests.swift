@@ -44,10 +44,13 @@ import Testing
         #expect(first.body["need"]?["summary"] != nil && first.body["citizen"] != nil)
         anna = nil  // gone without confirming it
 
-        let stored = try PrivacyTests.query(daemon, "SELECT body FROM outbox WHERE command = 'HANDOVER' ORDER BY seq")
+        // Kept in the handovers' rows (migration 16), not in the outbox.
+        let stored = try PrivacyTests.query(
+            daemon, "SELECT offer_body FROM handovers WHERE offer_seq IS NOT NULL ORDER BY offer_seq")
         #expect(stored.count == 2)
-        for body in stored.compactMap({ $0.string("body") }) {
-            #expect(body.hasPrefix("case:{\"ack_by\":"), "kept in part: \(body)")
+        #expect(try PrivacyTests.query(daemon, "SELECT seq FROM outbox WHERE command = 'HANDOVER'").isEmpty)
+        for body in stored.compactMap({ $0.string("offer_body") }) {
+            #expect(body.hasPrefix("{\"ack_by\":"), "kept in part: \(body)")
             #expect(!body.contains("summary") && !body.contains("citizen"), "no personal data kept twice: \(body)")
         }
 
@@ -104,33 +107,69 @@ import Testing
     }
 
     /// Migration 7 dropped the outbox's handover index (two random pages of log per referral); confirming an offer
-    /// must still find its row through an index, never by scanning every message ever sent.
-    /// SQLite's query plan, on SQLite in both runs.
-    @Test func anAcknowledgedOfferIsConfirmedThroughTheReferralsOutboxRows() throws {
+    /// must still find its row through an index, never by scanning every message ever sent. Since migration 16 an
+    /// offer is kept in its handover's row, and settled with it; RECEIVED, a session's pending offers and the memory
+    /// of delivered offers find it through the index of offers waiting for a confirmation, not by scanning every
+    /// handover. SQLite's query plan, on SQLite in both runs.
+    @Test func anAcknowledgedOfferIsConfirmedThroughAnIndex() throws {
         let daemon = try Self.daemonWithAnAcknowledgedOffer(onSQLite: true)
 
-        // The offer's id is made from its row's seq (migration 12) and not stored.
+        // The offer is kept in its handover's row, its id made from the seq it holds (migration 12) and not stored.
         let rows = try PrivacyTests.query(
-            daemon, "SELECT message_id, confirmed_at FROM outbox WHERE command = 'HANDOVER' AND principal = ?",
+            daemon, "SELECT offer_seq, offer_confirmed_at FROM handovers WHERE contact = ?",
             [.text("contact:schuldhulp-anna")])
-        #expect(rows.count == 1 && rows.first?.string("confirmed_at") != nil)
-        #expect(rows.first?.string("message_id") == nil)
+        #expect(rows.count == 1 && rows.first?.int64("offer_seq") != nil)
+        #expect(rows.first?.string("offer_confirmed_at") != nil, "settled by the ACK")
+        #expect(try PrivacyTests.query(daemon, "SELECT seq FROM outbox WHERE command = 'HANDOVER'").isEmpty)
         #expect(
             try PrivacyTests.query(daemon, "SELECT name FROM sqlite_master WHERE name = 'outbox_by_handover'").isEmpty)
-        let plan = try PrivacyTests.query(
-            daemon,
-            """
-            EXPLAIN QUERY PLAN UPDATE outbox SET confirmed_at = ?
-            WHERE referral_key = (SELECT referral_key FROM handovers WHERE handover_id = ?)
-              AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
-            """, [.text("x"), .text("h"), .text("h")]
-        ).compactMap { $0.string("detail") }
-        #expect(plan.contains { $0.contains("outbox USING INDEX outbox_by_referral") }, "\(plan)")
-        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+        // Each with the index that finds its rows: an offer from before migration 16 settled through its
+        // referral's outbox rows; RECEIVED, a session's pending offers, the delivered offers still unconfirmed.
+        let statements: [(index: String, sql: String, arguments: [SQLValue])] = [
+            (
+                "outbox USING INDEX outbox_by_referral",
+                """
+                UPDATE outbox SET confirmed_at = ?
+                WHERE referral_key = (SELECT referral_key FROM handovers WHERE handover_id = ?)
+                  AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+                """, [.text("x"), .text("h"), .text("h")]
+            ),
+            (
+                "handovers USING INDEX handovers_offers_pending (contact=? AND offer_seq=?)",
+                """
+                UPDATE handovers SET offer_confirmed_at = ?
+                WHERE contact = ? AND offer_seq = ? AND offer_confirmed_at IS NULL
+                """, [.text("x"), .text("contact:schuldhulp-anna"), .integer(1)]
+            ),
+            (
+                "handovers USING INDEX handovers_offers_pending (contact=? AND offer_seq>?)",
+                """
+                SELECT offer_seq, offer_body, handover_id FROM handovers
+                WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND offer_seq > ?
+                ORDER BY offer_seq LIMIT ?
+                """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
+            ),
+            (
+                "handovers USING INDEX handovers_offers_pending",
+                """
+                SELECT offer_seq FROM handovers
+                WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+                  AND offer_seq IN (SELECT value FROM json_each(?))
+                """, [.text("[1,2]")]
+            ),
+        ]
+        for (index, sql, arguments) in statements {
+            let plan = try PrivacyTests.query(daemon, "EXPLAIN QUERY PLAN " + sql, arguments)
+                .compactMap { $0.string("detail") }
+            #expect(plan.contains { $0.contains(index) }, "\(sql)\n\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN handovers") && !$0.contains("INDEX") }, "\(sql)\n\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN outbox") }, "\(sql)\n\(plan)")
+        }
     }
 
     /// The same promise on PostgreSQL, for each way the daemon finds outbox rows: settling an offer (through the
-    /// referral's rows), RECEIVED (by the `seq` an id is made from) and a session's pending messages. On an outbox of
+    /// referral's rows), RECEIVED (by the `seq` an id is made from) and a session's pending messages, in the outbox
+    /// and among the offers kept in handovers' rows (migration 16). On an outbox of
     /// months (20,000 messages of 50 principals, most confirmed, analyzed), the plan of each must use the index made
     /// for it: without it PostgreSQL scans every message ever sent, or every pending one (`outbox_pending` serves any
     /// `confirmed_at IS NULL`).
@@ -148,6 +187,17 @@ import Testing
             FROM generate_series(1, 20000) AS g
             """)
         try db.run("ANALYZE outbox")
+        // And handovers of months, each with its offer (migration 16), most of them confirmed.
+        try db.run(
+            """
+            INSERT INTO handovers (handover_id, referral_id, referral_key, need_index, domain, contact, state,
+                                   created_at, updated_at, offer_seq, offer_body, offer_confirmed_at)
+            SELECT 'ho-filler-' || g, 'ref-filler-' || g, g + 1000000, 0, 'debt', 'contact:filler-' || (g % 50),
+                   'completed', '2026-11-01T09:00:00Z', '2026-11-01T09:00:00Z', g + 2000000, '{}',
+                   CASE WHEN g % 20 = 0 THEN NULL ELSE '2026-11-01T10:00:00Z' END
+            FROM generate_series(1, 20000) AS g
+            """)
+        try db.run("ANALYZE handovers")
         // Each with the indexes that find its rows directly (RECEIVED: by seq, alone or after the principal).
         let statements: [(indexes: [String], sql: String, arguments: [SQLValue])] = [
             (
@@ -169,6 +219,21 @@ import Testing
                 WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
                 """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
             ),
+            (
+                ["handovers_offers_pending"],
+                """
+                UPDATE handovers SET offer_confirmed_at = ?
+                WHERE contact = ? AND offer_seq = ? AND offer_confirmed_at IS NULL
+                """, [.text("x"), .text("contact:schuldhulp-anna"), .integer(1)]
+            ),
+            (
+                ["handovers_offers_pending"],
+                """
+                SELECT offer_seq, offer_body, handover_id FROM handovers
+                WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND offer_seq > ?
+                ORDER BY offer_seq LIMIT ?
+                """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
+            ),
         ]
         for (indexes, sql, arguments) in statements {
             let plan = try db.query("EXPLAIN " + sql, arguments).compactMap { $0.string("QUERY PLAN") }
@@ -176,6 +241,7 @@ import Testing
                 plan.contains { line in line.contains("Index") && indexes.contains { line.contains(" \($0) ") } },
                 "\(sql)\n\(plan)")
             #expect(!plan.contains { $0.contains("Seq Scan on outbox") }, "\(sql)\n\(plan)")
+            #expect(!plan.contains { $0.contains("Seq Scan on handovers") }, "\(sql)\n\(plan)")
         }
     }
 
