@@ -543,7 +543,7 @@ public final class BrokerServer {
             bind(
                 principal: name, routingID: envelope.routingID, pushes: !envelope.hasDelimiter, credential: credential)
             greeted.insert(name)
-            let pending = (try? desk.pendingCount(for: name)) ?? 0
+            let pending = desk.pendingCount(for: name)
             reply(WireMessage(.welcome, encoding: Welcome(principal: name, server: Self.serverName, pending: pending)))
             logger.info("peer.hello", ["principal": name, "pending": "\(pending)"], throttledBy: name)
         default:

@@ -13,6 +13,11 @@ enum OfferWrite: Equatable {
     /// The row's offer is gone: withdrawn before its contact saw it.
     case dropped
 
+    /// The `seq` of a new offer; nil for what the event did to an earlier one.
+    var seq: Int64? {
+        if case .offered(let seq, _, _) = self { seq } else { nil }
+    }
+
     /// The offer is settled at `at`: a new one is kept as confirmed, one from earlier is marked so.
     func settled(at: String) -> OfferWrite {
         switch self {

@@ -53,6 +53,7 @@ final class ReferralDesk {
         self.logger = logger
         (openHandovers, lastOffered) = try store.contactLoad()
         try store.prepareMessageIDs(startedAt: Date())  // the machine's time, not `clock`: see there
+        try store.loadPendingMessages()
         contactLoad = ContactLoad(map: map, open: openHandovers, lastOffered: lastOffered)
     }
 
@@ -82,12 +83,23 @@ final class ReferralDesk {
 
     // MARK: The turn: effects that follow the commit
 
-    /// Where a savepoint starts, for ``rollBack(to:)``.
-    var turnMark: Int { turn.mark }
+    /// Where a savepoint starts, for ``rollBack(to:)``: after the store's changes to the waiting messages so far,
+    /// which the turn takes over first (a mark that moved says the work since it changed something).
+    var turnMark: Int {
+        takeStoreChanges()
+        return turn.mark
+    }
+
+    /// Records the store's changes to the waiting messages (``ReferralStore/takePendingChanges()``) in the turn, in
+    /// the order they were made, so that a rollback finds each after the mark of the savepoint that made it.
+    private func takeStoreChanges() {
+        for change in store.takePendingChanges() { turn.record(.pending(change)) }
+    }
 
     /// The savepoint (or, with `0`, the transaction) that began at `mark` rolled back: its effects are dropped, and
     /// the load it changed is taken back with the database.
     func rollBack(to mark: Int) {
+        takeStoreChanges()
         for effect in turn.rollBack(to: mark) {
             switch effect {
             case .load(let contact, let delta):
@@ -96,6 +108,8 @@ final class ReferralDesk {
             case .offered(let contact, _, let previous):
                 lastOffered[contact] = previous
                 contactLoad.setLastOffered(previous, for: contact)
+            case .pending(let change):
+                store.undoPending(change)
             case .timer, .delivery, .outboxChanged, .checkpoint:
                 break  // not applied yet
             }
@@ -104,7 +118,8 @@ final class ReferralDesk {
 
     /// The transaction committed: its effects are final; returns what the loop must now do.
     func commitTurn() -> Turn.Committed {
-        turn.commit()
+        takeStoreChanges()
+        return turn.commit()
     }
 
     func record(_ effect: Turn.Effect) {
@@ -386,8 +401,8 @@ final class ReferralDesk {
         return body.wireMessage(messageID: messageID).canonicalBodyString()
     }
 
-    func pendingCount(for principal: String) throws -> Int {
-        try store.pendingCount(for: principal)
+    func pendingCount(for principal: String) -> Int {
+        store.pendingCount(for: principal)
     }
 
     /// The loop sent `message` on a live connection: an offer among them counts as received from now on, even before

@@ -43,32 +43,42 @@ extension ReferralStore {
     /// HANDOVER and its REMINDER, none of them confirmed by the contact (a HANDOVER the event settled was settled by
     /// the broker). An offer kept in its handover's row leaves it with the row's write (``OfferWrite/dropped``).
     func dropUnseenOffer(_ handoverID: String, from contact: String, referralKey: Int64) throws {
-        try db.run(
+        let messages = try db.query(
             """
-            DELETE FROM outbox
+            SELECT seq FROM outbox
             WHERE referral_key = ? AND principal = ?
               AND (CASE command WHEN 'HANDOVER' THEN handover_id
                                 WHEN 'REMINDER' THEN \(db.dialect.jsonText("body", "handover_id")) END) = ?
-            """, [.integer(referralKey), .text(contact), .text(handoverID)])
+            """, [.integer(referralKey), .text(contact), .text(handoverID)]
+        ).compactMap { $0.int64("seq") }
+        guard !messages.isEmpty else { return }
+        try db.run(
+            "DELETE FROM outbox WHERE seq IN (\(db.dialect.jsonArrayIntegers))", [Self.jsonIntegers(messages)])
+        for seq in messages { noteSettled(seq) }
+    }
+
+    /// Settles the HANDOVER of `handoverID` written before version 16, which the outbox keeps: found through the
+    /// referral's outbox rows (outbox_by_referral), as a handover id index would cost the log two random pages per
+    /// referral (migration 7).
+    func settleOfferInOutbox(_ handoverID: String, key: Int64, at: String) throws {
+        let offers = try db.query(
+            """
+            SELECT seq FROM outbox
+            WHERE referral_key = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+            """, [.integer(key), .text(handoverID)]
+        ).compactMap { $0.int64("seq") }
+        for seq in offers {
+            try db.run("UPDATE outbox SET confirmed_at = ? WHERE seq = ?", [.text(at), .integer(seq)])
+            noteSettled(seq)
+        }
     }
 
     /// Which of `messageIDs` are in an outbox and not confirmed: what the broker's memory of delivered offers must
     /// keep (a confirmed message answers for itself; a deleted one is asked about no more).
     func unconfirmed(among messageIDs: Set<String>) throws -> Set<String> {
         let rows = try outboxRows(of: messageIDs)
-        let seqs = SQLValue.text("[" + rows.seqs.map(String.init).joined(separator: ",") + "]")
-        let inOutbox = try db.query(
-            "SELECT seq FROM outbox WHERE confirmed_at IS NULL AND seq IN (\(db.dialect.jsonArrayIntegers))", [seqs]
-        ).compactMap { $0.int64("seq") }
-        // The offers kept in their handovers' rows (migration 16), through the index of those unconfirmed.
-        let inRows = try db.query(
-            """
-            SELECT offer_seq FROM handovers
-            WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
-              AND offer_seq IN (\(db.dialect.jsonArrayIntegers))
-            """, [seqs]
-        ).compactMap { $0.int64("offer_seq") }
-        let bySeq = inOutbox + inRows
+        // Those made from a `seq`, wherever they are kept: the waiting messages are known (``PendingMessages``).
+        let bySeq = rows.seqs.filter { pending.owner(of: $0) != nil }
         let stored = try db.query(
             """
             SELECT message_id FROM outbox

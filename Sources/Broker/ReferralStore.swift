@@ -36,11 +36,18 @@ final class ReferralStore {
     /// Every outbox row up to this `seq` was written before this daemon started (``prepareMessageIDs(startedAt:)``):
     /// whether an earlier run sent it is not known, so an offer among them counts as received (``offerSeen``).
     var writtenBeforeStart: Int64 = 0
-    /// The handovers of the case loaded last (`referralID`) whose rows hold their offer (migration 16): settling
-    /// one of the others looks for its HANDOVER in the outbox, where offers from before version 16 stay.
-    private var offersInRows: (referralID: String, handovers: Set<String>)?
+    /// The handovers of the case loaded last (`referralID`) whose rows hold their offer (migration 16), with its
+    /// `seq`: settling one of the others looks for its HANDOVER in the outbox, where offers from before version 16
+    /// stay.
+    private var offersInRows: (referralID: String, seqs: [String: Int64])?
     /// The `seq` of the outbox row this store wrote last: SQLite's sequence is past it (``keepOutboxSequence(past:)``).
     private var largestOutboxRowSeq: Int64 = 0
+    /// The messages waiting for their principals' confirmations (``PendingMessages``), read at start
+    /// (``loadPendingMessages()``) and kept in step with every row that begins or stops waiting.
+    private(set) var pending = PendingMessages()
+    /// The changes to `pending` since the desk last took them (``takePendingChanges()``), for its turn to undo when
+    /// their rows roll back.
+    private var pendingChanges: [PendingMessages.Change] = []
 
     init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db
@@ -110,10 +117,11 @@ final class ReferralStore {
         if case .integer(let number) = key { loadedKey = (referralID, number) }
         let rows = try db.query("SELECT * FROM handovers WHERE referral_key = ? ORDER BY rowid", [key])
         referralCase.handovers = rows.map(Self.handover)
-        offersInRows = (
-            referralID,
-            Set(rows.lazy.filter { $0.int64("offer_seq") != nil }.compactMap { $0.string("handover_id") })
-        )
+        var seqs: [String: Int64] = [:]
+        for row in rows {
+            if let seq = row.int64("offer_seq"), let id = row.string("handover_id") { seqs[id] = seq }
+        }
+        offersInRows = (referralID, seqs)
         if case .integer(let number) = key {
             for entry in try timerEntries(key: number).entries { referralCase.timers[entry.id] = entry.due }
         }
@@ -173,7 +181,11 @@ final class ReferralStore {
         var created: [String] = []
         var offers: [String: OfferWrite] = [:]
         var purges = false
-        if offersInRows?.referralID != referralCase.id { offersInRows = (referralCase.id, []) }
+        if offersInRows?.referralID != referralCase.id { offersInRows = (referralCase.id, [:]) }
+        /// A handover of this event's to write back (after the walk), unless it is written already.
+        func change(_ id: String) {
+            if !written.contains(id), !changed.contains(id) { changed.append(id) }
+        }
         // The referral's rows are written and found under its key (migration 11); a new referral gets its key from
         // its own INSERT, the first effect of its event.
         // The effects are read in place (`effects[index]`): `for effect in effects` copied each of them, and a
@@ -212,7 +224,7 @@ final class ReferralStore {
                 created.append(id)
                 written.insert(id)
             case .handoverChanged(let id):
-                if !written.contains(id), !changed.contains(id) { changed.append(id) }
+                change(id)
             case .noteRecorded(let handoverID, let note):
                 try db.run(
                     "UPDATE handovers SET outcome_note = ? WHERE handover_id = ?",
@@ -231,20 +243,13 @@ final class ReferralStore {
                 sent.append(message)
                 if let handoverID, let offer {
                     offers[handoverID] = offer
-                    offersInRows?.handovers.insert(handoverID)
-                    if !written.contains(handoverID), !changed.contains(handoverID) { changed.append(handoverID) }
+                    change(handoverID)
                 }
             case .offerSettled(let handoverID):
                 offers[handoverID] = offers[handoverID]?.settled(at: at) ?? .settled(at: at)
-                if !written.contains(handoverID), !changed.contains(handoverID) { changed.append(handoverID) }
-                if offersInRows?.handovers.contains(handoverID) == true { continue }
-                // An offer from before version 16, through the referral's outbox rows (outbox_by_referral): a
-                // handover id index would cost the log two random pages per referral (migration 7).
-                try db.run(
-                    """
-                    UPDATE outbox SET confirmed_at = ?
-                    WHERE referral_key = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
-                    """, [.text(at), .integer(key), .text(handoverID)])
+                change(handoverID)
+                if offersInRows?.seqs[handoverID] != nil || offers[handoverID]?.seq != nil { continue }
+                try settleOfferInOutbox(handoverID, key: key, at: at)
             case .offerWithdrawn(let handoverID, let contact, var entry, let cancelled):
                 if seen[handoverID] == true {
                     events.append(entry)
@@ -255,7 +260,7 @@ final class ReferralStore {
                 } else {
                     try dropUnseenOffer(handoverID, from: contact, referralKey: key)
                     offers[handoverID] = .dropped
-                    if !written.contains(handoverID), !changed.contains(handoverID) { changed.append(handoverID) }
+                    change(handoverID)
                     entry.detail = (entry.detail ?? [:]).merging(["offer": "unseen"]) { $1 }
                     events.append(entry)
                     unseen.insert(handoverID)
@@ -284,6 +289,14 @@ final class ReferralStore {
             if let handover = referralCase.handover(id) { try updateHandover(handover, offer: offers[id]) }
         }
         try keepOutboxSequence(past: offers)
+        for (id, offer) in offers {
+            notePending(offer, of: referralCase.handover(id), heldBefore: offersInRows?.seqs[id])
+            switch offer {
+            case .offered(let seq, _, _): offersInRows?.seqs[id] = seq
+            case .dropped: offersInRows?.seqs[id] = nil
+            case .settled: break
+            }
+        }
         if purges { try purgePersonalData(referralCase.id, key: key, at: at) }
         if referralChanged, !written.contains(referralCase.id) {
             try db.run(
@@ -429,6 +442,16 @@ final class ReferralStore {
         try db.run(
             "UPDATE handovers SET outcome_note = NULL WHERE referral_key = ? AND outcome_note IS NOT NULL",
             [.integer(key)])
+        // The offers waiting for their contacts leave with their bodies: in the outbox (before version 16) and in
+        // the handovers' rows.
+        let waiting = try db.query(
+            """
+            SELECT seq FROM outbox WHERE referral_key = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+            UNION ALL
+            SELECT offer_seq FROM handovers
+            WHERE referral_key = ? AND offer_confirmed_at IS NULL AND offer_seq IS NOT NULL
+            """, [.integer(key), .integer(key)])
+        for row in waiting { if let seq = row.int64("seq") { noteSettled(seq) } }
         try db.run(
             "DELETE FROM outbox WHERE referral_key = ? AND (command = 'HANDOVER' OR confirmed_at IS NOT NULL)",
             [.integer(key)])
@@ -437,6 +460,67 @@ final class ReferralStore {
             UPDATE handovers SET offer_seq = NULL, offer_body = NULL, offer_confirmed_at = NULL
             WHERE referral_key = ? AND offer_seq IS NOT NULL
             """, [.integer(key)])
+        if offersInRows?.referralID == referralID { offersInRows?.seqs = [:] }
+    }
+
+    // MARK: The messages waiting for a confirmation
+
+    /// Message `seq` to `principal` now waits for its confirmation, kept in `place`.
+    func noteWaiting(_ seq: Int64, for principal: String, in place: PendingMessages.Place) {
+        if let change = pending.add(seq, for: principal, in: place) { pendingChanges.append(change) }
+    }
+
+    /// Message `seq` waits no more: confirmed, settled or deleted.
+    func noteSettled(_ seq: Int64) {
+        if let change = pending.remove(seq) { pendingChanges.append(change) }
+    }
+
+    /// Keeps `pending` in step with what an event did to the offer of `handover`, whose row held the offer
+    /// `heldBefore` (waiting or not) when the case was loaded.
+    private func notePending(_ offer: OfferWrite, of handover: Handover?, heldBefore: Int64?) {
+        if let heldBefore, heldBefore != offer.seq { noteSettled(heldBefore) }
+        if case .offered(let seq, _, nil) = offer, let contact = handover?.contact {
+            noteWaiting(seq, for: contact, in: .handover)
+        }
+    }
+
+    /// The changes to the waiting messages since the last call, oldest first: the desk's turn keeps them, to undo
+    /// them when their rows roll back (``undoPending(_:)``).
+    func takePendingChanges() -> [PendingMessages.Change] {
+        guard !pendingChanges.isEmpty else { return [] }
+        defer { pendingChanges = [] }
+        return pendingChanges
+    }
+
+    /// Takes back a change whose rows rolled back.
+    func undoPending(_ change: PendingMessages.Change) {
+        pending.undo(change)
+    }
+
+    /// Reads every message waiting for a confirmation, at start: the outbox's and the offers in their handovers'
+    /// rows, both through their indexes of waiting messages (keyed by `seq`, migration 17).
+    func loadPendingMessages() throws {
+        var waiting: [(seq: Int64, principal: String, place: PendingMessages.Place)] = []
+        for row in try db.query("SELECT seq, principal FROM outbox WHERE confirmed_at IS NULL") {
+            if let seq = row.int64("seq"), let principal = row.string("principal") {
+                waiting.append((seq, principal, .outbox))
+            }
+        }
+        let offers = try db.query(
+            """
+            SELECT offer_seq, contact FROM handovers WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+            """)
+        for row in offers {
+            if let seq = row.int64("offer_seq"), let contact = row.string("contact") {
+                waiting.append((seq, contact, .handover))
+            }
+        }
+        // In order, so that each principal's list is built by appending.
+        waiting.sort { $0.seq < $1.seq }
+        var loaded = PendingMessages()
+        for message in waiting { loaded.add(message.seq, for: message.principal, in: message.place) }
+        pending = loaded
+        pendingChanges = []
     }
 
     // MARK: The event log
@@ -565,6 +649,7 @@ final class ReferralStore {
                 referralID.map { .text($0) } ?? .null, handoverID.map { .text($0) } ?? .null, .text(at),
             ])
         largestOutboxRowSeq = seq
+        noteWaiting(seq, for: principal, in: .outbox)
         return (message, nil)
     }
 
@@ -596,7 +681,8 @@ final class ReferralStore {
     }
 
     /// The unconfirmed messages owed to `principal`, oldest first, after `afterSeq`: the outbox's rows and the
-    /// offers kept in their handovers' rows (migration 16), in the order of their `seq`. `word` words the body of a
+    /// offers kept in their handovers' rows (migration 16), in the order of their `seq`, which `pending` knows (the
+    /// rows are read by it, not by an index keyed by principal: migration 17). `word` words the body of a
     /// message the outbox keeps in part (``insertOutbox(to:referralID:key:handoverID:at:_:)``). The id of a
     /// message that cannot be opened or worded any more is returned in `unreadable`, for the caller to log.
     func pendingOutbox(
@@ -604,22 +690,30 @@ final class ReferralStore {
     ) throws -> (messages: [OutboxMessage], unreadable: [String]) {
         var messages: [OutboxMessage] = []
         var unreadable: [String] = []
-        let arguments: [SQLValue] = [.text(principal), .integer(afterSeq), .integer(Int64(limit))]
-        let rows = try db.query(
-            """
-            SELECT seq, message_id, command, body, handover_id FROM outbox
-            WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
-            """, arguments)
-        let offers = try db.query(
-            """
-            SELECT offer_seq AS seq, 'HANDOVER' AS command, '\(Self.keptPrefix)' || offer_body AS body, handover_id
-            FROM handovers
-            WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND offer_seq > ?
-            ORDER BY offer_seq LIMIT ?
-            """, arguments)
-        let merged =
-            offers.isEmpty
-            ? rows : (rows + offers).sorted { ($0.int64("seq") ?? 0) < ($1.int64("seq") ?? 0) }.prefix(limit).map { $0 }
+        var inOutbox: [Int64] = []
+        var inRows: [Int64] = []
+        for seq in pending.seqs(for: principal, after: afterSeq, limit: limit) {
+            if pending.owner(of: seq)?.place == .handover { inRows.append(seq) } else { inOutbox.append(seq) }
+        }
+        // Each by its `seq` (the outbox's key, the waiting offers' index): what a principal is owed is known here.
+        let rows =
+            inOutbox.isEmpty
+            ? []
+            : try db.query(
+                """
+                SELECT seq, message_id, command, body, handover_id FROM outbox
+                WHERE seq IN (\(db.dialect.jsonArrayIntegers)) AND confirmed_at IS NULL
+                """, [Self.jsonIntegers(inOutbox)])
+        let offers =
+            inRows.isEmpty
+            ? []
+            : try db.query(
+                """
+                SELECT offer_seq AS seq, 'HANDOVER' AS command, '\(Self.keptPrefix)' || offer_body AS body, handover_id
+                FROM handovers
+                WHERE offer_seq IN (\(db.dialect.jsonArrayIntegers)) AND offer_confirmed_at IS NULL
+                """, [Self.jsonIntegers(inRows)])
+        let merged = (rows + offers).sorted { ($0.int64("seq") ?? 0) < ($1.int64("seq") ?? 0) }
         for row in merged {
             guard let stored = row.string("body"), let seq = row.int64("seq") else { continue }
             let messageID = try self.messageID(seq: seq, stored: row.string("message_id"))
@@ -662,53 +756,55 @@ final class ReferralStore {
     /// A message kept in part whose case can no longer word it (the handover or the referral's data is gone).
     struct CaseGone: Error {}
 
-    func pendingCount(for principal: String) throws -> Int {
-        try db.queryOne(
-            """
-            SELECT (SELECT COUNT(*) FROM outbox WHERE principal = ? AND confirmed_at IS NULL)
-                 + (SELECT COUNT(*) FROM handovers
-                    WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL) AS n
-            """, [.text(principal), .text(principal)]
-        )?.int("n") ?? 0
+    /// The messages `principal` is owed and has not confirmed.
+    func pendingCount(for principal: String) -> Int {
+        pending.count(for: principal)
     }
 
-    /// RECEIVED: the messages are confirmed and never sent again.
-    /// A message id from before version 12 is found by its text; any other by the `seq` it was made from.
+    /// RECEIVED: the messages are confirmed and never sent again. A message id from before version 12 is found by
+    /// its text; any other by the `seq` it was made from. Only messages waiting for `principal` are confirmed, each
+    /// where it is kept (``PendingMessages/Place``).
     func confirm(_ messageIDs: [String], from principal: String, at: String) throws {
         let rows = try outboxRows(of: messageIDs)
-        for seq in rows.seqs {
-            // An offer in its handover's row (migration 16), or else a row of the outbox.
-            try db.run(
-                """
-                UPDATE handovers SET offer_confirmed_at = ?
-                WHERE contact = ? AND offer_seq = ? AND offer_confirmed_at IS NULL
-                """, [.text(at), .text(principal), .integer(seq)])
-            if db.changes > 0 { continue }
-            try db.run(
-                "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND principal = ? AND confirmed_at IS NULL",
-                [.text(at), .integer(seq), .text(principal)])
-        }
+        var seqs = rows.seqs
         for id in rows.stored {
-            try db.run(
-                "UPDATE outbox SET confirmed_at = ? WHERE message_id = ? AND principal = ? AND confirmed_at IS NULL",
-                [.text(at), .text(id), .text(principal)])
+            let row = try db.queryOne(
+                "SELECT seq FROM outbox WHERE message_id = ? AND confirmed_at IS NULL", [.text(id)])
+            if let seq = row?.int64("seq") { seqs.append(seq) }
         }
+        for seq in seqs {
+            guard let owner = pending.owner(of: seq), owner.principal == principal else { continue }
+            let statement = owner.place == .handover ? Self.confirmOfferInItsRow : Self.confirmOutboxRow
+            try db.run(statement, [.text(at), .integer(seq)])
+            noteSettled(seq)
+        }
+    }
+
+    private static let confirmOfferInItsRow =
+        "UPDATE handovers SET offer_confirmed_at = ? WHERE offer_seq = ? AND offer_confirmed_at IS NULL"
+    private static let confirmOutboxRow = "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND confirmed_at IS NULL"
+
+    /// A JSON array of `seqs`, for `IN (\(SQLDialect.jsonArrayIntegers))`.
+    static func jsonIntegers(_ seqs: some Sequence<Int64>) -> SQLValue {
+        .text("[" + seqs.map(String.init).joined(separator: ",") + "]")
     }
 
     /// The message id of an unconfirmed receipt already waiting in the outbox for this external id, if any.
     func pendingReceipt(
         to organisation: String, _ command: Command, _ externalID: String, code: RejectionCode? = nil
     ) throws -> String? {
-        try db.queryOne(
+        let waiting = pending.seqs(for: organisation, after: 0, limit: .max)
+        guard !waiting.isEmpty else { return nil }
+        return try db.queryOne(
             """
             SELECT seq, message_id FROM outbox
-            WHERE principal = ? AND confirmed_at IS NULL AND command = ?
+            WHERE seq IN (\(db.dialect.jsonArrayIntegers)) AND confirmed_at IS NULL AND command = ?
               AND \(db.dialect.jsonText("body", "external_id")) = ?
               AND (CAST(? AS TEXT) IS NULL OR \(db.dialect.jsonText("body", "code")) = ?)
             ORDER BY seq LIMIT 1
             """,
             [
-                .text(organisation), .text(command.rawValue), .text(externalID),
+                Self.jsonIntegers(waiting), .text(command.rawValue), .text(externalID),
                 code.map { .text($0.rawValue) } ?? .null, code.map { .text($0.rawValue) } ?? .null,
             ]
         ).map { try messageID(seq: $0.int64("seq") ?? 0, stored: $0.string("message_id")) }

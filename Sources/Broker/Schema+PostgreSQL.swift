@@ -149,6 +149,7 @@ extension Schema {
                 ALTER TABLE handovers DROP CONSTRAINT handovers_referral_id_fkey;
                 """),
         Migration(version: 16, sql: offersInTheirHandovers(.postgresql)),
+        Migration(version: 17, sql: waitingMessagesBySequence),
     ]
 
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.

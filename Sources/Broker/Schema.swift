@@ -376,7 +376,21 @@ enum Schema {
         Migration(version: 14, sql: eventsPerTurn(.sqlite)),
         Migration(version: 15, sql: handoverChecksWithoutLists),
         Migration(version: 16, sql: offersInTheirHandovers(.sqlite)),
+        Migration(version: 17, sql: waitingMessagesBySequence),
     ]
+
+    /// Version 17 (issue 22) on either engine: the indexes of the messages waiting for a confirmation are keyed by
+    /// `seq` first, not by principal. Keyed by principal, a commit put its new entries on a page per principal (a
+    /// quarter of the pages it wrote, with 32 contacts and 64 adapters); keyed by `seq` they share the last page. The
+    /// daemon finds a principal's waiting messages in memory (``PendingMessages``), read through these indexes at
+    /// start.
+    static let waitingMessagesBySequence = """
+        DROP INDEX outbox_pending;
+        CREATE INDEX outbox_pending ON outbox(seq, principal) WHERE confirmed_at IS NULL;
+        DROP INDEX handovers_offers_pending;
+        CREATE INDEX handovers_offers_pending ON handovers(offer_seq, contact)
+            WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL;
+        """
 
     /// Version 16 (issue 22) on either engine: an offer's HANDOVER is kept in its handover's row, not as a row of the
     /// outbox. Its body was already kept in part (``ReferralStore/keptPrefix``: what the case cannot word again),

@@ -35,6 +35,7 @@ import Testing
             try upgrade()
 
             let store = ReferralStore(db: db, keys: KeyRing(current: try SealingKey.generate(id: "k1")))
+            try store.loadPendingMessages()  // as a start does
             let before = try store.pendingOutbox(for: Self.anna, afterSeq: 0, limit: 10).messages
             #expect(before.map(\.messageID) == ["msg-old-anna"])
             let new = try store.insertOutbox(to: Self.anna, referralID: nil, handoverID: nil, at: Self.at) {

@@ -110,7 +110,7 @@ import Testing
             #expect(
                 try store.pendingOutbox(for: Self.anna, afterSeq: 0, limit: 10, word: Self.wording(sent)).messages
                     .isEmpty)
-            #expect(try store.pendingCount(for: Self.bram) == 3)
+            #expect(store.pendingCount(for: Self.bram) == 3)
             #expect(try store.outboxBacklog().pending == 3)
         }
     }
@@ -120,11 +120,11 @@ import Testing
         try Self.withStore(engine) { store in
             let offer = try Self.makeOffer("ho-1", in: store)
             try store.confirm([offer.messageID], from: Self.anna, at: Self.at)
-            #expect(try store.pendingCount(for: Self.bram) == 1, "Anna cannot confirm Bram's offer")
+            #expect(store.pendingCount(for: Self.bram) == 1, "Anna cannot confirm Bram's offer")
             #expect(try store.unconfirmed(among: [offer.messageID]) == [offer.messageID])
 
             try store.confirm([offer.messageID], from: Self.bram, at: Self.at)
-            #expect(try store.pendingCount(for: Self.bram) == 0)
+            #expect(store.pendingCount(for: Self.bram) == 0)
             #expect(try store.unconfirmed(among: [offer.messageID]).isEmpty)
             #expect(try store.outboxBacklog().pending == 0)
             #expect(
@@ -188,6 +188,7 @@ import Testing
 
             let store = ReferralStore(db: db, keys: KeyRing(current: try SealingKey.generate(id: "k1")))
             try store.prepareMessageIDs(startedAt: Date(timeIntervalSince1970: 1_796_000_000))
+            try store.loadPendingMessages()  // as a start does
             var asked: [String] = []
             let before = try store.pendingOutbox(for: Self.bram, afterSeq: 0, limit: 10) {
                 asked.append("\($0) \($1 ?? "-") \($3)")
@@ -212,7 +213,7 @@ import Testing
                 try db.query("SELECT offer_seq, offer_confirmed_at FROM handovers ORDER BY handover_id", []).map {
                     "\($0.int64("offer_seq").map(String.init) ?? "-") \($0.string("offer_confirmed_at") ?? "-")"
                 } == ["\(new.seq) \(Self.at)", "- -"], "ho-new's row settled, ho-old's row holds no offer")
-            #expect(try store.pendingCount(for: Self.bram) == 0)
+            #expect(store.pendingCount(for: Self.bram) == 0)
         }
     }
 

@@ -150,7 +150,7 @@ import Testing
             #expect(sent.isEmpty, "nothing to tell Bram")
             #expect(try Self.outbox(store) == ["REMINDER ho-2"])
             #expect(try Self.withdrawals(store) == [#"expired {"offer":"unseen"}"#])
-            #expect(try store.pendingCount(for: "contact:wonen-carla") == 1)
+            #expect(store.pendingCount(for: "contact:wonen-carla") == 1)
         }
     }
 

@@ -124,38 +124,49 @@ import Testing
         #expect(
             try PrivacyTests.query(daemon, "SELECT name FROM sqlite_master WHERE name = 'outbox_by_handover'").isEmpty)
         // Each with the index that finds its rows: an offer from before migration 16 settled through its
-        // referral's outbox rows; RECEIVED, a session's pending offers, the delivered offers still unconfirmed.
+        // referral's outbox rows; RECEIVED and a session's pending messages by their seqs (the broker knows whose
+        // they are, ``PendingMessages``); the start reading every waiting message through
+        // the indexes of those waiting (keyed by seq, migration 17).
         let statements: [(index: String, sql: String, arguments: [SQLValue])] = [
             (
                 "outbox USING INDEX outbox_by_referral",
                 """
-                UPDATE outbox SET confirmed_at = ?
-                WHERE referral_key = (SELECT referral_key FROM handovers WHERE handover_id = ?)
-                  AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
-                """, [.text("x"), .text("h"), .text("h")]
+                SELECT seq FROM outbox
+                WHERE referral_key = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
+                """, [.integer(1), .text("h")]
             ),
             (
-                "handovers USING INDEX handovers_offers_pending (contact=? AND offer_seq=?)",
-                """
-                UPDATE handovers SET offer_confirmed_at = ?
-                WHERE contact = ? AND offer_seq = ? AND offer_confirmed_at IS NULL
-                """, [.text("x"), .text("contact:schuldhulp-anna"), .integer(1)]
+                "handovers USING INDEX handovers_offers_pending (offer_seq=?)",
+                "UPDATE handovers SET offer_confirmed_at = ? WHERE offer_seq = ? AND offer_confirmed_at IS NULL",
+                [.text("x"), .integer(1)]
             ),
             (
-                "handovers USING INDEX handovers_offers_pending (contact=? AND offer_seq>?)",
+                "outbox USING INTEGER PRIMARY KEY (rowid=?)",
+                "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND confirmed_at IS NULL", [.text("x"), .integer(1)]
+            ),
+            (
+                "handovers USING INDEX handovers_offers_pending (offer_seq=?)",
                 """
                 SELECT offer_seq, offer_body, handover_id FROM handovers
-                WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND offer_seq > ?
-                ORDER BY offer_seq LIMIT ?
-                """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
+                WHERE offer_seq IN (SELECT value FROM json_each(?)) AND offer_confirmed_at IS NULL
+                """, [.text("[1,2]")]
             ),
             (
-                "handovers USING INDEX handovers_offers_pending",
+                "outbox USING INTEGER PRIMARY KEY (rowid=?)",
                 """
-                SELECT offer_seq FROM handovers
-                WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
-                  AND offer_seq IN (SELECT value FROM json_each(?))
+                SELECT seq, message_id, command, body, handover_id FROM outbox
+                WHERE seq IN (SELECT value FROM json_each(?)) AND confirmed_at IS NULL
                 """, [.text("[1,2]")]
+            ),
+            (
+                "SCAN outbox USING INDEX outbox_pending",
+                "SELECT seq, principal FROM outbox WHERE confirmed_at IS NULL", []
+            ),
+            (
+                "handovers USING INDEX handovers_offers_pending (offer_seq>?)",
+                """
+                SELECT offer_seq, contact FROM handovers WHERE offer_seq IS NOT NULL AND offer_confirmed_at IS NULL
+                """, []
             ),
         ]
         for (index, sql, arguments) in statements {
@@ -163,7 +174,7 @@ import Testing
                 .compactMap { $0.string("detail") }
             #expect(plan.contains { $0.contains(index) }, "\(sql)\n\(plan)")
             #expect(!plan.contains { $0.hasPrefix("SCAN handovers") && !$0.contains("INDEX") }, "\(sql)\n\(plan)")
-            #expect(!plan.contains { $0.hasPrefix("SCAN outbox") }, "\(sql)\n\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN outbox") && !$0.contains("INDEX") }, "\(sql)\n\(plan)")
         }
     }
 
@@ -198,41 +209,40 @@ import Testing
             FROM generate_series(1, 20000) AS g
             """)
         try db.run("ANALYZE handovers")
-        // Each with the indexes that find its rows directly (RECEIVED: by seq, alone or after the principal).
+        // Each with the indexes that find its rows directly: by the referral, or by the seqs the broker knows are
+        // waiting (``PendingMessages``).
         let statements: [(indexes: [String], sql: String, arguments: [SQLValue])] = [
             (
                 ["outbox_by_referral"],
                 """
-                UPDATE outbox SET confirmed_at = ?
+                SELECT seq FROM outbox
                 WHERE referral_key = ? AND handover_id = ? AND command = 'HANDOVER' AND confirmed_at IS NULL
-                """, [.text("x"), .integer(1), .text("h")]
+                """, [.integer(1), .text("h")]
             ),
             (
                 ["outbox_pkey", "outbox_pending"],
-                "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND principal = ? AND confirmed_at IS NULL",
-                [.text("x"), .integer(1), .text("contact:schuldhulp-anna")]
+                "UPDATE outbox SET confirmed_at = ? WHERE seq = ? AND confirmed_at IS NULL", [.text("x"), .integer(1)]
             ),
             (
-                ["outbox_pending"],
+                ["outbox_pkey", "outbox_pending"],
                 """
-                SELECT seq, message_id, command, body FROM outbox
-                WHERE principal = ? AND confirmed_at IS NULL AND seq > ? ORDER BY seq LIMIT ?
-                """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
+                SELECT seq, message_id, command, body, handover_id FROM outbox
+                WHERE seq IN (SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS BIGINT))
+                  AND confirmed_at IS NULL
+                """, [.text("[1,2]")]
             ),
             (
                 ["handovers_offers_pending"],
-                """
-                UPDATE handovers SET offer_confirmed_at = ?
-                WHERE contact = ? AND offer_seq = ? AND offer_confirmed_at IS NULL
-                """, [.text("x"), .text("contact:schuldhulp-anna"), .integer(1)]
+                "UPDATE handovers SET offer_confirmed_at = ? WHERE offer_seq = ? AND offer_confirmed_at IS NULL",
+                [.text("x"), .integer(1)]
             ),
             (
                 ["handovers_offers_pending"],
                 """
                 SELECT offer_seq, offer_body, handover_id FROM handovers
-                WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL AND offer_seq > ?
-                ORDER BY offer_seq LIMIT ?
-                """, [.text("contact:schuldhulp-anna"), .integer(0), .integer(1_000)]
+                WHERE offer_seq IN (SELECT CAST(jsonb_array_elements_text(CAST(? AS jsonb)) AS BIGINT))
+                  AND offer_confirmed_at IS NULL
+                """, [.text("[1,2]")]
             ),
         ]
         for (indexes, sql, arguments) in statements {

@@ -27,14 +27,18 @@ import Testing
         #expect(refused.command == "REJECTED")
         #expect(refused.body["code"] == "unavailable")
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
+        // The ACK had settled the offer in the broker's memory of waiting messages too: that came back with the row,
+        // so Bram, reconnecting, is owed the offer and gets it again.
+        let again = try Self.reconnect(as: "contact:wonen-bram", to: daemon)
+        #expect(try again.next(.handover).body["handover_id"] == handoverID)
 
         // The offer is still open, so its deadline still runs: Bram is reminded, then the offer is withdrawn.
         try Self.stopRefusing(in: daemon)
         _ = try daemon.admin("clock.advance", ["duration": "P2D"])
-        #expect(try bram.next(.reminder).body["handover_id"] == handoverID)
-        #expect(try bram.next(.cancelled).body["handover_id"] == handoverID)
+        #expect(try again.next(.reminder).body["handover_id"] == handoverID)
+        #expect(try again.next(.cancelled).body["handover_id"] == handoverID)
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
-        for peer in [gp, bram] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+        for peer in [gp, bram, again] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
     @Test func aFailedReRouteLeavesNoPhantomDeadline() throws {
@@ -52,16 +56,19 @@ import Testing
         _ = try daemon.admin("clock.advance", ["duration": "P2D"])
         #expect(try carla.drain(timeout: 0.3).filter { $0.command == "HANDOVER" }.isEmpty)
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
+        // Bram's offer was withdrawn and Carla's made in the broker's memory of waiting messages too: both came back.
+        _ = try Self.reconnect(as: "contact:wonen-bram", to: daemon)
+        let carlaAgain = try Self.reconnect(as: "contact:wonen-carla", to: daemon)
 
         // Once the row is accepted again, the retry offers it to Carla, with a deadline that fires.
         try Self.stopRefusing(in: daemon)
         _ = try daemon.admin("clock.advance", ["duration": "PT2M"])
-        let second = try carla.next(.handover)
+        let second = try carlaAgain.next(.handover)
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
         _ = try daemon.admin("clock.advance", ["duration": "P3D"])
-        #expect(try carla.next(.cancelled).body["handover_id"] == second.body["handover_id"])
+        #expect(try carlaAgain.next(.cancelled).body["handover_id"] == second.body["handover_id"])
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
-        for peer in [gp, bram, carla] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+        for peer in [gp, bram, carla, carlaAgain] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
     /// The machine writes each event's effects in one go, so a failure inside one event leaves no effect behind by
@@ -141,10 +148,34 @@ import Testing
         let offered = try (0..<4).map { _ in try anna.next(.handover).body["referral_id"]?.stringValue ?? "-" }
         #expect(Set(offered) == Set(accepted))
         #expect(try Self.queuedTimers(daemon) == Self.storedTimers(daemon))
-        for peer in [gp, anna] { #expect(peer.violations.isEmpty, "\(peer.violations)") }
+        // What the failed SUBMIT wrote to outboxes before its failure is owed to nobody.
+        let peers = [gp, anna] + [try Self.reconnect(as: "org:huisarts-de-brug", to: daemon)]
+        for peer in peers { #expect(peer.violations.isEmpty, "\(peer.violations)") }
     }
 
     // MARK: Helpers
+
+    /// Says HELLO as `principal` on a new connection, which takes over the principal's session, and expects WELCOME
+    /// to count exactly the messages that wait for it in the database (the broker counts them in memory, which a
+    /// rolled-back turn must leave as the database is). The new peer gets what the principal is owed.
+    static func reconnect(
+        as principal: String, to daemon: Daemon, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Peer {
+        let peer = try Peer(daemon.endpoint)
+        let welcome = try peer.hello(as: principal)
+        let stored = try withDatabase(daemon, readOnly: true) { db in
+            try db.queryOne(
+                """
+                SELECT (SELECT COUNT(*) FROM outbox WHERE principal = ? AND confirmed_at IS NULL)
+                     + (SELECT COUNT(*) FROM handovers
+                        WHERE contact = ? AND offer_seq IS NOT NULL AND offer_confirmed_at IS NULL) AS n
+                """, [.text(principal), .text(principal)])?.int("n") ?? -1
+        }
+        #expect(
+            welcome.body["pending"]?.numberValue == Double(stored), "\(principal) is owed what the database holds",
+            sourceLocation: sourceLocation)
+        return peer
+    }
 
     /// The timers the daemon's in-memory queue holds, as `stats` reports them.
     static func queuedTimers(_ daemon: Daemon) throws -> Int {
