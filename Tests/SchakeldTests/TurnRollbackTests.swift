@@ -107,16 +107,21 @@ import Testing
     /// then the whole batch is rolled back and run again, each request in its own savepoint. What a peer sees must be
     /// what it saw when every request had one: the failing SUBMIT alone is `unavailable` and absent, the others of
     /// its batch are ACCEPTED once each, stored, offered, with the ids their answers name.
-    @Test func aSubmitThatFailsAfterWritingCostsOnlyItselfInItsBatch() throws {
+    ///
+    /// The referral's row is written first; then the row of `table` fails. A handover's row is written after the
+    /// broker noted the referral's messages as waiting (``PendingMessages``), which moves the turn's mark; the
+    /// referrer's first outbox message fails before anything in memory changed, so only SQLite's count of the rows
+    /// the request changed says that it wrote (`Database.withoutSavepoint`).
+    @Test(arguments: ["handovers", "outbox"])
+    func aSubmitThatFailsAfterWritingCostsOnlyItselfInItsBatch(_ table: String) throws {
         let daemon = try DeadlineRestartTests.daemon(at: DeadlineRestartTests.monday10, onSQLite: true)
         try daemon.start()
         let gp = try daemon.connect(as: "org:huisarts-de-brug")
         let anna = try daemon.connect(as: "contact:schuldhulp-anna")
-        // The referral's row is written first, then its handover's: that second row fails.
         try Self.withDatabase(daemon, readOnly: false) { db in
             try db.run(
                 """
-                CREATE TRIGGER test_refuse_handover BEFORE INSERT ON handovers
+                CREATE TRIGGER test_refuse_row BEFORE INSERT ON \(table)
                 WHEN (SELECT external_id FROM referrals WHERE referral_id = NEW.referral_id) = 'POISONED'
                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
                 """)
