@@ -23,15 +23,13 @@ final class ReferralDesk {
     /// The effects of the work done since the last commit that reach beyond the database (timers, load, outbox
     /// delivery, checkpoints), kept per savepoint so that a rollback drops them with the rows that caused them.
     private(set) var turn = Turn()
-    /// Open (offered, accepted or contacted) handovers per contact: what matching balances on. Read from
-    /// the database at start and kept in step with every change to a handover's state, because
-    /// a `COUNT(*)` per candidate per need grew with every open handover and dominated intake.
-    private var openHandovers: [String: Int] = [:]
-    /// When each contact was last offered a handover: the fair-rotation key of matching, rebuilt from the
-    /// handovers table at start like `openHandovers`.
+    /// When each contact was last offered a handover: the fair-rotation key of matching, read from the handovers
+    /// table at start and kept in step since.
     private var lastOffered: [String: Date] = [:]
-    /// `openHandovers` and `lastOffered` laid out for the current map, as matching reads them; rebuilt when the
-    /// map is replaced (contacts who left it keep their counts above, for when they come back).
+    /// The open handovers per contact (the store's ``ReferralStore/open``, kept in step with every handover's row
+    /// it writes; a `COUNT(*)` per candidate per need grew with every open handover and dominated intake) and
+    /// `lastOffered`, laid out for the current map, as matching reads them; rebuilt when the map is replaced
+    /// (contacts who left it keep their counts in the store and above, for when they come back).
     private(set) var contactLoad: ContactLoad
     /// Contacts whose open handovers went down since the waiting needs were last looked at: a need waiting for
     /// room may be offered to one of them now.
@@ -51,10 +49,11 @@ final class ReferralDesk {
         self.policy = policy
         self.clock = clock
         self.logger = logger
-        (openHandovers, lastOffered) = try store.contactLoad()
         try store.prepareMessageIDs(startedAt: Date())  // the machine's time, not `clock`: see there
         try store.loadPendingMessages()
-        contactLoad = ContactLoad(map: map, open: openHandovers, lastOffered: lastOffered)
+        try store.loadOpenHandovers()
+        lastOffered = try store.lastOffered()
+        contactLoad = ContactLoad(map: map, open: store.open.counts, lastOffered: lastOffered)
     }
 
     var map: SocialMap { machine.map }
@@ -75,7 +74,7 @@ final class ReferralDesk {
     func replaceMap(_ newMap: SocialMap) {
         machine.map = newMap
         machine.matcher = Matcher(map: newMap)
-        contactLoad = ContactLoad(map: newMap, open: openHandovers, lastOffered: lastOffered)
+        contactLoad = ContactLoad(map: newMap, open: store.open.counts, lastOffered: lastOffered)
         validator = ReferralValidator(knownDomains: newMap.domains)
     }
 
@@ -83,37 +82,39 @@ final class ReferralDesk {
 
     // MARK: The turn: effects that follow the commit
 
-    /// Where a savepoint starts, for ``rollBack(to:)``: after the store's changes to the waiting messages so far,
-    /// which the turn takes over first (a mark that moved says the work since it changed something).
+    /// Where a savepoint starts, for ``rollBack(to:)``: after the store's changes to its memory so far (the waiting
+    /// messages, the open handovers), which the turn takes over first (a mark that moved says the work since it
+    /// changed something).
     var turnMark: Int {
         takeStoreChanges()
         return turn.mark
     }
 
-    /// Records the store's changes to the waiting messages (``ReferralStore/takePendingChanges()``) in the turn, in
-    /// the order they were made, so that a rollback finds each after the mark of the savepoint that made it.
+    /// Records the store's changes to its memory (``ReferralStore/takeMemoryChanges()``) in the turn, in the order
+    /// they were made, so that a rollback finds each after the mark of the savepoint that made it.
     private func takeStoreChanges() {
-        for change in store.takePendingChanges() { turn.record(.pending(change)) }
+        for change in store.takeMemoryChanges() { turn.record(.store(change)) }
     }
 
     /// The savepoint (or, with `0`, the transaction) that began at `mark` rolled back: its effects are dropped, and
     /// the load it changed is taken back with the database.
     func rollBack(to mark: Int) {
         takeStoreChanges()
+        var loadChanged: Set<String> = []
         for effect in turn.rollBack(to: mark) {
             switch effect {
-            case .load(let contact, let delta):
-                openHandovers[contact, default: 0] -= delta
-                contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
+            case .load(let contact, _):
+                loadChanged.insert(contact)  // read back from the store once its changes are undone
             case .offered(let contact, _, let previous):
                 lastOffered[contact] = previous
                 contactLoad.setLastOffered(previous, for: contact)
-            case .pending(let change):
-                store.undoPending(change)
+            case .store(let change):
+                store.undo(change)
             case .timer, .delivery, .outboxChanged, .checkpoint:
                 break  // not applied yet
             }
         }
+        for contact in loadChanged { contactLoad.setOpen(store.open.count(of: contact), for: contact) }
     }
 
     /// The transaction committed: its effects are final; returns what the loop must now do.
@@ -144,8 +145,8 @@ final class ReferralDesk {
         for index in effects.indices {
             switch effects[index] {
             case .loadChanged(let contact, let delta):
-                openHandovers[contact, default: 0] += delta
-                contactLoad.setOpen(openHandovers[contact, default: 0], for: contact)
+                // The store counted the handover's row as it wrote it (``ReferralStore/open``).
+                contactLoad.setOpen(store.open.count(of: contact), for: contact)
                 turn.record(.load(contact: contact, delta: delta))
                 if delta < 0 { releasedContacts.insert(contact) }
             case .offered(let contact, let at):

@@ -45,9 +45,21 @@ final class ReferralStore {
     /// The messages waiting for their principals' confirmations (``PendingMessages``), read at start
     /// (``loadPendingMessages()``) and kept in step with every row that begins or stops waiting.
     private(set) var pending = PendingMessages()
-    /// The changes to `pending` since the desk last took them (``takePendingChanges()``), for its turn to undo when
-    /// their rows roll back.
-    private var pendingChanges: [PendingMessages.Change] = []
+    /// The open handovers each contact holds (``OpenHandovers``), read at start (``loadOpenHandovers()``) and kept in
+    /// step with every handover's row written.
+    private(set) var open = OpenHandovers()
+    /// The handovers of the case loaded last (`referralID`) that were open, with their contacts, as their rows held
+    /// them: what a handover's row written now is compared with, to keep `open` in step.
+    private var openAsLoaded: (referralID: String, contacts: [String: String])?
+    /// The changes to `pending` and `open` since the desk last took them (``takeMemoryChanges()``), for its turn to
+    /// undo when their rows roll back.
+    private var memoryChanges: [MemoryChange] = []
+
+    /// A change to what the store keeps in memory beside its rows, which a rollback takes back with them.
+    enum MemoryChange: Equatable, Sendable {
+        case pending(PendingMessages.Change)
+        case open(OpenHandovers.Change)
+    }
 
     init(db: any SQLDatabase, keys: KeyRing) {
         self.db = db
@@ -122,6 +134,7 @@ final class ReferralStore {
             if let seq = row.int64("offer_seq"), let id = row.string("handover_id") { seqs[id] = seq }
         }
         offersInRows = (referralID, seqs)
+        openAsLoaded = (referralID, Self.openContacts(referralCase.handovers))
         if case .integer(let number) = key {
             for entry in try timerEntries(key: number).entries { referralCase.timers[entry.id] = entry.due }
         }
@@ -280,6 +293,7 @@ final class ReferralStore {
         }
         try insertEvents(events, referralID: referralCase.id, key: key)
         try writeTimers(timerChanges, key: key, isNew: creates)
+        try noteOpen(created + changed, of: referralCase, key: key, isNew: creates)
         for id in created {
             if let handover = referralCase.handover(id) {
                 try insertHandover(handover, referralID: referralCase.id, key: key, offer: offers[id])
@@ -467,12 +481,12 @@ final class ReferralStore {
 
     /// Message `seq` to `principal` now waits for its confirmation, kept in `place`.
     func noteWaiting(_ seq: Int64, for principal: String, in place: PendingMessages.Place) {
-        if let change = pending.add(seq, for: principal, in: place) { pendingChanges.append(change) }
+        if let change = pending.add(seq, for: principal, in: place) { memoryChanges.append(.pending(change)) }
     }
 
     /// Message `seq` waits no more: confirmed, settled or deleted.
     func noteSettled(_ seq: Int64) {
-        if let change = pending.remove(seq) { pendingChanges.append(change) }
+        if let change = pending.remove(seq) { memoryChanges.append(.pending(change)) }
     }
 
     /// Keeps `pending` in step with what an event did to the offer of `handover`, whose row held the offer
@@ -484,17 +498,21 @@ final class ReferralStore {
         }
     }
 
-    /// The changes to the waiting messages since the last call, oldest first: the desk's turn keeps them, to undo
-    /// them when their rows roll back (``undoPending(_:)``).
-    func takePendingChanges() -> [PendingMessages.Change] {
-        guard !pendingChanges.isEmpty else { return [] }
-        defer { pendingChanges = [] }
-        return pendingChanges
+    /// The changes to the waiting messages and the open handovers since the last call, oldest first: the desk's turn
+    /// keeps them, to undo them when their rows roll back (``undo(_:)``).
+    func takeMemoryChanges() -> [MemoryChange] {
+        guard !memoryChanges.isEmpty else { return [] }
+        defer { memoryChanges = [] }
+        return memoryChanges
     }
 
-    /// Takes back a change whose rows rolled back.
-    func undoPending(_ change: PendingMessages.Change) {
-        pending.undo(change)
+    /// Takes back a change whose rows rolled back. The case loaded last is no longer known as its rows hold it.
+    func undo(_ change: MemoryChange) {
+        switch change {
+        case .pending(let change): pending.undo(change)
+        case .open(let change): open.undo(change)
+        }
+        openAsLoaded = nil
     }
 
     /// Reads every message waiting for a confirmation, at start: the outbox's and the offers in their handovers'
@@ -520,7 +538,63 @@ final class ReferralStore {
         var loaded = PendingMessages()
         for message in waiting { loaded.add(message.seq, for: message.principal, in: message.place) }
         pending = loaded
-        pendingChanges = []
+        memoryChanges.removeAll { if case .pending = $0 { true } else { false } }
+    }
+
+    // MARK: The open handovers each contact holds
+
+    /// The open handovers of `handovers` with their contacts, by handover id.
+    private static func openContacts(_ handovers: [Handover]) -> [String: String] {
+        var contacts: [String: String] = [:]
+        for handover in handovers where handover.state.isOpen {
+            if let contact = handover.contact { contacts[handover.id] = contact }
+        }
+        return contacts
+    }
+
+    /// Keeps `open` in step with the rows of handovers `ids` of `referralCase` about to be written: each compared
+    /// with its row as loaded. A case that was not the one loaded last has its rows read first; a new one has none.
+    private func noteOpen(_ ids: [String], of referralCase: ReferralCase, key: Int64, isNew: Bool) throws {
+        guard !ids.isEmpty else { return }
+        if isNew {
+            openAsLoaded = (referralCase.id, [:])
+        } else if openAsLoaded?.referralID != referralCase.id {
+            var contacts: [String: String] = [:]
+            for row in try db.query(
+                "SELECT handover_id, contact FROM handovers WHERE referral_key = ? AND \(Schema.openHandover)",
+                [.integer(key)])
+            {
+                if let id = row.string("handover_id"), let contact = row.string("contact") { contacts[id] = contact }
+            }
+            openAsLoaded = (referralCase.id, contacts)
+        }
+        for id in ids {
+            let before = openAsLoaded?.contacts[id]
+            let handover = referralCase.handover(id)
+            let after = handover?.state.isOpen == true ? handover?.contact : nil
+            guard before != after else { continue }
+            if let before, let change = open.remove(before, referralKey: key) { memoryChanges.append(.open(change)) }
+            if let after { memoryChanges.append(.open(open.add(after, referralKey: key))) }
+            openAsLoaded?.contacts[id] = after
+        }
+    }
+
+    /// Every open handover's referral key and contact, through the index of open handovers (migration 18), which
+    /// holds both: the start reads no row of the table. Its plan is a test's (`HeldHandoversTests`).
+    static let openHandoversAtStart =
+        "SELECT referral_key, contact FROM handovers WHERE \(Schema.openHandover) AND contact IS NOT NULL"
+
+    /// Reads which open handovers each contact holds, at start, through the index of open handovers (migration 18).
+    func loadOpenHandovers() throws {
+        var loaded = OpenHandovers()
+        for row in try db.query(Self.openHandoversAtStart) {
+            if let key = row.int64("referral_key"), let contact = row.string("contact") {
+                loaded.add(contact, referralKey: key)
+            }
+        }
+        open = loaded
+        openAsLoaded = nil
+        memoryChanges.removeAll { if case .open = $0 { true } else { false } }
     }
 
     // MARK: The event log
@@ -812,19 +886,10 @@ final class ReferralStore {
 
     // MARK: Scans across referrals
 
-    /// Open handovers per contact and when each contact was last offered one: what matching balances on, read at
-    /// start and kept in memory since.
-    func contactLoad() throws -> (open: [String: Int], lastOffered: [String: Date]) {
-        var open: [String: Int] = [:]
+    /// When each contact was last offered a handover: what matching's fair rotation balances on, read at start and
+    /// kept in memory since (the open handovers it balances on too are ``open``).
+    func lastOffered() throws -> [String: Date] {
         var lastOffered: [String: Date] = [:]
-        for row in try db.query(
-            """
-            SELECT contact, COUNT(*) AS n FROM handovers
-            WHERE contact IS NOT NULL AND state IN ('offered', 'accepted', 'contacted') GROUP BY contact
-            """)
-        {
-            if let contact = row.string("contact") { open[contact] = row.int("n") ?? 0 }
-        }
         for row in try db.query(
             "SELECT contact, MAX(offered_at) AS at FROM handovers WHERE offered_at IS NOT NULL GROUP BY contact")
         {
@@ -832,7 +897,7 @@ final class ReferralStore {
                 lastOffered[contact] = at
             }
         }
-        return (open, lastOffered)
+        return lastOffered
     }
 
     /// Every waiting need, oldest first, with what decides who could take it.
@@ -848,16 +913,24 @@ final class ReferralStore {
         }
     }
 
-    /// Every offer still waiting for its answer, oldest first.
+    /// The offers still waiting for their answers, through the index of open handovers (migration 18). Its plan is
+    /// a test's (`HeldHandoversTests`).
+    static let openOffers = """
+        SELECT rowid AS n, handover_id, referral_id, contact FROM handovers
+        WHERE \(Schema.openHandover) AND state = 'offered'
+        """
+
+    /// Every offer still waiting for its answer, oldest first: through the index of open handovers (migration 18),
+    /// and sorted here, since `ORDER BY rowid` made SQLite walk the whole table instead.
     func openOffers() throws -> [(handoverID: String, referralID: String, contact: String)] {
-        try db.query(
-            "SELECT handover_id, referral_id, contact FROM handovers WHERE state = 'offered' ORDER BY rowid"
-        ).compactMap { row in
+        var offers: [(n: Int64, handoverID: String, referralID: String, contact: String)] = []
+        for row in try db.query(Self.openOffers) {
             guard let id = row.string("handover_id"), let referralID = row.string("referral_id"),
                 let contact = row.string("contact")
-            else { return nil }
-            return (id, referralID, contact)
+            else { continue }
+            offers.append((row.int64("n") ?? 0, id, referralID, contact))
         }
+        return offers.sorted { $0.n < $1.n }.map { ($0.handoverID, $0.referralID, $0.contact) }
     }
 
     /// Referrals in a final state whose personal data is still held: ids and dates only.

@@ -150,6 +150,7 @@ extension Schema {
                 """),
         Migration(version: 16, sql: offersInTheirHandovers(.postgresql)),
         Migration(version: 17, sql: waitingMessagesBySequence),
+        Migration(version: 18, sql: openHandoversByReferral),
     ]
 
     /// The schema version of a PostgreSQL database; 0 for one without Schakel's schema table yet.

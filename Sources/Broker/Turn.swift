@@ -8,8 +8,8 @@ import Foundation
 /// after the commit the loop applies only what the database kept. That is the promise "the timer queue never holds
 /// a timer the database does not, and never lacks one it does".
 ///
-/// Load and the waiting messages are applied early, because the next request of the same batch must match against
-/// the one and may confirm the other; the effects ``rollBack(to:)`` returns are what their owners must undo.
+/// Load and the store's memory are applied early, because the next request of the same batch must match against
+/// the one and may confirm or read the other; the effects ``rollBack(to:)`` returns are what their owners must undo.
 struct Turn {
     enum Effect: Equatable {
         /// A timer row was written or deleted.
@@ -25,9 +25,10 @@ struct Turn {
         case offered(contact: String, at: Date, previous: Date?)
         /// Personal data was purged: checkpoint the WAL after the commit, so that no copy stays in that file.
         case checkpoint
-        /// A message began or stopped waiting for its confirmation (``PendingMessages``): applied when made, like
-        /// the load, and taken back when its rows roll back.
-        case pending(PendingMessages.Change)
+        /// What the store keeps in memory beside its rows changed: a message began or stopped waiting for its
+        /// confirmation (``PendingMessages``), a contact began or stopped holding an open handover
+        /// (``OpenHandovers``). Applied when made, like the load, and taken back when its rows roll back.
+        case store(ReferralStore.MemoryChange)
     }
 
     /// What the loop does after the commit, gathered from every effect the turn kept.
@@ -62,7 +63,7 @@ struct Turn {
             case .delivery(let message): committed.deliveries.wrote(message)
             case .outboxChanged(let principal): committed.deliveries.changed(principal)
             case .checkpoint: committed.checkpoint = true
-            case .load, .offered, .pending: break  // applied when recorded
+            case .load, .offered, .store: break  // applied when recorded
             }
         }
         effects.removeAll(keepingCapacity: true)

@@ -129,6 +129,8 @@ import Testing
                 "ho-assigned", of: "ref-1", need: 2, contact: "contact:wonen-carla", state: "offered", in: store)
             try Self.handover("ho-unowned", of: "ref-1", need: 3, contact: nil, state: "unowned", in: store)
             try Self.handover("ho-waiting", of: "ref-1", need: 4, contact: nil, state: "waiting", in: store)
+            // The rows were written beside the store: it reads who holds what, as a start does.
+            try store.loadOpenHandovers()
             let rows = try store.pendingHandovers(heldBy: ["contact:schuldhulp-anna"])
             #expect(rows.map(\.handover.id) == ["ho-missed", "ho-due", "ho-unowned", "ho-waiting"])
             #expect(rows.filter(\.isOverdue).map(\.handover.id) == ["ho-missed"])

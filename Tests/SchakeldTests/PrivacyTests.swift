@@ -162,7 +162,7 @@ import Testing
         while !daemon.log().contains("encryption.rotation_done"), Date() < deadline {
             Thread.sleep(forTimeInterval: 0.02)
         }
-        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 17, "upgraded to the newest schema")
+        #expect(try Self.query(daemon, "PRAGMA user_version").first?[0].int == 18, "upgraded to the newest schema")
         let sealed = try Self.query(
             daemon,
             """
