@@ -15,15 +15,18 @@ struct OpenHandovers {
         case removed(contact: String, referralKey: Int64)
     }
 
-    /// Per contact, per referral key, how many of that referral's open handovers the contact holds (two needs of
-    /// one referral may go to one contact).
-    private var byContact: [String: [Int64: Int]] = [:]
+    /// Per contact, the keys of the referrals in which they hold an open handover: a set, because a million open
+    /// referrals cost a million entries, and a set's entry is half a dictionary's (the restart's memory per open
+    /// referral, issue 22).
+    private var byContact: [String: Set<Int64>] = [:]
+    /// The rare key a contact holds more than once (two needs of one referral), with how many more times.
+    private var again: [String: [Int64: Int]] = [:]
     /// Per contact, how many open handovers they hold in all.
     private(set) var counts: [String: Int] = [:]
 
     /// The keys of the referrals in which `contact` holds an open handover, ascending.
     func keys(of contact: String) -> [Int64] {
-        (byContact[contact]?.keys).map { $0.sorted() } ?? []
+        byContact[contact]?.sorted() ?? []
     }
 
     /// How many open handovers `contact` holds.
@@ -34,7 +37,9 @@ struct OpenHandovers {
     /// `contact` now holds one more open handover of the referral under `referralKey`.
     @discardableResult
     mutating func add(_ contact: String, referralKey: Int64) -> Change {
-        byContact[contact, default: [:]][referralKey, default: 0] += 1
+        if !byContact[contact, default: []].insert(referralKey).inserted {
+            again[contact, default: [:]][referralKey, default: 0] += 1
+        }
         counts[contact, default: 0] += 1
         return .added(contact: contact, referralKey: referralKey)
     }
@@ -42,11 +47,11 @@ struct OpenHandovers {
     /// `contact` holds one open handover fewer of the referral under `referralKey`; nil when it held none.
     @discardableResult
     mutating func remove(_ contact: String, referralKey: Int64) -> Change? {
-        guard let held = byContact[contact]?[referralKey] else { return nil }
-        if held > 1 {
-            byContact[contact]?[referralKey] = held - 1
+        if let more = again[contact]?[referralKey] {
+            again[contact]?[referralKey] = more > 1 ? more - 1 : nil
+            if again[contact]?.isEmpty == true { again[contact] = nil }
         } else {
-            byContact[contact]?[referralKey] = nil
+            guard byContact[contact]?.remove(referralKey) != nil else { return nil }
             if byContact[contact]?.isEmpty == true { byContact[contact] = nil }
         }
         counts[contact] = counts[contact] == 1 ? nil : counts[contact].map { $0 - 1 }

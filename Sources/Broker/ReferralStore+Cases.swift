@@ -31,7 +31,7 @@ extension ReferralStore {
     }
 
     /// CASES's statement: a contact's (bound second) handovers among the referrals whose keys are bound first, as a
-    /// JSON array. Its plan is a test's (`HeldHandoversTests`).
+    /// JSON array. Its plan is a test's (`Migration18Tests`).
     static func heldHandovers(_ dialect: SQLDialect) -> String {
         """
         SELECT h.*, r.urgency,

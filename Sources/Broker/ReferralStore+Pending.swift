@@ -49,7 +49,7 @@ extension ReferralStore {
     }
 
     /// PENDING's statement for one contact (bound second): their offered and accepted handovers among the referrals
-    /// whose keys are bound first, as a JSON array. Its plan is a test's (`HeldHandoversTests`).
+    /// whose keys are bound first, as a JSON array. Its plan is a test's (`Migration18Tests`).
     static func heldOffersAndHandovers(_ dialect: SQLDialect) -> String {
         """
         SELECT h.*, r.organisation, r.urgency, r.municipality, NULL AS lapsed, \(missedFirstContact) AS overdue

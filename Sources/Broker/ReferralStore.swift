@@ -580,7 +580,7 @@ final class ReferralStore {
     }
 
     /// Every open handover's referral key and contact, through the index of open handovers (migration 18), which
-    /// holds both: the start reads no row of the table. Its plan is a test's (`HeldHandoversTests`).
+    /// holds both: the start reads no row of the table. Its plan is a test's (`Migration18Tests`).
     static let openHandoversAtStart =
         "SELECT referral_key, contact FROM handovers WHERE \(Schema.openHandover) AND contact IS NOT NULL"
 
@@ -914,7 +914,7 @@ final class ReferralStore {
     }
 
     /// The offers still waiting for their answers, through the index of open handovers (migration 18). Its plan is
-    /// a test's (`HeldHandoversTests`).
+    /// a test's (`Migration18Tests`).
     static let openOffers = """
         SELECT rowid AS n, handover_id, referral_id, contact FROM handovers
         WHERE \(Schema.openHandover) AND state = 'offered'
