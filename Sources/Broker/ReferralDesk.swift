@@ -103,7 +103,7 @@ final class ReferralDesk {
         var loadChanged: Set<String> = []
         for effect in turn.rollBack(to: mark) {
             switch effect {
-            case .load(let contact, _):
+            case .load(let contact):
                 loadChanged.insert(contact)  // read back from the store once its changes are undone
             case .offered(let contact, _, let previous):
                 lastOffered[contact] = previous
@@ -147,7 +147,7 @@ final class ReferralDesk {
             case .loadChanged(let contact, let delta):
                 // The store counted the handover's row as it wrote it (``ReferralStore/open``).
                 contactLoad.setOpen(store.open.count(of: contact), for: contact)
-                turn.record(.load(contact: contact, delta: delta))
+                turn.record(.load(contact: contact))
                 if delta < 0 { releasedContacts.insert(contact) }
             case .offered(let contact, let at):
                 turn.record(.offered(contact: contact, at: at, previous: lastOffered[contact]))

@@ -18,8 +18,9 @@ extension ReferralStore {
         var isOverdue: Bool
     }
 
-    /// Offered and accepted handovers of `contacts` (read by the keys of their referrals, ``open``), then every waiting need and every unowned one
-    /// (``unownedNeed``: an unowned handover whose need has moved on to a newer one is not).
+    /// Offered and accepted handovers of `contacts` (read by the keys of their referrals, ``open``), then every
+    /// waiting need and every unowned one (``unownedNeed``: an unowned handover whose need has moved on to a newer
+    /// one is not).
     func pendingHandovers(heldBy contacts: Set<String>) throws -> [PendingRow] {
         func row(_ r: Row) -> PendingRow {
             PendingRow(

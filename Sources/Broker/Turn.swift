@@ -19,8 +19,9 @@ struct Turn {
         /// Rows already in `principal`'s outbox (any principal's when nil) were confirmed or deleted, possibly
         /// messages of this turn: that outbox is read back after the commit rather than sent from memory.
         case outboxChanged(principal: String?)
-        /// The open handovers of `contact` changed by `delta`.
-        case load(contact: String, delta: Int)
+        /// The open handovers of `contact` changed: a rollback reads their count back from the store
+        /// (``ReferralStore/open``), which took back its own change with the rows.
+        case load(contact: String)
         /// `contact` was offered a handover at `at`; before that their last offer was at `previous`.
         case offered(contact: String, at: Date, previous: Date?)
         /// Personal data was purged: checkpoint the WAL after the commit, so that no copy stays in that file.

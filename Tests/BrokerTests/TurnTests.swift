@@ -20,7 +20,7 @@ import Testing
         turn.record(.delivery(Self.message(1, to: "org:a")))
         let mark = turn.mark
         turn.record(.timer(.cancel(id: "ho-1:ack_expiry")))
-        turn.record(.load(contact: "contact:b", delta: 1))
+        turn.record(.load(contact: "contact:b"))
         turn.record(.delivery(Self.message(2, to: "contact:b")))
         turn.record(.outboxChanged(principal: nil))
 
@@ -28,7 +28,7 @@ import Testing
         #expect(
             dropped == [
                 .outboxChanged(principal: nil), .delivery(Self.message(2, to: "contact:b")),
-                .load(contact: "contact:b", delta: 1), .timer(.cancel(id: "ho-1:ack_expiry")),
+                .load(contact: "contact:b"), .timer(.cancel(id: "ho-1:ack_expiry")),
             ])
         let committed = turn.commit()
         #expect(committed.timers == [.schedule(id: "ho-1:ack_expiry", due: due)])
